@@ -1,0 +1,7 @@
+import { m001Initial } from './001_initial';
+import type { Migration } from './types';
+
+export type { Migration };
+
+/** Every migration, in order. Add new ones at the end with the next number; never edit a shipped one. */
+export const migrations: readonly Migration[] = [m001Initial];

@@ -1,0 +1,130 @@
+// The contract between the terminal's screens and its core. Every call and event is declared here
+// once; the Electron IPC handlers, the preload bridge, the host-mode WebSocket bridge and the typed
+// renderer client are all derived from this object.
+import { z } from 'zod';
+import { AppErrorShape } from './errors';
+import { CertificateKind } from './domain';
+import {
+  IdentityCheckInput,
+  Payment,
+  PaymentInput,
+  ReasonText,
+  RequestDetail,
+  RequestInput,
+  RequestSummary,
+  ResidentView,
+} from './request';
+
+/** The two screens of the terminal. The resident screen may only see and confirm its own request. */
+export const Screen = z.enum(['staff', 'resident']);
+export type Screen = z.infer<typeof Screen>;
+
+export const SessionStatus = z.object({
+  signedIn: z.boolean(),
+  locked: z.boolean(),
+  staffId: z.string().nullable(),
+  staffName: z.string().nullable(),
+  idleLockMs: z.number().int(),
+});
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const RelayStatus = z.object({
+  online: z.boolean(),
+  waiting: z.number().int(),
+  lastSyncAt: z.string().nullable(),
+});
+export type RelayStatus = z.infer<typeof RelayStatus>;
+
+export const FeeTable = z.object({
+  currency: z.literal('JPY'),
+  perCopyYen: z.record(CertificateKind, z.number().int().min(0)),
+});
+export type FeeTable = z.infer<typeof FeeTable>;
+
+const RequestId = z.object({ id: z.string().min(1).max(64) });
+const Empty = z.object({}).strict();
+
+interface CallDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  readonly input: I;
+  readonly output: O;
+  readonly screens: readonly Screen[];
+}
+interface EventDef<P extends z.ZodType = z.ZodType> {
+  readonly payload: P;
+  readonly screens: readonly Screen[];
+}
+const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, screens: readonly Screen[]): CallDef<I, O> => ({ input, output, screens });
+const event = <P extends z.ZodType>(payload: P, screens: readonly Screen[]): EventDef<P> => ({ payload, screens });
+
+const staff = ['staff'] as const;
+const resident = ['resident'] as const;
+
+export const terminalContract = {
+  calls: {
+    getSession: call(Empty, SessionStatus, staff),
+    signIn: call(z.object({ staffId: z.string().min(1).max(32), pin: z.string().min(4).max(12) }), SessionStatus, staff),
+    signOut: call(Empty, SessionStatus, staff),
+    lock: call(Empty, SessionStatus, staff),
+    reportActivity: call(Empty, z.object({ ok: z.literal(true) }), staff),
+    getFees: call(Empty, FeeTable, staff),
+    listToday: call(Empty, z.array(RequestSummary), staff),
+    getRequest: call(RequestId, RequestDetail, staff),
+    createRequest: call(RequestInput, RequestSummary, staff),
+    checkIdentity: call(RequestId.extend({ identity: IdentityCheckInput }), RequestSummary, staff),
+    showToResident: call(RequestId, z.object({ ok: z.literal(true) }), staff),
+    clearResidentScreen: call(Empty, z.object({ ok: z.literal(true) }), staff),
+    checkPrinted: call(RequestId.extend({ ok: z.boolean(), reason: ReasonText.optional() }), RequestSummary, staff),
+    recordPayment: call(RequestId.extend({ payment: PaymentInput }), z.object({ summary: RequestSummary, payment: Payment }), staff),
+    handOver: call(RequestId, RequestSummary, staff),
+    cancelRequest: call(RequestId.extend({ reason: ReasonText }), RequestSummary, staff),
+    getRelayStatus: call(Empty, RelayStatus, staff),
+    getResidentView: call(Empty, ResidentView.nullable(), resident),
+    confirmAsResident: call(z.object({ requestId: z.string().min(1).max(64) }), z.object({ ok: z.literal(true) }), resident),
+  },
+  events: {
+    sessionChanged: event(SessionStatus, staff),
+    requestsChanged: event(z.object({ ids: z.array(z.string()) }), staff),
+    relayChanged: event(RelayStatus, staff),
+    residentView: event(ResidentView.nullable(), resident),
+  },
+} as const;
+
+export type TerminalContract = typeof terminalContract;
+export type CallName = keyof TerminalContract['calls'];
+export type EventName = keyof TerminalContract['events'];
+export type CallInput<K extends CallName> = z.input<TerminalContract['calls'][K]['input']>;
+export type CallArgs<K extends CallName> = z.output<TerminalContract['calls'][K]['input']>;
+export type CallOutput<K extends CallName> = z.output<TerminalContract['calls'][K]['output']>;
+export type EventPayload<K extends EventName> = z.output<TerminalContract['events'][K]['payload']>;
+
+/** The core's side: one handler per call, given the already-validated input and the calling screen. */
+export type TerminalHandlers = {
+  [K in CallName]: (input: CallArgs<K>, screen: Screen) => Promise<CallOutput<K>> | CallOutput<K>;
+};
+
+export const callNames = Object.keys(terminalContract.calls) as CallName[];
+export const eventNames = Object.keys(terminalContract.events) as EventName[];
+
+/** Channel names are derived, never written by hand. */
+export const ipcChannel = {
+  call: (name: CallName) => `odekake:call:${name}`,
+  event: (name: EventName) => `odekake:event:${name}`,
+};
+
+export const isCallName = (name: unknown): name is CallName =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(terminalContract.calls, name);
+
+export const CallResult = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: AppErrorShape }),
+]);
+export type CallResult = z.infer<typeof CallResult>;
+
+/** Host-mode WebSocket frames. */
+export const WsClientFrame = z.object({ type: z.literal('call'), id: z.number().int().nonnegative(), name: z.string().max(64), input: z.unknown() });
+export type WsClientFrame = z.infer<typeof WsClientFrame>;
+export const WsServerFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('result'), id: z.number().int(), result: CallResult }),
+  z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),
+]);
+export type WsServerFrame = z.infer<typeof WsServerFrame>;
