@@ -11,13 +11,6 @@ export const CertificateKind = z.enum([
 ], { error: '証明書の種類を選んでください。' });
 export type CertificateKind = z.infer<typeof CertificateKind>;
 
-export const certificateKindLabel: Record<CertificateKind, string> = {
-  juminhyo: '住民票の写し',
-  inkan: '印鑑登録証明書',
-  shotoku_kazei: '所得・課税証明書',
-  nozei: '納税証明書',
-  kotei_shisan_hyoka: '固定資産評価証明書',
-};
 
 /** 住民票の写し: 世帯全員 or 一部. */
 export const JuminhyoScope = z.enum(['household', 'partial'], { error: '世帯全員か一部かを選んでください。' });
@@ -27,11 +20,6 @@ export type JuminhyoScope = z.infer<typeof JuminhyoScope>;
 export const RequesterRelation = z.enum(['self', 'household', 'proxy'], { error: '請求者（本人・同一世帯・代理人）を選んでください。' });
 export type RequesterRelation = z.infer<typeof RequesterRelation>;
 
-export const requesterRelationLabel: Record<RequesterRelation, string> = {
-  self: '本人',
-  household: '同一世帯の方',
-  proxy: '代理人',
-};
 
 /**
  * The seven steps of MISSION.md as workflow states. 送信待ち/送信済み are `queued`/`relayed`;
@@ -53,20 +41,6 @@ export const RequestStep = z.enum([
 ]);
 export type RequestStep = z.infer<typeof RequestStep>;
 
-export const requestStepLabel: Record<RequestStep, string> = {
-  entered: '受付',
-  identity_checked: '本人確認済み',
-  queued: '送信待ち',
-  relayed: '送信済み',
-  approved: '承認・印刷待ち',
-  rejected: '却下',
-  printed: '印刷済み',
-  spoiled: '書き損じ・再印刷待ち',
-  checked: '確認済み',
-  paid: '収納済み',
-  handed_over: '交付済み',
-  cancelled: '取消',
-};
 
 /**
  * 本人確認書類. Group A: one is enough (photo ID). Group B: two are needed, or one B with one C.
@@ -90,46 +64,9 @@ export const IdDocumentKind = z.enum([
 ], { error: '本人確認書類の種類を選んでください。' });
 export type IdDocumentKind = z.infer<typeof IdDocumentKind>;
 
-export const idDocumentGroup: Record<IdDocumentKind, 'A' | 'B' | 'C'> = {
-  mynumber_card: 'A',
-  drivers_license: 'A',
-  passport: 'A',
-  residence_card: 'A',
-  special_permanent_resident: 'A',
-  disability_handbook_photo: 'A',
-  driving_history: 'A',
-  health_insurance: 'B',
-  pension_book: 'B',
-  pension_certificate: 'B',
-  nursing_care_insurance: 'B',
-  bank_book: 'C',
-  medical_card: 'C',
-  student_id_no_photo: 'C',
-};
 
-export const idDocumentLabel: Record<IdDocumentKind, string> = {
-  mynumber_card: 'マイナンバーカード',
-  drivers_license: '運転免許証',
-  passport: 'パスポート',
-  residence_card: '在留カード',
-  special_permanent_resident: '特別永住者証明書',
-  disability_handbook_photo: '身体障害者手帳（写真付き）',
-  driving_history: '運転経歴証明書',
-  health_insurance: '健康保険の資格確認書',
-  pension_book: '年金手帳・基礎年金番号通知書',
-  pension_certificate: '年金証書',
-  nursing_care_insurance: '介護保険被保険者証',
-  bank_book: '預金通帳',
-  medical_card: '診察券',
-  student_id_no_photo: '学生証（写真なし）',
-};
 
 export const PaymentMethod = z.enum(['cash', 'credit_card', 'electronic_money', 'qr_code'], { error: '支払方法を選んでください。' });
 export type PaymentMethod = z.infer<typeof PaymentMethod>;
 
-export const paymentMethodLabel: Record<PaymentMethod, string> = {
-  cash: '現金',
-  credit_card: 'クレジットカード',
-  electronic_money: '電子マネー',
-  qr_code: 'QRコード決済',
-};
+export * from './labels';

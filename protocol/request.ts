@@ -7,8 +7,8 @@ import {
   PaymentMethod,
   RequesterRelation,
   RequestStep,
-  idDocumentGroup,
 } from './domain';
+import { idDocumentGroup } from './labels';
 
 /** NFKC folds full-width digits and letters typed on a Japanese IME into their plain forms. */
 const nfkc = (s: unknown) => (typeof s === 'string' ? s.normalize('NFKC').trim() : s);

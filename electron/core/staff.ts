@@ -1,0 +1,133 @@
+// Staff sign-in (ID + PIN, scrypt) and the session of the one staff member using the terminal.
+// The terminal locks after 5 idle minutes and on demand; a locked terminal answers no staff call.
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { SessionStatus } from '../../protocol/ipc';
+import type { AuditLog } from './audit';
+import type { Clock } from './clock';
+import type { Db } from './db';
+import { AuthError } from './errors';
+
+export const IDLE_LOCK_MS = 5 * 60_000;
+const MAX_FAILURES = 5;
+const FAILURE_LOCKOUT_MS = 5 * 60_000;
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+
+export function hashPin(pin: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(pin, salt, 32, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+export function verifyPin(pin: string, stored: string): boolean {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = scryptSync(pin, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
+  return timingSafeEqual(actual, expected);
+}
+
+const StaffFile = z.object({
+  staff: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9-]{1,32}$/), displayName: z.string().min(1).max(40), pin: z.string().regex(/^\d{4,12}$/) })),
+});
+
+interface Session {
+  staffId: string;
+  staffName: string;
+  lastActivity: number;
+  locked: boolean;
+}
+
+export class StaffSessions {
+  private session: Session | null = null;
+  private failures = new Map<string, { count: number; until: number }>();
+  private dummyHash: string | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Adds the staff of a roster file that are not yet known (PINs are hashed on the way in). */
+  seedFromFile(file: string): number {
+    const roster = StaffFile.parse(JSON.parse(readFileSync(file, 'utf8')));
+    const insert = this.db.prepare('INSERT OR IGNORE INTO staff (id, display_name, pin_hash) VALUES (?, ?, ?)');
+    const known = new Set(this.db.prepare<[], { id: string }>('SELECT id FROM staff').all().map((r) => r.id));
+    let added = 0;
+    this.db.transaction(() => {
+      for (const s of roster.staff) {
+        if (known.has(s.id)) continue;
+        insert.run(s.id, s.displayName, hashPin(s.pin));
+        added++;
+      }
+    })();
+    return added;
+  }
+
+  status(): SessionStatus {
+    this.applyIdleLock();
+    const s = this.session;
+    return { signedIn: s !== null, locked: s?.locked ?? false, staffId: s?.staffId ?? null, staffName: s?.staffName ?? null, idleLockMs: IDLE_LOCK_MS };
+  }
+
+  signIn(staffId: string, pin: string): SessionStatus {
+    const now = this.clock.now().getTime();
+    const failed = this.failures.get(staffId);
+    if (failed && failed.count >= MAX_FAILURES && now < failed.until) {
+      throw new AuthError('SIGN_IN_LOCKED_OUT', 'PINを続けて間違えたため、5分間サインインできません。時間をおいてからお試しください。');
+    }
+    const row = this.db.prepare<[string], { display_name: string; pin_hash: string }>('SELECT display_name, pin_hash FROM staff WHERE id = ? AND active = 1').get(staffId);
+    // The same check runs for unknown ids, so the answer time does not tell which ids exist.
+    const ok = verifyPin(pin, row?.pin_hash ?? (this.dummyHash ??= hashPin('not-a-staff-pin'))) && row !== undefined;
+    this.db.transaction(() => this.audit.append({ actor: staffId, action: ok ? 'staff.sign_in' : 'staff.sign_in_failed' }))();
+    if (!ok || !row) {
+      const count = (failed && now < failed.until ? failed.count : 0) + 1;
+      this.failures.set(staffId, { count, until: now + FAILURE_LOCKOUT_MS });
+      throw new AuthError('SIGN_IN_FAILED', '職員番号かPINが違います。もう一度入力してください。');
+    }
+    this.failures.delete(staffId);
+    this.session = { staffId, staffName: row.display_name, lastActivity: now, locked: false };
+    return this.status();
+  }
+
+  signOut(): SessionStatus {
+    if (this.session) this.db.transaction(() => this.audit.append({ actor: this.session!.staffId, action: 'staff.sign_out' }))();
+    this.session = null;
+    return this.status();
+  }
+
+  lock(reason: 'manual' | 'idle' = 'manual'): SessionStatus {
+    if (this.session && !this.session.locked) {
+      this.session.locked = true;
+      this.db.transaction(() => this.audit.append({ actor: this.session!.staffId, action: 'staff.lock', detail: { reason } }))();
+    }
+    return this.status();
+  }
+
+  /** Marks activity on the staff screen; the idle lock counts from the last one. */
+  touch(): void {
+    this.applyIdleLock();
+    if (this.session && !this.session.locked) this.session.lastActivity = this.clock.now().getTime();
+  }
+
+  /** The signed-in, unlocked staff member, or an error telling the screen to sign in. */
+  requireActive(): string {
+    this.applyIdleLock();
+    if (!this.session) throw new AuthError('NOT_SIGNED_IN', 'サインインしてください。');
+    if (this.session.locked) throw new AuthError('LOCKED', '画面がロックされています。PINを入力して再開してください。');
+    this.session.lastActivity = this.clock.now().getTime();
+    return this.session.staffId;
+  }
+
+  /** True when this call locked the session (the caller tells the screens). */
+  applyIdleLock(): boolean {
+    const s = this.session;
+    if (s && !s.locked && this.clock.now().getTime() - s.lastActivity >= IDLE_LOCK_MS) {
+      this.lock('idle');
+      return true;
+    }
+    return false;
+  }
+}

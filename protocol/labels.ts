@@ -1,0 +1,73 @@
+// Japanese labels for the domain's words, kept apart from the schemas so the screens can use them
+// without bundling zod.
+import type { CertificateKind, IdDocumentKind, PaymentMethod, RequestStep, RequesterRelation } from './domain';
+
+export const certificateKindLabel: Record<CertificateKind, string> = {
+  juminhyo: '住民票の写し',
+  inkan: '印鑑登録証明書',
+  shotoku_kazei: '所得・課税証明書',
+  nozei: '納税証明書',
+  kotei_shisan_hyoka: '固定資産評価証明書',
+};
+
+export const requesterRelationLabel: Record<RequesterRelation, string> = {
+  self: '本人',
+  household: '同一世帯の方',
+  proxy: '代理人',
+};
+
+export const requestStepLabel: Record<RequestStep, string> = {
+  entered: '受付',
+  identity_checked: '本人確認済み',
+  queued: '送信待ち',
+  relayed: '送信済み',
+  approved: '承認・印刷待ち',
+  rejected: '却下',
+  printed: '印刷済み',
+  spoiled: '書き損じ・再印刷待ち',
+  checked: '確認済み',
+  paid: '収納済み',
+  handed_over: '交付済み',
+  cancelled: '取消',
+};
+
+export const idDocumentGroup: Record<IdDocumentKind, 'A' | 'B' | 'C'> = {
+  mynumber_card: 'A',
+  drivers_license: 'A',
+  passport: 'A',
+  residence_card: 'A',
+  special_permanent_resident: 'A',
+  disability_handbook_photo: 'A',
+  driving_history: 'A',
+  health_insurance: 'B',
+  pension_book: 'B',
+  pension_certificate: 'B',
+  nursing_care_insurance: 'B',
+  bank_book: 'C',
+  medical_card: 'C',
+  student_id_no_photo: 'C',
+};
+
+export const idDocumentLabel: Record<IdDocumentKind, string> = {
+  mynumber_card: 'マイナンバーカード',
+  drivers_license: '運転免許証',
+  passport: 'パスポート',
+  residence_card: '在留カード',
+  special_permanent_resident: '特別永住者証明書',
+  disability_handbook_photo: '身体障害者手帳（写真付き）',
+  driving_history: '運転経歴証明書',
+  health_insurance: '健康保険の資格確認書',
+  pension_book: '年金手帳・基礎年金番号通知書',
+  pension_certificate: '年金証書',
+  nursing_care_insurance: '介護保険被保険者証',
+  bank_book: '預金通帳',
+  medical_card: '診察券',
+  student_id_no_photo: '学生証（写真なし）',
+};
+
+export const paymentMethodLabel: Record<PaymentMethod, string> = {
+  cash: '現金',
+  credit_card: 'クレジットカード',
+  electronic_money: '電子マネー',
+  qr_code: 'QRコード決済',
+};
