@@ -1,6 +1,6 @@
 // The terminal core: composes the services and answers the contract's calls. It knows nothing of
 // Electron or of WebSockets; main.ts and host.ts wire it to their transports.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventName, EventPayload, FeeTable, RelayStatus, Screen, TerminalHandlers } from '../../protocol/ipc';
 import type { ResidentView } from '../../protocol/request';
@@ -48,7 +48,10 @@ export class TerminalCore {
     this.logger = options.logger ?? silentLogger;
     const newId = options.newId ?? defaultNewId;
     const cipher = new FieldCipher(options.keys.loadOrCreateKey());
-    this.db = openDatabase(join(options.dataDir, 'terminal.sqlite3'));
+    const file = join(options.dataDir, 'terminal.sqlite3');
+    // SQLite gives the -wal and -shm files the database file's mode: create it owner-only first.
+    if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600 });
+    this.db = openDatabase(file);
     this.audit = new AuditLog(this.db, this.clock, options.place);
     this.outbox = new Outbox(this.db, cipher, this.clock, newId);
     this.requests = new RequestService(this.db, cipher, this.audit, this.outbox, this.clock, newId, options.fees);

@@ -1,0 +1,27 @@
+// Under Electron the data key is sealed by the OS keychain (safeStorage) and only the sealed form
+// touches the disk.
+import { safeStorage } from 'electron';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { KeyProvider } from './core/crypto';
+import { AppError } from './core/errors';
+
+export class SafeStorageKeyProvider implements KeyProvider {
+  constructor(private readonly file: string) {}
+
+  loadOrCreateKey(): Buffer {
+    if (!safeStorage.isEncryptionAvailable()) {
+      throw new AppError('KEYCHAIN_UNAVAILABLE', 'OSの鍵保管庫が使えないため、個人情報を安全に保存できません。管理者に連絡してください。');
+    }
+    // On Linux without a keyring, safeStorage falls back to a fixed password: refuse rather than pretend.
+    if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') {
+      throw new AppError('KEYCHAIN_WEAK', 'OSの鍵保管庫 (gnome-keyring / kwallet) が動いていません。管理者に連絡してください。');
+    }
+    if (existsSync(this.file)) return Buffer.from(safeStorage.decryptString(readFileSync(this.file)), 'base64');
+    const key = randomBytes(32);
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    writeFileSync(this.file, safeStorage.encryptString(key.toString('base64')), { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}

@@ -1,0 +1,115 @@
+// The staff screen's state. Every change goes through the contract; this store only mirrors the core.
+import { create } from 'zustand';
+import type { CallInput, CallName, CallOutput, FeeTable, RelayStatus, SessionStatus } from '../../protocol/ipc';
+import type { RequestDetail, RequestSummary } from '../../protocol/request';
+import { CallError, type Client } from './client';
+
+export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string };
+
+interface StaffState {
+  client: Client | null;
+  connected: boolean;
+  session: SessionStatus | null;
+  relay: RelayStatus | null;
+  fees: FeeTable | null;
+  requests: RequestSummary[];
+  view: View;
+  detail: RequestDetail | null;
+  busy: boolean;
+  error: string | null;
+  fieldErrors: Record<string, string>;
+  notice: string | null;
+  residentShowing: string | null;
+  init(client: Client): void;
+  run<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K> | null>;
+  refresh(): Promise<void>;
+  go(view: View): Promise<void>;
+  clearMessages(): void;
+}
+
+export const useStaff = create<StaffState>((set, get) => ({
+  client: null,
+  connected: false,
+  session: null,
+  relay: null,
+  fees: null,
+  requests: [],
+  view: { name: 'list' },
+  detail: null,
+  busy: false,
+  error: null,
+  fieldErrors: {},
+  notice: null,
+  residentShowing: null,
+
+  init(client) {
+    set({ client });
+    client.onConnection((connected) => {
+      set({ connected });
+      if (connected) void get().refresh();
+    });
+    client.on('sessionChanged', (session) => {
+      set({ session });
+      if (session.signedIn && !session.locked) void get().refresh();
+    });
+    client.on('relayChanged', (relay) => set({ relay }));
+    client.on('requestsChanged', ({ ids }) => {
+      void get().refresh();
+      const v = get().view;
+      if (v.name === 'request' && ids.includes(v.id)) {
+        void get().go(v);
+        if (get().residentShowing === v.id) set({ residentShowing: null });
+      }
+    });
+    set({ connected: true });
+    void get().refresh();
+  },
+
+  async run(name, input) {
+    const client = get().client;
+    if (!client) return null;
+    set({ busy: true, error: null, fieldErrors: {} });
+    try {
+      return await client.call(name, input);
+    } catch (e) {
+      if (e instanceof CallError) {
+        const fieldErrors = Object.fromEntries(e.fields.map((f) => [f.path, f.message]));
+        set({ error: e.message, fieldErrors });
+        if (e.code === 'LOCKED' || e.code === 'NOT_SIGNED_IN') void client.call('getSession', {}).then((session) => set({ session }));
+      } else {
+        set({ error: '端末の中核処理と通信できません。しばらく待ってからもう一度お試しください。' });
+      }
+      return null;
+    } finally {
+      set({ busy: false });
+    }
+  },
+
+  async refresh() {
+    const client = get().client;
+    if (!client) return;
+    const session = await client.call('getSession', {}).catch(() => null);
+    set({ session });
+    if (!session?.signedIn || session.locked) return;
+    const [requests, relay, fees] = await Promise.all([
+      client.call('listToday', {}).catch(() => get().requests),
+      client.call('getRelayStatus', {}).catch(() => get().relay),
+      get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
+    ]);
+    set({ requests, relay, fees });
+  },
+
+  async go(view) {
+    set({ view, error: view.name === get().view.name ? get().error : null, fieldErrors: {}, notice: null });
+    if (view.name === 'request') {
+      const detail = await get().run('getRequest', { id: view.id });
+      set({ detail });
+    } else {
+      set({ detail: null });
+    }
+  },
+
+  clearMessages() {
+    set({ error: null, fieldErrors: {}, notice: null });
+  },
+}));

@@ -1,0 +1,209 @@
+import Database from 'better-sqlite3';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallName, CallResult, EventName } from '../../protocol/ipc';
+import { IDLE_LOCK_MS } from '../../electron/core/staff';
+import type { TerminalCore } from '../../electron/core/terminal';
+import type { ManualClock } from '../../electron/core/clock';
+import { demoStaff, juminhyoRequest, makeCore, tempDir } from '../support/fixtures';
+
+let tmp: ReturnType<typeof tempDir>;
+let core: TerminalCore;
+let clock: ManualClock;
+let events: { name: EventName; payload: unknown }[];
+
+async function ok<T = any>(name: CallName, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
+  const r: CallResult = await core.call(screen, name, input);
+  if (!r.ok) throw new Error(`${name} failed: ${r.error.code} ${r.error.message}`);
+  return r.value as T;
+}
+async function fails(name: CallName, input: unknown, screen: 'staff' | 'resident' = 'staff') {
+  const r = await core.call(screen, name, input);
+  if (r.ok) throw new Error(`${name} should have failed`);
+  return r.error;
+}
+async function queuedRequest(): Promise<string> {
+  const { id } = await ok('createRequest', juminhyoRequest());
+  await ok('checkIdentity', { id, identity: { documents: [{ kind: 'drivers_license', last4: '4321' }] } });
+  await ok('showToResident', { id });
+  await ok('confirmAsResident', { requestId: id }, 'resident');
+  return id;
+}
+
+beforeEach(async () => {
+  tmp = tempDir();
+  ({ core, clock } = makeCore(tmp.dir));
+  events = [];
+  core.onEvent((name, payload) => events.push({ name, payload }));
+  await ok('signIn', demoStaff);
+});
+afterEach(() => {
+  core.close();
+  tmp.remove();
+});
+
+describe('the terminal core through its contract', () => {
+  it('creates a request with its fee from the fee table and a daily number, and lists it without personal fields', async () => {
+    const a = await ok('createRequest', juminhyoRequest({ copies: 2 }));
+    const b = await ok('createRequest', juminhyoRequest());
+    expect(a).toMatchObject({ number: '001', feeYen: 600, step: 'entered' });
+    expect(b.number).toBe('002');
+    const list = await ok<any[]>('listToday', {});
+    expect(list.map((r) => r.number)).toEqual(['002', '001']);
+    expect(JSON.stringify(list)).not.toContain('磐城');
+  });
+
+  it('answers bad input with a Japanese message naming the field', async () => {
+    const error = await fails('createRequest', { ...juminhyoRequest(), subject: { ...juminhyoRequest().subject, name: '' } });
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: '氏名を入力してください。' });
+    expect(error.fields).toContainEqual({ path: 'subject.name', message: '氏名を入力してください。' });
+  });
+
+  it('queues the request for relay with an outbox message in the same step, and shows how many wait', async () => {
+    const id = await queuedRequest();
+    expect((await ok('getRequest', { id })).step).toBe('queued');
+    expect(await ok('getRelayStatus', {})).toEqual({ online: false, waiting: 1, lastSyncAt: null });
+    const [message] = core.outbox.pending();
+    expect(message).toMatchObject({ requestId: id, kind: 'request.submit' });
+    expect((message!.payload as any).input.subject.name).toBe('磐城 髙子');
+    expect((message!.payload as any).identity.documents).toEqual([{ kind: 'drivers_license', last4: '4321' }]);
+    expect(events.some((e) => e.name === 'relayChanged' && (e.payload as any).waiting === 1)).toBe(true);
+  });
+
+  it('lets the resident confirm only the request on their screen, once, and never call staff operations', async () => {
+    const { id } = await ok('createRequest', juminhyoRequest());
+    expect((await fails('confirmAsResident', { requestId: id }, 'resident')).code).toBe('NOTHING_TO_CONFIRM');
+    expect((await fails('listToday', {}, 'resident')).code).toBe('FORBIDDEN_SCREEN');
+    expect((await fails('getResidentView', {}, 'staff')).code).toBe('FORBIDDEN_SCREEN');
+    await ok('showToResident', { id });
+    const view = await ok('getResidentView', {}, 'resident');
+    expect(view).toMatchObject({ requestId: id, kindLabel: '住民票の写し', subjectName: '磐城 髙子', feeYen: 300 });
+    await ok('confirmAsResident', { requestId: id }, 'resident');
+    expect(await ok('getResidentView', {}, 'resident')).toBeNull();
+    expect((await fails('confirmAsResident', { requestId: id }, 'resident')).code).toBe('NOTHING_TO_CONFIRM');
+  });
+
+  it('takes cash with change in integer yen and refuses too little', async () => {
+    const id = await queuedRequest();
+    for (const e of [{ type: 'RELAY_ACKED' }, { type: 'APPROVED' }, { type: 'PRINTED' }] as const) core.requests.applyExternal(id, e, 'system');
+    await ok('checkPrinted', { id, ok: true });
+    expect((await fails('recordPayment', { id, payment: { method: 'cash', tenderedYen: 200 } })).message).toBe('お預かり金額が足りません。手数料は300円です。');
+    const paid = await ok('recordPayment', { id, payment: { method: 'cash', tenderedYen: 1000 } });
+    expect(paid.payment).toEqual({ method: 'cash', amountYen: 300, tenderedYen: 1000, changeYen: 700 });
+    expect((await fails('recordPayment', { id, payment: { method: 'qr_code' } })).code).toBe('ILLEGAL_TRANSITION');
+    expect((await ok('handOver', { id })).step).toBe('handed_over');
+    expect((await fails('handOver', { id })).code).toBe('ILLEGAL_TRANSITION');
+  });
+
+  it('records a cashless payment as its method', async () => {
+    const id = await queuedRequest();
+    for (const e of [{ type: 'APPROVED' }, { type: 'PRINTED' }] as const) core.requests.applyExternal(id, e, 'hub');
+    await ok('checkPrinted', { id, ok: true });
+    expect((await ok('recordPayment', { id, payment: { method: 'electronic_money' } })).payment).toEqual({ method: 'electronic_money', amountYen: 300, tenderedYen: null, changeYen: 0 });
+  });
+
+  it('cancels with a reason and takes the request off the resident screen', async () => {
+    const { id } = await ok('createRequest', juminhyoRequest());
+    await ok('showToResident', { id });
+    expect((await fails('cancelRequest', { id, reason: '' })).fields?.[0]?.path).toBe('reason');
+    expect((await ok('cancelRequest', { id, reason: 'お客様の都合' })).step).toBe('cancelled');
+    expect(await ok('getResidentView', {}, 'resident')).toBeNull();
+    expect((await ok('getRequest', { id })).reason).toBe('お客様の都合');
+  });
+
+  it('audits every state change and every read of personal data, and the chain verifies', async () => {
+    const id = await queuedRequest();
+    await ok('getRequest', { id });
+    const actions = core.audit.forRequest(id).map((r) => [r.actor, r.action]);
+    expect(actions).toEqual([
+      ['S0001', 'request.create'],
+      ['S0001', 'request.identity_checked'],
+      ['S0001', 'personal.show_resident'],
+      ['resident', 'request.resident_confirmed'],
+      ['resident', 'relay.queued'],
+      ['S0001', 'personal.read'],
+    ]);
+    for (const row of core.audit.forRequest(id)) expect(row.detail).not.toMatch(/磐城|髙子|4321|三和町/);
+    expect(core.audit.verify()).toMatchObject({ ok: true });
+  });
+
+  it('keeps no personal data in clear in the database files copied off the laptop', async () => {
+    await queuedRequest();
+    core.db.pragma('wal_checkpoint(FULL)');
+    const files = readdirSync(tmp.dir).filter((f) => f.startsWith('terminal.sqlite3'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const bytes = readFileSync(join(tmp.dir, f));
+      for (const secret of ['磐城', '髙子', 'いわき たかこ', '三和町', '1953-06-14', '4321']) {
+        expect(bytes.includes(Buffer.from(secret, 'utf8')), `${f} contains ${secret}`).toBe(false);
+      }
+      expect(statSync(join(tmp.dir, f)).mode & 0o077).toBe(0);
+    }
+    expect(statSync(join(tmp.dir, 'data.key')).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('staff sessions', () => {
+  it('refuses a wrong PIN with a Japanese message and locks out after five failures', async () => {
+    await ok('signOut', {});
+    for (let i = 0; i < 5; i++) expect((await fails('signIn', { staffId: 'S0001', pin: '0000' })).code).toBe('SIGN_IN_FAILED');
+    expect((await fails('signIn', demoStaff)).code).toBe('SIGN_IN_LOCKED_OUT');
+    clock.advance(5 * 60_000 + 1);
+    expect((await ok('signIn', demoStaff)).signedIn).toBe(true);
+  });
+
+  it('locks after five idle minutes, tells the screens, clears the resident screen and refuses staff calls until the PIN', async () => {
+    const { id } = await ok('createRequest', juminhyoRequest());
+    await ok('showToResident', { id });
+    clock.advance(IDLE_LOCK_MS - 1000);
+    await ok('reportActivity', {});
+    clock.advance(IDLE_LOCK_MS - 1000);
+    expect((await ok('getSession', {})).locked).toBe(false);
+    clock.advance(2000);
+    const error = await fails('listToday', {});
+    expect(error).toMatchObject({ code: 'LOCKED', message: '画面がロックされています。PINを入力して再開してください。' });
+    expect(await ok('getResidentView', {}, 'resident')).toBeNull();
+    expect(events.some((e) => e.name === 'sessionChanged' && (e.payload as any).locked)).toBe(true);
+    await ok('signIn', demoStaff);
+    expect(await ok<any[]>('listToday', {})).toHaveLength(1);
+  });
+
+  it('locks on demand', async () => {
+    expect((await ok('lock', {})).locked).toBe(true);
+    expect((await fails('createRequest', juminhyoRequest())).code).toBe('LOCKED');
+  });
+
+  it('stores only scrypt hashes of staff PINs', () => {
+    const rows = core.db.prepare('SELECT pin_hash FROM staff').all() as { pin_hash: string }[];
+    for (const r of rows) {
+      expect(r.pin_hash).toMatch(/^scrypt\$/);
+      expect(r.pin_hash).not.toContain('2580');
+    }
+  });
+});
+
+describe('the audit chain', () => {
+  it('fails verification when a row is edited behind the triggers, naming the row', async () => {
+    await queuedRequest();
+    expect(() => core.db.prepare("UPDATE audit_log SET actor = 'X' WHERE seq = 2").run()).toThrow(/append-only/);
+    expect(() => core.db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/append-only/);
+    core.close();
+    // Someone with the file drops the trigger and edits a record.
+    const raw = new Database(join(tmp.dir, 'terminal.sqlite3'));
+    raw.exec("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'S0002' WHERE seq = 3");
+    raw.close();
+    ({ core } = makeCore(tmp.dir, clock));
+    expect(core.audit.verify()).toMatchObject({ ok: false, brokenAt: 3, why: '記録の内容が書き換えられています' });
+  });
+
+  it('fails verification when a row is removed from the middle', async () => {
+    await queuedRequest();
+    core.close();
+    const raw = new Database(join(tmp.dir, 'terminal.sqlite3'));
+    raw.exec('DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 4');
+    raw.close();
+    ({ core } = makeCore(tmp.dir, clock));
+    expect(core.audit.verify()).toMatchObject({ ok: false, brokenAt: 5 });
+  });
+});
