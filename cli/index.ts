@@ -1,5 +1,6 @@
 // `odekake`: the one command-line tool. Each area registers its own subcommands.
 import { Command } from 'commander';
+import { registerCardCommands } from './card';
 import { registerTerminalCommands } from './terminal';
 
 const program = new Command();
@@ -9,5 +10,6 @@ program
   .showHelpAfterError('（--help で使い方を表示します）');
 
 registerTerminalCommands(program);
+registerCardCommands(program);
 
 await program.parseAsync(process.argv);
