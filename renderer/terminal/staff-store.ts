@@ -25,6 +25,7 @@ interface StaffState {
   refresh(): Promise<void>;
   go(view: View): Promise<void>;
   clearMessages(): void;
+  clearField(path: string): void;
 }
 
 export const useStaff = create<StaffState>((set, get) => ({
@@ -111,5 +112,12 @@ export const useStaff = create<StaffState>((set, get) => ({
 
   clearMessages() {
     set({ error: null, fieldErrors: {}, notice: null });
+  },
+
+  clearField(path) {
+    const fieldErrors = get().fieldErrors;
+    if (!(path in fieldErrors)) return;
+    const { [path]: _gone, ...rest } = fieldErrors;
+    set({ fieldErrors: rest, error: Object.keys(rest).length === 0 ? null : get().error });
   },
 }));

@@ -14,6 +14,12 @@ import type { RequestDetail } from '../../protocol/request';
 import { connectFromPage } from './client';
 import { useStaff } from './staff-store';
 
+/** 1953-06-14 → 1953年6月14日（昭和28年）: staff read birth dates back to residents in the era they know. */
+function japaneseDate(iso: string): string {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  const era = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { era: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(y, m - 1, d)));
+  return `${y}年${m}月${d}日（${era}）`;
+}
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 const time = (iso: string) => new Date(iso).toLocaleTimeString('ja-JP', { hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Tokyo' });
 
@@ -175,7 +181,14 @@ function PersonFields({ prefix, value, onChange }: { prefix: string; value: Pers
     <label>
       {label}
       {hint && <small>{hint}</small>}
-      <input name={`${prefix}.${key}`} value={value[key]} onChange={(e) => onChange({ ...value, [key]: e.target.value })} />
+      <input
+        name={`${prefix}.${key}`}
+        value={value[key]}
+        onChange={(e) => {
+          useStaff.getState().clearField(`${prefix}.${key}`);
+          onChange({ ...value, [key]: e.target.value });
+        }}
+      />
       <FieldError path={`${prefix}.${key}`} />
     </label>
   );
@@ -408,9 +421,6 @@ function IdentityCheck({ detail }: { detail: RequestDetail }) {
       <button type="submit" className="primary big" disabled={busy}>
         本人確認を記録する
       </button>
-      <button type="button" className="secondary" onClick={() => void go({ name: 'list' })}>
-        一覧に戻る
-      </button>
     </form>
   );
 }
@@ -602,7 +612,7 @@ function RequestView() {
           <dt>住所</dt>
           <dd>{input.subject.address}</dd>
           <dt>生年月日</dt>
-          <dd>{input.subject.birthDate}</dd>
+          <dd>{japaneseDate(input.subject.birthDate)}</dd>
           <dt>窓口に来た方</dt>
           <dd>{requesterRelationLabel[input.requester.relation]}{input.requester.person ? `（${input.requester.person.name}）` : ''}</dd>
           <dt>手数料</dt>
