@@ -1,7 +1,8 @@
 import { m001Initial } from './001_initial';
+import { m002PrintJobs } from './002_print_jobs';
 import type { Migration } from './types';
 
 export type { Migration };
 
 /** Every migration, in order. Add new ones at the end with the next number; never edit a shipped one. */
-export const migrations: readonly Migration[] = [m001Initial];
+export const migrations: readonly Migration[] = [m001Initial, m002PrintJobs];
