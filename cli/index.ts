@@ -1,6 +1,7 @@
 // `odekake`: the one command-line tool. Each area registers its own subcommands.
 import { Command } from 'commander';
 import { registerCardCommands } from './card';
+import { registerPrinterCommands } from './printer';
 import { registerTerminalCommands } from './terminal';
 
 const program = new Command();
@@ -11,5 +12,6 @@ program
 
 registerTerminalCommands(program);
 registerCardCommands(program);
+registerPrinterCommands(program);
 
 await program.parseAsync(process.argv);

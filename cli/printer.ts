@@ -1,0 +1,145 @@
+// `odekake printer status|test`: what IT staff run when a printer misbehaves. Addresses come from flags
+// or a JSON config file (native/printer/config.ts). Exit codes: 0 all well, 1 a printer has a
+// problem or a test print failed, 2 the configuration is wrong.
+import type { Command } from 'commander';
+import { loadPrinterConfig, parsePrinterConfig, PrinterConfigError, resolveProfile, type PrinterConfig, type PrinterConfigInput } from '../native/printer/config';
+import { EscposReceiptPrinter } from '../native/printer/escpos-printer';
+import { IppCertificatePrinter } from '../native/printer/ipp-printer';
+import { makeTestPagePdf } from '../native/printer/pdf';
+import { feed, rule, text, yen } from '../native/printer/receipt-document';
+import { tokyoDateTime } from '../native/printer/receipts';
+import { PrinterError, type PrinterStatus } from '../native/printer/types';
+
+interface PrinterFlags {
+  config?: string;
+  ipp?: string;
+  receipt?: string;
+  profile?: string;
+}
+
+function configFrom(flags: PrinterFlags): PrinterConfig {
+  const base: Partial<PrinterConfigInput> = flags.config ? loadPrinterConfig(flags.config) : {};
+  const input: Record<string, unknown> = { ...base };
+  if (flags.ipp) input.certificate = { ...(base.certificate ?? {}), uri: flags.ipp };
+  if (flags.receipt || flags.profile) {
+    const receipt: Record<string, unknown> = { ...(base.receipt ?? {}) };
+    if (flags.receipt) {
+      const m = /^([^:]+)(?::(\d+))?$/.exec(flags.receipt);
+      if (!m) throw new PrinterConfigError(`--receipt は ホスト名:ポート の形で指定してください（${flags.receipt}）。`);
+      receipt.host = m[1];
+      if (m[2]) receipt.port = Number(m[2]);
+    }
+    if (flags.profile) receipt.profile = flags.profile;
+    input.receipt = receipt;
+  }
+  if (!input.certificate || !input.receipt) {
+    throw new PrinterConfigError('プリンターの宛先がありません。--config に設定ファイルを指定するか、--ipp と --receipt を指定してください。');
+  }
+  return parsePrinterConfig(input, flags.config ?? 'コマンドの指定');
+}
+
+function printers(config: PrinterConfig) {
+  return {
+    a4: new IppCertificatePrinter({ uri: config.certificate.uri, jobTimeoutMs: config.certificate.jobTimeoutMs }),
+    receipt: new EscposReceiptPrinter({
+      host: config.receipt.host,
+      port: config.receipt.port,
+      profile: resolveProfile(config.receipt.profile),
+      connectTimeoutMs: config.receipt.connectTimeoutMs,
+      jobTimeoutMs: config.receipt.jobTimeoutMs,
+    }),
+  };
+}
+
+function describe(label: string, address: string, status: PrinterStatus): string[] {
+  const lines = [`${label}（${address}）: ${status.ready ? '印刷できます' : '印刷できません'}`];
+  for (const p of status.problems) lines.push(`  ${p.blocking ? '×' : '△'} ${p.message} [${p.code}]`);
+  return lines;
+}
+
+function withOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'プリンター設定ファイル（JSON）')
+    .option('--ipp <uri>', 'A4プリンターの宛先（例: ipp://192.168.0.20:631/ipp/print）')
+    .option('--receipt <host:port>', 'レシートプリンターの宛先（例: 192.168.0.21:9100）')
+    .option('--profile <name>', 'レシートプリンターの種類: kanji-80mm, kanji-58mm, raster-80mm, raster-58mm');
+}
+
+async function run(action: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (err) {
+    if (err instanceof PrinterConfigError) {
+      console.error(err.message);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}
+
+export function registerPrinterCommands(program: Command): void {
+  const printer = program.command('printer').description('車載プリンター（A4証明書・レシート）の状態確認と試験印刷');
+
+  withOptions(printer.command('status').description('A4プリンターとレシートプリンターの状態を表示します（用紙切れ・カバー開きなど）')).action((flags: PrinterFlags) =>
+    run(async () => {
+      const config = configFrom(flags);
+      const { a4, receipt } = printers(config);
+      const [a4Status, receiptStatus] = await Promise.all([a4.status(), receipt.status()]);
+      await a4.close();
+      console.log([...describe('A4プリンター', config.certificate.uri, a4Status), ...describe('レシートプリンター', receipt.address, receiptStatus)].join('\n'));
+      return a4Status.ready && receiptStatus.ready ? 0 : 1;
+    }),
+  );
+
+  withOptions(printer.command('test').description('A4プリンターに試験ページを、レシートプリンターに試験レシートを印刷します'))
+    .option('--only <which>', 'certificate（A4のみ）または receipt（レシートのみ）')
+    .action((flags: PrinterFlags & { only?: string }) =>
+      run(async () => {
+        if (flags.only && flags.only !== 'certificate' && flags.only !== 'receipt') {
+          throw new PrinterConfigError('--only には certificate か receipt を指定してください。');
+        }
+        const config = configFrom(flags);
+        const { a4, receipt } = printers(config);
+        let failures = 0;
+        const now = new Date();
+        if (flags.only !== 'receipt') {
+          try {
+            const confirmation = await a4.print({ jobId: `test-${now.getTime()}`, pdf: await makeTestPagePdf(now, config.certificate.uri), copies: 1 });
+            console.log(`A4プリンター: 試験ページを印刷しました（ジョブ ${confirmation.printerJobId ?? '-'}）。`);
+          } catch (err) {
+            failures += 1;
+            console.error(`A4プリンター: ${err instanceof PrinterError ? `${err.message} [${err.code}]` : (err as Error).message}`);
+          } finally {
+            await a4.close();
+          }
+        }
+        if (flags.only !== 'certificate') {
+          try {
+            await receipt.print({
+              jobId: `test-${now.getTime()}`,
+              document: {
+                lines: [
+                  text('いわき市 お出かけ市役所', { align: 'center', bold: true }),
+                  text('試験印刷', { align: 'center', size: 'double', bold: true }),
+                  rule,
+                  text(tokyoDateTime(now.toISOString())),
+                  text(`漢字・かな・カナ: 住民票の写し`),
+                  text(`全角数字と円記号: ${yen(1234567)}`),
+                  text('ABCabc 0123456789'),
+                  rule,
+                  text('この用紙は試験印刷です。', { align: 'center' }),
+                  feed(1),
+                ],
+              },
+            });
+            console.log('レシートプリンター: 試験レシートを印刷しました。');
+          } catch (err) {
+            failures += 1;
+            console.error(`レシートプリンター: ${err instanceof PrinterError ? `${err.message} [${err.code}]` : (err as Error).message}`);
+          }
+        }
+        return failures ? 1 : 0;
+      }),
+    );
+}
