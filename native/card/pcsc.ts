@@ -119,7 +119,23 @@ export class CardSession implements CardChannel {
   constructor(
     private readonly reader: PcscReader,
     private readonly protocol: number,
+    /** Whether the reader still reports a card (the status watch's view). */
+    private readonly cardPresent: () => boolean,
   ) {}
+
+  /**
+   * Some readers (vpcd among them) answer "success" with no bytes when the card vanished mid-command.
+   * A response without a status word is then told apart by asking whether the card is still there.
+   */
+  async #checked(raw: Buffer): Promise<ResponseApdu> {
+    if (raw.length >= 2) return splitResponse(raw);
+    const deadline = Date.now() + 500;
+    while (Date.now() < deadline) {
+      if (!this.cardPresent()) throw cardErrors.removed('empty response, card gone');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return splitResponse(raw);
+  }
 
   #raw(command: Uint8Array, resLen: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
@@ -136,12 +152,12 @@ export class CardSession implements CardChannel {
   }
 
   async transmit(command: Uint8Array, maxData: number): Promise<ResponseApdu> {
-    let res = splitResponse(await this.#raw(command, maxData + 2));
+    let res = await this.#checked(await this.#raw(command, maxData + 2));
     // 6Cxx: wrong Le — the card tells the right one; resend once with it.
     if (res.sw >> 8 === 0x6c && command.length >= 5) {
       const fixed = Uint8Array.from(command);
       fixed[fixed.length - 1] = res.sw & 0xff;
-      res = splitResponse(await this.#raw(fixed, (res.sw & 0xff || 256) + 2));
+      res = await this.#checked(await this.#raw(fixed, (res.sw & 0xff || 256) + 2));
     }
     // 61xx: more data waiting (T=0) — collect it with GET RESPONSE.
     let data = res.data;
@@ -149,7 +165,7 @@ export class CardSession implements CardChannel {
     while (res.sw >> 8 === 0x61) {
       if ((guard += 1) > 32) throw cardErrors.dataInvalid('too many GET RESPONSE rounds');
       const le = res.sw & 0xff || 256;
-      res = splitResponse(await this.#raw(Uint8Array.of(0x00, 0xc0, 0x00, 0x00, le & 0xff), le + 2));
+      res = await this.#checked(await this.#raw(Uint8Array.of(0x00, 0xc0, 0x00, 0x00, le & 0xff), le + 2));
       const merged = new Uint8Array(data.length + res.data.length);
       merged.set(data, 0);
       merged.set(res.data, data.length);
@@ -360,7 +376,7 @@ export class PcscManager extends EventEmitter<PcscEvents> {
           else resolve(p);
         });
       });
-      const session = new CardSession(reader, protocol);
+      const session = new CardSession(reader, protocol, () => entry.state !== null && (entry.state & SCARD_STATE_PRESENT) !== 0);
       try {
         return await fn(session);
       } finally {
