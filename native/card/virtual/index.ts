@@ -4,7 +4,7 @@ import { VirtualMyNumberCard, type CardFaults, type InitialTries } from './card'
 import { loadKeys, loadProfile, testCaCertificatePem } from './profile';
 import { VpcdCardConnection, VPCD_DEFAULT_PORT } from './vpcd';
 
-export { VirtualMyNumberCard, MY_NUMBER_ATR, buildBasicInfoFile, type CardFaults, type InitialTries } from './card';
+export { VirtualMyNumberCard, MY_NUMBER_ATR, PULLED, buildBasicInfoFile, type CardFaults, type InitialTries } from './card';
 export { CardProfile, listProfiles, loadKeys, loadProfile, testCaCertificatePem, isValidMyNumber } from './profile';
 export { VpcdCardConnection, VPCD_DEFAULT_PORT } from './vpcd';
 
