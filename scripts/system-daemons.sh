@@ -12,6 +12,9 @@ fi
 if ! pgrep -x avahi-daemon >/dev/null; then
   $sudo_ avahi-daemon -D --no-drop-root 2>/dev/null || $sudo_ avahi-daemon -D
 fi
+# pcscd loads the vpcd driver from /etc/reader.conf.d/vpcd: readers "Virtual PCD 00 00" (TCP 35963)
+# and "Virtual PCD 00 01" (35964), on all interfaces — test and demo machines only. Without -x it
+# never exits on idle. Card tests run their own private pcscd (test/support/pcscd.ts), not this one.
 if ! pgrep -x pcscd >/dev/null; then
-  $sudo_ pcscd --auto-exit=0 2>/dev/null || $sudo_ pcscd
+  $sudo_ pcscd
 fi
