@@ -70,6 +70,8 @@ export interface PrintJobView {
   staffMessage: string | null;
   problemCode: string | null;
   resolution: string | null;
+  /** The printer's own job number (IPP job-id), when it gave one. */
+  printerJobId: number | null;
   createdAt: string;
   doneAt: string | null;
 }
@@ -383,6 +385,7 @@ function view(r: Row): PrintJobView {
     staffMessage: r.state === 'held' || r.state === 'outcome_unknown' || r.state === 'failed' ? r.problem_message : null,
     problemCode: r.problem_code,
     resolution: r.resolution,
+    printerJobId: r.printer_job_id,
     createdAt: r.created_at,
     doneAt: r.done_at,
   };
