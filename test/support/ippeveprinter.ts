@@ -12,9 +12,10 @@ export interface TestIppPrinter extends RunningIppPrinter {
   dispose(): Promise<void>;
 }
 
-export async function startTestIppPrinter(): Promise<TestIppPrinter> {
+/** `port` restarts a printer where a killed one was, as when the same printer is switched back on. */
+export async function startTestIppPrinter(options: { port?: number } = {}): Promise<TestIppPrinter> {
   const spoolDir = mkdtempSync(join(tmpdir(), 'odekake-ipp-test-'));
-  const printer = await startIppEvePrinter({ spoolDir });
+  const printer = await startIppEvePrinter({ spoolDir, ...options });
   return {
     ...printer,
     async dispose() {
