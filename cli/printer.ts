@@ -10,6 +10,10 @@ import { feed, rule, text, yen } from '../native/printer/receipt-document';
 import { tokyoDateTime } from '../native/printer/receipts';
 import { PrinterError, type PrinterStatus } from '../native/printer/types';
 
+// stdout carries the report, stderr the failures, so a script can tell them apart.
+const writeOut = (line: string) => process.stdout.write(`${line}\n`);
+const writeErr = (line: string) => process.stderr.write(`${line}\n`);
+
 interface PrinterFlags {
   config?: string;
   ipp?: string;
@@ -70,7 +74,7 @@ async function run(action: () => Promise<number>): Promise<void> {
     process.exitCode = await action();
   } catch (err) {
     if (err instanceof PrinterConfigError) {
-      console.error(err.message);
+      writeErr(err.message);
       process.exitCode = 2;
       return;
     }
@@ -87,7 +91,7 @@ export function registerPrinterCommands(program: Command): void {
       const { a4, receipt } = printers(config);
       const [a4Status, receiptStatus] = await Promise.all([a4.status(), receipt.status()]);
       await a4.close();
-      console.log([...describe('A4プリンター', config.certificate.uri, a4Status), ...describe('レシートプリンター', receipt.address, receiptStatus)].join('\n'));
+      writeOut([...describe('A4プリンター', config.certificate.uri, a4Status), ...describe('レシートプリンター', receipt.address, receiptStatus)].join('\n'));
       return a4Status.ready && receiptStatus.ready ? 0 : 1;
     }),
   );
@@ -106,10 +110,10 @@ export function registerPrinterCommands(program: Command): void {
         if (flags.only !== 'receipt') {
           try {
             const confirmation = await a4.print({ jobId: `test-${now.getTime()}`, pdf: await makeTestPagePdf(now, config.certificate.uri), copies: 1 });
-            console.log(`A4プリンター: 試験ページを印刷しました（ジョブ ${confirmation.printerJobId ?? '-'}）。`);
+            writeOut(`A4プリンター: 試験ページを印刷しました（ジョブ ${confirmation.printerJobId ?? '-'}）。`);
           } catch (err) {
             failures += 1;
-            console.error(`A4プリンター: ${err instanceof PrinterError ? `${err.message} [${err.code}]` : (err as Error).message}`);
+            writeErr(`A4プリンター: ${err instanceof PrinterError ? `${err.message} [${err.code}]` : (err as Error).message}`);
           } finally {
             await a4.close();
           }
@@ -133,10 +137,10 @@ export function registerPrinterCommands(program: Command): void {
                 ],
               },
             });
-            console.log('レシートプリンター: 試験レシートを印刷しました。');
+            writeOut('レシートプリンター: 試験レシートを印刷しました。');
           } catch (err) {
             failures += 1;
-            console.error(`レシートプリンター: ${err instanceof PrinterError ? `${err.message} [${err.code}]` : (err as Error).message}`);
+            writeErr(`レシートプリンター: ${err instanceof PrinterError ? `${err.message} [${err.code}]` : (err as Error).message}`);
           }
         }
         return failures ? 1 : 0;
