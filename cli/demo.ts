@@ -1,7 +1,7 @@
 // The demo: everything a newcomer needs to try the terminal on one machine, on SQLite.
 import { join } from 'node:path';
 import { fixturesDir } from './paths';
-import { runHost } from './terminal';
+import { runHost } from './run-host';
 
 export async function runDemo(opts: { data: string; port: number }, onSignal: (stop: () => Promise<void>) => void): Promise<void> {
   const stops: (() => Promise<void> | void)[] = [];

@@ -1,40 +1,8 @@
 // `odekake host` (the terminal core headless, serving its screens) and `odekake demo`.
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { TerminalCore } from '../electron/core/terminal';
-import { KeyFileProvider } from '../electron/core/crypto';
-import { loadFeeTable } from '../electron/core/fees';
-import { createLogger } from '../electron/core/logger';
-import { startHost, type RunningHost } from '../electron/host';
-import { fixturesDir, projectRoot, rendererDir } from './paths';
-
-export interface HostRunOptions {
-  data: string;
-  port: number;
-  place: string;
-  staff?: string;
-  fees: string;
-}
-
-export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCore; host: RunningHost }> {
-  if (!existsSync(join(rendererDir, 'staff.html'))) {
-    throw new Error('画面のファイル (dist/renderer) がありません。先に `npm run build` を実行してください。');
-  }
-  const logger = createLogger();
-  const dataDir = resolve(opts.data);
-  const core = new TerminalCore({
-    dataDir,
-    keys: new KeyFileProvider(join(dataDir, 'data.key')),
-    fees: loadFeeTable(resolve(opts.fees)),
-    place: opts.place,
-    logger,
-  });
-  if (opts.staff) core.staff.seedFromFile(resolve(opts.staff));
-  core.startTimers();
-  const host = await startHost({ core, rendererDir, port: opts.port, logger });
-  return { core, host };
-}
+import { join } from 'node:path';
+import { fixturesDir, projectRoot } from './paths';
+import { runHost, type HostRunOptions } from './run-host';
 
 function onSignal(stop: () => Promise<void>): void {
   let stopping = false;

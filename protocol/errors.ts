@@ -19,3 +19,19 @@ export function fieldProblems(error: z.ZodError): FieldProblem[] {
     message: /[\u3040-\u30ff\u4e00-\u9fff]/.test(issue.message) ? issue.message : `入力が正しくありません（${issue.path.join('.') || '全体'}）。`,
   }));
 }
+
+/**
+ * The base of every error a person may see: a stable code and a Japanese message that says what to
+ * do next. `presentable` lets the contract pass it on as is; anything else is hidden as INTERNAL.
+ */
+export class AppError extends Error {
+  readonly presentable = true as const;
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldProblem[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

@@ -1,18 +1,7 @@
-// One error hierarchy for the terminal. Every error a person may see has a stable code and a
-// Japanese message that says what to do next; `presentable` lets the contract pass it on as is.
-import type { FieldProblem } from '../../protocol/errors';
+// The terminal's error hierarchy, rooted in protocol's AppError (shared with the hardware adapters).
+import { AppError, type FieldProblem } from '../../protocol/errors';
 
-export class AppError extends Error {
-  readonly presentable = true as const;
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly fields?: FieldProblem[],
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export { AppError };
 
 export class ValidationError extends AppError {
   constructor(fields: FieldProblem[]) {

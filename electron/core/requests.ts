@@ -23,7 +23,7 @@ import { AppError, NotFoundError, ValidationError } from './errors';
 import { feeFor } from './fees';
 import type { IdGenerator } from './ids';
 import type { Outbox } from './outbox';
-import { initialState, transition, type Effect, type WorkflowEvent, type WorkflowState } from './workflow';
+import { transition, type Effect, type WorkflowEvent, type WorkflowState } from './workflow';
 
 interface RequestRow {
   id: string;

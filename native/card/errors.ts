@@ -1,6 +1,6 @@
 // Card errors: a stable code for the core and the screens, and a Japanese message that tells the
 // resident or the staff what to do next. Nothing here ever carries a PIN or data read from a card.
-import { AppError } from '../../electron/core/errors';
+import { AppError } from '../../protocol/errors';
 
 export const CardErrorCode = {
   serviceUnavailable: 'CARD_SERVICE_UNAVAILABLE',

@@ -3,7 +3,7 @@
 // and comes back (pcsclite never recovers by itself). Logs carry reader names and codes, never APDUs.
 import { EventEmitter } from 'node:events';
 import pcsclite from 'pcsclite';
-import type { Logger } from '../../electron/core/logger';
+import type { Logger } from 'pino';
 import { splitResponse, type CardChannel, type ResponseApdu } from './apdu';
 import { CardError, cardErrors } from './errors';
 

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { X509Certificate } from 'node:crypto';
 import { z } from 'zod';
-import type { Logger } from '../../electron/core/logger';
+import type { Logger } from 'pino';
 import { CardError, cardErrors } from './errors';
 import { readAuthCertificate, readJpkiPinTries, sha256DigestInfo, signWithAuthKey } from './jpki';
 import { BasicInfo, readBasicInfo, readKenmenPinTries } from './kenmen';

@@ -1,0 +1,36 @@
+// Starts the terminal core headless with its screens served on 127.0.0.1 (used by `host` and `demo`).
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TerminalCore } from '../electron/core/terminal';
+import { KeyFileProvider } from '../electron/core/crypto';
+import { loadFeeTable } from '../electron/core/fees';
+import { createLogger } from '../electron/core/logger';
+import { startHost, type RunningHost } from '../electron/host';
+import { rendererDir } from './paths';
+
+export interface HostRunOptions {
+  data: string;
+  port: number;
+  place: string;
+  staff?: string;
+  fees: string;
+}
+
+export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCore; host: RunningHost }> {
+  if (!existsSync(join(rendererDir, 'staff.html'))) {
+    throw new Error('画面のファイル (dist/renderer) がありません。先に `npm run build` を実行してください。');
+  }
+  const logger = createLogger();
+  const dataDir = resolve(opts.data);
+  const core = new TerminalCore({
+    dataDir,
+    keys: new KeyFileProvider(join(dataDir, 'data.key')),
+    fees: loadFeeTable(resolve(opts.fees)),
+    place: opts.place,
+    logger,
+  });
+  if (opts.staff) core.staff.seedFromFile(resolve(opts.staff));
+  core.startTimers();
+  const host = await startHost({ core, rendererDir, port: opts.port, logger });
+  return { core, host };
+}
