@@ -103,6 +103,6 @@ const js = initialJsGzipKb();
 row('renderer initial JavaScript, gzipped', `${js.toFixed(1)} KB`, '≤ 250 KB', js <= 250);
 row('host RSS when idle (one screen connected)', `${cold.rssMb.toFixed(0)} MB`, '≤ 200 MB', cold.rssMb <= 200);
 
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length), 6));
 console.log(`terminal core benchmarks (${N} writes each; ${new Date().toISOString()})`);
 for (const r of [['what', 'measured', 'target', ''] as typeof rows[number], ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join(' | '));
