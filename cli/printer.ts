@@ -2,9 +2,8 @@
 // or a JSON config file (native/printer/config.ts). Exit codes: 0 all well, 1 a printer has a
 // problem or a test print failed, 2 the configuration is wrong.
 import type { Command } from 'commander';
-import { loadPrinterConfig, parsePrinterConfig, PrinterConfigError, resolveProfile, type PrinterConfig, type PrinterConfigInput } from '../native/printer/config';
-import { EscposReceiptPrinter } from '../native/printer/escpos-printer';
-import { IppCertificatePrinter } from '../native/printer/ipp-printer';
+import { createPrinters } from '../native/printer/create';
+import { loadPrinterConfig, parsePrinterConfig, PrinterConfigError, type PrinterConfig, type PrinterConfigInput } from '../native/printer/config';
 import { makeTestPagePdf } from '../native/printer/pdf';
 import { feed, rule, text, yen } from '../native/printer/receipt-document';
 import { tokyoDateTime } from '../native/printer/receipts';
@@ -43,16 +42,8 @@ function configFrom(flags: PrinterFlags): PrinterConfig {
 }
 
 function printers(config: PrinterConfig) {
-  return {
-    a4: new IppCertificatePrinter({ uri: config.certificate.uri, jobTimeoutMs: config.certificate.jobTimeoutMs }),
-    receipt: new EscposReceiptPrinter({
-      host: config.receipt.host,
-      port: config.receipt.port,
-      profile: resolveProfile(config.receipt.profile),
-      connectTimeoutMs: config.receipt.connectTimeoutMs,
-      jobTimeoutMs: config.receipt.jobTimeoutMs,
-    }),
-  };
+  const { certificate, receipt } = createPrinters(config);
+  return { a4: certificate, receipt };
 }
 
 function describe(label: string, address: string, status: PrinterStatus): string[] {

@@ -6,6 +6,8 @@ import { KeyFileProvider } from '../electron/core/crypto';
 import { loadFeeTable } from '../electron/core/fees';
 import { createLogger } from '../electron/core/logger';
 import { startHost, type RunningHost } from '../electron/host';
+import { loadPrinterConfig } from '../native/printer/config';
+import { createPrinters } from '../native/printer/create';
 import { rendererDir } from './paths';
 
 export interface HostRunOptions {
@@ -14,6 +16,8 @@ export interface HostRunOptions {
   place: string;
   staff?: string;
   fees: string;
+  /** Printer configuration (JSON, see native/printer/config.ts); without it the terminal cannot print. */
+  printers?: string;
 }
 
 export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCore; host: RunningHost }> {
@@ -22,12 +26,14 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
   }
   const logger = createLogger();
   const dataDir = resolve(opts.data);
+  const printers = opts.printers ? createPrinters(loadPrinterConfig(resolve(opts.printers))) : undefined;
   const core = new TerminalCore({
     dataDir,
     keys: new KeyFileProvider(join(dataDir, 'data.key')),
     fees: loadFeeTable(resolve(opts.fees)),
     place: opts.place,
     logger,
+    ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),
   });
   if (opts.staff) core.staff.seedFromFile(resolve(opts.staff));
   core.startTimers();

@@ -24,6 +24,7 @@ export function registerTerminalCommands(program: Command): void {
     .option('--place <id>', '監査記録に残す端末の場所 (車両ID)', 'vehicle-1')
     .option('--staff <file>', '職員名簿 (JSON) を取り込む')
     .option('--fees <file>', '手数料表 (JSON)', join(fixturesDir, 'fees.json'))
+    .option('--printers <file>', 'プリンター設定 (JSON)。なければ印刷しません')
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .action(async (opts: HostRunOptions & { json?: boolean }) => {
       const { core, host } = await runHost(opts);
@@ -34,7 +35,7 @@ export function registerTerminalCommands(program: Command): void {
       }
       onSignal(async () => {
         await host.close();
-        core.close();
+        await core.close();
       });
     });
 

@@ -41,6 +41,25 @@ export const FeeTable = z.object({
 });
 export type FeeTable = z.infer<typeof FeeTable>;
 
+/** A print job as staff see it when it needs them: held (fix the printer) or outcome unknown (check the paper). */
+export const PrintJobSummary = z.object({
+  id: z.string(),
+  kind: z.enum(['certificate', 'receipt']),
+  requestId: z.string().nullable(),
+  state: z.enum(['queued', 'held', 'sending', 'done', 'outcome_unknown', 'reprint_requested', 'failed']),
+  staffMessage: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type PrintJobSummary = z.infer<typeof PrintJobSummary>;
+
+export const PrinterState = z.object({
+  kind: z.enum(['certificate', 'receipt']),
+  configured: z.boolean(),
+  ready: z.boolean(),
+  messages: z.array(z.string()),
+});
+export type PrinterState = z.infer<typeof PrinterState>;
+
 const RequestId = z.object({ id: z.string().min(1).max(64) });
 const Empty = z.object({}).strict();
 
@@ -78,6 +97,14 @@ export const terminalContract = {
     handOver: call(RequestId, RequestSummary, staff),
     cancelRequest: call(RequestId.extend({ reason: ReasonText }), RequestSummary, staff),
     getRelayStatus: call(Empty, RelayStatus, staff),
+    listPrintAttention: call(Empty, z.array(PrintJobSummary), staff),
+    resolvePrintJob: call(
+      z.object({ jobId: z.string().min(1).max(64), action: z.enum(['printed', 'reprint']), reason: ReasonText.optional() }),
+      z.array(PrintJobSummary),
+      staff,
+    ),
+    resumePrinting: call(z.object({ kind: z.enum(['certificate', 'receipt']) }), z.array(PrintJobSummary), staff),
+    getPrinterStatus: call(Empty, z.array(PrinterState), staff),
     getResidentView: call(Empty, ResidentView.nullable(), resident),
     confirmAsResident: call(z.object({ requestId: z.string().min(1).max(64) }), z.object({ ok: z.literal(true) }), resident),
   },
@@ -85,6 +112,7 @@ export const terminalContract = {
     sessionChanged: event(SessionStatus, staff),
     requestsChanged: event(z.object({ ids: z.array(z.string()) }), staff),
     relayChanged: event(RelayStatus, staff),
+    printAttention: event(z.array(PrintJobSummary), staff),
     residentView: event(ResidentView.nullable(), resident),
   },
 } as const;

@@ -14,6 +14,8 @@ import { AppError } from './errors';
 import { newId as defaultNewId, type IdGenerator } from './ids';
 import { silentLogger, type Logger } from './logger';
 import { Outbox } from './outbox';
+import { PrintLedger } from './print-jobs';
+import { PrintService, type Printers } from './printing';
 import { RequestService } from './requests';
 import { StaffSessions } from './staff';
 
@@ -26,6 +28,10 @@ export interface TerminalOptions {
   clock?: Clock;
   newId?: IdGenerator;
   logger?: Logger;
+  /** The vehicle's printers; without them the terminal runs but cannot print. */
+  printers?: Printers;
+  /** Half-width columns of the receipt paper (48 on 80 mm). */
+  receiptColumns?: number;
 }
 
 type Listener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
@@ -36,6 +42,7 @@ export class TerminalCore {
   readonly outbox: Outbox;
   readonly requests: RequestService;
   readonly staff: StaffSessions;
+  readonly printing: PrintService;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly listeners = new Set<Listener>();
@@ -56,6 +63,23 @@ export class TerminalCore {
     this.outbox = new Outbox(this.db, cipher, this.clock, newId);
     this.requests = new RequestService(this.db, cipher, this.audit, this.outbox, this.clock, newId, options.fees);
     this.staff = new StaffSessions(this.db, this.clock, this.audit);
+    const ledger = options.printers
+      ? new PrintLedger({
+          db: this.db,
+          clock: this.clock,
+          certificatePrinter: options.printers.certificate,
+          receiptPrinter: options.printers.receipt,
+          cipher,
+          newId,
+          logger: this.logger,
+          ...(options.receiptColumns ? { receiptColumns: options.receiptColumns } : {}),
+        })
+      : null;
+    this.printing = new PrintService(this.db, ledger, options.printers ?? null, this.audit, this.requests, this.clock, this.logger, (requestId) => {
+      if (requestId) this.changed(requestId);
+      this.emit('printAttention', this.printing.attention());
+    });
+    this.printing.recover();
   }
 
   /** Checks the idle lock every few seconds so the screens lock even when nobody touches them. */
@@ -66,10 +90,11 @@ export class TerminalCore {
     this.idleTimer.unref();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
     this.db.close();
+    await this.printing.close();
   }
 
   onEvent(listener: Listener): () => void {
@@ -173,8 +198,13 @@ export class TerminalCore {
       }),
     recordPayment: ({ id, payment }) =>
       this.asStaff((staffId) => {
-        const result = this.requests.recordPayment(id, payment, staffId);
+        // The receipt job is written with the payment it proves: both land, or neither.
+        const { result, receiptJob } = this.db.transaction(() => {
+          const r = this.requests.recordPayment(id, payment, staffId);
+          return { result: r, receiptJob: this.printing.queueFeeReceipt(id, r.payment, staffId) };
+        })();
         this.changed(id);
+        if (receiptJob) void this.printing.run(receiptJob).catch((e: unknown) => this.logger.error({ err: String(e) }, 'receipt print failed'));
         return result;
       }),
     handOver: ({ id }) =>
@@ -191,6 +221,10 @@ export class TerminalCore {
         return summary;
       }),
     getRelayStatus: () => this.asStaff(() => this.relayStatus()),
+    listPrintAttention: () => this.asStaff(() => this.printing.attention()),
+    resolvePrintJob: ({ jobId, action, reason }) => this.asStaff((staffId) => this.printing.resolve(jobId, action, reason, staffId)),
+    resumePrinting: ({ kind }) => this.asStaff(() => this.printing.resume(kind)),
+    getPrinterStatus: () => this.asStaff(() => this.printing.status()),
     getResidentView: () => this.residentView,
     confirmAsResident: ({ requestId }) => {
       // The resident can confirm only the request the staff put on their screen, and only once.

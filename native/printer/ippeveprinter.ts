@@ -1,16 +1,26 @@
 // Starts CUPS's ippeveprinter, a real IPP Everywhere printer, for tests and the demo. It keeps every
 // job's document in its spool directory (-k), so a test can open the PDF it printed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IppCertificatePrinter } from './ipp-printer';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const ippEngineScript = resolve(here, 'ipp-engine.sh');
-const daemonsScript = resolve(here, '../../scripts/system-daemons.sh');
+/** Finds a file of the checkout from here, whether running from source or bundled into dist/. */
+function checkoutFile(relative: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = resolve(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`${relative} not found above ${fileURLToPath(import.meta.url)}`);
+    dir = parent;
+  }
+}
+export const ippEngineScript = checkoutFile('native/printer/ipp-engine.sh');
+const daemonsScript = checkoutFile('scripts/system-daemons.sh');
 
 export interface RunningIppPrinter {
   uri: string;

@@ -1,0 +1,159 @@
+// Printing as the terminal does it: the print ledger (exactly once) joined to the request workflow and
+// the audit trail. A certificate confirmed by the printer moves its request to 印刷済み; a fee receipt
+// is queued in the same transaction as the payment it proves.
+import type { PrinterState, PrintJobSummary } from '../../protocol/ipc';
+import type { Payment } from '../../protocol/request';
+import type { CertificatePrinter, ReceiptPrinter } from '../../native/printer/types';
+import type { AuditLog } from './audit';
+import { tokyoDay, type Clock } from './clock';
+import type { Db } from './db';
+import { AppError } from './errors';
+import type { Logger } from './logger';
+import type { PrintJobKind, PrintJobView, PrintLedger } from './print-jobs';
+import type { RequestService } from './requests';
+
+export interface Printers {
+  certificate: CertificatePrinter;
+  receipt: ReceiptPrinter;
+}
+
+const notConfigured = () => new AppError('PRINTER_NOT_CONFIGURED', 'プリンターが設定されていません。管理者に連絡してください。');
+
+const summary = (j: PrintJobView): PrintJobSummary => ({
+  id: j.id,
+  kind: j.kind,
+  requestId: j.requestId,
+  state: j.state,
+  staffMessage: j.staffMessage,
+  createdAt: j.createdAt,
+});
+
+export class PrintService {
+  constructor(
+    private readonly db: Db,
+    private readonly ledger: PrintLedger | null,
+    private readonly printers: Printers | null,
+    private readonly audit: AuditLog,
+    private readonly requests: RequestService,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly onChange: (requestId: string | null) => void,
+  ) {}
+
+  /** At start-up: jobs cut off between send and confirmation become outcome unknown, for staff to check. */
+  recover(): number {
+    const n = this.ledger?.recoverInterrupted() ?? 0;
+    if (n > 0) this.db.transaction(() => this.audit.append({ actor: 'system', action: 'print.recovered_unknown', detail: { jobs: n } }))();
+    return n;
+  }
+
+  /** Queues the 領収書 for a payment. Call inside the payment's transaction; returns the job id. */
+  queueFeeReceipt(requestId: string, payment: Payment, staffId: string): string | null {
+    if (!this.ledger) return null;
+    const req = this.requests.summary(requestId);
+    const job = this.ledger.enqueueReceipt({
+      requestId,
+      receipt: {
+        type: 'fee_receipt',
+        receiptNumber: `R${tokyoDay(this.clock.now()).replaceAll('-', '')}-${req.number}`,
+        issuedAt: this.clock.now().toISOString(),
+        items: [{ kind: req.kind, copies: req.copies, unitFeeYen: req.copies > 0 ? req.feeYen / req.copies : 0 }],
+        totalYen: req.feeYen,
+        paymentMethod: payment.method,
+        ...(payment.method === 'cash' ? { tenderedYen: payment.tenderedYen ?? payment.amountYen, changeYen: payment.changeYen } : {}),
+        staffId,
+      },
+    });
+    this.audit.append({ actor: staffId, action: 'print.queued', requestId, detail: { jobId: job.id, kind: 'receipt' } });
+    return job.id;
+  }
+
+  /** A certificate PDF for an approved request (from city hall): queued once per job id, then printed. */
+  async printCertificate(input: { requestId: string; jobId: string; pdf: Uint8Array; copies: number }): Promise<PrintJobSummary> {
+    if (!this.ledger) throw notConfigured();
+    const job = this.db.transaction(() => {
+      const j = this.ledger!.enqueueCertificate(input);
+      this.audit.append({ actor: 'hub', action: 'print.queued', requestId: input.requestId, detail: { jobId: j.id, kind: 'certificate' } });
+      return j;
+    })();
+    return this.run(job.id);
+  }
+
+  /** Sends one job and records what came of it. Never resends a job whose outcome is unknown. */
+  async run(jobId: string): Promise<PrintJobSummary> {
+    if (!this.ledger) throw notConfigured();
+    const job = await this.ledger.run(jobId);
+    this.db.transaction(() => {
+      this.audit.append({ actor: 'system', action: `print.${job.state}`, requestId: job.requestId, detail: { jobId: job.id, kind: job.kind, code: job.problemCode } });
+      if (job.state === 'done' && job.kind === 'certificate' && job.requestId) this.printed(job.requestId);
+    })();
+    this.onChange(job.requestId);
+    return summary(job);
+  }
+
+  attention(): PrintJobSummary[] {
+    return (this.ledger?.needingStaff() ?? []).map(summary);
+  }
+
+  /** Staff looked at the printer after an unknown outcome: it printed, or it needs printing again. */
+  async resolve(jobId: string, action: 'printed' | 'reprint', reason: string | undefined, staffId: string): Promise<PrintJobSummary[]> {
+    if (!this.ledger) throw notConfigured();
+    const ledger = this.ledger;
+    let reprintJob: string | undefined;
+    this.db.transaction(() => {
+      if (action === 'printed') {
+        const job = ledger.markPrinted(jobId, staffId);
+        this.audit.append({ actor: staffId, action: 'print.confirmed_by_staff', requestId: job.requestId, detail: { jobId } });
+        if (job.kind === 'certificate' && job.requestId) this.printed(job.requestId);
+      } else {
+        if (!reason) throw new AppError('INVALID_INPUT', '再印刷の理由を入力してください。', [{ path: 'reason', message: '再印刷の理由を入力してください。' }]);
+        const result = ledger.requestReprint(jobId, staffId, reason);
+        reprintJob = result.reprintJob?.id;
+        this.audit.append({
+          actor: staffId,
+          action: result.reprintRequest ? 'print.reprint_requested' : 'print.reissue_queued',
+          requestId: result.job.requestId,
+          detail: { jobId, reprintRequestId: result.reprintRequest?.id ?? null },
+        });
+      }
+    })();
+    // A receipt may be reissued at once (marked 再発行); a certificate waits for an operator.
+    if (reprintJob) await this.run(reprintJob);
+    this.onChange(null);
+    return this.attention();
+  }
+
+  /** Paper refilled or cover closed: print what was held, oldest first. */
+  async resume(kind: PrintJobKind): Promise<PrintJobSummary[]> {
+    if (!this.ledger) throw notConfigured();
+    const ids = this.ledger.list({ state: 'held', kind }).concat(this.ledger.list({ state: 'queued', kind })).map((j) => j.id);
+    for (const id of ids) {
+      const result = await this.run(id);
+      if (result.state === 'held') break;
+    }
+    return this.attention();
+  }
+
+  async status(): Promise<PrinterState[]> {
+    const one = async (kind: PrintJobKind, printer: CertificatePrinter | ReceiptPrinter | undefined): Promise<PrinterState> => {
+      if (!printer) return { kind, configured: false, ready: false, messages: ['プリンターが設定されていません。'] };
+      try {
+        const s = await printer.status();
+        return { kind, configured: true, ready: s.ready, messages: s.problems.map((p) => p.message) };
+      } catch (e) {
+        this.logger.warn({ kind, err: e instanceof Error ? e.message : String(e) }, 'printer status failed');
+        return { kind, configured: true, ready: false, messages: ['プリンターの状態を読めません。電源とケーブルを確認してください。'] };
+      }
+    };
+    return Promise.all([one('certificate', this.printers?.certificate), one('receipt', this.printers?.receipt)]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.printers?.certificate.close(), this.printers?.receipt.close()]);
+  }
+
+  private printed(requestId: string): void {
+    const step = this.requests.summary(requestId).step;
+    if (step === 'approved') this.requests.applyExternal(requestId, { type: 'PRINTED' }, 'system');
+  }
+}
