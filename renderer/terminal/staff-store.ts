@@ -1,6 +1,6 @@
 // The staff screen's state. Every change goes through the contract; this store only mirrors the core.
 import { create } from 'zustand';
-import type { CallInput, CallName, CallOutput, FeeTable, RelayStatus, SessionStatus } from '../../protocol/ipc';
+import type { CallInput, CallName, CallOutput, FeeTable, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import { CallError, type Client } from './client';
 
@@ -20,6 +20,7 @@ interface StaffState {
   fieldErrors: Record<string, string>;
   notice: string | null;
   residentShowing: string | null;
+  printAttention: PrintJobSummary[];
   init(client: Client): void;
   run<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K> | null>;
   refresh(): Promise<void>;
@@ -42,6 +43,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   fieldErrors: {},
   notice: null,
   residentShowing: null,
+  printAttention: [],
 
   init(client) {
     set({ client });
@@ -54,6 +56,7 @@ export const useStaff = create<StaffState>((set, get) => ({
       if (session.signedIn && !session.locked) void get().refresh();
     });
     client.on('relayChanged', (relay) => set({ relay }));
+    client.on('printAttention', (printAttention) => set({ printAttention }));
     client.on('requestsChanged', ({ ids }) => {
       void get().refresh();
       const v = get().view;
@@ -92,12 +95,13 @@ export const useStaff = create<StaffState>((set, get) => ({
     const session = await client.call('getSession', {}).catch(() => null);
     set({ session });
     if (!session?.signedIn || session.locked) return;
-    const [requests, relay, fees] = await Promise.all([
+    const [requests, relay, fees, printAttention] = await Promise.all([
       client.call('listToday', {}).catch(() => get().requests),
       client.call('getRelayStatus', {}).catch(() => get().relay),
       get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
+      client.call('listPrintAttention', {}).catch(() => get().printAttention),
     ]);
-    set({ requests, relay, fees });
+    set({ requests, relay, fees, printAttention });
   },
 
   async go(view) {

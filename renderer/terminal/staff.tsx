@@ -10,6 +10,7 @@ import {
   requesterRelationLabel,
   requestStepLabel,
 } from '../../protocol/labels';
+import type { PrintJobSummary } from '../../protocol/ipc';
 import type { RequestDetail } from '../../protocol/request';
 import { connectFromPage } from './client';
 import { useStaff } from './staff-store';
@@ -105,6 +106,51 @@ function Header() {
         ロック
       </button>
     </header>
+  );
+}
+
+function PrintJobAttention({ job }: { job: PrintJobSummary }) {
+  const run = useStaff((s) => s.run);
+  const [reason, setReason] = useState('');
+  const what = job.kind === 'certificate' ? '証明書（A4プリンター）' : '領収書（レシートプリンター）';
+  const after = (jobs: PrintJobSummary[] | null) => {
+    if (jobs) useStaff.setState({ printAttention: jobs });
+  };
+  return (
+    <div className="card attention" role="alert" data-testid={`print-attention-${job.state}`}>
+      <h2>{job.state === 'held' ? `${what}: 印刷を止めています` : `${what}: 印刷できたか確認してください`}</h2>
+      <p>{job.staffMessage}</p>
+      {job.state === 'held' ? (
+        <button className="primary big" onClick={async () => after(await run('resumePrinting', { kind: job.kind }))}>
+          直したので印刷を再開する
+        </button>
+      ) : (
+        <div className="row">
+          <button className="primary big" onClick={async () => after(await run('resolvePrintJob', { jobId: job.id, action: 'printed' }))}>
+            印刷されていた
+          </button>
+          <label className="grow">
+            再印刷の理由
+            <input name={`reprintReason-${job.id}`} value={reason} onChange={(e) => setReason(e.target.value)} placeholder="例: 用紙が詰まって出てこなかった" />
+          </label>
+          <button className="secondary big" onClick={async () => after(await run('resolvePrintJob', { jobId: job.id, action: 'reprint', reason }))}>
+            {job.kind === 'certificate' ? '再印刷を依頼（市役所の承認）' : '再発行する'}
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function PrintAttention() {
+  const jobs = useStaff((s) => s.printAttention);
+  if (jobs.length === 0) return null;
+  return (
+    <section className="attention-list" aria-label="プリンターの確認">
+      {jobs.map((j) => (
+        <PrintJobAttention key={j.id} job={j} />
+      ))}
+    </section>
   );
 }
 
@@ -498,7 +544,7 @@ function Payment({ detail }: { detail: RequestDetail }) {
         className="primary big"
         onClick={async () => {
           const r = await run('recordPayment', { id: detail.id, payment: method === 'cash' ? { method, tenderedYen: Number.isFinite(tenderedYen) ? tenderedYen : -1 } : { method } });
-          if (r) useStaff.setState({ notice: r.payment.changeYen > 0 ? `おつりは ${yen(r.payment.changeYen)} です。` : '手数料を収納しました。' });
+          if (r) useStaff.setState({ notice: `${r.payment.changeYen > 0 ? `おつりは ${yen(r.payment.changeYen)} です。` : '手数料を収納しました。'}領収書を印刷しています。` });
         }}
       >
         収納する
@@ -652,6 +698,7 @@ function App() {
   return (
     <>
       <Header />
+      <PrintAttention />
       {view.name === 'list' && <ListView />}
       {view.name === 'new' && <NewRequest />}
       {view.name === 'request' && <RequestView />}
