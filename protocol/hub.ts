@@ -1,0 +1,147 @@
+// The contract between a vehicle and the city-hall hub, over HTTPS with mutual TLS (the vehicle's
+// client certificate names it). The vehicle delivers its outbox in order, each message with its
+// idempotency key; the hub pushes decisions and print jobs over a WebSocket and keeps them in a
+// numbered inbox the vehicle pulls on reconnect, so a vehicle that was offline misses nothing.
+import { z } from 'zod';
+import { IdentityCheckInput, RequestInput } from './request';
+
+export const HUB_API = {
+  /** POST: a batch of outbox messages, applied in order. */
+  messages: '/api/v1/vehicle/messages',
+  /** GET ?after=SEQ: hub messages for this vehicle after a sequence number. */
+  inbox: '/api/v1/vehicle/inbox',
+  /** POST: the vehicle has processed its inbox up to a sequence number. */
+  inboxAck: '/api/v1/vehicle/inbox/ack',
+  /** WebSocket: hub messages pushed as they happen (same shape as the inbox). */
+  socket: '/api/v1/vehicle/ws',
+} as const;
+
+export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const RequestIdField = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+const Instant = z.iso.datetime({ offset: true });
+
+/** Step 3: a whole request, as entered and checked in the vehicle. */
+export const SubmitRequestMessage = z.object({
+  type: z.literal('request.submit'),
+  idempotencyKey: IdempotencyKey,
+  requestId: RequestIdField,
+  number: z.string().max(8),
+  day: z.iso.date(),
+  input: RequestInput,
+  identity: IdentityCheckInput.nullable(),
+  feeYen: z.number().int().min(0),
+  staffId: z.string().max(32),
+  sentAt: Instant,
+});
+
+/** What happened in the vehicle after relay (steps 5–7, cancellation). */
+export const VehicleEventType = z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']);
+export const RequestEventMessage = z.object({
+  type: z.literal('request.event'),
+  idempotencyKey: IdempotencyKey,
+  requestId: RequestIdField,
+  event: VehicleEventType,
+  at: Instant,
+  staffId: z.string().max(32).optional(),
+  reason: z.string().max(200).optional(),
+});
+
+/** A spoiled or unknown-outcome certificate that staff want printed again: needs an operator. */
+export const ReprintRequestMessage = z.object({
+  type: z.literal('print.reprint_request'),
+  idempotencyKey: IdempotencyKey,
+  reprintRequestId: z.string().max(64),
+  jobId: z.string().max(64),
+  requestId: RequestIdField,
+  reason: z.string().min(1).max(200),
+  staffId: z.string().max(32),
+  at: Instant,
+});
+
+export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage]);
+export type VehicleMessage = z.infer<typeof VehicleMessage>;
+
+export const DeliverBatch = z.object({ messages: z.array(z.unknown()).min(1).max(100) });
+
+/**
+ * The hub's answer per message, in order. `applied` and `duplicate` both mean the hub has it (a
+ * duplicate gets the same answer as the first time); `rejected` means it is malformed or unknown and
+ * the vehicle moves it aside instead of retrying it forever.
+ */
+export const DeliveryResult = z.object({
+  idempotencyKey: z.string(),
+  status: z.enum(['applied', 'duplicate', 'rejected']),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+export type DeliveryResult = z.infer<typeof DeliveryResult>;
+export const DeliverResponse = z.object({ results: z.array(DeliveryResult) });
+export type DeliverResponse = z.infer<typeof DeliverResponse>;
+
+/** Step 4: an operator's decision on a relayed request. */
+export const DecisionMessage = z.object({
+  type: z.literal('decision'),
+  requestId: RequestIdField,
+  decision: z.enum(['approved', 'rejected']),
+  reason: z.string().max(200).optional(),
+  operatorId: z.string().max(32),
+  at: Instant,
+});
+
+/** An operator's question to the vehicle staff about a request (answered by phone/video for now). */
+export const QuestionMessage = z.object({
+  type: z.literal('question'),
+  requestId: RequestIdField,
+  text: z.string().min(1).max(500),
+  operatorId: z.string().max(32),
+  at: Instant,
+});
+
+/**
+ * A certificate to print on this vehicle's A4 printer. Signed by the hub (Ed25519 over
+ * `printJobSigningInput`), so only a document the hub issued is ever printed.
+ */
+export const PrintJobMessage = z.object({
+  type: z.literal('print_job'),
+  jobId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  requestId: RequestIdField,
+  copies: z.number().int().min(1).max(10),
+  pdfBase64: z.string().max(20_000_000),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  reprintOf: z.string().max(64).optional(),
+  issuedAt: Instant,
+  signature: z.string().max(200),
+});
+export type PrintJobMessage = z.infer<typeof PrintJobMessage>;
+
+export function printJobSigningInput(job: Pick<PrintJobMessage, 'jobId' | 'requestId' | 'copies' | 'sha256' | 'issuedAt'>): string {
+  return ['odekake-print-job-v1', job.jobId, job.requestId, String(job.copies), job.sha256, job.issuedAt].join('\n');
+}
+
+export const ReprintDecisionMessage = z.object({
+  type: z.literal('reprint_decision'),
+  reprintRequestId: z.string().max(64),
+  requestId: RequestIdField,
+  approved: z.boolean(),
+  operatorId: z.string().max(32),
+  at: Instant,
+});
+
+export const HubMessageBody = z.discriminatedUnion('type', [DecisionMessage, QuestionMessage, PrintJobMessage, ReprintDecisionMessage]);
+export type HubMessageBody = z.infer<typeof HubMessageBody>;
+
+/** Every hub→vehicle message carries the vehicle's inbox sequence number; the vehicle applies each once. */
+export const HubEnvelope = z.object({ seq: z.number().int().positive(), body: z.unknown() });
+export type HubEnvelope = z.infer<typeof HubEnvelope>;
+export const InboxResponse = z.object({ messages: z.array(HubEnvelope), latestSeq: z.number().int().min(0) });
+export const InboxAck = z.object({ upTo: z.number().int().min(0) });
+
+/** Stable error codes of the vehicle API, with Japanese messages for staff and admins. */
+export const hubErrorMessages = {
+  UNKNOWN_VEHICLE: 'この車両は市役所に登録されていません。管理者に連絡してください。',
+  REVOKED_VEHICLE: 'この車両の証明書は失効しています。管理者に連絡してください。',
+  MALFORMED_MESSAGE: '市役所が読めない形式のデータです。管理者が確認します。',
+  UNKNOWN_MESSAGE_TYPE: '市役所が知らない種類のデータです。端末の更新が必要かもしれません。',
+  UNKNOWN_REQUEST: '市役所に届いていない受付についての連絡です。管理者が確認します。',
+  ILLEGAL_EVENT: 'この受付の今の段階ではできない連絡です。管理者が確認します。',
+} as const;
