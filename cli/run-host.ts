@@ -6,8 +6,6 @@ import { KeyFileProvider } from '../electron/core/crypto';
 import { loadFeeTable } from '../electron/core/fees';
 import { createLogger } from '../electron/core/logger';
 import { startHost, type RunningHost } from '../electron/host';
-import { loadPrinterConfig } from '../native/printer/config';
-import { createPrinters } from '../native/printer/create';
 import { rendererDir } from './paths';
 
 export interface HostRunOptions {
@@ -26,7 +24,10 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
   }
   const logger = createLogger();
   const dataDir = resolve(opts.data);
-  const printers = opts.printers ? createPrinters(loadPrinterConfig(resolve(opts.printers))) : undefined;
+  // Printer adapters (and the raster renderer they may need) load only when printers are configured.
+  const printers = opts.printers
+    ? (await import('../native/printer/create')).createPrinters((await import('../native/printer/config')).loadPrinterConfig(resolve(opts.printers)))
+    : undefined;
   const core = new TerminalCore({
     dataDir,
     keys: new KeyFileProvider(join(dataDir, 'data.key')),

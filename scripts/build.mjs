@@ -12,7 +12,8 @@ await mkdir(out, { recursive: true });
 const node = { bundle: true, platform: 'node', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
 
 await Promise.all([
-  build({ ...node, entryPoints: [`${root}cli/index.ts`], outfile: `${out}/cli.js`, format: 'esm' }),
+  // Split so each command group's code (and the packages it imports) loads only when it runs.
+  build({ ...node, entryPoints: { cli: `${root}cli/index.ts` }, outdir: out, format: 'esm', splitting: true, chunkNames: 'cli-chunks/[name]-[hash]' }),
   build({ ...node, entryPoints: [`${root}electron/main.ts`], outfile: `${out}/electron/main.js`, format: 'esm' }),
   // The preload runs sandboxed: it may require only `electron`, so everything else is bundled in.
   build({

@@ -19,19 +19,21 @@ export interface OutboxMessage {
 }
 
 export class Outbox {
+  private readonly insert;
+
   constructor(
     private readonly db: Db,
     private readonly cipher: FieldCipher,
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
-  ) {}
+  ) {
+    this.insert = db.prepare('INSERT INTO outbox (idempotency_key, request_id, kind, payload_sealed, created_at) VALUES (?, ?, ?, ?, ?)');
+  }
 
   /** Call inside the transaction of the change; returns the idempotency key. */
   enqueue(requestId: string, kind: OutboxKind, payload: unknown): string {
     const key = this.newId();
-    this.db
-      .prepare('INSERT INTO outbox (idempotency_key, request_id, kind, payload_sealed, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(key, requestId, kind, this.cipher.seal(JSON.stringify(payload), `outbox:${key}`), this.clock.now().toISOString());
+    this.insert.run(key, requestId, kind, this.cipher.seal(JSON.stringify(payload), `outbox:${key}`), this.clock.now().toISOString());
     return key;
   }
 

@@ -52,6 +52,9 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 export class RequestService {
+  // Prepared once: statement compilation would otherwise cost more than the write itself.
+  private readonly stmt;
+
   constructor(
     private readonly db: Db,
     private readonly cipher: FieldCipher,
@@ -60,7 +63,23 @@ export class RequestService {
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly fees: FeeTable,
-  ) {}
+  ) {
+    this.stmt = {
+      // The newest row by rowid (requests are never deleted): O(1), where COUNT(*) over the day
+      // would grow with every request and a counter row would cost one more page per write.
+      newest: db.prepare<[], { day: string; number: string }>('SELECT day, number FROM requests ORDER BY rowid DESC LIMIT 1'),
+      insert: db.prepare(
+        `INSERT INTO requests (id, day, number, kind, copies, fee_yen, step, personal_sealed, staff_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'entered', ?, ?, ?, ?)`,
+      ),
+      update: db.prepare(
+        `UPDATE requests SET step = ?, resident_confirmed = ?, identity_sealed = COALESCE(?, identity_sealed),
+           payment = COALESCE(?, payment), reason = COALESCE(?, reason), updated_at = ? WHERE id = ?`,
+      ),
+      byId: db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?'),
+      byDay: db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE day = ? ORDER BY rowid DESC'),
+    };
+  }
 
   /** Step 1: a new 交付請求書, entered by staff (or filled from the card). */
   create(rawInput: unknown, staffId: string): RequestSummary {
@@ -70,17 +89,14 @@ export class RequestService {
     const at = now.toISOString();
     const day = tokyoDay(now);
     const fee = feeFor(this.fees, input.kind, input.copies);
-    this.db.transaction(() => {
-      const next = this.db.prepare<[string], { n: number }>('SELECT COUNT(*) + 1 AS n FROM requests WHERE day = ?').get(day)!.n;
-      this.db
-        .prepare(
-          `INSERT INTO requests (id, day, number, kind, copies, fee_yen, step, personal_sealed, staff_id, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'entered', ?, ?, ?, ?)`,
-        )
-        .run(id, day, String(next).padStart(3, '0'), input.kind, input.copies, fee, this.cipher.seal(JSON.stringify(input), `request:${id}`), staffId, at, at);
+    const number = this.db.transaction(() => {
+      const newest = this.stmt.newest.get();
+      const n = String(newest?.day === day ? Number(newest.number) + 1 : 1).padStart(3, '0');
+      this.stmt.insert.run(id, day, n, input.kind, input.copies, fee, this.cipher.seal(JSON.stringify(input), `request:${id}`), staffId, at, at);
       this.audit.append({ actor: staffId, action: 'request.create', requestId: id, detail: { kind: input.kind, copies: input.copies, feeYen: fee } });
+      return n;
     })();
-    return this.summary(id);
+    return { id, number, kind: input.kind, copies: input.copies, feeYen: fee, step: 'entered', residentConfirmed: false, createdAt: at, updatedAt: at };
   }
 
   /** Step 2, manual path: document kinds and at most the last 4 digits (never an image, never the My Number). */
@@ -136,10 +152,7 @@ export class RequestService {
   }
 
   listForDay(day = tokyoDay(this.clock.now())): RequestSummary[] {
-    return this.db
-      .prepare<[string], RequestRow>('SELECT * FROM requests WHERE day = ? ORDER BY created_at DESC, number DESC')
-      .all(day)
-      .map((r) => this.toSummary(r));
+    return this.stmt.byDay.all(day).map((r) => this.toSummary(r));
   }
 
   summary(id: string): RequestSummary {
@@ -190,12 +203,7 @@ export class RequestService {
       // Read inside the transaction so two quick taps cannot both move the same step.
       const row = this.row(id);
       const { state, effects } = transition(this.stateOf(row), event);
-      this.db
-        .prepare(
-          `UPDATE requests SET step = ?, resident_confirmed = ?, identity_sealed = COALESCE(?, identity_sealed),
-             payment = COALESCE(?, payment), reason = COALESCE(?, reason), updated_at = ? WHERE id = ?`,
-        )
-        .run(state.step, state.residentConfirmed ? 1 : 0, extra.identity_sealed ?? null, extra.payment ?? null, extra.reason ?? null, this.clock.now().toISOString(), id);
+      this.stmt.update.run(state.step, state.residentConfirmed ? 1 : 0, extra.identity_sealed ?? null, extra.payment ?? null, extra.reason ?? null, this.clock.now().toISOString(), id);
       this.audit.append({ actor, action: `request.${event.type.toLowerCase()}`, requestId: id, detail: { from: row.step, to: state.step, ...extra.auditDetail } });
       for (const effect of effects) this.runEffect(effect, id, actor);
     })();
@@ -204,21 +212,12 @@ export class RequestService {
 
   private runEffect(effect: Effect, id: string, actor: string): void {
     switch (effect.type) {
-      case 'relayRequest': {
-        const row = this.row(id);
-        const detail = this.open(row);
-        this.outbox.enqueue(id, 'request.submit', {
-          requestId: id,
-          number: row.number,
-          day: row.day,
-          input: detail.input,
-          identity: detail.identity,
-          feeYen: row.fee_yen,
-          staffId: row.staff_id,
-        });
+      case 'relayRequest':
+        // A reference, not a copy: the personal fields stay sealed in one place, and the sync builds
+        // the message from the request when it sends it (the request cannot change once queued).
+        this.outbox.enqueue(id, 'request.submit', { requestId: id });
         this.audit.append({ actor, action: 'relay.queued', requestId: id });
         return;
-      }
       case 'notifyHub':
         this.outbox.enqueue(id, 'request.event', { requestId: id, event: effect.event, at: this.clock.now().toISOString() });
         return;
@@ -232,7 +231,7 @@ export class RequestService {
   }
 
   private row(id: string): RequestRow {
-    const row = this.db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?').get(id);
+    const row = this.stmt.byId.get(id);
     if (!row) throw new NotFoundError();
     return row;
   }

@@ -65,9 +65,7 @@ describe('the terminal core through its contract', () => {
     expect((await ok('getRequest', { id })).step).toBe('queued');
     expect(await ok('getRelayStatus', {})).toEqual({ online: false, waiting: 1, lastSyncAt: null });
     const [message] = core.outbox.pending();
-    expect(message).toMatchObject({ requestId: id, kind: 'request.submit' });
-    expect((message!.payload as any).input.subject.name).toBe('磐城 髙子');
-    expect((message!.payload as any).identity.documents).toEqual([{ kind: 'drivers_license', last4: '4321' }]);
+    expect(message).toMatchObject({ requestId: id, kind: 'request.submit', payload: { requestId: id } });
     expect(events.some((e) => e.name === 'relayChanged' && (e.payload as any).waiting === 1)).toBe(true);
   });
 

@@ -2,7 +2,9 @@ import type { Migration } from './types';
 
 /**
  * The terminal's first schema. Personal fields live only inside `sealed` columns (AES-256-GCM);
- * the audit log is append-only (triggers) and hash-chained (see audit.ts).
+ * the audit log is append-only (triggers) and hash-chained (see audit.ts). Indexes are few on
+ * purpose: every index is one more page to sync on each durable write. Delivered outbox rows are
+ * deleted, so the outbox holds only what waits and needs no index of its own.
  */
 export const m001Initial: Migration = {
   version: 1,
@@ -34,7 +36,6 @@ export const m001Initial: Migration = {
         updated_at TEXT NOT NULL,
         UNIQUE (day, number)
       ) STRICT;
-      CREATE INDEX requests_day ON requests (day, created_at);
 
       CREATE TABLE outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -47,7 +48,6 @@ export const m001Initial: Migration = {
         last_error TEXT,
         delivered_at TEXT
       ) STRICT;
-      CREATE INDEX outbox_pending ON outbox (delivered_at, seq);
 
       CREATE TABLE audit_log (
         seq INTEGER PRIMARY KEY,
