@@ -20,7 +20,7 @@ describe('migration 002 (print ledger)', () => {
       "INSERT INTO requests (id, day, number, kind, copies, fee_yen, step, staff_id, created_at, updated_at) VALUES ('r1', '2026-11-24', '001', 'juminhyo', 1, 300, 'approved', 'S1', 't', 't')",
     ).run();
 
-    migrate(db, migrations);
+    migrate(db, migrations, 2);
     expect(schemaVersion(db)).toBe(2);
     expect(db.prepare('SELECT id, step FROM requests').all()).toEqual([{ id: 'r1', step: 'approved' }]);
 
