@@ -145,3 +145,28 @@ export const hubErrorMessages = {
   UNKNOWN_REQUEST: '市役所に届いていない受付についての連絡です。管理者が確認します。',
   ILLEGAL_EVENT: 'この受付の今の段階ではできない連絡です。管理者が確認します。',
 } as const;
+
+/** A vehicle id as its client certificate names it (the certificate's common name). */
+export const VehicleId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
+
+/**
+ * The folder `odekake vehicle enroll` writes for one vehicle: its client certificate and key (mutual
+ * TLS), the hub's CA certificate (to trust the hub) and the hub's Ed25519 print-signing public key
+ * (to verify print jobs), described by `enrollment.json`.
+ */
+export const VEHICLE_ENROLLMENT_FILES = {
+  manifest: 'enrollment.json',
+  cert: 'vehicle.crt',
+  key: 'vehicle.key',
+  ca: 'hub-ca.crt',
+  printSigningKey: 'print-signing.pub',
+} as const;
+
+export const EnrollmentManifest = z.object({
+  vehicleId: VehicleId,
+  hubUrl: z.string().nullable(),
+  issuedAt: Instant,
+  certificateFingerprint: z.string(),
+  files: z.object({ cert: z.string(), key: z.string(), ca: z.string(), printSigningKey: z.string() }),
+});
+export type EnrollmentManifest = z.infer<typeof EnrollmentManifest>;

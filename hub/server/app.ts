@@ -1,0 +1,285 @@
+// The hub's HTTPS server. One port, two audiences: vehicles (mutual TLS with certificates from the
+// hub's CA; the handshake asks for a certificate but does not demand one, so a refusal can carry a
+// clear code and be audited) and operators in a browser (password sign-in, session cookie, CSRF token).
+import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { z } from 'zod';
+import {
+  AskInput, CONSOLE_API, CSRF_HEADER, DayQuery, NewOperatorInput, RejectInput, ReprintDecisionInput, SignInInput,
+  type ConsoleRole, type ConsoleSession,
+} from '../../protocol/console';
+import { fieldProblems } from '../../protocol/errors';
+import { HUB_API, HubMessageBody, InboxAck } from '../../protocol/hub';
+import type { Clock } from '../clock';
+import { AppError, badRequest, forbidden, HubError } from '../errors';
+import type { Logger } from '../logger';
+import type { HubStore } from '../store/types';
+import type { Approvals } from './approvals';
+import { addOperator } from './data-dir';
+import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
+import type { PushHub } from './push';
+import type { PeerCertificate, VehicleSync } from './vehicle-sync';
+
+export interface AppDeps {
+  store: HubStore;
+  clock: Clock;
+  log: Logger;
+  push: PushHub;
+  sync: VehicleSync;
+  approvals: Approvals;
+  auth: OperatorAuth;
+  tls: { key: string; cert: string; ca: string };
+  /** The built operator console (dist/renderer/console); absent means API only. */
+  consoleDir?: string;
+}
+
+const PING_MS = 25_000;
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2',
+};
+
+function peerOf(req: FastifyRequest): PeerCertificate {
+  const socket = req.raw.socket as TLSSocket;
+  const cert = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : null;
+  const present = cert && Object.keys(cert).length > 0 && typeof cert.fingerprint256 === 'string';
+  const cn = present ? cert.subject?.CN : undefined;
+  return { authorized: socket.authorized === true, fingerprint256: present ? cert.fingerprint256 : null, commonName: typeof cn === 'string' ? cn.slice(0, 64) : null };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const fields = fieldProblems(r.error);
+    throw badRequest('INVALID_INPUT', fields[0]?.message ?? '入力が正しくありません。', fields);
+  }
+  return r.data;
+}
+
+const fastifyCodes: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE', '送信データが大きすぎます。分けて送ってください。'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE', 'JSON で送ってください（Content-Type: application/json）。'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'MALFORMED_JSON', '送信データが JSON として読めません。'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'MALFORMED_JSON', '送信データが空です。'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'MALFORMED_REQUEST', '送信データの長さが正しくありません。'],
+};
+
+export async function buildApp(deps: AppDeps) {
+  const { log, push, sync, approvals, auth, store, clock } = deps;
+  const app = Fastify({
+    loggerInstance: log,
+    disableRequestLogging: true,
+    bodyLimit: 2 * 1024 * 1024,
+    https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  // JSON only: a text body is refused with 415 rather than parsed.
+  app.removeContentTypeParser('text/plain');
+  await app.register(cookie);
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof HubError) return reply.code(err.status).send({ code: err.code, message: err.message, fields: err.fields });
+    if (err instanceof AppError) return reply.code(400).send({ code: err.code, message: err.message, fields: err.fields });
+    const mapped = err.code ? fastifyCodes[err.code] : undefined;
+    if (mapped) return reply.code(mapped[0]).send({ code: mapped[1], message: mapped[2] });
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ code: 'BAD_REQUEST', message: '要求の形が正しくありません。' });
+    }
+    log.error({ err: err.message, code: err.code, url: req.routeOptions.url }, 'internal error');
+    return reply.code(500).send({ code: 'INTERNAL', message: '市役所ハブで問題が起きました。しばらくしてからもう一度お試しください。' });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ code: 'NOT_FOUND', message: '指定のページは見つかりません。' }));
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('strict-transport-security', 'max-age=31536000');
+    reply.header(
+      'content-security-policy',
+      "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    );
+    if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  // ---- vehicles (mutual TLS) ----
+  const vehicleOf = (req: FastifyRequest) => sync.authenticate(peerOf(req), req.routeOptions.url ?? req.url.split('?')[0] ?? '');
+
+  app.post(HUB_API.messages, async (req) => sync.deliver(await vehicleOf(req), req.body));
+  app.get(HUB_API.inbox, async (req) => sync.inbox(await vehicleOf(req), req.query));
+  app.post(HUB_API.inboxAck, async (req) => {
+    const vehicleId = await vehicleOf(req);
+    const { upTo } = parse(InboxAck, req.body);
+    return sync.ack(vehicleId, upTo);
+  });
+
+  const vehicleSockets = new WeakMap<FastifyRequest, string>();
+  app.get(
+    HUB_API.socket,
+    {
+      websocket: true,
+      preValidation: async (req: FastifyRequest) => {
+        vehicleSockets.set(req, await vehicleOf(req));
+      },
+    },
+    (socket, req) => {
+      const vehicleId = vehicleSockets.get(req);
+      if (!vehicleId) return socket.close(1008, 'unauthenticated');
+      const remove = push.addVehicle(vehicleId, socket);
+      const ping = setInterval(() => socket.ping(), PING_MS);
+      socket.on('close', () => {
+        clearInterval(ping);
+        remove();
+      });
+      socket.on('error', () => undefined);
+      // Incoming frames carry nothing the hub needs; the vehicle acknowledges over HTTPS.
+      socket.on('message', () => undefined);
+      const after = z.coerce.number().int().min(0).safeParse((req.query as { after?: unknown }).after);
+      if (after.success) void sendBacklog(vehicleId, after.data, socket);
+      log.info({ vehicleId }, 'vehicle connected');
+    },
+  );
+
+  async function sendBacklog(vehicleId: string, after: number, socket: { send(d: string): void; readyState: number }): Promise<void> {
+    let cursor = after;
+    for (;;) {
+      const rows = await store.transaction((tx) => tx.listInbox(vehicleId, cursor, 50));
+      if (rows.length === 0 || socket.readyState !== 1) return;
+      for (const r of rows) socket.send(JSON.stringify({ seq: r.seq, body: HubMessageBody.parse(JSON.parse(r.body)) }));
+      cursor = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  // ---- operators (password, cookie session, CSRF) ----
+  const place = (req: FastifyRequest) => `hub:${req.ip}`;
+  const sameOrigin = (req: FastifyRequest) => {
+    const origin = req.headers.origin;
+    return origin === undefined || origin === `https://${req.headers.host}`;
+  };
+
+  async function operator(req: FastifyRequest, roles: readonly ConsoleRole[], opts: { csrf: boolean } = { csrf: true }): Promise<ConsoleSession> {
+    const session = await auth.session(req.cookies[SESSION_COOKIE]);
+    if (opts.csrf) {
+      if (!sameOrigin(req)) throw forbidden('CSRF_REJECTED', '別のサイトからの操作は受け付けません。ページを開き直してください。');
+      checkCsrf(session, req.headers[CSRF_HEADER]);
+    }
+    requireRole(session, roles);
+    return session;
+  }
+  const deciders: ConsoleRole[] = ['operator', 'admin'];
+  const everyone: ConsoleRole[] = ['operator', 'consultant', 'dispatcher', 'admin'];
+
+  app.post(CONSOLE_API.session, async (req, reply) => {
+    if (!sameOrigin(req)) throw forbidden('CSRF_REJECTED', '別のサイトからの操作は受け付けません。ページを開き直してください。');
+    const input = parse(SignInInput, req.body);
+    const { token, session } = await auth.signIn(input.operatorId, input.password, place(req));
+    reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
+    return session;
+  });
+  app.get(CONSOLE_API.session, async (req) => operator(req, everyone, { csrf: false }));
+  app.delete(CONSOLE_API.session, async (req, reply) => {
+    await operator(req, everyone);
+    await auth.signOut(req.cookies[SESSION_COOKIE], place(req));
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
+    return { signedOut: true };
+  });
+
+  app.get(CONSOLE_API.queue, async (req) => {
+    await operator(req, deciders, { csrf: false });
+    return approvals.queue();
+  });
+  const IdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { error: '受付の番号が正しくありません。' }) });
+  app.get(CONSOLE_API.request, async (req) => {
+    const s = await operator(req, deciders, { csrf: false });
+    return approvals.detail(parse(IdParam, req.params).id, s.operatorId);
+  });
+  app.post(CONSOLE_API.approve, async (req) => {
+    const s = await operator(req, deciders);
+    return approvals.approve(parse(IdParam, req.params).id, s.operatorId);
+  });
+  app.post(CONSOLE_API.reject, async (req) => {
+    const s = await operator(req, deciders);
+    await approvals.reject(parse(IdParam, req.params).id, s.operatorId, parse(RejectInput, req.body).reason);
+    return { rejected: true };
+  });
+  app.post(CONSOLE_API.ask, async (req) => {
+    const s = await operator(req, deciders);
+    await approvals.ask(parse(IdParam, req.params).id, s.operatorId, parse(AskInput, req.body).text);
+    return { asked: true };
+  });
+  const ReprintParams = z.object({ vehicleId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), id: z.string().min(1).max(64) });
+  app.post(CONSOLE_API.reprintDecision, async (req) => {
+    const s = await operator(req, deciders);
+    const p = parse(ReprintParams, req.params);
+    return approvals.decideReprint(p.vehicleId, p.id, s.operatorId, parse(ReprintDecisionInput, req.body).approve);
+  });
+  app.get(CONSOLE_API.day, async (req) => {
+    await operator(req, deciders, { csrf: false });
+    return approvals.day(parse(DayQuery, req.query).date);
+  });
+
+  // ---- admins ----
+  app.get(CONSOLE_API.deadLetters, async (req) => {
+    const s = await operator(req, ['admin'], { csrf: false });
+    return store.transaction(async (tx) => {
+      await tx.appendAudit({ actor: s.operatorId, action: 'dead_letters.read', place: place(req) }, clock.now().toISOString());
+      return { deadLetters: await tx.listDeadLetters(200) };
+    });
+  });
+  app.get(CONSOLE_API.vehicles, async (req) => {
+    await operator(req, ['admin'], { csrf: false });
+    const vehicles = await store.transaction((tx) => tx.listVehicles());
+    const connected = new Set(push.connectedVehicles());
+    return { vehicles: vehicles.map((v) => ({ ...v, connected: connected.has(v.id) })) };
+  });
+  app.post(CONSOLE_API.operators, async (req) => {
+    const s = await operator(req, ['admin']);
+    const input = parse(NewOperatorInput, req.body);
+    await addOperator(store, { ...input, actor: s.operatorId }, clock);
+    return { created: input.id };
+  });
+
+  app.get(
+    CONSOLE_API.socket,
+    {
+      websocket: true,
+      preValidation: async (req: FastifyRequest) => {
+        // Browsers send Origin on WebSocket upgrades; a cross-site page must not ride the cookie.
+        if (req.headers.origin !== `https://${req.headers.host}`) throw forbidden('CSRF_REJECTED', '別のサイトからの接続は受け付けません。');
+        await operator(req, deciders, { csrf: false });
+      },
+    },
+    (socket) => {
+      const remove = push.addConsole(socket);
+      const ping = setInterval(() => socket.ping(), PING_MS);
+      socket.on('close', () => {
+        clearInterval(ping);
+        remove();
+      });
+      socket.on('error', () => undefined);
+      socket.on('message', () => undefined);
+    },
+  );
+
+  // ---- the console's files ----
+  if (deps.consoleDir) {
+    const dir = deps.consoleDir;
+    const sendFile = (reply: FastifyReply, name: string) => {
+      const file = join(dir, name);
+      if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.') || !existsSync(file)) {
+        return reply.code(404).send({ code: 'NOT_FOUND', message: '指定のページは見つかりません。' });
+      }
+      return reply.type(contentTypes[extname(name)] ?? 'application/octet-stream').send(readFileSync(file));
+    };
+    app.get('/', (_req, reply) => sendFile(reply, 'console.html'));
+    app.get('/:file', (req, reply) => sendFile(reply, (req.params as { file: string }).file));
+  }
+  return app;
+}

@@ -1,0 +1,272 @@
+// Step 4 at city hall: the queue operators work from, and their decisions. Approving renders the
+// certificate, stores it, signs a print job for the vehicle that relayed the request and puts both the
+// decision and the job in that vehicle's inbox, in one transaction; the push follows the commit.
+import { createHash, sign, type KeyObject } from 'node:crypto';
+import type { DayRow, DayView, QueueItem, QueueView, RegistryMatchView, ReprintItem } from '../../protocol/console';
+import type { CertificateKind } from '../../protocol/domain';
+import { HubMessageBody, printJobSigningInput, type PrintJobMessage } from '../../protocol/hub';
+import { IdentityCheckInput, RequestInput } from '../../protocol/request';
+import type { Clock } from '../clock';
+import { conflict, notFound } from '../errors';
+import type { IdGenerator } from '../ids';
+import type { Logger } from '../logger';
+import type { DocumentRow, HubStore, HubTx, RequestRow } from '../store/types';
+import type { CertificateIssuer, ResidentLookup } from './ports';
+import type { PushHub } from './push';
+
+export interface ApprovalDeps {
+  store: HubStore;
+  clock: Clock;
+  ids: IdGenerator;
+  log: Logger;
+  push: PushHub;
+  registry: ResidentLookup;
+  certificates: CertificateIssuer;
+  printSigningKey: KeyObject;
+}
+
+type Envelope = { seq: number; body: HubMessageBody };
+
+const notPending = () => conflict('NOT_PENDING', 'この受付はもう判断済みか、取り消されています。一覧を更新してください。');
+
+function describeRequest(input: RequestInput): string[] {
+  const out: string[] = [];
+  if (input.juminhyo) {
+    out.push(input.juminhyo.scope === 'household' ? '世帯全員' : '世帯の一部（本人のみ）');
+    out.push(input.juminhyo.includeHonseki ? '本籍・筆頭者あり' : '本籍・筆頭者なし');
+    out.push(input.juminhyo.includeZokugara ? '続柄あり' : '続柄なし');
+    if (input.juminhyo.showMyNumber) out.push('個人番号あり');
+  }
+  if (input.fiscalYear !== undefined) out.push(`${input.fiscalYear}年度`);
+  if (input.requester.purpose) out.push(`使用目的: ${input.requester.purpose}`);
+  return out;
+}
+
+export class Approvals {
+  constructor(private readonly deps: ApprovalDeps) {}
+
+  private async registryMatch(input: RequestInput): Promise<RegistryMatchView> {
+    try {
+      return await this.deps.registry.match(input.subject);
+    } catch (e) {
+      this.deps.log.error({ err: (e as Error).message }, 'registry lookup failed');
+      return { status: 'unavailable' };
+    }
+  }
+
+  async queue(): Promise<QueueView> {
+    const { store, push } = this.deps;
+    const { requests, reprints, questions } = await store.transaction(async (tx) => {
+      const requests = await tx.listRequests({ steps: ['relayed'] });
+      const reprintRows = await tx.listReprintRequests('pending');
+      const reprints: ReprintItem[] = [];
+      for (const r of reprintRows) {
+        const req = await tx.getRequest(r.requestId);
+        if (!req) continue;
+        reprints.push({ id: r.id, vehicleId: r.vehicleId, requestId: r.requestId, number: req.number, kind: req.kind, jobId: r.jobId, reason: r.reason, staffId: r.staffId, requestedAt: r.requestedAt });
+      }
+      const questions = new Map<string, QueueItem['questions']>();
+      for (const r of requests) questions.set(r.id, (await tx.listQuestions(r.id)).map((q) => ({ text: q.text, operatorId: q.operatorId, askedAt: q.askedAt })));
+      return { requests, reprints, questions };
+    });
+    const items: QueueItem[] = [];
+    for (const r of requests) items.push(await this.toQueueItem(r, questions.get(r.id) ?? []));
+    return { requests: items, reprints, connectedVehicles: push.connectedVehicles() };
+  }
+
+  private async toQueueItem(r: RequestRow, questions: QueueItem['questions']): Promise<QueueItem> {
+    const input = RequestInput.parse(JSON.parse(r.input));
+    const identity = r.identity ? IdentityCheckInput.parse(JSON.parse(r.identity)) : null;
+    return {
+      requestId: r.id, vehicleId: r.vehicleId, number: r.number, day: r.day, kind: r.kind, copies: r.copies, feeYen: r.feeYen, step: r.step,
+      receivedAt: r.receivedAt, staffId: r.staffId, subjectName: input.subject.name, subjectKana: input.subject.kana,
+      requesterRelation: input.requester.relation, letterOfProxy: input.requester.letterOfProxy, details: describeRequest(input),
+      identity: identity ? identity.documents.map((d) => ({ kind: d.kind, last4: d.last4 ?? null })) : null,
+      registry: await this.registryMatch(input), questions,
+    };
+  }
+
+  /** Reading one request's personal fields is audited. */
+  async detail(requestId: string, operatorId: string): Promise<QueueItem> {
+    const { store, clock } = this.deps;
+    const { row, questions } = await store.transaction(async (tx) => {
+      const row = await tx.getRequest(requestId);
+      if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
+      await tx.appendAudit({ actor: operatorId, action: 'personal.read', requestId, place: 'hub' }, clock.now().toISOString());
+      return { row, questions: (await tx.listQuestions(requestId)).map((q) => ({ text: q.text, operatorId: q.operatorId, askedAt: q.askedAt })) };
+    });
+    return this.toQueueItem(row, questions);
+  }
+
+  async approve(requestId: string, operatorId: string): Promise<{ jobId: string; serial: string }> {
+    const { store, clock, ids, certificates, push, log } = this.deps;
+    const row = await store.transaction((tx) => tx.getRequest(requestId));
+    if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
+    if (row.step !== 'relayed') throw notPending();
+    const input = RequestInput.parse(JSON.parse(row.input));
+    const match = await this.registryMatch(input);
+    if (match.status !== 'found') {
+      throw conflict(
+        'REGISTRY_NO_MATCH',
+        match.status === 'ambiguous'
+          ? '住民記録で該当する方が複数います。車両に質問を送って確かめるか、却下してください。'
+          : match.status === 'unavailable'
+            ? '住民記録システムにつながりません。しばらくしてからもう一度承認してください。'
+            : '住民記録で該当する方が見つかりません。車両に質問を送って確かめるか、却下してください。',
+      );
+    }
+    const issuedAtDate = clock.now();
+    // Rendering takes time: it runs outside the transaction; the step is checked again inside it.
+    const rendered = await certificates.render({ requestId, kind: row.kind, input, residentId: match.residentId, issuedAt: issuedAtDate });
+    const at = issuedAtDate.toISOString();
+    const sha256 = createHash('sha256').update(rendered.pdf).digest('hex');
+    const document: DocumentRow = {
+      id: ids(), requestId, kind: row.kind, serial: rendered.serial, verificationCode: rendered.verificationCode, pdf: rendered.pdf, sha256, issuedAt: at, issuedBy: operatorId,
+    };
+    const { envelopes, jobId } = await store.transaction(async (tx) => {
+      const current = await tx.getRequest(requestId);
+      if (!current || current.step !== 'relayed' || (await tx.getDecision(requestId))) throw notPending();
+      await tx.insertDecision({ requestId, decision: 'approved', reason: null, operatorId, decidedAt: at });
+      await tx.setRequestStep(requestId, 'approved', at);
+      await tx.insertRequestEvent({ requestId, event: 'APPROVED', step: 'approved', actor: operatorId, at, reason: null });
+      await tx.insertDocument(document);
+      const envelopes: Envelope[] = [await this.enqueue(tx, row.vehicleId, { type: 'decision', requestId, decision: 'approved', operatorId, at }, at)];
+      const job = await this.issuePrintJob(tx, { row, document, operatorId, at, reprintOf: null });
+      envelopes.push(job.envelope);
+      await tx.appendAudit({ actor: operatorId, action: 'request.approved', requestId, place: 'hub', detail: { serial: rendered.serial, jobId: job.jobId, vehicleId: row.vehicleId } }, at);
+      return { envelopes, jobId: job.jobId };
+    });
+    log.info({ requestId, jobId, vehicleId: row.vehicleId }, 'request approved; print job queued for the vehicle');
+    push.toVehicle(row.vehicleId, envelopes);
+    push.toConsoles({ type: 'request.decided', requestId });
+    return { jobId, serial: rendered.serial };
+  }
+
+  async reject(requestId: string, operatorId: string, reason: string): Promise<void> {
+    const { store, clock, push } = this.deps;
+    const at = clock.now().toISOString();
+    const { vehicleId, envelope } = await store.transaction(async (tx) => {
+      const row = await tx.getRequest(requestId);
+      if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
+      if (row.step !== 'relayed' || (await tx.getDecision(requestId))) throw notPending();
+      await tx.insertDecision({ requestId, decision: 'rejected', reason, operatorId, decidedAt: at });
+      await tx.setRequestStep(requestId, 'rejected', at);
+      await tx.insertRequestEvent({ requestId, event: 'REJECTED', step: 'rejected', actor: operatorId, at, reason });
+      const envelope = await this.enqueue(tx, row.vehicleId, { type: 'decision', requestId, decision: 'rejected', reason, operatorId, at }, at);
+      await tx.appendAudit({ actor: operatorId, action: 'request.rejected', requestId, place: 'hub', detail: { vehicleId: row.vehicleId } }, at);
+      return { vehicleId: row.vehicleId, envelope };
+    });
+    push.toVehicle(vehicleId, [envelope]);
+    push.toConsoles({ type: 'request.decided', requestId });
+  }
+
+  async ask(requestId: string, operatorId: string, text: string): Promise<void> {
+    const { store, clock, ids, push } = this.deps;
+    const at = clock.now().toISOString();
+    const { vehicleId, envelope } = await store.transaction(async (tx) => {
+      const row = await tx.getRequest(requestId);
+      if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
+      if (row.step !== 'relayed') throw notPending();
+      await tx.insertQuestion({ id: ids(), requestId, text, operatorId, askedAt: at });
+      await tx.insertRequestEvent({ requestId, event: 'QUESTION', step: row.step, actor: operatorId, at, reason: null });
+      const envelope = await this.enqueue(tx, row.vehicleId, { type: 'question', requestId, text, operatorId, at }, at);
+      await tx.appendAudit({ actor: operatorId, action: 'request.question', requestId, place: 'hub', detail: { vehicleId: row.vehicleId } }, at);
+      return { vehicleId: row.vehicleId, envelope };
+    });
+    push.toVehicle(vehicleId, [envelope]);
+    push.toConsoles({ type: 'request.question', requestId });
+  }
+
+  /** A reprint needs an operator: approved → a new print job of the same document (same serial). */
+  async decideReprint(vehicleId: string, reprintRequestId: string, operatorId: string, approve: boolean): Promise<{ newJobId: string | null }> {
+    const { store, clock, push } = this.deps;
+    const at = clock.now().toISOString();
+    const { envelopes, newJobId, requestId } = await store.transaction(async (tx) => {
+      const rr = await tx.getReprintRequest(vehicleId, reprintRequestId);
+      if (!rr) throw notFound('指定の再印刷の依頼が見つかりません。一覧を更新してください。');
+      if (rr.status !== 'pending') throw conflict('NOT_PENDING', 'この再印刷の依頼はもう判断済みです。一覧を更新してください。');
+      const row = await tx.getRequest(rr.requestId);
+      if (!row) throw notFound();
+      if (approve && !['approved', 'printed', 'spoiled'].includes(row.step)) {
+        throw conflict('NOT_PENDING', 'この受付は取り消されたか交付済みのため、再印刷できません。却下してください。');
+      }
+      const envelopes: Envelope[] = [
+        await this.enqueue(tx, vehicleId, { type: 'reprint_decision', reprintRequestId, requestId: rr.requestId, approved: approve, operatorId, at }, at),
+      ];
+      let newJobId: string | null = null;
+      if (approve) {
+        const document = await tx.getDocumentForRequest(rr.requestId);
+        if (!document) throw notFound('再印刷する証明書が見つかりません。管理者に連絡してください。');
+        const job = await this.issuePrintJob(tx, { row, document, operatorId, at, reprintOf: rr.jobId });
+        envelopes.push(job.envelope);
+        newJobId = job.jobId;
+        if (row.step !== 'approved') {
+          await tx.setRequestStep(row.id, 'approved', at);
+          await tx.insertRequestEvent({ requestId: row.id, event: 'REPRINT_APPROVED', step: 'approved', actor: operatorId, at, reason: null });
+        }
+      } else {
+        await tx.insertRequestEvent({ requestId: row.id, event: 'REPRINT_REJECTED', step: row.step, actor: operatorId, at, reason: null });
+      }
+      await tx.decideReprintRequest(vehicleId, reprintRequestId, approve ? 'approved' : 'rejected', operatorId, at, newJobId);
+      await tx.appendAudit(
+        { actor: operatorId, action: approve ? 'print.reprint_approved' : 'print.reprint_rejected', requestId: row.id, place: 'hub', detail: { jobId: rr.jobId, newJobId } },
+        at,
+      );
+      return { envelopes, newJobId, requestId: row.id };
+    });
+    push.toVehicle(vehicleId, envelopes);
+    push.toConsoles({ type: 'reprint.decided', requestId });
+    return { newJobId };
+  }
+
+  private async issuePrintJob(
+    tx: HubTx,
+    args: { row: RequestRow; document: Pick<DocumentRow, 'id' | 'pdf' | 'sha256'>; operatorId: string; at: string; reprintOf: string | null },
+  ): Promise<{ jobId: string; envelope: Envelope }> {
+    const { row, document, operatorId, at, reprintOf } = args;
+    const jobId = this.deps.ids();
+    const unsigned = { jobId, requestId: row.id, copies: row.copies, sha256: document.sha256, issuedAt: at };
+    const signature = sign(null, Buffer.from(printJobSigningInput(unsigned), 'utf8'), this.deps.printSigningKey).toString('base64');
+    const message: PrintJobMessage = {
+      type: 'print_job', ...unsigned, pdfBase64: Buffer.from(document.pdf).toString('base64'), signature, ...(reprintOf ? { reprintOf } : {}),
+    };
+    const envelope = await this.enqueue(tx, row.vehicleId, message, at);
+    await tx.insertPrintJob({ id: jobId, requestId: row.id, vehicleId: row.vehicleId, documentId: document.id, copies: row.copies, sha256: document.sha256, signature, reprintOf, inboxSeq: envelope.seq, issuedAt: at, issuedBy: operatorId });
+    await tx.appendAudit({ actor: operatorId, action: 'print_job.issued', requestId: row.id, place: 'hub', detail: { jobId, reprintOf, vehicleId: row.vehicleId } }, at);
+    return { jobId, envelope };
+  }
+
+  private async enqueue(tx: HubTx, vehicleId: string, body: HubMessageBody, at: string): Promise<Envelope> {
+    const checked = HubMessageBody.parse(body);
+    const seq = await tx.appendInbox(vehicleId, checked.type, JSON.stringify(checked), at);
+    return { seq, body: checked };
+  }
+
+  async day(date: string): Promise<DayView> {
+    return this.deps.store.transaction(async (tx) => {
+      const rows = await tx.listRequests({ day: date, limit: 100_000 });
+      const events = await tx.listRequestEvents(rows.map((r) => r.id));
+      const byRequest = new Map<string, DayRow['history']>();
+      for (const e of events) {
+        const list = byRequest.get(e.requestId) ?? [];
+        list.push({ event: e.event, step: e.step, actor: e.actor, at: e.at });
+        byRequest.set(e.requestId, list);
+      }
+      const countsByKind: DayView['countsByKind'] = {};
+      const out: DayRow[] = [];
+      for (const r of rows) {
+        const d = await tx.getDecision(r.id);
+        out.push({
+          requestId: r.id, vehicleId: r.vehicleId, number: r.number, kind: r.kind, copies: r.copies, step: r.step, receivedAt: r.receivedAt,
+          staffId: r.staffId, decidedBy: d?.operatorId ?? null, decision: d?.decision ?? null, history: byRequest.get(r.id) ?? [],
+        });
+        const c = (countsByKind[r.kind as CertificateKind] ??= { requests: 0, copies: 0, handedOver: 0 });
+        c.requests++;
+        c.copies += r.copies;
+        if (r.step === 'handed_over') c.handedOver++;
+      }
+      return { date, requests: out, countsByKind };
+    });
+  }
+}
+

@@ -1,0 +1,186 @@
+// The hub's data directory: its database, its certificate authority and server certificate, and the
+// Ed25519 key that signs print jobs. `initHub` creates it once; enrollment issues vehicle certificates
+// from its CA.
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnrollmentManifest, VEHICLE_ENROLLMENT_FILES, VehicleId } from '../../protocol/hub';
+import { systemClock, type Clock } from '../clock';
+import { badRequest, conflict, notFound } from '../errors';
+import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../pki/openssl';
+import { SqliteHubStore } from '../store/sqlite/store';
+import type { HubStore, OperatorRole } from '../store/types';
+import { generatePassword, hashPassword } from './passwords';
+
+export function hubPaths(dataDir: string) {
+  const pki = join(dataDir, 'pki');
+  return {
+    dataDir,
+    database: join(dataDir, 'hub.sqlite3'),
+    pki,
+    caKey: join(pki, 'ca.key'),
+    caCert: join(pki, 'ca.crt'),
+    serverKey: join(pki, 'server.key'),
+    serverCert: join(pki, 'server.crt'),
+    printSigningKey: join(pki, 'print-signing.key'),
+    printSigningPublicKey: join(pki, 'print-signing.pub'),
+  };
+}
+export type HubPaths = ReturnType<typeof hubPaths>;
+
+export const OperatorId = VehicleId;
+
+export function openHubStore(dataDir: string): SqliteHubStore {
+  const paths = hubPaths(dataDir);
+  if (!existsSync(paths.database)) {
+    throw notFound(`市役所ハブのデータ置き場がありません（${dataDir}）。先に odekake hub init --data ${dataDir} を実行してください。`);
+  }
+  return SqliteHubStore.open(paths.database);
+}
+
+export interface InitHubOptions {
+  dataDir: string;
+  adminId?: string;
+  adminName?: string;
+  /** The first admin's password; generated (and returned once) when absent. */
+  adminPassword?: string;
+  /** Names the server certificate is valid for. */
+  hostnames?: string[];
+  clock?: Clock;
+}
+
+export async function initHub(options: InitHubOptions): Promise<{ adminId: string; adminPassword: string; generated: boolean; paths: HubPaths }> {
+  const paths = hubPaths(options.dataDir);
+  if (existsSync(paths.database)) throw conflict('HUB_EXISTS', `このデータ置き場にはもう市役所ハブがあります（${options.dataDir}）。別のフォルダを指定してください。`);
+  const adminId = OperatorId.parse(options.adminId ?? 'admin');
+  const generated = options.adminPassword === undefined;
+  const adminPassword = options.adminPassword ?? generatePassword();
+  checkPassword(adminPassword);
+  const clock = options.clock ?? systemClock;
+
+  mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
+  createCertificateAuthority(paths.caKey, paths.caCert, 'Odekake Shiyakusho Hub CA');
+  const server = issueServerCertificate({ keyFile: paths.caKey, certFile: paths.caCert }, options.hostnames ?? ['127.0.0.1', 'localhost']);
+  writeFileSync(paths.serverCert, server.certPem);
+  writeFileSync(paths.serverKey, server.keyPem, { mode: 0o600 });
+  const signing = generateKeyPairSync('ed25519');
+  writeFileSync(paths.printSigningKey, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(paths.printSigningPublicKey, signing.publicKey.export({ type: 'spki', format: 'pem' }));
+
+  const store = SqliteHubStore.open(paths.database);
+  try {
+    const passwordHash = await hashPassword(adminPassword);
+    const at = clock.now().toISOString();
+    await store.transaction(async (tx) => {
+      await tx.insertOperator({ id: adminId, displayName: options.adminName ?? '管理者', role: 'admin', passwordHash, active: true, createdAt: at });
+      await tx.appendAudit({ actor: 'system', action: 'hub.init', place: 'hub', detail: { adminId } }, at);
+    });
+  } finally {
+    await store.close();
+  }
+  return { adminId, adminPassword, generated, paths };
+}
+
+export function checkPassword(password: string): void {
+  if (password.length < 12 || password.length > 200) {
+    throw badRequest('WEAK_PASSWORD', 'パスワードは12文字以上にしてください。');
+  }
+}
+
+export async function addOperator(
+  store: HubStore,
+  op: { id: string; displayName: string; role: OperatorRole; password: string; actor: string },
+  clock: Clock = systemClock,
+): Promise<void> {
+  const id = OperatorId.parse(op.id);
+  checkPassword(op.password);
+  const passwordHash = await hashPassword(op.password);
+  const at = clock.now().toISOString();
+  await store.transaction(async (tx) => {
+    if (await tx.getOperator(id)) throw conflict('OPERATOR_EXISTS', `職員番号 ${id} はもう登録されています。`);
+    await tx.insertOperator({ id, displayName: op.displayName, role: op.role, passwordHash, active: true, createdAt: at });
+    await tx.appendAudit({ actor: op.actor, action: 'operator.create', place: 'hub', detail: { operatorId: id, role: op.role } }, at);
+  });
+}
+
+export interface EnrollVehicleOptions {
+  dataDir: string;
+  vehicleId: string;
+  outDir: string;
+  hubUrl?: string | null;
+  actor?: string;
+  clock?: Clock;
+}
+
+/**
+ * Issues a vehicle its client certificate and writes the folder it needs. Enrolling a known vehicle
+ * again (a replaced laptop) adds a new certificate; a revoked vehicle stays revoked.
+ */
+export async function enrollVehicle(options: EnrollVehicleOptions): Promise<EnrollmentManifest & { dir: string }> {
+  const parsed = VehicleId.safeParse(options.vehicleId);
+  if (!parsed.success) throw badRequest('INVALID_VEHICLE_ID', '車両IDは半角英数字・ハイフン・下線の32文字以内にしてください。');
+  const vehicleId = parsed.data;
+  const paths = hubPaths(options.dataDir);
+  const clock = options.clock ?? systemClock;
+  const actor = options.actor ?? 'admin-cli';
+  const store = openHubStore(options.dataDir);
+  try {
+    const known = await store.transaction((tx) => tx.getVehicle(vehicleId));
+    if (known?.revokedAt) throw conflict('REVOKED_VEHICLE', `車両 ${vehicleId} は失効しています。別の車両IDで登録してください。`);
+    const issued = issueClientCertificate({ keyFile: paths.caKey, certFile: paths.caCert }, vehicleId);
+    const at = clock.now().toISOString();
+    await store.transaction(async (tx) => {
+      if (!(await tx.getVehicle(vehicleId))) await tx.insertVehicle({ id: vehicleId, enrolledAt: at, enrolledBy: actor });
+      await tx.insertVehicleCertificate({ fingerprint: issued.fingerprint, vehicleId, serial: issued.serial, notAfter: issued.notAfter, issuedAt: at });
+      await tx.appendAudit({ actor, action: 'vehicle.enroll', place: 'hub', detail: { vehicleId, serial: issued.serial } }, at);
+    });
+    const f = VEHICLE_ENROLLMENT_FILES;
+    mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(options.outDir, f.cert), issued.certPem);
+    writeFileSync(join(options.outDir, f.key), issued.keyPem, { mode: 0o600 });
+    chmodSync(join(options.outDir, f.key), 0o600);
+    copyFileSync(paths.caCert, join(options.outDir, f.ca));
+    copyFileSync(paths.printSigningPublicKey, join(options.outDir, f.printSigningKey));
+    const manifest = EnrollmentManifest.parse({
+      vehicleId,
+      hubUrl: options.hubUrl ?? null,
+      issuedAt: at,
+      certificateFingerprint: issued.fingerprint,
+      files: { cert: f.cert, key: f.key, ca: f.ca, printSigningKey: f.printSigningKey },
+    });
+    writeFileSync(join(options.outDir, f.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+    return { ...manifest, dir: options.outDir };
+  } finally {
+    await store.close();
+  }
+}
+
+export async function revokeVehicle(options: { dataDir: string; vehicleId: string; actor?: string; clock?: Clock }): Promise<void> {
+  const store = openHubStore(options.dataDir);
+  const at = (options.clock ?? systemClock).now().toISOString();
+  const actor = options.actor ?? 'admin-cli';
+  try {
+    await store.transaction(async (tx) => {
+      const v = await tx.getVehicle(options.vehicleId);
+      if (!v) throw notFound(`車両 ${options.vehicleId} は登録されていません。`);
+      await tx.revokeVehicle(options.vehicleId, at, actor);
+      await tx.appendAudit({ actor, action: 'vehicle.revoke', place: 'hub', detail: { vehicleId: options.vehicleId } }, at);
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+/** The hub's TLS material and print-signing key, read at start. */
+export function readHubKeys(dataDir: string) {
+  const p = hubPaths(dataDir);
+  const caCert = readFileSync(p.caCert, 'utf8');
+  return {
+    caCert,
+    caFingerprint: new X509Certificate(caCert).fingerprint256,
+    serverCert: readFileSync(p.serverCert, 'utf8'),
+    serverKey: readFileSync(p.serverKey, 'utf8'),
+    printSigningKey: readFileSync(p.printSigningKey, 'utf8'),
+    printSigningPublicKey: readFileSync(p.printSigningPublicKey, 'utf8'),
+  };
+}

@@ -1,0 +1,80 @@
+// Starts a hub from its data directory: opens the store, reads its keys, serves HTTPS on 127.0.0.1.
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
+import { newId, type IdGenerator } from '../ids';
+import { createLogger, type Logger } from '../logger';
+import type { HubStore } from '../store/types';
+import { buildApp } from './app';
+import { Approvals } from './approvals';
+import { hubPaths, openHubStore, readHubKeys } from './data-dir';
+import { OperatorAuth } from './operator-auth';
+import type { CertificateIssuer, ResidentLookup } from './ports';
+import { PushHub } from './push';
+import { VehicleSync } from './vehicle-sync';
+
+export { addOperator, enrollVehicle, hubPaths, initHub, revokeVehicle } from './data-dir';
+export type { CertificateIssuer, CertificateOrder, RegistryMatch, RenderedCertificate, ResidentLookup } from './ports';
+
+export interface StartHubOptions {
+  dataDir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  registry: ResidentLookup;
+  certificates: CertificateIssuer;
+  consoleDir?: string;
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+}
+
+export interface RunningHub {
+  url: string;
+  port: number;
+  store: HubStore;
+  push: PushHub;
+  approvals: Approvals;
+  printSigningPublicKey: KeyObject;
+  caCert: string;
+  stop(): Promise<void>;
+}
+
+export async function startHub(options: StartHubOptions): Promise<RunningHub> {
+  const log = options.logger ?? createLogger();
+  const clock = options.clock ?? systemClock;
+  const keys = readHubKeys(options.dataDir);
+  const store = openHubStore(options.dataDir);
+  const push = new PushHub(log);
+  const sync = new VehicleSync({ store, clock, log, push });
+  const approvals = new Approvals({
+    store, clock, log, push, ids: options.ids ?? newId, registry: options.registry, certificates: options.certificates,
+    printSigningKey: createPrivateKey(keys.printSigningKey),
+  });
+  const auth = new OperatorAuth({ store, clock });
+  const app = await buildApp({
+    store, clock, log, push, sync, approvals, auth, consoleDir: options.consoleDir,
+    tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
+  });
+  const host = options.host ?? '127.0.0.1';
+  try {
+    await app.listen({ host, port: options.port ?? 0 });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  const url = `https://${host}:${port}`;
+  log.info({ url, dataDir: hubPaths(options.dataDir).dataDir }, 'hub listening');
+  let stopped = false;
+  return {
+    url, port, store, push, approvals, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      push.closeAll();
+      await app.close();
+      await store.close();
+    },
+  };
+}

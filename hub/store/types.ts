@@ -1,0 +1,254 @@
+// The hub's store, narrow enough that a PostgreSQL implementation can follow: every call is async and
+// runs inside `transaction()`, which the SQLite store serializes and a PostgreSQL store would isolate
+// (SERIALIZABLE or row locks). Rows are plain data; JSON columns are parsed by the services with zod.
+import type { CertificateKind, RequestStep } from '../../protocol/domain';
+
+export type OperatorRole = 'operator' | 'consultant' | 'dispatcher' | 'admin';
+export const operatorRoles: readonly OperatorRole[] = ['operator', 'consultant', 'dispatcher', 'admin'];
+
+export interface VehicleRow {
+  id: string;
+  enrolledAt: string;
+  enrolledBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  inboxAckedSeq: number;
+}
+
+export interface VehicleCertificateRow {
+  fingerprint: string;
+  vehicleId: string;
+  serial: string;
+  notAfter: string;
+  issuedAt: string;
+  revokedAt: string | null;
+}
+
+export interface OperatorRow {
+  id: string;
+  displayName: string;
+  role: OperatorRole;
+  passwordHash: string;
+  active: boolean;
+  createdAt: string;
+}
+
+export interface SessionRow {
+  tokenHash: string;
+  operatorId: string;
+  csrfToken: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+export interface RequestRow {
+  id: string;
+  vehicleId: string;
+  number: string;
+  day: string;
+  kind: CertificateKind;
+  copies: number;
+  feeYen: number;
+  step: RequestStep;
+  /** The 交付請求書 as relayed (JSON of protocol RequestInput): personal fields the city keeps. */
+  input: string;
+  /** JSON of protocol IdentityCheckInput (document kinds and last 4 digits only), or null. */
+  identity: string | null;
+  staffId: string;
+  sentAt: string;
+  receivedAt: string;
+  updatedAt: string;
+}
+
+export interface RequestEventRow {
+  requestId: string;
+  event: string;
+  step: RequestStep;
+  actor: string;
+  at: string;
+  reason: string | null;
+}
+
+export interface AppliedMessageRow {
+  vehicleId: string;
+  idempotencyKey: string;
+  messageType: string;
+  /** JSON of the DeliveryResult first given. */
+  result: string;
+  appliedAt: string;
+}
+
+export interface InboxRow {
+  vehicleId: string;
+  seq: number;
+  type: string;
+  /** JSON of a protocol HubMessageBody. */
+  body: string;
+  createdAt: string;
+}
+
+export interface DecisionRow {
+  requestId: string;
+  decision: 'approved' | 'rejected';
+  reason: string | null;
+  operatorId: string;
+  decidedAt: string;
+}
+
+export interface QuestionRow {
+  id: string;
+  requestId: string;
+  text: string;
+  operatorId: string;
+  askedAt: string;
+}
+
+export interface DocumentRow {
+  id: string;
+  requestId: string;
+  kind: CertificateKind;
+  serial: string;
+  verificationCode: string;
+  pdf: Uint8Array;
+  sha256: string;
+  issuedAt: string;
+  issuedBy: string;
+}
+
+export interface PrintJobRow {
+  id: string;
+  requestId: string;
+  vehicleId: string;
+  documentId: string;
+  copies: number;
+  sha256: string;
+  signature: string;
+  reprintOf: string | null;
+  inboxSeq: number;
+  issuedAt: string;
+  issuedBy: string;
+}
+
+export type ReprintStatus = 'pending' | 'approved' | 'rejected';
+export interface ReprintRequestRow {
+  id: string;
+  vehicleId: string;
+  jobId: string;
+  requestId: string;
+  reason: string;
+  staffId: string;
+  requestedAt: string;
+  receivedAt: string;
+  status: ReprintStatus;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  newJobId: string | null;
+}
+
+export interface DeadLetterRow {
+  id: number;
+  vehicleId: string;
+  idempotencyKey: string | null;
+  code: string;
+  /** Field paths and codes only: never values. */
+  problem: string;
+  /** The message as received (truncated), for an admin to inspect; may hold personal data. */
+  payload: string;
+  receivedAt: string;
+}
+
+export interface AuditEntry {
+  actor: string; // operator id, vehicle id, 'system' or 'unknown'
+  action: string; // e.g. 'request.relayed', 'vehicle.refused'
+  requestId?: string | null;
+  place: string; // 'hub' or the vehicle id the action came from
+  /** Ids, steps and codes only: never names, addresses, birth dates, passwords or document numbers. */
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  requestId: string | null;
+  place: string;
+  detail: string;
+  prevHash: string;
+  hash: string;
+}
+
+export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; why: string };
+
+export interface RequestFilter {
+  steps?: readonly RequestStep[];
+  day?: string;
+  limit?: number;
+}
+
+/** Everything the hub reads and writes, within one transaction. */
+export interface HubTx {
+  insertVehicle(v: Pick<VehicleRow, 'id' | 'enrolledAt' | 'enrolledBy'>): Promise<void>;
+  getVehicle(id: string): Promise<VehicleRow | undefined>;
+  listVehicles(): Promise<VehicleRow[]>;
+  revokeVehicle(id: string, at: string, by: string): Promise<void>;
+  insertVehicleCertificate(c: Omit<VehicleCertificateRow, 'revokedAt'>): Promise<void>;
+  getVehicleCertificate(fingerprint: string): Promise<VehicleCertificateRow | undefined>;
+  setInboxAcked(vehicleId: string, seq: number): Promise<void>;
+
+  insertOperator(o: OperatorRow): Promise<void>;
+  getOperator(id: string): Promise<OperatorRow | undefined>;
+  listOperators(): Promise<OperatorRow[]>;
+
+  insertSession(s: SessionRow): Promise<void>;
+  getSession(tokenHash: string): Promise<SessionRow | undefined>;
+  touchSession(tokenHash: string, lastSeenAt: string, expiresAt: string): Promise<void>;
+  deleteSession(tokenHash: string): Promise<void>;
+
+  getAppliedMessage(vehicleId: string, key: string): Promise<AppliedMessageRow | undefined>;
+  insertAppliedMessage(m: AppliedMessageRow): Promise<void>;
+
+  insertRequest(r: RequestRow): Promise<void>;
+  getRequest(id: string): Promise<RequestRow | undefined>;
+  setRequestStep(id: string, step: RequestStep, at: string): Promise<void>;
+  listRequests(filter: RequestFilter): Promise<RequestRow[]>;
+  insertRequestEvent(e: RequestEventRow): Promise<void>;
+  listRequestEvents(requestIds: readonly string[]): Promise<RequestEventRow[]>;
+
+  /** Appends to a vehicle's inbox and returns the new sequence number (1, 2, 3… per vehicle). */
+  appendInbox(vehicleId: string, type: string, body: string, at: string): Promise<number>;
+  listInbox(vehicleId: string, afterSeq: number, limit: number): Promise<InboxRow[]>;
+  latestInboxSeq(vehicleId: string): Promise<number>;
+
+  insertDecision(d: DecisionRow): Promise<void>;
+  getDecision(requestId: string): Promise<DecisionRow | undefined>;
+  insertQuestion(q: QuestionRow): Promise<void>;
+  listQuestions(requestId: string): Promise<QuestionRow[]>;
+
+  insertDocument(d: DocumentRow): Promise<void>;
+  getDocumentForRequest(requestId: string): Promise<DocumentRow | undefined>;
+  insertPrintJob(j: PrintJobRow): Promise<void>;
+  getPrintJob(id: string): Promise<PrintJobRow | undefined>;
+  listPrintJobs(requestId: string): Promise<PrintJobRow[]>;
+
+  insertReprintRequest(r: ReprintRequestRow): Promise<void>;
+  getReprintRequest(vehicleId: string, id: string): Promise<ReprintRequestRow | undefined>;
+  getReprintRequestForJob(jobId: string): Promise<ReprintRequestRow | undefined>;
+  decideReprintRequest(vehicleId: string, id: string, status: 'approved' | 'rejected', by: string, at: string, newJobId: string | null): Promise<void>;
+  listReprintRequests(status: ReprintStatus | null): Promise<ReprintRequestRow[]>;
+
+  insertDeadLetter(d: Omit<DeadLetterRow, 'id'>): Promise<number>;
+  listDeadLetters(limit: number): Promise<DeadLetterRow[]>;
+
+  /** Appends one hash-chained audit record, stamped with `at`. */
+  appendAudit(entry: AuditEntry, at: string): Promise<void>;
+  listAudit(filter: { requestId?: string; action?: string; limit?: number }): Promise<AuditRow[]>;
+  verifyAudit(): Promise<ChainVerdict>;
+}
+
+export interface HubStore {
+  /** Runs `fn` as one transaction: all its writes land together or not at all. */
+  transaction<T>(fn: (tx: HubTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,215 @@
+// A real hub for tests: a temp data directory made by initHub (its own CA, keys, first admin), served
+// on 127.0.0.1 with real TLS; vehicles enrolled through the same code as `odekake vehicle enroll`,
+// talking over mutual TLS with the certificate the enrollment wrote.
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { VEHICLE_ENROLLMENT_FILES } from '../../protocol/hub';
+import type { RequestInput } from '../../protocol/request';
+import { silentLogger, type Logger } from '../../hub/logger';
+import { enrollVehicle, initHub, startHub, type RunningHub } from '../../hub/server';
+import type { CertificateIssuer, ResidentLookup } from '../../hub/server/ports';
+import { juminhyoRequest, projectRoot, tempDir } from './fixtures';
+import { testCertificates, testRegistry } from './hub-ports';
+
+export const adminCredentials = { operatorId: 'admin', password: 'admin-password-for-tests' };
+
+export interface VehicleTls {
+  vehicleId: string;
+  dir: string;
+  cert: string;
+  key: string;
+  ca: string;
+  printSigningPublicKey: string;
+}
+
+export interface TestHub {
+  hub: RunningHub;
+  dataDir: string;
+  enroll(vehicleId: string): Promise<VehicleTls>;
+  stop(): Promise<void>;
+}
+
+export async function startTestHub(
+  options: { registry?: ResidentLookup; certificates?: CertificateIssuer; logger?: Logger; consoleDir?: string; port?: number; dataDir?: string } = {},
+): Promise<TestHub> {
+  const tmp = options.dataDir ? null : tempDir('odekake-hub-');
+  const dataDir = options.dataDir ?? join(tmp!.dir, 'hub');
+  if (!options.dataDir || !readIfExists(join(dataDir, 'hub.sqlite3'))) {
+    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
+  }
+  const hub = await startHub({
+    dataDir,
+    port: options.port ?? 0,
+    registry: options.registry ?? testRegistry(),
+    certificates: options.certificates ?? testCertificates(),
+    logger: options.logger ?? silentLogger,
+    consoleDir: options.consoleDir,
+  });
+  return {
+    hub,
+    dataDir,
+    async enroll(vehicleId) {
+      const dir = join(tmp?.dir ?? dataDir, `vehicle-${vehicleId}-${Date.now()}`);
+      await enrollVehicle({ dataDir, vehicleId, outDir: dir, hubUrl: hub.url, actor: 'test' });
+      return readEnrollment(dir);
+    },
+    async stop() {
+      await hub.stop();
+      tmp?.remove();
+    },
+  };
+}
+
+function readIfExists(file: string): boolean {
+  try {
+    readFileSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readEnrollment(dir: string): VehicleTls {
+  const f = VEHICLE_ENROLLMENT_FILES;
+  const manifest = JSON.parse(readFileSync(join(dir, f.manifest), 'utf8')) as { vehicleId: string };
+  return {
+    vehicleId: manifest.vehicleId,
+    dir,
+    cert: readFileSync(join(dir, f.cert), 'utf8'),
+    key: readFileSync(join(dir, f.key), 'utf8'),
+    ca: readFileSync(join(dir, f.ca), 'utf8'),
+    printSigningPublicKey: readFileSync(join(dir, f.printSigningKey), 'utf8'),
+  };
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
+
+/** One HTTPS call, with a client certificate when given. */
+export function httpsCall(
+  url: string,
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; tls?: { cert?: string; key?: string; ca: string } },
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const payload = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
+    const req = httpsRequest(
+      url,
+      {
+        method: init.method ?? (payload === undefined ? 'GET' : 'POST'),
+        ca: init.tls?.ca,
+        cert: init.tls?.cert,
+        key: init.tls?.key,
+        agent: false,
+        headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON (console files)
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** The vehicle's side of the API, as a test drives it. */
+export function vehicleClient(hubUrl: string, v: Pick<VehicleTls, 'cert' | 'key' | 'ca'>) {
+  const tls = { cert: v.cert, key: v.key, ca: v.ca };
+  return {
+    deliver: (messages: unknown[]) => httpsCall(`${hubUrl}/api/v1/vehicle/messages`, { body: { messages }, tls }),
+    inbox: (after = 0, limit?: number) => httpsCall(`${hubUrl}/api/v1/vehicle/inbox?after=${after}${limit ? `&limit=${limit}` : ''}`, { tls }),
+    ack: (upTo: number) => httpsCall(`${hubUrl}/api/v1/vehicle/inbox/ack`, { body: { upTo }, tls }),
+    socket(after?: number): Promise<{ ws: WebSocket; frames: any[]; next(n?: number, timeoutMs?: number): Promise<any[]> }> {
+      const ws = new WebSocket(`${hubUrl.replace('https', 'wss')}/api/v1/vehicle/ws${after !== undefined ? `?after=${after}` : ''}`, { ...tls });
+      const frames: any[] = [];
+      const waiters: (() => void)[] = [];
+      ws.on('message', (d) => {
+        frames.push(JSON.parse(String(d)));
+        waiters.splice(0).forEach((w) => w());
+      });
+      const next = async (n = 1, timeoutMs = 5000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (frames.length < n) {
+          if (Date.now() > deadline) throw new Error(`expected ${n} frames, got ${frames.length}`);
+          await new Promise<void>((r) => {
+            waiters.push(r);
+            setTimeout(r, 100);
+          });
+        }
+        return frames.slice(0, n);
+      };
+      return new Promise((resolve, reject) => {
+        ws.once('open', () => resolve({ ws, frames, next }));
+        ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+        ws.once('error', reject);
+      });
+    },
+  };
+}
+
+/** A browser-like operator: keeps the session cookie and the CSRF token. */
+export function operatorClient(hubUrl: string, ca: string) {
+  let cookie = '';
+  let csrf = '';
+  const call = async (method: string, path: string, body?: unknown, opts: { csrf?: boolean; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { origin: new URL(hubUrl).origin, ...opts.headers };
+    if (cookie) headers.cookie = cookie;
+    if (opts.csrf !== false && csrf) headers['x-csrf-token'] = csrf;
+    const res = await httpsCall(`${hubUrl}${path}`, { method, body, headers, tls: { ca } });
+    const setCookie = res.headers['set-cookie'];
+    if (setCookie) cookie = (Array.isArray(setCookie) ? setCookie : [setCookie]).map((c) => c.split(';')[0]).join('; ');
+    return res;
+  };
+  return {
+    call,
+    get cookie() {
+      return cookie;
+    },
+    async signIn(operatorId: string, password: string) {
+      const res = await call('POST', '/api/v1/console/session', { operatorId, password });
+      if (res.status === 200) csrf = res.body.csrfToken;
+      return res;
+    },
+  };
+}
+
+let counter = 0;
+/** A request.submit message as the vehicle's outbox sends it. */
+export function submitMessage(overrides: { requestId?: string; key?: string; input?: Partial<RequestInput>; number?: string } = {}) {
+  counter++;
+  const requestId = overrides.requestId ?? `req-${Date.now().toString(36)}-${counter}`;
+  return {
+    type: 'request.submit',
+    idempotencyKey: overrides.key ?? `key-submit-${requestId}`,
+    requestId,
+    number: overrides.number ?? `A-${String(counter).padStart(3, '0')}`,
+    day: '2026-11-24',
+    input: juminhyoRequest(overrides.input),
+    identity: { documents: [{ kind: 'drivers_license', last4: '1234' }] },
+    feeYen: 300,
+    staffId: 'S0001',
+    sentAt: '2026-11-24T10:00:00+09:00',
+  };
+}
+
+export function eventMessage(requestId: string, event: string, key = `key-${event.toLowerCase()}-${requestId}`) {
+  return { type: 'request.event', idempotencyKey: key, requestId, event, at: '2026-11-24T10:30:00+09:00', staffId: 'S0001' };
+}
+
+export const consoleDist = join(projectRoot, 'dist', 'renderer', 'console');
