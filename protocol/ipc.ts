@@ -32,7 +32,13 @@ export const RelayStatus = z.object({
   online: z.boolean(),
   waiting: z.number().int(),
   lastSyncAt: z.string().nullable(),
+  /** Messages city hall refused (malformed or unknown), set aside for an admin. */
+  setAside: z.number().int(),
 });
+
+/** A question an operator at city hall asked about a request. */
+export const HubQuestion = z.object({ seq: z.number().int(), requestId: z.string(), number: z.string(), text: z.string(), askedAt: z.string() });
+export type HubQuestion = z.infer<typeof HubQuestion>;
 export type RelayStatus = z.infer<typeof RelayStatus>;
 
 export const FeeTable = z.object({
@@ -97,6 +103,8 @@ export const terminalContract = {
     handOver: call(RequestId, RequestSummary, staff),
     cancelRequest: call(RequestId.extend({ reason: ReasonText }), RequestSummary, staff),
     getRelayStatus: call(Empty, RelayStatus, staff),
+    listQuestions: call(Empty, z.array(HubQuestion), staff),
+    markQuestionSeen: call(z.object({ seq: z.number().int().positive() }), z.array(HubQuestion), staff),
     listPrintAttention: call(Empty, z.array(PrintJobSummary), staff),
     resolvePrintJob: call(
       z.object({ jobId: z.string().min(1).max(64), action: z.enum(['printed', 'reprint']), reason: ReasonText.optional() }),

@@ -6,7 +6,7 @@ import type { FieldCipher } from './crypto';
 import type { Clock } from './clock';
 import type { IdGenerator } from './ids';
 
-export const OutboxKind = z.enum(['request.submit', 'request.event']);
+export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request']);
 export type OutboxKind = z.infer<typeof OutboxKind>;
 
 export interface OutboxMessage {
@@ -39,14 +39,44 @@ export class Outbox {
 
   /** How many requests have something waiting for city hall. */
   waitingRequests(): number {
-    return this.db.prepare<[], { n: number }>('SELECT COUNT(DISTINCT request_id) AS n FROM outbox WHERE delivered_at IS NULL').get()!.n;
+    return this.db.prepare<[], { n: number }>('SELECT COUNT(DISTINCT request_id) AS n FROM outbox WHERE rejected_at IS NULL').get()!.n;
+  }
+
+  /** Messages city hall refused (malformed or unknown), set aside for staff and admins to see. */
+  setAside(): { seq: number; requestId: string; kind: string; code: string; at: string }[] {
+    return this.db
+      .prepare<[], { seq: number; request_id: string; kind: string; rejected_code: string; rejected_at: string }>(
+        'SELECT seq, request_id, kind, rejected_code, rejected_at FROM outbox WHERE rejected_at IS NOT NULL ORDER BY seq',
+      )
+      .all()
+      .map((r) => ({ seq: r.seq, requestId: r.request_id, kind: r.kind, code: r.rejected_code, at: r.rejected_at }));
+  }
+
+  /** City hall has it (applied now or before): the message leaves the queue. Call inside a transaction. */
+  delivered(seq: number): void {
+    this.db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+  }
+
+  /** City hall refused it: kept aside with the code, out of the way of the messages behind it. */
+  reject(seq: number, code: string): void {
+    this.db.prepare('UPDATE outbox SET rejected_code = ?, rejected_at = ? WHERE seq = ?').run(code, this.clock.now().toISOString(), seq);
+  }
+
+  /** A delivery attempt failed on the network: counted, so staff can see a message that keeps failing. */
+  attemptFailed(seqs: number[], error: string): void {
+    const stmt = this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?');
+    this.db.transaction(() => seqs.forEach((seq) => stmt.run(error, seq)))();
+  }
+
+  markSynced(): void {
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('last_sync_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(this.clock.now().toISOString());
   }
 
   /** Undelivered messages in the order they were written (order per request is kept by seq). */
   pending(limit = 100): OutboxMessage[] {
     return this.db
       .prepare<[number], { seq: number; idempotency_key: string; request_id: string; kind: string; payload_sealed: Buffer; attempts: number }>(
-        'SELECT seq, idempotency_key, request_id, kind, payload_sealed, attempts FROM outbox WHERE delivered_at IS NULL ORDER BY seq LIMIT ?',
+        'SELECT seq, idempotency_key, request_id, kind, payload_sealed, attempts FROM outbox WHERE rejected_at IS NULL ORDER BY seq LIMIT ?',
       )
       .all(limit)
       .map((r) => ({

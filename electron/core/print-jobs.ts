@@ -314,6 +314,24 @@ export class PrintLedger {
       .run(this.newId(), input.jobId, tokyoDay(this.deps.clock.now()), sheets, why, input.staffId, this.now());
   }
 
+  /**
+   * A printed certificate's document is not kept on the vehicle: a reprint comes from city hall as a
+   * new signed job. Only the hash stays, to recognise a duplicate delivery of the same job.
+   */
+  purgePayload(jobId: string): void {
+    this.deps.db.prepare(`UPDATE print_jobs SET payload_sealed = x'', updated_at = ? WHERE id = ? AND state = 'done'`).run(this.now(), jobId);
+  }
+
+  /** City hall's decision on a certificate reprint request (an approved one arrives as a new job). */
+  recordReprintDecision(reprintRequestId: string, approved: boolean, operatorId: string, newJobId: string | null = null): ReprintRequestView {
+    StaffId.parse(operatorId);
+    const res = this.deps.db
+      .prepare(`UPDATE print_reprint_requests SET status = ?, decided_by = ?, decided_at = ?, new_job_id = ? WHERE id = ? AND status = 'pending_approval'`)
+      .run(approved ? 'approved' : 'rejected', operatorId, this.now(), newJobId, reprintRequestId);
+    if (res.changes !== 1) throw new AppError('REPRINT_ALREADY_DECIDED', 'この再印刷依頼はすでに承認または却下されています。');
+    return this.reprintRequest(reprintRequestId);
+  }
+
   /** Spoiled sheets on a day (YYYY-MM-DD, Asia/Tokyo). */
   spoiledSheets(day: string): number {
     return (this.deps.db.prepare(`SELECT COALESCE(SUM(sheets), 0) FROM print_spoilage WHERE day = ?`).pluck().get(day) as number) ?? 0;

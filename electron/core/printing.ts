@@ -10,6 +10,7 @@ import type { Db } from './db';
 import { AppError } from './errors';
 import type { Logger } from './logger';
 import type { PrintJobKind, PrintJobView, PrintLedger } from './print-jobs';
+import type { Outbox } from './outbox';
 import type { RequestService } from './requests';
 
 export interface Printers {
@@ -35,6 +36,7 @@ export class PrintService {
     private readonly printers: Printers | null,
     private readonly audit: AuditLog,
     private readonly requests: RequestService,
+    private readonly outbox: Outbox,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onChange: (requestId: string | null) => void,
@@ -68,15 +70,33 @@ export class PrintService {
     return job.id;
   }
 
-  /** A certificate PDF for an approved request (from city hall): queued once per job id, then printed. */
-  async printCertificate(input: { requestId: string; jobId: string; pdf: Uint8Array; copies: number }): Promise<PrintJobSummary> {
+  /**
+   * A certificate PDF for an approved request (from city hall): recorded once per job id. Call inside
+   * the transaction that records the hub message; then `run` it.
+   */
+  acceptCertificate(input: { requestId: string; jobId: string; pdf: Uint8Array; copies: number; reprintOf?: string }): PrintJobView {
     if (!this.ledger) throw notConfigured();
-    const job = this.db.transaction(() => {
-      const j = this.ledger!.enqueueCertificate(input);
+    const ledger = this.ledger;
+    return this.db.transaction(() => {
+      // A reprint of a spoiled sheet sends the request back to printing.
+      if (input.reprintOf && this.requests.summary(input.requestId).step === 'spoiled') {
+        this.requests.applyExternal(input.requestId, { type: 'REPRINT_APPROVED' }, 'hub');
+      }
+      const j = ledger.enqueueCertificate(input);
       this.audit.append({ actor: 'hub', action: 'print.queued', requestId: input.requestId, detail: { jobId: j.id, kind: 'certificate' } });
       return j;
     })();
-    return this.run(job.id);
+  }
+
+  async printCertificate(input: { requestId: string; jobId: string; pdf: Uint8Array; copies: number }): Promise<PrintJobSummary> {
+    return this.run(this.acceptCertificate(input).id);
+  }
+
+  /** City hall decided on a reprint request; an approved reprint arrives as its own print job. */
+  reprintDecided(reprintRequestId: string, approved: boolean, operatorId: string): void {
+    if (!this.ledger) throw notConfigured();
+    const decided = this.ledger.recordReprintDecision(reprintRequestId, approved, operatorId);
+    this.audit.append({ actor: 'hub', action: approved ? 'print.reprint_approved' : 'print.reprint_rejected', detail: { jobId: decided.jobId } });
   }
 
   /** Sends one job and records what came of it. Never resends a job whose outcome is unknown. */
@@ -85,7 +105,10 @@ export class PrintService {
     const job = await this.ledger.run(jobId);
     this.db.transaction(() => {
       this.audit.append({ actor: 'system', action: `print.${job.state}`, requestId: job.requestId, detail: { jobId: job.id, kind: job.kind, code: job.problemCode } });
-      if (job.state === 'done' && job.kind === 'certificate' && job.requestId) this.printed(job.requestId);
+      if (job.state === 'done' && job.kind === 'certificate') {
+        this.ledger!.purgePayload(job.id);
+        if (job.requestId) this.printed(job.requestId);
+      }
     })();
     this.onChange(job.requestId);
     return summary(job);
@@ -109,6 +132,17 @@ export class PrintService {
         if (!reason) throw new AppError('INVALID_INPUT', '再印刷の理由を入力してください。', [{ path: 'reason', message: '再印刷の理由を入力してください。' }]);
         const result = ledger.requestReprint(jobId, staffId, reason);
         reprintJob = result.reprintJob?.id;
+        if (result.reprintRequest && result.job.requestId) {
+          // A certificate reprint needs an operator at city hall: the request travels in the outbox.
+          this.outbox.enqueue(result.job.requestId, 'print.reprint_request', {
+            reprintRequestId: result.reprintRequest.id,
+            jobId,
+            requestId: result.job.requestId,
+            reason,
+            staffId,
+            at: this.clock.now().toISOString(),
+          });
+        }
         this.audit.append({
           actor: staffId,
           action: result.reprintRequest ? 'print.reprint_requested' : 'print.reissue_queued',

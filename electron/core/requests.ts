@@ -167,6 +167,24 @@ export class RequestService {
     return detail;
   }
 
+  /** The request as city hall receives it (step 3). The sync audits the delivery, not each attempt. */
+  relayContent(id: string): RequestDetail {
+    return this.open(this.row(id));
+  }
+
+  /**
+   * Once city hall has acknowledged the handover, the vehicle keeps no personal data of the request:
+   * the sealed fields go, the audit trail keeps ids, steps and times.
+   */
+  purgePersonal(id: string, actor: string): void {
+    this.db.transaction(() => {
+      const res = this.db
+        .prepare('UPDATE requests SET personal_sealed = NULL, identity_sealed = NULL, purged_at = ? WHERE id = ? AND personal_sealed IS NOT NULL')
+        .run(this.clock.now().toISOString(), id);
+      if (res.changes === 1) this.audit.append({ actor, action: 'personal.purged', requestId: id });
+    })();
+  }
+
   /** What the resident screen shows, also audited (it displays personal fields). */
   residentView(id: string, actor: string): ResidentView {
     const row = this.row(id);

@@ -18,6 +18,9 @@ import { PrintLedger } from './print-jobs';
 import { PrintService, type Printers } from './printing';
 import { RequestService } from './requests';
 import { StaffSessions } from './staff';
+import { SyncService } from './sync';
+import type { HubTransport } from './hub-transport';
+import type { HubQuestion } from '../../protocol/ipc';
 
 export interface TerminalOptions {
   dataDir: string;
@@ -32,6 +35,8 @@ export interface TerminalOptions {
   printers?: Printers;
   /** Half-width columns of the receipt paper (48 on 80 mm). */
   receiptColumns?: number;
+  /** City hall; without it requests wait in the outbox (offline). */
+  hub?: { transport: HubTransport; printSigningKey: string; retry?: { baseMs: number; maxMs: number }; pollMs?: number };
 }
 
 type Listener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
@@ -43,6 +48,8 @@ export class TerminalCore {
   readonly requests: RequestService;
   readonly staff: StaffSessions;
   readonly printing: PrintService;
+  readonly sync: SyncService | null;
+  private readonly cipher: FieldCipher;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly listeners = new Set<Listener>();
@@ -55,6 +62,7 @@ export class TerminalCore {
     this.logger = options.logger ?? silentLogger;
     const newId = options.newId ?? defaultNewId;
     const cipher = new FieldCipher(options.keys.loadOrCreateKey());
+    this.cipher = cipher;
     const file = join(options.dataDir, 'terminal.sqlite3');
     // SQLite gives the -wal and -shm files the database file's mode: create it owner-only first.
     if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600 });
@@ -75,11 +83,31 @@ export class TerminalCore {
           ...(options.receiptColumns ? { receiptColumns: options.receiptColumns } : {}),
         })
       : null;
-    this.printing = new PrintService(this.db, ledger, options.printers ?? null, this.audit, this.requests, this.clock, this.logger, (requestId) => {
+    this.printing = new PrintService(this.db, ledger, options.printers ?? null, this.audit, this.requests, this.outbox, this.clock, this.logger, (requestId) => {
       if (requestId) this.changed(requestId);
       this.emit('printAttention', this.printing.attention());
     });
     this.printing.recover();
+    this.sync = options.hub
+      ? new SyncService({
+          db: this.db,
+          requests: this.requests,
+          outbox: this.outbox,
+          audit: this.audit,
+          printing: this.printing,
+          cipher,
+          clock: this.clock,
+          logger: this.logger,
+          transport: options.hub.transport,
+          printSigningKey: options.hub.printSigningKey,
+          ...(options.hub.retry ? { retry: options.hub.retry } : {}),
+          ...(options.hub.pollMs ? { pollMs: options.hub.pollMs } : {}),
+          onChange: (ids) => {
+            if (ids.length > 0) this.emit('requestsChanged', { ids });
+            this.emit('relayChanged', this.relayStatus());
+          },
+        })
+      : null;
   }
 
   /** Checks the idle lock every few seconds so the screens lock even when nobody touches them. */
@@ -88,11 +116,13 @@ export class TerminalCore {
       if (this.staff.applyIdleLock()) this.onLocked();
     }, intervalMs);
     this.idleTimer.unref();
+    this.sync?.start();
   }
 
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
+    this.sync?.stop();
     this.db.close();
     await this.printing.close();
   }
@@ -110,7 +140,12 @@ export class TerminalCore {
   }
 
   relayStatus(): RelayStatus {
-    return { online: false, waiting: this.outbox.waitingRequests(), lastSyncAt: this.outbox.lastSyncAt() };
+    return {
+      online: this.sync?.status().online ?? false,
+      waiting: this.outbox.waitingRequests(),
+      lastSyncAt: this.outbox.lastSyncAt(),
+      setAside: this.outbox.setAside().length,
+    };
   }
 
   private emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
@@ -120,6 +155,19 @@ export class TerminalCore {
   private changed(id: string): void {
     this.emit('requestsChanged', { ids: [id] });
     this.emit('relayChanged', this.relayStatus());
+    // Anything new in the outbox goes to city hall as soon as it can.
+    this.sync?.kick();
+  }
+
+  /** Questions from city-hall operators not yet marked seen, newest first. */
+  questions(): HubQuestion[] {
+    return this.db
+      .prepare<[], { seq: number; request_id: string; number: string; text_sealed: Buffer; asked_at: string }>(
+        `SELECT q.seq, q.request_id, r.number, q.text_sealed, q.asked_at FROM hub_questions q JOIN requests r ON r.id = q.request_id
+         WHERE q.seen_at IS NULL ORDER BY q.seq DESC`,
+      )
+      .all()
+      .map((q) => ({ seq: q.seq, requestId: q.request_id, number: q.number, text: this.cipher.open(q.text_sealed, `question:${q.seq}`), askedAt: q.asked_at }));
   }
 
   private setResidentView(view: ResidentView | null): void {
@@ -221,6 +269,15 @@ export class TerminalCore {
         return summary;
       }),
     getRelayStatus: () => this.asStaff(() => this.relayStatus()),
+    listQuestions: () => this.asStaff(() => this.questions()),
+    markQuestionSeen: ({ seq }) =>
+      this.asStaff((staffId) => {
+        this.db.transaction(() => {
+          this.db.prepare('UPDATE hub_questions SET seen_at = ? WHERE seq = ? AND seen_at IS NULL').run(this.clock.now().toISOString(), seq);
+          this.audit.append({ actor: staffId, action: 'hub.question_seen', detail: { seq } });
+        })();
+        return this.questions();
+      }),
     listPrintAttention: () => this.asStaff(() => this.printing.attention()),
     resolvePrintJob: ({ jobId, action, reason }) => this.asStaff((staffId) => this.printing.resolve(jobId, action, reason, staffId)),
     resumePrinting: ({ kind }) => this.asStaff(() => this.printing.resume(kind)),

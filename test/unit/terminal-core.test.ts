@@ -63,7 +63,7 @@ describe('the terminal core through its contract', () => {
   it('queues the request for relay with an outbox message in the same step, and shows how many wait', async () => {
     const id = await queuedRequest();
     expect((await ok('getRequest', { id })).step).toBe('queued');
-    expect(await ok('getRelayStatus', {})).toEqual({ online: false, waiting: 1, lastSyncAt: null });
+    expect(await ok('getRelayStatus', {})).toEqual({ online: false, waiting: 1, lastSyncAt: null, setAside: 0 });
     const [message] = core.outbox.pending();
     expect(message).toMatchObject({ requestId: id, kind: 'request.submit', payload: { requestId: id } });
     expect(events.some((e) => e.name === 'relayChanged' && (e.payload as any).waiting === 1)).toBe(true);

@@ -1,0 +1,153 @@
+// How the vehicle reaches city hall: HTTPS with mutual TLS (the vehicle's client certificate from
+// enrollment), plus a WebSocket on the same credentials for pushed messages. Every answer is parsed
+// with zod before the sync loop sees it.
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest, Agent } from 'node:https';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import {
+  DeliverResponse,
+  EnrollmentManifest,
+  HUB_API,
+  HubEnvelope,
+  InboxResponse,
+  VEHICLE_ENROLLMENT_FILES,
+  type VehicleMessage,
+} from '../../protocol/hub';
+import { AppError } from './errors';
+
+export interface HubTransport {
+  deliver(messages: VehicleMessage[]): Promise<DeliverResponse>;
+  inbox(after: number): Promise<InboxResponse>;
+  ack(upTo: number): Promise<void>;
+  /** Opens the push channel; `onClose` fires once when it drops (the sync loop reconnects). */
+  listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void): Promise<{ close(): void }>;
+}
+
+type InboxResponse = import('zod').infer<typeof InboxResponse>;
+
+export interface HubCredentials {
+  vehicleId: string;
+  hubUrl: string;
+  ca: string;
+  cert: string;
+  key: string;
+  /** The hub's Ed25519 public key (PEM): only print jobs it signed are printed. */
+  printSigningKey: string;
+}
+
+/** Reads the folder `odekake vehicle enroll` wrote; the hub URL may be overridden. */
+export function loadEnrollment(dir: string, hubUrl?: string): HubCredentials {
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  const manifest = EnrollmentManifest.parse(JSON.parse(read(VEHICLE_ENROLLMENT_FILES.manifest)));
+  const url = hubUrl ?? manifest.hubUrl;
+  if (!url) throw new AppError('HUB_URL_MISSING', '市役所ハブの URL が設定されていません。管理者に連絡してください。');
+  return {
+    vehicleId: manifest.vehicleId,
+    hubUrl: url,
+    ca: read(manifest.files.ca),
+    cert: read(manifest.files.cert),
+    key: read(manifest.files.key),
+    printSigningKey: read(manifest.files.printSigningKey),
+  };
+}
+
+export class HubUnreachable extends Error {
+  constructor(readonly detail: string) {
+    super(`hub unreachable: ${detail}`);
+  }
+}
+
+export class HttpsHubTransport implements HubTransport {
+  private readonly agent: Agent;
+  private readonly base: URL;
+
+  constructor(private readonly creds: HubCredentials, private readonly timeoutMs = 15_000) {
+    this.base = new URL(creds.hubUrl);
+    this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 2 });
+  }
+
+  async deliver(messages: VehicleMessage[]): Promise<DeliverResponse> {
+    return DeliverResponse.parse(await this.send('POST', HUB_API.messages, { messages }));
+  }
+
+  async inbox(after: number): Promise<InboxResponse> {
+    return InboxResponse.parse(await this.send('GET', `${HUB_API.inbox}?after=${after}`));
+  }
+
+  async ack(upTo: number): Promise<void> {
+    await this.send('POST', HUB_API.inboxAck, { upTo });
+  }
+
+  listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void): Promise<{ close(): void }> {
+    const url = new URL(HUB_API.socket, this.base);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(url, { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key, handshakeTimeout: this.timeoutMs });
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      ws.once('open', () => {
+        opened = true;
+        resolve({ close: () => ws.close() });
+      });
+      ws.on('message', (data) => {
+        const parsed = HubEnvelope.safeParse(safeJson(String(data)));
+        if (parsed.success) onMessage(parsed.data);
+      });
+      ws.once('close', () => (opened ? onClose() : undefined));
+      ws.once('error', (e) => {
+        if (!opened) reject(new HubUnreachable(e.message));
+      });
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        new URL(path, this.base),
+        {
+          method,
+          agent: this.agent,
+          timeout: this.timeoutMs,
+          headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(safeJson(text));
+            else {
+              const code = (safeJson(text) as { code?: string } | undefined)?.code;
+              // 4xx: the hub refuses us (unknown or revoked vehicle): retrying will not help soon.
+              reject(status >= 400 && status < 500 ? new AppError(code ?? `HUB_HTTP_${status}`, hubRefusal(code)) : new HubUnreachable(`HTTP ${status}`));
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => reject(e instanceof AppError ? e : new HubUnreachable(e.message)));
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function hubRefusal(code: string | undefined): string {
+  if (code === 'REVOKED_VEHICLE') return 'この車両の証明書は失効しています。管理者に連絡してください。';
+  if (code === 'UNKNOWN_VEHICLE') return 'この車両は市役所に登録されていません。管理者に連絡してください。';
+  return '市役所ハブが受け付けませんでした。管理者に連絡してください。';
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

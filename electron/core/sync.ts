@@ -1,0 +1,347 @@
+// The vehicle's side of sync with city hall. Outbox messages go out in order with their idempotency
+// keys; the hub's answer decides each one (delivered, or set aside when refused). Decisions and print
+// jobs come back over the push channel and from the numbered inbox on every reconnect; each inbox
+// number is applied once, in the same transaction as its effect. Network failures back off
+// exponentially with jitter; nothing is lost and nothing blocks the queue behind it.
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { z } from 'zod';
+import {
+  HubMessageBody,
+  printJobSigningInput,
+  type HubEnvelope,
+  type HubMessageBody as HubMessage,
+  type VehicleMessage,
+} from '../../protocol/hub';
+import type { RelayStatus } from '../../protocol/ipc';
+import type { AuditLog } from './audit';
+import type { Clock } from './clock';
+import type { FieldCipher } from './crypto';
+import type { Db } from './db';
+import { AppError, TransitionError } from './errors';
+import type { HubTransport } from './hub-transport';
+import type { Logger } from './logger';
+import type { Outbox, OutboxMessage } from './outbox';
+import type { PrintService } from './printing';
+import type { RequestService } from './requests';
+
+export interface SyncOptions {
+  db: Db;
+  requests: RequestService;
+  outbox: Outbox;
+  audit: AuditLog;
+  printing: PrintService;
+  cipher: FieldCipher;
+  clock: Clock;
+  logger: Logger;
+  transport: HubTransport;
+  /** PEM of the hub's Ed25519 print-signing key, from enrollment. */
+  printSigningKey: string;
+  /** Told after anything staff should see changed (requests, waiting count, questions). */
+  onChange(requestIds: string[]): void;
+  /** Backoff: first retry after about baseMs, doubling up to maxMs. */
+  retry?: { baseMs: number; maxMs: number };
+  /** While online, pull the inbox this often in case a pushed message was missed. */
+  pollMs?: number;
+  random?: () => number;
+}
+
+const BATCH = 20;
+const EventPayload = z.object({ requestId: z.string(), event: z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']), at: z.string() });
+const ReprintPayload = z.object({ reprintRequestId: z.string(), jobId: z.string(), requestId: z.string(), reason: z.string(), staffId: z.string(), at: z.string() });
+
+export class SyncService {
+  private online = false;
+  private failures = 0;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private socket: { close(): void } | null = null;
+  private stopped = true;
+  private readonly signingKey;
+  private readonly applied;
+  private readonly lastApplied;
+
+  constructor(private readonly o: SyncOptions) {
+    this.signingKey = createPublicKey(o.printSigningKey);
+    this.applied = o.db.prepare('INSERT INTO hub_inbox_applied (seq, type, request_id, outcome, applied_at) VALUES (?, ?, ?, ?, ?)');
+    this.lastApplied = o.db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM hub_inbox_applied');
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.socket?.close();
+    this.socket = null;
+  }
+
+  status(): Pick<RelayStatus, 'online'> {
+    return { online: this.online };
+  }
+
+  /** Something new waits in the outbox, or the network may be back: sync now. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.cycle().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** For tests and tools: one full cycle, awaited. */
+  async syncNow(): Promise<void> {
+    if (this.running) await this.running;
+    await this.cycle();
+  }
+
+  private async cycle(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.deliverAll();
+        await this.pullInbox();
+      } while (this.again);
+      this.setOnline(true);
+      this.failures = 0;
+      await this.ensureSocket();
+      this.schedule(this.o.pollMs ?? 60_000);
+    } catch (e) {
+      this.setOnline(false);
+      this.failures++;
+      const { baseMs, maxMs } = this.o.retry ?? { baseMs: 2_000, maxMs: 120_000 };
+      const ceiling = Math.min(maxMs, baseMs * 2 ** (this.failures - 1));
+      // Jitter keeps a fleet of vehicles coming back from the same dead zone from retrying in step.
+      const delay = ceiling / 2 + (this.o.random ?? Math.random)() * (ceiling / 2);
+      this.o.logger.warn({ failures: this.failures, retryInMs: Math.round(delay), code: e instanceof AppError ? e.code : 'UNREACHABLE' }, 'sync with city hall failed');
+      this.schedule(delay);
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), ms);
+    this.timer.unref();
+  }
+
+  private setOnline(online: boolean): void {
+    if (this.online !== online) {
+      this.online = online;
+      this.o.onChange([]);
+    }
+  }
+
+  private async ensureSocket(): Promise<void> {
+    if (this.socket || this.stopped) return;
+    try {
+      this.socket = await this.o.transport.listen(
+        (envelope) => void this.onPushed(envelope),
+        () => {
+          this.socket = null;
+          this.kick();
+        },
+      );
+    } catch {
+      // The inbox poll still brings everything; the socket is retried on the next cycle.
+      this.socket = null;
+    }
+  }
+
+  private async onPushed(envelope: HubEnvelope): Promise<void> {
+    const last = this.lastApplied.get()?.seq ?? 0;
+    // A gap means something was missed: let the inbox pull bring them in order.
+    if (envelope.seq !== last + 1) {
+      this.kick();
+      return;
+    }
+    this.applyEnvelope(envelope);
+    try {
+      await this.o.transport.ack(envelope.seq);
+    } catch {
+      this.kick();
+    }
+  }
+
+  /** Sends the outbox in order, in batches, until it is empty. Throws when the hub cannot be reached. */
+  private async deliverAll(): Promise<void> {
+    for (;;) {
+      const batch = this.o.outbox.pending(BATCH);
+      if (batch.length === 0) return;
+      const built = batch.map((m) => ({ m, message: this.build(m) }));
+      let response;
+      try {
+        response = await this.o.transport.deliver(built.map((b) => b.message));
+      } catch (e) {
+        this.o.outbox.attemptFailed(batch.map((m) => m.seq), e instanceof AppError ? e.code : 'UNREACHABLE');
+        throw e;
+      }
+      const byKey = new Map(response.results.map((r) => [r.idempotencyKey, r]));
+      const changed = new Set<string>();
+      let answered = 0;
+      this.o.db.transaction(() => {
+        for (const { m } of built) {
+          const result = byKey.get(m.idempotencyKey);
+          // The hub answers in order; an unanswered message and those after it are retried.
+          if (!result) break;
+          answered++;
+          changed.add(m.requestId);
+          if (result.status === 'rejected') {
+            this.o.outbox.reject(m.seq, result.code ?? 'REJECTED');
+            this.o.audit.append({ actor: 'system', action: 'relay.rejected', requestId: m.requestId, detail: { kind: m.kind, code: result.code ?? 'REJECTED' } });
+            continue;
+          }
+          this.o.outbox.delivered(m.seq);
+          this.o.audit.append({ actor: 'system', action: 'relay.delivered', requestId: m.requestId, detail: { kind: m.kind, duplicate: result.status === 'duplicate' } });
+          this.afterDelivery(m);
+        }
+        this.o.outbox.markSynced();
+      })();
+      this.o.onChange([...changed]);
+      if (answered < built.length) throw new AppError('HUB_PARTIAL_ANSWER', '市役所ハブの応答が途中で切れました。あとで再送します。');
+    }
+  }
+
+  private build(m: OutboxMessage): VehicleMessage {
+    const p = m.payload as Record<string, unknown>;
+    switch (m.kind) {
+      case 'request.submit': {
+        const detail = this.o.requests.relayContent(m.requestId);
+        const row = this.o.db.prepare<[string], { day: string; staff_id: string }>('SELECT day, staff_id FROM requests WHERE id = ?').get(m.requestId)!;
+        return {
+          type: 'request.submit',
+          idempotencyKey: m.idempotencyKey,
+          requestId: m.requestId,
+          number: detail.number,
+          day: row.day,
+          input: detail.input,
+          identity: detail.identity,
+          feeYen: detail.feeYen,
+          staffId: row.staff_id,
+          sentAt: this.o.clock.now().toISOString(),
+        };
+      }
+      case 'request.event': {
+        const e = EventPayload.parse(p);
+        return { type: 'request.event', idempotencyKey: m.idempotencyKey, requestId: e.requestId, event: e.event, at: e.at };
+      }
+      case 'print.reprint_request': {
+        const r = ReprintPayload.parse(p);
+        return { type: 'print.reprint_request', idempotencyKey: m.idempotencyKey, ...r };
+      }
+    }
+  }
+
+  private afterDelivery(m: OutboxMessage): void {
+    if (m.kind === 'request.submit') {
+      if (this.o.requests.summary(m.requestId).step === 'queued') this.o.requests.applyExternal(m.requestId, { type: 'RELAY_ACKED' }, 'hub');
+      return;
+    }
+    if (m.kind === 'request.event' && EventPayload.parse(m.payload).event === 'HANDED_OVER') {
+      // City hall holds the handover: the vehicle keeps no personal data of this request.
+      this.o.requests.purgePersonal(m.requestId, 'system');
+      this.o.db.prepare('DELETE FROM hub_questions WHERE request_id = ?').run(m.requestId);
+    }
+  }
+
+  private async pullInbox(): Promise<void> {
+    const after = this.lastApplied.get()?.seq ?? 0;
+    const { messages } = await this.o.transport.inbox(after);
+    const ordered = [...messages].sort((a, b) => a.seq - b.seq);
+    let last = after;
+    for (const envelope of ordered) {
+      if (envelope.seq <= last) continue;
+      this.applyEnvelope(envelope);
+      last = envelope.seq;
+    }
+    if (last > after) await this.o.transport.ack(last);
+  }
+
+  /** Applies one hub message exactly once: the inbox number is recorded with the effect. */
+  private applyEnvelope(envelope: HubEnvelope): void {
+    const parsed = HubMessageBody.safeParse(envelope.body);
+    const at = this.o.clock.now().toISOString();
+    let requestId: string | null = null;
+    let print: string | null = null;
+    this.o.db.transaction(() => {
+      const known = this.o.db.prepare('SELECT 1 FROM hub_inbox_applied WHERE seq = ?').get(envelope.seq);
+      if (known) return;
+      if (!parsed.success) {
+        this.applied.run(envelope.seq, 'unknown', null, 'rejected:MALFORMED', at);
+        this.o.audit.append({ actor: 'hub', action: 'hub.message_rejected', detail: { seq: envelope.seq, code: 'MALFORMED' } });
+        this.o.logger.warn({ seq: envelope.seq }, 'malformed message from city hall set aside');
+        return;
+      }
+      const body = parsed.data;
+      requestId = 'requestId' in body ? body.requestId : null;
+      const outcome = this.applyBody(body, envelope.seq);
+      if (outcome.printJob) print = outcome.printJob;
+      this.applied.run(envelope.seq, body.type, requestId, outcome.result, at);
+    })();
+    if (print) void this.o.printing.run(print).catch((e: unknown) => this.o.logger.error({ err: String(e) }, 'certificate print failed'));
+    this.o.onChange(requestId ? [requestId] : []);
+  }
+
+  private applyBody(body: HubMessage, seq: number): { result: string; printJob?: string } {
+    const exists = 'requestId' in body && this.o.db.prepare('SELECT 1 FROM requests WHERE id = ?').get(body.requestId) !== undefined;
+    if (!exists) {
+      this.o.audit.append({ actor: 'hub', action: 'hub.message_rejected', detail: { seq, code: 'UNKNOWN_REQUEST' } });
+      return { result: 'rejected:UNKNOWN_REQUEST' };
+    }
+    try {
+      switch (body.type) {
+        case 'decision':
+          this.o.requests.applyExternal(
+            body.requestId,
+            body.decision === 'approved' ? { type: 'APPROVED' } : { type: 'REJECTED', reason: body.reason ?? '' },
+            'hub',
+            body.decision === 'rejected' ? (body.reason ?? '市役所で却下されました。') : undefined,
+          );
+          return { result: 'applied' };
+        case 'question':
+          this.o.db
+            .prepare('INSERT INTO hub_questions (seq, request_id, text_sealed, operator_id, asked_at) VALUES (?, ?, ?, ?, ?)')
+            .run(seq, body.requestId, this.o.cipher.seal(body.text, `question:${seq}`), body.operatorId, body.at);
+          this.o.audit.append({ actor: body.operatorId, action: 'hub.question', requestId: body.requestId });
+          return { result: 'applied' };
+        case 'print_job': {
+          const pdf = Buffer.from(body.pdfBase64, 'base64');
+          const sha = createHash('sha256').update(pdf).digest('hex');
+          const signed = verify(null, Buffer.from(printJobSigningInput(body)), this.signingKey, Buffer.from(body.signature, 'base64'));
+          if (sha !== body.sha256 || !signed) {
+            // Only a document city hall signed is ever printed.
+            this.o.audit.append({ actor: 'hub', action: 'hub.message_rejected', requestId: body.requestId, detail: { seq, code: 'BAD_SIGNATURE' } });
+            return { result: 'rejected:BAD_SIGNATURE' };
+          }
+          const job = this.o.printing.acceptCertificate({
+            requestId: body.requestId,
+            jobId: body.jobId,
+            pdf,
+            copies: body.copies,
+            ...(body.reprintOf ? { reprintOf: body.reprintOf } : {}),
+          });
+          return { result: 'applied', printJob: job.id };
+        }
+        case 'reprint_decision':
+          this.o.printing.reprintDecided(body.reprintRequestId, body.approved, body.operatorId);
+          return { result: 'applied' };
+      }
+    } catch (e) {
+      // A message the request's current step cannot take (cancelled meanwhile…) is recorded, not retried.
+      if (e instanceof TransitionError || e instanceof AppError) {
+        this.o.audit.append({ actor: 'hub', action: 'hub.message_ignored', requestId: body.requestId, detail: { seq, code: e.code } });
+        return { result: `ignored:${e.code}` };
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+// The vehicle's sync loop against a scripted hub transport (the HubTransport interface): ordering,
+// idempotent answers, refused messages set aside, backoff, and hub messages applied exactly once.
+// The real hub over mutual TLS is exercised in test/integration.
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeliverResponse, HubEnvelope, VehicleMessage } from '../../protocol/hub';
+import { printJobSigningInput } from '../../protocol/hub';
+import { ManualClock } from '../../electron/core/clock';
+import { KeyFileProvider } from '../../electron/core/crypto';
+import { loadFeeTable } from '../../electron/core/fees';
+import { HubUnreachable, type HubTransport } from '../../electron/core/hub-transport';
+import { silentLogger } from '../../electron/core/logger';
+import { TerminalCore } from '../../electron/core/terminal';
+import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
+
+class ScriptedHub implements HubTransport {
+  readonly received: VehicleMessage[] = [];
+  readonly answers = new Map<string, DeliverResponse['results'][number]>();
+  inboxMessages: HubEnvelope[] = [];
+  acked = 0;
+  down = false;
+  refuse = new Set<string>(); // request ids whose messages are refused as unknown
+  deliveries = 0;
+
+  async deliver(messages: VehicleMessage[]): Promise<DeliverResponse> {
+    this.deliveries++;
+    if (this.down) throw new HubUnreachable('ECONNREFUSED');
+    return {
+      results: messages.map((m) => {
+        const first = this.answers.get(m.idempotencyKey);
+        if (first) return { ...first, status: first.status === 'applied' ? ('duplicate' as const) : first.status };
+        this.received.push(m);
+        const answer = this.refuse.has(m.requestId)
+          ? { idempotencyKey: m.idempotencyKey, status: 'rejected' as const, code: 'UNKNOWN_REQUEST' }
+          : { idempotencyKey: m.idempotencyKey, status: 'applied' as const };
+        this.answers.set(m.idempotencyKey, answer);
+        return answer;
+      }),
+    };
+  }
+  async inbox(after: number) {
+    if (this.down) throw new HubUnreachable('ECONNREFUSED');
+    const messages = this.inboxMessages.filter((m) => m.seq > after);
+    return { messages, latestSeq: this.inboxMessages.at(-1)?.seq ?? 0 };
+  }
+  async ack(upTo: number) {
+    this.acked = upTo;
+  }
+  async listen(): Promise<{ close(): void }> {
+    throw new HubUnreachable('no push in this test');
+  }
+}
+
+let tmp: ReturnType<typeof tempDir>;
+let hub: ScriptedHub;
+let core: TerminalCore;
+const keys = generateKeyPairSync('ed25519');
+const clock = new ManualClock(new Date('2026-11-24T02:00:00.000Z'));
+
+async function ok<T = any>(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
+  const r = await core.call(screen, name, input);
+  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
+  return r.value as T;
+}
+async function queued(): Promise<string> {
+  const { id } = await ok('createRequest', juminhyoRequest());
+  await ok('checkIdentity', { id, identity: { documents: [{ kind: 'passport', last4: '9876' }] } });
+  await ok('showToResident', { id });
+  await ok('confirmAsResident', { requestId: id }, 'resident');
+  return id;
+}
+const step = async (id: string) => (await ok('getRequest', { id })).step;
+
+beforeEach(async () => {
+  tmp = tempDir();
+  hub = new ScriptedHub();
+  core = new TerminalCore({
+    dataDir: tmp.dir,
+    keys: new KeyFileProvider(join(tmp.dir, 'data.key')),
+    fees: loadFeeTable(feesFile),
+    place: 'test-vehicle',
+    clock,
+    logger: silentLogger,
+    hub: { transport: hub, printSigningKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), retry: { baseMs: 1, maxMs: 4 } },
+  });
+  core.staff.seedFromFile(staffFile);
+  await ok('signIn', demoStaff);
+});
+afterEach(async () => {
+  await core.close();
+  tmp.remove();
+});
+
+describe('sync with city hall', () => {
+  it('delivers a queued request with its personal fields, marks it relayed and empties the outbox', async () => {
+    const id = await queued();
+    await core.sync!.syncNow();
+    expect(hub.received).toHaveLength(1);
+    expect(hub.received[0]).toMatchObject({ type: 'request.submit', requestId: id, number: '001', feeYen: 300, input: { subject: { name: '磐城 髙子' } } });
+    expect(await step(id)).toBe('relayed');
+    expect(await ok('getRelayStatus', {})).toMatchObject({ online: true, waiting: 0, setAside: 0 });
+    expect(core.audit.forRequest(id).map((r) => r.action)).toContain('relay.delivered');
+  });
+
+  it('keeps everything while the hub is unreachable, counts the attempts, and delivers in order once it is back', async () => {
+    hub.down = true;
+    const a = await queued();
+    const b = await queued();
+    await core.sync!.syncNow();
+    expect(await ok('getRelayStatus', {})).toMatchObject({ online: false, waiting: 2 });
+    expect(core.db.prepare('SELECT attempts FROM outbox ORDER BY seq').pluck().all()).toEqual([1, 1]);
+    hub.down = false;
+    await core.sync!.syncNow();
+    expect(hub.received.map((m) => m.requestId)).toEqual([a, b]);
+    expect(await ok('getRelayStatus', {})).toMatchObject({ online: true, waiting: 0 });
+  });
+
+  it('treats a duplicate answer as delivered, so a message the hub already had is not sent again', async () => {
+    const id = await queued();
+    const [pending] = core.outbox.pending();
+    hub.answers.set(pending!.idempotencyKey, { idempotencyKey: pending!.idempotencyKey, status: 'applied' });
+    await core.sync!.syncNow();
+    expect(hub.received).toHaveLength(0);
+    expect(await step(id)).toBe('relayed');
+    expect(core.outbox.pending()).toEqual([]);
+  });
+
+  it('sets a refused message aside without blocking the messages behind it', async () => {
+    const refused = await queued();
+    const fine = await queued();
+    hub.refuse.add(refused);
+    await core.sync!.syncNow();
+    expect(await step(refused)).toBe('queued');
+    expect(await step(fine)).toBe('relayed');
+    expect(await ok('getRelayStatus', {})).toMatchObject({ setAside: 1, waiting: 0 });
+    expect(core.outbox.setAside()).toMatchObject([{ requestId: refused, code: 'UNKNOWN_REQUEST' }]);
+  });
+
+  it('applies each inbox message once even when pulled twice, and acknowledges it', async () => {
+    const id = await queued();
+    await core.sync!.syncNow();
+    hub.inboxMessages = [{ seq: 1, body: { type: 'decision', requestId: id, decision: 'approved', operatorId: 'OP1', at: clock.now().toISOString() } }];
+    await core.sync!.syncNow();
+    await core.sync!.syncNow();
+    expect(await step(id)).toBe('approved');
+    expect(hub.acked).toBe(1);
+    expect(core.audit.forRequest(id).filter((r) => r.action === 'request.approved')).toHaveLength(1);
+  });
+
+  it('shows a rejection with the operator reason, and an operator question to staff', async () => {
+    const id = await queued();
+    await core.sync!.syncNow();
+    const at = clock.now().toISOString();
+    hub.inboxMessages = [
+      { seq: 1, body: { type: 'question', requestId: id, text: '本籍地の記載は必要ですか？', operatorId: 'OP1', at } },
+      { seq: 2, body: { type: 'decision', requestId: id, decision: 'rejected', reason: '該当する住民が見つかりません', operatorId: 'OP1', at } },
+    ];
+    await core.sync!.syncNow();
+    const detail = await ok('getRequest', { id });
+    expect(detail).toMatchObject({ step: 'rejected', reason: '該当する住民が見つかりません' });
+    const questions = await ok<any[]>('listQuestions', {});
+    expect(questions).toMatchObject([{ requestId: id, number: '001', text: '本籍地の記載は必要ですか？' }]);
+    expect(await ok('markQuestionSeen', { seq: questions[0].seq })).toEqual([]);
+  });
+
+  it('never accepts a print job the hub did not sign, and skips malformed messages without stopping', async () => {
+    const id = await queued();
+    await core.sync!.syncNow();
+    const at = clock.now().toISOString();
+    const pdf = Buffer.from('%PDF-1.4 forged');
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(pdf).digest('hex');
+    const forged = { type: 'print_job', jobId: 'job-forged-1', requestId: id, copies: 1, pdfBase64: pdf.toString('base64'), sha256, issuedAt: at };
+    const otherKey = generateKeyPairSync('ed25519').privateKey;
+    hub.inboxMessages = [
+      { seq: 1, body: { type: 'decision', requestId: id, decision: 'approved', operatorId: 'OP1', at } },
+      { seq: 2, body: { ...forged, signature: sign(null, Buffer.from(printJobSigningInput(forged)), otherKey).toString('base64') } },
+      { seq: 3, body: { type: 'no-such-thing', requestId: id } },
+      { seq: 4, body: { type: 'question', requestId: id, text: '確認です', operatorId: 'OP1', at } },
+    ];
+    await core.sync!.syncNow();
+    const outcomes = core.db.prepare('SELECT seq, outcome FROM hub_inbox_applied ORDER BY seq').all();
+    expect(outcomes).toEqual([
+      { seq: 1, outcome: 'applied' },
+      { seq: 2, outcome: 'rejected:BAD_SIGNATURE' },
+      { seq: 3, outcome: 'rejected:MALFORMED' },
+      { seq: 4, outcome: 'applied' },
+    ]);
+    expect(hub.acked).toBe(4);
+    expect(core.db.prepare('SELECT COUNT(*) FROM print_jobs').pluck().get()).toBe(0);
+  });
+
+  it('purges the personal data of a request once city hall has its handover, keeping the audit trail', async () => {
+    const id = await queued();
+    await core.sync!.syncNow();
+    const at = clock.now().toISOString();
+    hub.inboxMessages = [{ seq: 1, body: { type: 'decision', requestId: id, decision: 'approved', operatorId: 'OP1', at } }];
+    await core.sync!.syncNow();
+    for (const e of [{ type: 'PRINTED' }, { type: 'CHECK_OK' }] as const) core.requests.applyExternal(id, e, 'system');
+    await ok('recordPayment', { id, payment: { method: 'cash', tenderedYen: 300 } });
+    await ok('handOver', { id });
+    await core.sync!.syncNow();
+    expect(hub.received.map((m) => (m.type === 'request.event' ? m.event : m.type))).toEqual(['request.submit', 'PRINTED', 'CHECK_OK', 'PAID', 'HANDED_OVER']);
+    const row = core.db.prepare('SELECT personal_sealed, identity_sealed, purged_at, step FROM requests WHERE id = ?').get(id) as any;
+    expect(row).toMatchObject({ personal_sealed: null, identity_sealed: null, step: 'handed_over' });
+    expect(row.purged_at).not.toBeNull();
+    expect((await core.call('staff', 'getRequest', { id }))).toMatchObject({ ok: false, error: { code: 'PERSONAL_DATA_PURGED' } });
+    expect(core.audit.forRequest(id).map((r) => r.action)).toContain('personal.purged');
+    expect(core.audit.verify()).toMatchObject({ ok: true });
+  });
+});
