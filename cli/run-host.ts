@@ -6,6 +6,7 @@ import { KeyFileProvider } from '../electron/core/crypto';
 import { loadFeeTable } from '../electron/core/fees';
 import { createLogger } from '../electron/core/logger';
 import { startHost, type RunningHost } from '../electron/host';
+import { HttpsHubTransport, loadEnrollment } from '../electron/core/hub-transport';
 import { rendererDir } from './paths';
 
 export interface HostRunOptions {
@@ -16,6 +17,9 @@ export interface HostRunOptions {
   fees: string;
   /** Printer configuration (JSON, see native/printer/config.ts); without it the terminal cannot print. */
   printers?: string;
+  /** The folder `odekake vehicle enroll` wrote; without it the terminal works offline only. */
+  hubEnrollment?: string;
+  hubUrl?: string;
 }
 
 export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCore; host: RunningHost }> {
@@ -28,6 +32,7 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
   const printers = opts.printers
     ? (await import('../native/printer/create')).createPrinters((await import('../native/printer/config')).loadPrinterConfig(resolve(opts.printers)))
     : undefined;
+  const hub = opts.hubEnrollment ? loadEnrollment(resolve(opts.hubEnrollment), opts.hubUrl) : undefined;
   const core = new TerminalCore({
     dataDir,
     keys: new KeyFileProvider(join(dataDir, 'data.key')),
@@ -35,6 +40,7 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
     place: opts.place,
     logger,
     ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),
+    ...(hub ? { hub: { transport: new HttpsHubTransport(hub), printSigningKey: hub.printSigningKey } } : {}),
   });
   if (opts.staff) core.staff.seedFromFile(resolve(opts.staff));
   core.startTimers();

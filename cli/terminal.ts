@@ -25,6 +25,8 @@ export function registerTerminalCommands(program: Command): void {
     .option('--staff <file>', '職員名簿 (JSON) を取り込む')
     .option('--fees <file>', '手数料表 (JSON)', join(fixturesDir, 'fees.json'))
     .option('--printers <file>', 'プリンター設定 (JSON)。なければ印刷しません')
+    .option('--hub-enrollment <dir>', '市役所ハブへの登録フォルダ (odekake vehicle enroll の出力)。なければオフラインのまま動きます')
+    .option('--hub-url <url>', '市役所ハブの URL (登録フォルダの値を上書き)')
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .action(async (opts: HostRunOptions & { json?: boolean }) => {
       const { core, host } = await runHost(opts);

@@ -1,6 +1,6 @@
 // The staff screen's state. Every change goes through the contract; this store only mirrors the core.
 import { create } from 'zustand';
-import type { CallInput, CallName, CallOutput, FeeTable, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
+import type { CallInput, CallName, CallOutput, FeeTable, HubQuestion, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import { CallError, type Client } from './client';
 
@@ -21,6 +21,7 @@ interface StaffState {
   notice: string | null;
   residentShowing: string | null;
   printAttention: PrintJobSummary[];
+  questions: HubQuestion[];
   init(client: Client): void;
   run<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K> | null>;
   refresh(): Promise<void>;
@@ -44,6 +45,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   notice: null,
   residentShowing: null,
   printAttention: [],
+  questions: [],
 
   init(client) {
     set({ client });
@@ -95,13 +97,14 @@ export const useStaff = create<StaffState>((set, get) => ({
     const session = await client.call('getSession', {}).catch(() => null);
     set({ session });
     if (!session?.signedIn || session.locked) return;
-    const [requests, relay, fees, printAttention] = await Promise.all([
+    const [requests, relay, fees, printAttention, questions] = await Promise.all([
       client.call('listToday', {}).catch(() => get().requests),
       client.call('getRelayStatus', {}).catch(() => get().relay),
       get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
       client.call('listPrintAttention', {}).catch(() => get().printAttention),
+      client.call('listQuestions', {}).catch(() => get().questions),
     ]);
-    set({ requests, relay, fees, printAttention });
+    set({ requests, relay, fees, printAttention, questions });
   },
 
   async go(view) {

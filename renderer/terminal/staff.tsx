@@ -83,6 +83,7 @@ function RelayIndicator() {
       {relay.online ? '市役所と接続中' : 'オフライン'}
       <span className="count">送信待ち {relay.waiting}件</span>
       <span className="last">最終送信 {relay.lastSyncAt ? time(relay.lastSyncAt) : 'まだありません'}</span>
+      {relay.setAside > 0 && <span className="aside">市役所が受け付けなかった連絡 {relay.setAside}件（管理者に連絡）</span>}
     </div>
   );
 }
@@ -139,6 +140,35 @@ function PrintJobAttention({ job }: { job: PrintJobSummary }) {
         </div>
       )}
     </div>
+  );
+}
+
+function Questions() {
+  const { questions, run, go } = useStaff();
+  if (questions.length === 0) return null;
+  return (
+    <section className="attention-list" aria-label="市役所からの質問">
+      {questions.map((q) => (
+        <div className="card question" key={q.seq} role="alert" data-testid="hub-question">
+          <h2>市役所からの質問（受付番号 {q.number}）</h2>
+          <p className="question-text">{q.text}</p>
+          <div className="row">
+            <button className="secondary" onClick={() => void go({ name: 'request', id: q.requestId })}>
+              受付を開く
+            </button>
+            <button
+              className="primary"
+              onClick={async () => {
+                const rest = await run('markQuestionSeen', { seq: q.seq });
+                if (rest) useStaff.setState({ questions: rest });
+              }}
+            >
+              確認した（電話などで回答）
+            </button>
+          </div>
+        </div>
+      ))}
+    </section>
   );
 }
 
@@ -699,6 +729,7 @@ function App() {
     <>
       <Header />
       <PrintAttention />
+      <Questions />
       {view.name === 'list' && <ListView />}
       {view.name === 'new' && <NewRequest />}
       {view.name === 'request' && <RequestView />}

@@ -1,0 +1,93 @@
+// The console's calls to the hub (same origin). The session cookie rides along by itself; the CSRF
+// token from sign-in goes in a header on every state-changing call.
+import type { ConsoleEvent, ConsoleSession, DayView, QueueView } from '../../protocol/console';
+import { CONSOLE_API, CSRF_HEADER } from '../../protocol/console';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers[CSRF_HEADER] = csrfToken;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiError('NETWORK', '市役所ハブにつながりません。ネットワークを確かめてから、もう一度お試しください。', 0);
+  }
+  const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
+  if (!res.ok) throw new ApiError(data?.code ?? 'UNKNOWN', data?.message ?? `問題が起きました（${res.status}）。`, res.status);
+  return data as T;
+}
+
+const withId = (template: string, params: Record<string, string>) =>
+  template.replace(/:(\w+)/g, (_m, k: string) => encodeURIComponent(params[k] ?? ''));
+
+export const api = {
+  async signIn(operatorId: string, password: string): Promise<ConsoleSession> {
+    const s = await call<ConsoleSession>('POST', CONSOLE_API.session, { operatorId, password });
+    csrfToken = s.csrfToken;
+    return s;
+  },
+  async session(): Promise<ConsoleSession> {
+    const s = await call<ConsoleSession>('GET', CONSOLE_API.session);
+    csrfToken = s.csrfToken;
+    return s;
+  },
+  async signOut(): Promise<void> {
+    await call('DELETE', CONSOLE_API.session);
+    csrfToken = '';
+  },
+  queue: () => call<QueueView>('GET', CONSOLE_API.queue),
+  approve: (id: string) => call<{ jobId: string; serial: string }>('POST', withId(CONSOLE_API.approve, { id }), {}),
+  reject: (id: string, reason: string) => call('POST', withId(CONSOLE_API.reject, { id }), { reason }),
+  ask: (id: string, text: string) => call('POST', withId(CONSOLE_API.ask, { id }), { text }),
+  decideReprint: (vehicleId: string, id: string, approve: boolean) =>
+    call('POST', withId(CONSOLE_API.reprintDecision, { vehicleId, id }), { approve }),
+  day: (date: string) => call<DayView>('GET', `${CONSOLE_API.day}?date=${encodeURIComponent(date)}`),
+};
+
+/** Live notices from the hub; reconnects with backoff. Returns a function that stops it. */
+export function watchHub(onEvent: (e: ConsoleEvent) => void, onConnection: (connected: boolean) => void): () => void {
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let retryMs = 500;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const open = () => {
+    ws = new WebSocket(`wss://${location.host}${CONSOLE_API.socket}`);
+    ws.onopen = () => {
+      retryMs = 500;
+      onConnection(true);
+      onEvent({ type: 'connected' });
+    };
+    ws.onmessage = (m) => {
+      try {
+        onEvent(JSON.parse(String(m.data)) as ConsoleEvent);
+      } catch {
+        // a frame that is not JSON carries nothing for the screen
+      }
+    };
+    ws.onclose = () => {
+      onConnection(false);
+      if (stopped) return;
+      timer = setTimeout(open, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    };
+  };
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    ws?.close();
+  };
+}

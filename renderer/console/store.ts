@@ -1,0 +1,139 @@
+// The console's state: who is signed in, the live queue, the day view, and what the screen shows.
+import { create } from 'zustand';
+import type { ConsoleSession, DayView, QueueView } from '../../protocol/console';
+import { api, ApiError } from './api';
+
+export type Tab = 'queue' | 'day';
+
+interface ConsoleState {
+  session: ConsoleSession | null;
+  checkingSession: boolean;
+  tab: Tab;
+  queue: QueueView | null;
+  day: DayView | null;
+  dayDate: string;
+  live: boolean;
+  busy: string | null;
+  error: string | null;
+  notice: string | null;
+  restore(): Promise<void>;
+  signIn(operatorId: string, password: string): Promise<void>;
+  signOut(): Promise<void>;
+  setTab(tab: Tab): void;
+  setLive(live: boolean): void;
+  loadQueue(): Promise<void>;
+  loadDay(date?: string): Promise<void>;
+  approve(requestId: string, label: string): Promise<void>;
+  reject(requestId: string, reason: string, label: string): Promise<boolean>;
+  ask(requestId: string, text: string, label: string): Promise<boolean>;
+  decideReprint(vehicleId: string, id: string, approve: boolean, label: string): Promise<void>;
+  dismiss(): void;
+}
+
+export function todayInTokyo(now = new Date()): string {
+  return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
+export const useConsole = create<ConsoleState>((set, get) => {
+  const fail = (e: unknown) => {
+    if (e instanceof ApiError && e.code === 'NOT_SIGNED_IN') set({ session: null });
+    set({ error: e instanceof Error ? e.message : '問題が起きました。', notice: null });
+  };
+  const act = async (key: string, fn: () => Promise<void>): Promise<boolean> => {
+    set({ busy: key, error: null, notice: null });
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      fail(e);
+      return false;
+    } finally {
+      set({ busy: null });
+    }
+  };
+  return {
+    session: null,
+    checkingSession: true,
+    tab: 'queue',
+    queue: null,
+    day: null,
+    dayDate: todayInTokyo(),
+    live: false,
+    busy: null,
+    error: null,
+    notice: null,
+    async restore() {
+      try {
+        set({ session: await api.session() });
+      } catch {
+        set({ session: null });
+      } finally {
+        set({ checkingSession: false });
+      }
+    },
+    async signIn(operatorId, password) {
+      await act('signin', async () => set({ session: await api.signIn(operatorId, password) }));
+    },
+    async signOut() {
+      await act('signout', async () => {
+        await api.signOut();
+        set({ session: null, queue: null, day: null });
+      });
+    },
+    setTab(tab) {
+      set({ tab, error: null, notice: null });
+      if (tab === 'day') void get().loadDay();
+      else void get().loadQueue();
+    },
+    setLive(live) {
+      set({ live });
+    },
+    async loadQueue() {
+      try {
+        set({ queue: await api.queue() });
+      } catch (e) {
+        fail(e);
+      }
+    },
+    async loadDay(date) {
+      const d = date ?? get().dayDate;
+      set({ dayDate: d });
+      try {
+        set({ day: await api.day(d) });
+      } catch (e) {
+        fail(e);
+      }
+    },
+    async approve(requestId, label) {
+      await act(`approve:${requestId}`, async () => {
+        const r = await api.approve(requestId);
+        set({ notice: `${label}を承認しました。証明書（発行番号 ${r.serial}）を車両のプリンターへ送りました。` });
+        await get().loadQueue();
+      });
+    },
+    reject(requestId, reason, label) {
+      return act(`reject:${requestId}`, async () => {
+        await api.reject(requestId, reason);
+        set({ notice: `${label}を却下しました。理由は車両の職員に表示されます。` });
+        await get().loadQueue();
+      });
+    },
+    ask(requestId, text, label) {
+      return act(`ask:${requestId}`, async () => {
+        await api.ask(requestId, text);
+        set({ notice: `${label}について車両へ質問を送りました。` });
+        await get().loadQueue();
+      });
+    },
+    async decideReprint(vehicleId, id, approve, label) {
+      await act(`reprint:${id}`, async () => {
+        await api.decideReprint(vehicleId, id, approve);
+        set({ notice: approve ? `${label}の再印刷を承認しました。` : `${label}の再印刷を認めませんでした。` });
+        await get().loadQueue();
+      });
+    },
+    dismiss() {
+      set({ error: null, notice: null });
+    },
+  };
+});
