@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './registry';
+export * from './normalize';
+export { FixtureRegistry, defaultRegistryDir } from './fixture-registry';
