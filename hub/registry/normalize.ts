@@ -90,7 +90,7 @@ function kanjiNumber(run: string): string {
 export function normalizeAddress(address: string): string {
   let s = foldVariants(address.normalize('NFKC')).trim();
   s = s.replace(/^福島県/, '').replace(/^いわき市/, '');
-  // Numerals first, while spaces still separate 「四五」「三和」 from the next number.
+  // Numerals first, while a space still keeps 四五 apart from the 三 of the 三和 after it.
   s = s.replace(/[〇零一二三四五六七八九十百千]+/g, kanjiNumber);
   s = s.replace(/(\d)[‐‑‒–—―−ー－](?=\d)/g, '$1-');
   s = s.replace(/(\d+)(?:丁目|番地|番|号)(?:の)?/g, '$1-').replace(/(\d)の(\d)/g, '$1-$2');
