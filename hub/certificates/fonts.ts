@@ -42,18 +42,19 @@ function hex(cp: number): string {
 export class CertificateFonts {
   private constructor(
     private readonly main: { bytes: Uint8Array; font: Fontkit },
-    private readonly fallback: { bytes: Uint8Array; font: Fontkit },
+    private readonly fallback: { bytes: Uint8Array; font: Fontkit } | null,
   ) {}
 
+  /** The main face is required; without the fallback only names that need it fail (CERT_GLYPH_MISSING). */
   static async load(files: CertificateFontFiles = defaultFontFiles): Promise<CertificateFonts> {
-    const [main, fallback] = await Promise.all([readFont(files.main), readFont(files.fallback)]);
+    const [main, fallback] = await Promise.all([readFont(files.main), readFont(files.fallback).catch(() => null)]);
     return new CertificateFonts(main, fallback);
   }
 
   /** Which face draws a character; a character neither has stops the rendering (a blank in a name is not acceptable on a certificate). */
   faceFor(cp: number): FaceId {
     if (cp === 0x20 || cp === 0x3000 || this.main.font.hasGlyphForCodePoint(cp)) return 'main';
-    if (this.fallback.font.hasGlyphForCodePoint(cp)) return 'fallback';
+    if (this.fallback?.font.hasGlyphForCodePoint(cp)) return 'fallback';
     throw new AppError('CERT_GLYPH_MISSING', `証明書に印字できない文字（${hex(cp)}）があります。市民課で外字の扱いを確かめてください。`);
   }
 
@@ -62,7 +63,7 @@ export class CertificateFonts {
     let units = 0;
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
-      const f = this.faceFor(cp) === 'main' ? this.main.font : this.fallback.font;
+      const f = this.faceFor(cp) === 'main' ? this.main.font : this.fallback!.font;
       units += f.glyphForCodePoint(cp).advanceWidth / f.unitsPerEm;
     }
     return units * size;
@@ -75,7 +76,7 @@ export class CertificateFonts {
     const rare = [...new Set([...text].filter((ch) => this.faceFor(ch.codePointAt(0)!) === 'fallback'))].sort().join('');
     if (!rare) return { main, fallback: null };
     // pdf-lib's own subsetter drops the outlines of this face, so harfbuzz cuts it down first.
-    const small = await subsetFont(this.fallback.bytes, rare, { targetFormat: 'truetype' });
+    const small = await subsetFont(this.fallback!.bytes, rare, { targetFormat: 'truetype' });
     const fallback = await doc.embedFont(small, { subset: false, customName: 'ODKMJM+IPAmjMincho' });
     return { main, fallback };
   }

@@ -226,3 +226,18 @@ describe('determinism and the verification code', () => {
     expect(JSON.stringify(content)).toContain('000000000010');
   });
 });
+
+describe('fonts', () => {
+  it('refuses a name the faces cannot draw instead of printing a blank', async () => {
+    const mainOnly = await CertificateFonts.load({ main: '/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf', fallback: '/nonexistent/ipamjm.ttf' });
+    const data = await collectCertificateData(registry, 'R0009', { kind: 'inkan', copies: 1 });
+    await expect(renderCertificate({ kind: 'inkan', copies: 1 }, data, { serial: 'R8-000400', issuedAt, verificationKey: key, fonts: mainOnly })).rejects.toMatchObject({ code: 'CERT_GLYPH_MISSING' });
+    const other = await collectCertificateData(registry, 'R0001', { kind: 'inkan', copies: 1 });
+    const r = await renderCertificate({ kind: 'inkan', copies: 1 }, other, { serial: 'R8-000401', issuedAt, verificationKey: key, fonts: mainOnly });
+    expect(r.pages).toBe(1);
+  });
+
+  it('fails with a stable code when the main face is missing', async () => {
+    await expect(CertificateFonts.load({ main: '/nonexistent/ipaexm.ttf', fallback: '/nonexistent/ipamjm.ttf' })).rejects.toMatchObject({ code: 'CERT_FONT_MISSING' });
+  });
+});
