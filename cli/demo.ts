@@ -20,10 +20,12 @@ export async function runDemo(opts: { data: string; port: number }, onSignal: (s
     writeFileSync(printerConfig, JSON.stringify(printers.config, null, 2));
 
     let cardLine: string;
+    let cardReady = false;
     try {
       const card = await startVirtualCard({ profile: 'yamazaki-takashi' });
       stops.push(() => card.stop());
-      cardLine = '  仮想マイナンバーカード: 山﨑 髙志 (架空) をカードリーダー「Virtual PCD 00 00」に挿入済み';
+      cardReady = true;
+      cardLine = '  仮想マイナンバーカード: 山﨑 髙志 (架空, 暗証番号 4721) をカードリーダー「Virtual PCD 00 00」に挿入済み';
     } catch {
       cardLine = '  仮想マイナンバーカード: pcscd が動いていないため起動していません (bash scripts/system-daemons.sh)';
     }
@@ -35,6 +37,7 @@ export async function runDemo(opts: { data: string; port: number }, onSignal: (s
       staff: join(fixturesDir, 'staff.json'),
       fees: join(fixturesDir, 'fees.json'),
       printers: printerConfig,
+      card: cardReady,
     });
     stops.push(() => host.close(), () => core.close());
 

@@ -25,6 +25,10 @@ const groups: CommandGroup[] = [
     commands: { printer: 'プリンターの診断 (状態・テスト印刷)' },
     load: async () => (await import('./printer')).registerPrinterCommands,
   },
+  {
+    commands: { hub: '市役所ハブ (初期化・起動・職員の登録)', vehicle: 'ハブに登録する車両 (証明書の発行・失効)' },
+    load: async () => (await import('./hub')).registerHubCommands,
+  },
 ];
 
 const program = new Command();

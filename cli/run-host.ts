@@ -20,6 +20,8 @@ export interface HostRunOptions {
   /** The folder `odekake vehicle enroll` wrote; without it the terminal works offline only. */
   hubEnrollment?: string;
   hubUrl?: string;
+  /** Use the PC/SC card reader (pcscd must be running). */
+  card?: boolean;
 }
 
 export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCore; host: RunningHost }> {
@@ -32,6 +34,7 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
   const printers = opts.printers
     ? (await import('../native/printer/create')).createPrinters((await import('../native/printer/config')).loadPrinterConfig(resolve(opts.printers)))
     : undefined;
+  const card = opts.card ? new (await import('../native/card/service')).PcscCardService({ logger }) : undefined;
   const hub = opts.hubEnrollment ? loadEnrollment(resolve(opts.hubEnrollment), opts.hubUrl) : undefined;
   const core = new TerminalCore({
     dataDir,
@@ -40,6 +43,7 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
     place: opts.place,
     logger,
     ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),
+    ...(card ? { card } : {}),
     ...(hub ? { hub: { transport: new HttpsHubTransport(hub), printSigningKey: hub.printSigningKey } } : {}),
   });
   if (opts.staff) core.staff.seedFromFile(resolve(opts.staff));

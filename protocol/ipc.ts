@@ -66,6 +66,35 @@ export const PrinterState = z.object({
 });
 export type PrinterState = z.infer<typeof PrinterState>;
 
+/** One field of the card compared with the request (本人確認 with the My Number card). */
+export const CardFieldCheck = z.object({
+  field: z.enum(['name', 'birthDate', 'address']),
+  label: z.string(),
+  card: z.string(),
+  request: z.string(),
+  match: z.boolean(),
+});
+export type CardFieldCheck = z.infer<typeof CardFieldCheck>;
+
+const CardStage = z.enum(['waiting_pin', 'needs_confirmation', 'reading', 'done', 'mismatch', 'failed']);
+
+/** A card read in progress, as staff see it. Card data appears here only after a successful read. */
+export const CardSessionView = z.object({
+  purpose: z.enum(['fill', 'identity']),
+  requestId: z.string().nullable(),
+  stage: CardStage,
+  triesLeft: z.number().int().nullable(),
+  lastTryConfirmed: z.boolean(),
+  message: z.string().nullable(),
+  filled: z.object({ name: z.string(), address: z.string(), birthDate: z.string(), sex: z.enum(['male', 'female', 'not_applicable']) }).nullable(),
+  checks: z.array(CardFieldCheck).nullable(),
+});
+export type CardSessionView = z.infer<typeof CardSessionView>;
+
+/** What the resident screen shows while it asks for the PIN: never any card data. */
+export const ResidentPinView = z.object({ stage: CardStage, triesLeft: z.number().int().nullable(), message: z.string().nullable() });
+export type ResidentPinView = z.infer<typeof ResidentPinView>;
+
 const RequestId = z.object({ id: z.string().min(1).max(64) });
 const Empty = z.object({}).strict();
 
@@ -113,7 +142,13 @@ export const terminalContract = {
     ),
     resumePrinting: call(z.object({ kind: z.enum(['certificate', 'receipt']) }), z.array(PrintJobSummary), staff),
     getPrinterStatus: call(Empty, z.array(PrinterState), staff),
+    startCardRead: call(z.object({ purpose: z.enum(['fill', 'identity']), requestId: z.string().min(1).max(64).optional() }), CardSessionView, staff),
+    confirmLastPinTry: call(Empty, CardSessionView, staff),
+    cancelCardRead: call(Empty, z.null(), staff),
+    getCardSession: call(Empty, CardSessionView.nullable(), staff),
     getResidentView: call(Empty, ResidentView.nullable(), resident),
+    getResidentPin: call(Empty, ResidentPinView.nullable(), resident),
+    submitCardPin: call(z.object({ pin: z.string().regex(/^\d{4}$/, { error: '暗証番号は4けたの数字です。' }) }), z.object({ ok: z.literal(true) }), resident),
     confirmAsResident: call(z.object({ requestId: z.string().min(1).max(64) }), z.object({ ok: z.literal(true) }), resident),
   },
   events: {
@@ -122,6 +157,8 @@ export const terminalContract = {
     relayChanged: event(RelayStatus, staff),
     printAttention: event(z.array(PrintJobSummary), staff),
     residentView: event(ResidentView.nullable(), resident),
+    cardSession: event(CardSessionView.nullable(), staff),
+    residentPin: event(ResidentPinView.nullable(), resident),
   },
 } as const;
 

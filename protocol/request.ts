@@ -10,12 +10,25 @@ import {
 } from './domain';
 import { idDocumentGroup } from './labels';
 
-/** NFKC folds full-width digits and letters typed on a Japanese IME into their plain forms. */
+/** NFKC folds full-width digits and letters typed on a Japanese IME into their plain forms. For numbers and kana only. */
 const nfkc = (s: unknown) => (typeof s === 'string' ? s.normalize('NFKC').trim() : s);
+
+/**
+ * For names and addresses: full-width ASCII and the ideographic space become their plain forms, and
+ * nothing else changes. NFKC would also turn registry kanji such as 﨑 (U+FA11) into 崎, and a
+ * certificate must carry the resident's name as registered.
+ */
+export const foldWidth = (s: unknown) =>
+  typeof s === 'string'
+    ? s
+        .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+        .replace(/\u3000/g, ' ')
+        .trim()
+    : s;
 
 const requiredText = (label: string, max: number) =>
   z.preprocess(
-    nfkc,
+    foldWidth,
     z
       .string({ error: `${label}を入力してください。` })
       .min(1, { error: `${label}を入力してください。` })
@@ -82,7 +95,7 @@ export const RequestInput = z
       relation: RequesterRelation,
       person: Person.optional(),
       letterOfProxy: z.boolean(), // 委任状の提出
-      purpose: z.preprocess(nfkc, z.string().max(200, { error: '使用目的は200文字以内で入力してください。' }).optional()),
+      purpose: z.preprocess(foldWidth, z.string().max(200, { error: '使用目的は200文字以内で入力してください。' }).optional()),
     }),
   })
   .superRefine((r, ctx) => {

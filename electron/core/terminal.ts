@@ -19,6 +19,8 @@ import { PrintService, type Printers } from './printing';
 import { RequestService } from './requests';
 import { StaffSessions } from './staff';
 import { SyncService } from './sync';
+import { CardFlows } from './card-flows';
+import type { CardService } from '../../native/card/service';
 import type { HubTransport } from './hub-transport';
 import type { HubQuestion } from '../../protocol/ipc';
 
@@ -35,6 +37,8 @@ export interface TerminalOptions {
   printers?: Printers;
   /** Half-width columns of the receipt paper (48 on 80 mm). */
   receiptColumns?: number;
+  /** The My Number card reader; without it identity is checked with documents only. */
+  card?: CardService;
   /** City hall; without it requests wait in the outbox (offline). */
   hub?: { transport: HubTransport; printSigningKey: string; retry?: { baseMs: number; maxMs: number }; pollMs?: number };
 }
@@ -49,6 +53,7 @@ export class TerminalCore {
   readonly staff: StaffSessions;
   readonly printing: PrintService;
   readonly sync: SyncService | null;
+  readonly cards: CardFlows;
   private readonly cipher: FieldCipher;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -88,6 +93,11 @@ export class TerminalCore {
       this.emit('printAttention', this.printing.attention());
     });
     this.printing.recover();
+    this.cards = new CardFlows(options.card ?? null, this.requests, this.audit, this.db, this.logger, (view) => {
+      this.emit('cardSession', view);
+      this.emit('residentPin', view ? { stage: view.stage, triesLeft: view.triesLeft, message: view.message } : null);
+      if (view?.stage === 'done' && view.purpose === 'identity' && view.requestId) this.changed(view.requestId);
+    });
     this.sync = options.hub
       ? new SyncService({
           db: this.db,
@@ -176,8 +186,9 @@ export class TerminalCore {
   }
 
   private onLocked(): void {
-    // A locked terminal shows the resident nothing of the last request.
+    // A locked terminal shows the resident nothing of the last request, and no card read stays open.
     this.setResidentView(null);
+    this.cards.cancel();
     this.emit('sessionChanged', this.staff.status());
   }
 
@@ -282,7 +293,21 @@ export class TerminalCore {
     resolvePrintJob: ({ jobId, action, reason }) => this.asStaff((staffId) => this.printing.resolve(jobId, action, reason, staffId)),
     resumePrinting: ({ kind }) => this.asStaff(() => this.printing.resume(kind)),
     getPrinterStatus: () => this.asStaff(() => this.printing.status()),
+    startCardRead: ({ purpose, requestId }) =>
+      this.asStaff((staffId) => {
+        // The PIN pad takes the resident screen; the request summary comes back after.
+        this.setResidentView(null);
+        return this.cards.start(purpose, requestId ?? null, staffId);
+      }),
+    confirmLastPinTry: () => this.asStaff((staffId) => this.cards.confirmLastTry(staffId)),
+    cancelCardRead: () => this.asStaff(() => this.cards.cancel()),
+    getCardSession: () => this.asStaff(() => this.cards.view()),
     getResidentView: () => this.residentView,
+    getResidentPin: () => {
+      const v = this.cards.view();
+      return v ? { stage: v.stage, triesLeft: v.triesLeft, message: v.message } : null;
+    },
+    submitCardPin: ({ pin }) => this.cards.submitPin(pin),
     confirmAsResident: ({ requestId }) => {
       // The resident can confirm only the request the staff put on their screen, and only once.
       if (this.residentView?.requestId !== requestId) {

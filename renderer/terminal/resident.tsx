@@ -2,17 +2,77 @@
 // no staff controls, nothing to get lost in.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import type { ResidentPinView } from '../../protocol/ipc';
 import type { ResidentView } from '../../protocol/request';
 import { connectFromPage, CallError } from './client';
 
 const client = connectFromPage();
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 
+/** A large keypad for the 4-digit PIN. Digits are shown as ●, kept only in this component, and cleared after sending. */
+function PinPad({ pin }: { pin: ResidentPinView }) {
+  const [digits, setDigits] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const press = (d: string) => setDigits((x) => (x.length < 4 ? x + d : x));
+  const send = async () => {
+    if (digits.length !== 4) return;
+    setSending(true);
+    const entered = digits;
+    setDigits('');
+    try {
+      await client.call('submitCardPin', { pin: entered });
+      setProblem(null);
+    } catch (e) {
+      setProblem(e instanceof CallError ? e.message : 'うまく送れませんでした。職員にお声がけください。');
+    } finally {
+      setSending(false);
+    }
+  };
+  if (pin.stage === 'reading') return <main className="resident center"><p className="huge">カードを読み取っています…</p><p className="large">カードを動かさずにお待ちください。</p></main>;
+  if (pin.stage === 'done' || pin.stage === 'mismatch') return <main className="resident center"><p className="huge">読み取りました。</p><p className="large">カードをお取りください。</p></main>;
+  if (pin.stage === 'needs_confirmation' || pin.stage === 'failed') {
+    return (
+      <main className="resident center">
+        <p className="huge">職員にお声がけください。</p>
+        {(problem ?? pin.message) && <p className="large resident-problem" role="alert">{problem ?? pin.message}</p>}
+      </main>
+    );
+  }
+  return (
+    <main className="resident pin">
+      <h1>マイナンバーカードの暗証番号（数字4けた）を押してください</h1>
+      <p className="large muted">職員には見えません。{pin.triesLeft !== null && `（あと${pin.triesLeft}回まで）`}</p>
+      <div className="pin-dots" aria-label={`${digits.length}けた入力済み`} data-testid="pin-dots">
+        {[0, 1, 2, 3].map((i) => (
+          <span key={i} className={i < digits.length ? 'dot on' : 'dot'}>{i < digits.length ? '●' : '○'}</span>
+        ))}
+      </div>
+      {(problem ?? pin.message) && <p className="large resident-problem" role="alert">{problem ?? pin.message}</p>}
+      <div className="keypad">
+        {['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => (
+          <button key={d} className="key" onClick={() => press(d)} aria-label={d}>{d}</button>
+        ))}
+        <button className="key small" onClick={() => setDigits('')}>消す</button>
+        <button className="key" onClick={() => press('0')} aria-label="0">0</button>
+        <button className="key enter" onClick={() => void send()} disabled={digits.length !== 4 || sending}>決定</button>
+      </div>
+    </main>
+  );
+}
+
 function App() {
   const [view, setView] = useState<ResidentView | null>(null);
   const [thanks, setThanks] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  const [pin, setPin] = useState<ResidentPinView | null>(null);
+
+  useEffect(() => {
+    const offPin = client.on('residentPin', setPin);
+    void client.call('getResidentPin', {}).then(setPin).catch(() => undefined);
+    return offPin;
+  }, []);
 
   useEffect(() => {
     const off = client.on('residentView', (v) => {
@@ -50,6 +110,7 @@ function App() {
     }
   };
 
+  if (pin) return <PinPad pin={pin} />;
   if (thanks) {
     return (
       <main className="resident center">

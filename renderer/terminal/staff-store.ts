@@ -1,6 +1,6 @@
 // The staff screen's state. Every change goes through the contract; this store only mirrors the core.
 import { create } from 'zustand';
-import type { CallInput, CallName, CallOutput, FeeTable, HubQuestion, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
+import type { CallInput, CallName, CallOutput, CardSessionView, FeeTable, HubQuestion, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import { CallError, type Client } from './client';
 
@@ -22,6 +22,7 @@ interface StaffState {
   residentShowing: string | null;
   printAttention: PrintJobSummary[];
   questions: HubQuestion[];
+  cardSession: CardSessionView | null;
   init(client: Client): void;
   run<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K> | null>;
   refresh(): Promise<void>;
@@ -46,6 +47,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   residentShowing: null,
   printAttention: [],
   questions: [],
+  cardSession: null,
 
   init(client) {
     set({ client });
@@ -59,6 +61,7 @@ export const useStaff = create<StaffState>((set, get) => ({
     });
     client.on('relayChanged', (relay) => set({ relay }));
     client.on('printAttention', (printAttention) => set({ printAttention }));
+    client.on('cardSession', (cardSession) => set({ cardSession }));
     client.on('requestsChanged', ({ ids }) => {
       void get().refresh();
       const v = get().view;

@@ -10,7 +10,7 @@ import {
   requesterRelationLabel,
   requestStepLabel,
 } from '../../protocol/labels';
-import type { PrintJobSummary } from '../../protocol/ipc';
+import type { CardSessionView, PrintJobSummary } from '../../protocol/ipc';
 import type { RequestDetail } from '../../protocol/request';
 import { connectFromPage } from './client';
 import { useStaff } from './staff-store';
@@ -278,6 +278,61 @@ function PersonFields({ prefix, value, onChange }: { prefix: string; value: Pers
   );
 }
 
+const cardStageText: Record<CardSessionView['stage'], string> = {
+  waiting_pin: 'お客様画面で、マイナンバーカードの暗証番号（4けた）を押していただいています。',
+  needs_confirmation: '暗証番号の残りが1回です。',
+  reading: 'カードを読み取っています…',
+  done: '読み取りました。カードをお返しください。',
+  mismatch: 'カードの内容と請求書の内容が違うところがあります。',
+  failed: 'カードを読み取れませんでした。',
+};
+
+/** A card read in progress: what the resident is doing, and what staff must decide. */
+function CardPanel() {
+  const { cardSession: c, run } = useStaff();
+  if (!c) return null;
+  return (
+    <div className="card attention-info" role="status" data-testid="card-session" data-stage={c.stage}>
+      <h2>マイナンバーカードの読み取り</h2>
+      <p className="lead">{cardStageText[c.stage]}</p>
+      {c.message && <p className="field-error">{c.message}</p>}
+      {c.stage === 'needs_confirmation' && (
+        <>
+          <p>まちがえるとカードがロックされ、市役所の窓口でしか解除できません。お客様が理解されたら押してください。</p>
+          <button className="danger" onClick={() => void run('confirmLastPinTry', {})}>
+            説明しました（最後の1回を使う）
+          </button>
+        </>
+      )}
+      {c.checks && (
+        <table className="checks">
+          <thead>
+            <tr>
+              <th>項目</th>
+              <th>カード</th>
+              <th>請求書</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.checks.map((f) => (
+              <tr key={f.field} className={f.match ? 'ok' : 'bad'} data-field-check={f.field}>
+                <td>{f.label}</td>
+                <td>{f.card}</td>
+                <td>{f.request}</td>
+                <td>{f.match ? '一致' : '違います'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <button className="secondary" onClick={() => void run('cancelCardRead', {})}>
+        {c.stage === 'done' || c.stage === 'mismatch' || c.stage === 'failed' ? '閉じる' : '読み取りをやめる'}
+      </button>
+    </div>
+  );
+}
+
 function NewRequest() {
   const { run, go, fees, busy } = useStaff();
   const [kind, setKind] = useState<CertificateKind>();
@@ -292,6 +347,16 @@ function NewRequest() {
   const [letterOfProxy, setLetterOfProxy] = useState(false);
   const [purpose, setPurpose] = useState('');
   const taxKind = kind === 'shotoku_kazei' || kind === 'nozei' || kind === 'kotei_shisan_hyoka';
+  const card = useStaff((s) => s.cardSession);
+  // 書かない窓口: the card's name, address and birth date fill the form; the card data is then dropped.
+  useEffect(() => {
+    if (card?.purpose !== 'fill' || card.stage !== 'done' || !card.filled) return;
+    const { name, address, birthDate } = card.filled;
+    if (relation === 'self') setSubject((p) => ({ ...p, name, address, birthDate }));
+    else setRequester((p) => ({ ...p, name, address, birthDate }));
+    useStaff.setState({ notice: 'カードの内容を入力しました。ふりがなを入力して、内容を確かめてください。' });
+    void run('cancelCardRead', {});
+  }, [card, relation, run]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -362,6 +427,10 @@ function NewRequest() {
         </fieldset>
         <fieldset>
           <legend>証明が必要な方</legend>
+          <button type="button" className="secondary" data-testid="fill-from-card" onClick={() => void run('startCardRead', { purpose: 'fill' })}>
+            マイナンバーカードから入力する
+          </button>
+          <CardPanel />
           <PersonFields prefix="subject" value={subject} onChange={setSubject} />
         </fieldset>
         <fieldset>
@@ -455,7 +524,14 @@ function IdentityCheck({ detail }: { detail: RequestDetail }) {
   return (
     <form onSubmit={submit} className="card">
       <h2>2 本人確認</h2>
-      <p>書類の写しや画像は残しません。番号は下4桁だけを記録します（マイナンバーカードは番号を記録しません）。</p>
+      <div className="row">
+        <button type="button" className="primary big" onClick={() => void run('startCardRead', { purpose: 'identity', requestId: detail.id })}>
+          マイナンバーカードで確認する
+        </button>
+        <span>（お客様が暗証番号を押すと、カードの氏名・生年月日・住所と請求書を照らし合わせます）</span>
+      </div>
+      <CardPanel />
+      <p>ほかの書類で確認するとき: 書類の写しや画像は残しません。番号は下4桁だけを記録します。</p>
       <Choice
         name="idMode"
         value={mode}

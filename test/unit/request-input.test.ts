@@ -93,3 +93,15 @@ describe('fee payment input', () => {
     expect(problems(PaymentInput, { method: 'cash', tenderedYen: 100.5 })[0]?.message).toContain('円単位の整数');
   });
 });
+
+describe('names as registered', () => {
+  it('keeps registry kanji such as 﨑 and 𠮷 while folding full-width letters, digits and spaces', () => {
+    const r = RequestInput.parse(
+      juminhyoRequest({ subject: { name: '山﨑　髙志', kana: 'ﾔﾏｻﾞｷ ﾀｶｼ', birthDate: '1938-02-11', address: '𠮷野町１－２－３' } }),
+    );
+    expect(r.subject.name).toBe('山﨑 髙志');
+    expect(r.subject.name.includes('\uFA11')).toBe(true);
+    expect(r.subject.address).toBe('𠮷野町1-2-3');
+    expect(r.subject.kana).toBe('ヤマザキ タカシ');
+  });
+});

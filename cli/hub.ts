@@ -1,0 +1,142 @@
+// `odekake hub init|start|operator-add` and `odekake vehicle enroll|revoke`: the city-hall hub's
+// data directory, its server, and the vehicles it trusts.
+import type { Command } from 'commander';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { operatorRoles, type OperatorRole } from '../hub/store/types';
+import { projectRoot } from './paths';
+
+function readLine(prompt: string): Promise<string> {
+  return new Promise((resolve) => {
+    if (process.stdin.isTTY) process.stderr.write(prompt);
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    let answered = false;
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      resolve(line);
+    });
+    rl.once('close', () => {
+      if (!answered) resolve('');
+    });
+  });
+}
+
+function fail(e: unknown): never {
+  const err = e as { code?: string; message?: string };
+  process.stderr.write(`エラー${err.code ? ` [${err.code}]` : ''}: ${err.message ?? String(e)}\n`);
+  process.exit(1);
+}
+
+export function registerHubCommands(program: Command): void {
+  const hub = program.command('hub').description('市役所ハブ (証明書の承認・発行、車両との同期)');
+
+  hub
+    .command('init')
+    .description('ハブのデータ置き場・データベース・認証局・サーバー証明書・印刷署名鍵と最初の管理者を作ります')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .option('--admin <id>', '最初の管理者の職員番号', 'admin')
+    .option('--password-stdin', '管理者のパスワードを標準入力から 1 行で読む (なければ生成して一度だけ表示)')
+    .option('--host <name...>', 'サーバー証明書に入れる名前', ['127.0.0.1', 'localhost'])
+    .action(async (opts: { data: string; admin: string; passwordStdin?: boolean; host: string[] }) => {
+      const { initHub } = await import('../hub/server/data-dir');
+      try {
+        const password = opts.passwordStdin ? (await readLine('管理者のパスワード: ')).trim() : undefined;
+        const r = await initHub({ dataDir: opts.data, adminId: opts.admin, adminPassword: password, hostnames: opts.host });
+        process.stdout.write(`市役所ハブを作りました: ${opts.data}\n管理者: ${r.adminId}\n`);
+        if (r.generated) process.stdout.write(`管理者のパスワード (この一度だけ表示します。控えてください): ${r.adminPassword}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  hub
+    .command('start')
+    .description('ハブを HTTPS で起動します (車両は相互 TLS、職員はブラウザで操作画面)')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .option('--port <n>', '待ち受けポート (0 は空きポート)', (v) => Number.parseInt(v, 10), 8740)
+    .option('--host <addr>', '待ち受けアドレス', '127.0.0.1')
+    .option('--registry <dir>', '住民記録の代わりのデータ (fixtures/registry)')
+    .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
+    .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean }) => {
+      const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }] = await Promise.all([
+        import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
+        import('../hub/server/certificate-issuer'),
+      ]);
+      try {
+        const registry = await FixtureRegistry.load(opts.registry ?? join(projectRoot, 'fixtures', 'registry'));
+        const running = await startHub({
+          dataDir: opts.data, port: opts.port, host: opts.host,
+          registry: registryLookup(registry),
+          certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.data).verificationKey }),
+          consoleDir: join(projectRoot, 'dist', 'renderer', 'console'),
+        });
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, url: running.url, port: running.port })}\n`);
+        else process.stdout.write(`市役所ハブ: ${running.url}\n職員の操作画面: ${running.url}/\n`);
+        let stopping = false;
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+          process.on(signal, () => {
+            if (stopping) return;
+            stopping = true;
+            void running.stop().finally(() => process.exit(0));
+          });
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  hub
+    .command('operator-add')
+    .description('市役所の職員 (証明書担当・相談担当・配車担当・管理者) を登録します。パスワードは標準入力から 1 行で読みます')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--id <id>', '職員番号')
+    .requiredOption('--name <name>', '表示名')
+    .option('--role <role>', `役割 (${operatorRoles.join(' / ')})`, 'operator')
+    .action(async (opts: { data: string; id: string; name: string; role: string }) => {
+      const { addOperator, openHubStore } = await import('../hub/server/data-dir');
+      if (!operatorRoles.includes(opts.role as OperatorRole)) fail({ code: 'INVALID_ROLE', message: `役割は ${operatorRoles.join(' / ')} のどれかです。` });
+      const store = openHubStore(opts.data);
+      try {
+        const password = (await readLine('パスワード: ')).trim();
+        await addOperator(store, { id: opts.id, displayName: opts.name, role: opts.role as OperatorRole, password, actor: 'admin-cli' });
+        process.stdout.write(`職員 ${opts.id} を登録しました。\n`);
+      } catch (e) {
+        fail(e);
+      } finally {
+        await store.close();
+      }
+    });
+
+  const vehicle = program.command('vehicle').description('ハブに登録する車両 (クライアント証明書)');
+  vehicle
+    .command('enroll')
+    .description('車両のクライアント証明書と鍵、ハブの認証局証明書、印刷署名の公開鍵をフォルダに書き出します')
+    .requiredOption('--hub-data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--vehicle <id>', '車両ID (半角英数字)')
+    .requiredOption('--out <dir>', '書き出し先のフォルダ (車両に渡す)')
+    .option('--hub-url <url>', '車両が接続するハブの URL (enrollment.json に書きます)')
+    .action(async (opts: { hubData: string; vehicle: string; out: string; hubUrl?: string }) => {
+      const { enrollVehicle } = await import('../hub/server/data-dir');
+      try {
+        const m = await enrollVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle, outDir: opts.out, hubUrl: opts.hubUrl ?? null });
+        process.stdout.write(`車両 ${m.vehicleId} を登録しました: ${m.dir}\n証明書の指紋: ${m.certificateFingerprint}\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  vehicle
+    .command('revoke')
+    .description('車両の証明書を失効させます (以後その車両の接続は拒否され、記録に残ります)')
+    .requiredOption('--hub-data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--vehicle <id>', '車両ID')
+    .action(async (opts: { hubData: string; vehicle: string }) => {
+      const { revokeVehicle } = await import('../hub/server/data-dir');
+      try {
+        await revokeVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle });
+        process.stdout.write(`車両 ${opts.vehicle} を失効させました。\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+}

@@ -1,0 +1,197 @@
+// Reading the resident's My Number card for the certificate flow (書かない窓口): staff start a read,
+// the resident types the 4-digit PIN on their own screen, the card's basic 4 info fills the form or is
+// compared with the request field by field. The PIN never reaches the staff screen, a log or the disk;
+// the card data lives in memory only for the session, and pulling the card ends the session.
+import type { BasicInfo, CardService } from '../../native/card/service';
+import { PinBuffer } from '../../native/card/pin';
+import type { CardSessionView, CardFieldCheck } from '../../protocol/ipc';
+import type { AuditLog } from './audit';
+import type { Db } from './db';
+import { AppError } from './errors';
+import type { Logger } from './logger';
+import type { RequestService } from './requests';
+
+type Purpose = 'fill' | 'identity';
+
+interface Session {
+  purpose: Purpose;
+  requestId: string | null;
+  staffId: string;
+  stage: CardSessionView['stage'];
+  triesLeft: number | null;
+  lastTryConfirmed: boolean;
+  message: string | null;
+  filled: BasicInfo | null;
+  checks: CardFieldCheck[] | null;
+}
+
+/** Names compared as people read them: width, spaces and the old forms of a few kanji folded. */
+export function foldName(s: string): string {
+  return s
+    .normalize('NFKC')
+    .replace(/[\s\u3000]/g, '')
+    .replace(/髙/g, '高')
+    .replace(/﨑/g, '崎')
+    .replace(/𠮷/g, '吉');
+}
+/** Addresses compared without spaces and with hyphen and 丁目/番/号 forms made alike. */
+export function foldAddress(s: string): string {
+  return foldName(s)
+    .replace(/[‐－―ー−]/g, '-')
+    .replace(/(\d+)丁目(\d+)番地?(\d+)号?/g, '$1-$2-$3')
+    .replace(/(\d+)番地?の?(\d+)号?/g, '$1-$2');
+}
+
+export class CardFlows {
+  private session: Session | null = null;
+
+  constructor(
+    private readonly card: CardService | null,
+    private readonly requests: RequestService,
+    private readonly audit: AuditLog,
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly onChange: (view: CardSessionView | null) => void,
+  ) {
+    // Pulling the card ends the session: nothing of it is left for the next resident.
+    card?.on('card-removed', () => {
+      if (this.session) this.end('カードが取り出されました。');
+    });
+  }
+
+  view(): CardSessionView | null {
+    const s = this.session;
+    if (!s) return null;
+    return {
+      purpose: s.purpose,
+      requestId: s.requestId,
+      stage: s.stage,
+      triesLeft: s.triesLeft,
+      lastTryConfirmed: s.lastTryConfirmed,
+      message: s.message,
+      filled: s.filled,
+      checks: s.checks,
+    };
+  }
+
+  /** Staff start a read: the resident screen asks for the PIN. Spends no PIN try. */
+  async start(purpose: Purpose, requestId: string | null, staffId: string): Promise<CardSessionView> {
+    const card = this.requireCard();
+    if (purpose === 'identity') {
+      if (!requestId) throw new AppError('INVALID_INPUT', '受付を選んでください。');
+      const step = this.requests.summary(requestId).step;
+      if (step !== 'entered' && step !== 'identity_checked') throw new AppError('ILLEGAL_TRANSITION', 'この受付は本人確認の段階ではありません。');
+    }
+    const status = await card.status();
+    if (!status.cardPresent) throw new AppError('CARD_NO_CARD', 'カードが置かれていません。カードをカードリーダーに置いてください。');
+    if (status.myNumberCard === false) throw new AppError('CARD_NOT_MY_NUMBER_CARD', 'マイナンバーカードではないようです。カードを確かめてください。');
+    const tries = status.pins.kenmen;
+    if (!tries || tries.blocked) {
+      throw new AppError('CARD_PIN_BLOCKED', 'このカードの暗証番号はロックされています。市役所の窓口でロックを解除できます。ほかの本人確認書類で確認してください。');
+    }
+    this.session = {
+      purpose,
+      requestId,
+      staffId,
+      stage: tries.triesLeft === 1 ? 'needs_confirmation' : 'waiting_pin',
+      triesLeft: tries.triesLeft,
+      lastTryConfirmed: false,
+      message: tries.triesLeft === 1 ? '暗証番号の残りが1回です。まちがえるとカードがロックされることを、お客様に説明してください。' : null,
+      filled: null,
+      checks: null,
+    };
+    this.changed();
+    return this.view()!;
+  }
+
+  /** Staff confirm the resident understands that a wrong last try locks the card. */
+  confirmLastTry(staffId: string): CardSessionView {
+    const s = this.requireSession();
+    if (s.stage !== 'needs_confirmation') throw new AppError('CARD_NOTHING_TO_CONFIRM', '確認が必要な読み取りはありません。');
+    s.lastTryConfirmed = true;
+    s.stage = 'waiting_pin';
+    s.message = null;
+    this.db.transaction(() => this.audit.append({ actor: staffId, action: 'card.last_try_confirmed', requestId: s.requestId }))();
+    this.changed();
+    return this.view()!;
+  }
+
+  cancel(): null {
+    if (this.session) this.end(null);
+    return null;
+  }
+
+  /** The resident typed the PIN on their screen. The string is turned into a wipeable buffer at once. */
+  async submitPin(pin: string): Promise<{ ok: true }> {
+    const s = this.requireSession();
+    if (s.stage !== 'waiting_pin') {
+      throw new AppError('CARD_NOT_WAITING_PIN', s.stage === 'needs_confirmation' ? '職員にお声がけください。' : 'いまは暗証番号を入力できません。');
+    }
+    const buffer = PinBuffer.digits4(pin);
+    s.stage = 'reading';
+    s.message = null;
+    this.changed();
+    let info: BasicInfo;
+    try {
+      info = await this.requireCard().readBasicInfo(buffer, { confirmLastTry: s.lastTryConfirmed });
+    } catch (e) {
+      if (this.session !== s) throw e; // the card was pulled meanwhile; the session is gone
+      const code = (e as { code?: string }).code ?? 'CARD_ERROR';
+      const tries = (e as { details?: { triesLeft?: number } }).details?.triesLeft;
+      s.triesLeft = tries ?? s.triesLeft;
+      s.stage = code === 'CARD_PIN_WRONG' ? (tries === 1 ? 'needs_confirmation' : 'waiting_pin') : code === 'CARD_PIN_LAST_TRY_NEEDS_CONFIRMATION' ? 'needs_confirmation' : 'failed';
+      if (code === 'CARD_PIN_WRONG') s.lastTryConfirmed = false;
+      s.message = e instanceof Error ? e.message : 'カードを読み取れませんでした。';
+      this.db.transaction(() => this.audit.append({ actor: 'resident', action: 'card.read_failed', requestId: s.requestId, detail: { code } }))();
+      this.changed();
+      throw e;
+    } finally {
+      buffer.wipe();
+    }
+    this.db.transaction(() => this.audit.append({ actor: s.staffId, action: 'card.basic_info_read', requestId: s.requestId, detail: { purpose: s.purpose } }))();
+    if (s.purpose === 'fill') {
+      s.filled = info;
+      s.stage = 'done';
+    } else {
+      s.checks = this.compare(s.requestId!, info);
+      s.stage = s.checks.every((c) => c.match) ? 'done' : 'mismatch';
+      if (s.stage === 'done') {
+        // The card, read with its PIN, is the photo ID: recorded as such, with no number at all.
+        this.requests.checkIdentity(s.requestId!, { documents: [{ kind: 'mynumber_card' }] }, s.staffId);
+      }
+    }
+    this.changed();
+    return { ok: true };
+  }
+
+  private compare(requestId: string, info: BasicInfo): CardFieldCheck[] {
+    const { input } = this.requests.relayContent(requestId);
+    const person = input.requester.relation === 'self' ? input.subject : input.requester.person!;
+    return [
+      { field: 'name', label: '氏名', card: info.name, request: person.name, match: foldName(info.name) === foldName(person.name) },
+      { field: 'birthDate', label: '生年月日', card: info.birthDate, request: person.birthDate, match: info.birthDate === person.birthDate },
+      { field: 'address', label: '住所', card: info.address, request: person.address, match: foldAddress(info.address) === foldAddress(person.address) },
+    ];
+  }
+
+  private end(message: string | null): void {
+    const s = this.session;
+    this.session = null;
+    if (s && message) this.logger.info({ purpose: s.purpose }, 'card session ended');
+    this.changed();
+  }
+
+  private changed(): void {
+    this.onChange(this.view());
+  }
+
+  private requireCard(): CardService {
+    if (!this.card) throw new AppError('CARD_READER_NOT_CONFIGURED', 'カードリーダーが設定されていません。ほかの本人確認書類で確認してください。');
+    return this.card;
+  }
+
+  private requireSession(): Session {
+    if (!this.session) throw new AppError('CARD_NO_SESSION', 'カードの読み取りは始まっていません。職員にお声がけください。');
+    return this.session;
+  }
+}
