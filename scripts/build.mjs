@@ -27,5 +27,13 @@ await Promise.all([
     entryPoints: { staff: `${root}renderer/terminal/staff.tsx`, resident: `${root}renderer/terminal/resident.tsx` },
     outdir: `${out}/renderer/terminal`, entryNames: '[name]', chunkNames: 'chunk-[hash]',
   }),
+  // The operator console, served by the hub.
+  build({
+    bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', minify: true,
+    sourcemap: true, logLevel: 'warning', jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    entryPoints: { console: `${root}renderer/console/console.tsx` }, outdir: `${out}/renderer/console`, entryNames: '[name]',
+  }),
 ]);
 await cp(`${root}renderer/terminal/static`, `${out}/renderer/terminal`, { recursive: true });
+await cp(`${root}renderer/console/static`, `${out}/renderer/console`, { recursive: true });

@@ -3,7 +3,7 @@
 // clear code and be audited) and operators in a browser (password sign-in, session cookie, CSRF token).
 import cookie from '@fastify/cookie';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -72,7 +72,8 @@ export async function buildApp(deps: AppDeps) {
   const { log, push, sync, approvals, auth, store, clock } = deps;
   const app = Fastify({
     loggerInstance: log,
-    disableRequestLogging: true,
+    // Request lines are not logged: the hub logs ids and codes where it acts, never URLs with queries.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 2 * 1024 * 1024,
     https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
     forceCloseConnections: true,

@@ -1,7 +1,7 @@
 // The hub's data directory: its database, its certificate authority and server certificate, and the
 // Ed25519 key that signs print jobs. `initHub` creates it once; enrollment issues vehicle certificates
 // from its CA.
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EnrollmentManifest, VEHICLE_ENROLLMENT_FILES, VehicleId } from '../../protocol/hub';
@@ -24,6 +24,8 @@ export function hubPaths(dataDir: string) {
     serverCert: join(pki, 'server.crt'),
     printSigningKey: join(pki, 'print-signing.key'),
     printSigningPublicKey: join(pki, 'print-signing.pub'),
+    /** HMAC key of the 照合番号 printed on certificates (kept secret: it lets the hub check them later). */
+    verificationKey: join(pki, 'certificate-verification.key'),
   };
 }
 export type HubPaths = ReturnType<typeof hubPaths>;
@@ -66,6 +68,7 @@ export async function initHub(options: InitHubOptions): Promise<{ adminId: strin
   const signing = generateKeyPairSync('ed25519');
   writeFileSync(paths.printSigningKey, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(paths.printSigningPublicKey, signing.publicKey.export({ type: 'spki', format: 'pem' }));
+  writeFileSync(paths.verificationKey, randomBytes(32).toString('hex'), { mode: 0o600 });
 
   const store = SqliteHubStore.open(paths.database);
   try {
@@ -182,5 +185,6 @@ export function readHubKeys(dataDir: string) {
     serverKey: readFileSync(p.serverKey, 'utf8'),
     printSigningKey: readFileSync(p.printSigningKey, 'utf8'),
     printSigningPublicKey: readFileSync(p.printSigningPublicKey, 'utf8'),
+    verificationKey: readFileSync(p.verificationKey, 'utf8').trim(),
   };
 }

@@ -1,7 +1,7 @@
 // The console's calls to the hub (same origin). The session cookie rides along by itself; the CSRF
 // token from sign-in goes in a header on every state-changing call.
-import type { ConsoleEvent, ConsoleSession, DayView, QueueView } from '../../protocol/console';
-import { CONSOLE_API, CSRF_HEADER } from '../../protocol/console';
+import type { ConsoleEvent, ConsoleSession, DayView, QueueView } from '../../protocol/console-api';
+import { CONSOLE_API, CSRF_HEADER } from '../../protocol/console-api';
 
 export class ApiError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 // The console's state: who is signed in, the live queue, the day view, and what the screen shows.
 import { create } from 'zustand';
-import type { ConsoleSession, DayView, QueueView } from '../../protocol/console';
+import type { ConsoleSession, DayView, QueueView } from '../../protocol/console-api';
 import { api, ApiError } from './api';
 
 export type Tab = 'queue' | 'day';

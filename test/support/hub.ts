@@ -8,7 +8,11 @@ import { WebSocket } from 'ws';
 import { VEHICLE_ENROLLMENT_FILES } from '../../protocol/hub';
 import type { RequestInput } from '../../protocol/request';
 import { silentLogger, type Logger } from '../../hub/logger';
+import { FixtureRegistry } from '../../hub/registry';
 import { enrollVehicle, initHub, startHub, type RunningHub } from '../../hub/server';
+import { registryCertificates } from '../../hub/server/certificate-issuer';
+import { readHubKeys } from '../../hub/server/data-dir';
+import { registryLookup } from '../../hub/server/registry-lookup';
 import type { CertificateIssuer, ResidentLookup } from '../../hub/server/ports';
 import { juminhyoRequest, projectRoot, tempDir } from './fixtures';
 import { testCertificates, testRegistry } from './hub-ports';
@@ -32,18 +36,28 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  options: { registry?: ResidentLookup; certificates?: CertificateIssuer; logger?: Logger; consoleDir?: string; port?: number; dataDir?: string } = {},
+  options: {
+    registry?: ResidentLookup;
+    certificates?: CertificateIssuer;
+    /** Use the stand-in registry (fixtures/registry) and the real certificate renderer. */
+    cityPorts?: boolean;
+    logger?: Logger;
+    consoleDir?: string;
+    port?: number;
+    dataDir?: string;
+  } = {},
 ): Promise<TestHub> {
   const tmp = options.dataDir ? null : tempDir('odekake-hub-');
   const dataDir = options.dataDir ?? join(tmp!.dir, 'hub');
   if (!options.dataDir || !readIfExists(join(dataDir, 'hub.sqlite3'))) {
     await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
   }
+  const city = options.cityPorts ? await FixtureRegistry.load() : null;
   const hub = await startHub({
     dataDir,
     port: options.port ?? 0,
-    registry: options.registry ?? testRegistry(),
-    certificates: options.certificates ?? testCertificates(),
+    registry: options.registry ?? (city ? registryLookup(city) : testRegistry()),
+    certificates: options.certificates ?? (city ? registryCertificates(city, { verificationKey: readHubKeys(dataDir).verificationKey }) : testCertificates()),
     logger: options.logger ?? silentLogger,
     consoleDir: options.consoleDir,
   });
