@@ -170,3 +170,55 @@ export const EnrollmentManifest = z.object({
   files: z.object({ cert: z.string(), key: z.string(), ca: z.string(), printSigningKey: z.string() }),
 });
 export type EnrollmentManifest = z.infer<typeof EnrollmentManifest>;
+
+/**
+ * マイナ保険証紐付け (health-insurance linking), online only: the hub gives a one-time challenge, the
+ * resident's card signs it with the user-authentication key after its PIN, and the hub verifies the
+ * signature and the certificate chain before forwarding the link through its insurance adapter. The
+ * vehicle never stores the signature.
+ */
+export const INSURANCE_LINK_API = {
+  challenge: '/api/v1/vehicle/insurance-link/challenge',
+  complete: '/api/v1/vehicle/insurance-link/complete',
+} as const;
+
+export const LinkChallengeResponse = z.object({
+  challengeId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  /** base64 of 32 random bytes; the card signs SHA-256 DigestInfo of these bytes (RSASSA-PKCS1-v1_5). */
+  challenge: z.string().max(100),
+  expiresAt: Instant,
+});
+export type LinkChallengeResponse = z.infer<typeof LinkChallengeResponse>;
+
+/** The health-insurance card being linked (資格確認書・保険証の記号番号), typed by staff. */
+export const InsuranceCardInput = z.object({
+  insurerNumber: z.string().regex(/^\d{6}$|^\d{8}$/, { error: '保険者番号は6けたか8けたの数字です。' }),
+  symbol: z.string().max(20).optional(),
+  number: z.string().min(1, { error: '被保険者番号を入力してください。' }).max(20),
+  branch: z.string().regex(/^\d{2}$/, { error: '枝番は2けたの数字です。' }).optional(),
+});
+export type InsuranceCardInput = z.infer<typeof InsuranceCardInput>;
+
+export const LinkCompleteRequest = z.object({
+  challengeId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  /** base64 RSASSA-PKCS1-v1_5 SHA-256 signature by the card's user-authentication key. */
+  signature: z.string().max(1024),
+  /** base64 DER of the card's user-authentication certificate. */
+  certificate: z.string().max(8192),
+  insurance: InsuranceCardInput,
+  staffId: z.string().max(32),
+});
+export type LinkCompleteRequest = z.infer<typeof LinkCompleteRequest>;
+
+export const LinkCompleteResponse = z.object({ status: z.literal('linked'), linkId: z.string(), linkedAt: Instant });
+export type LinkCompleteResponse = z.infer<typeof LinkCompleteResponse>;
+
+/** Codes the hub answers a refused link with (4xx), each with a Japanese message for staff. */
+export const linkErrorMessages = {
+  CHALLENGE_UNKNOWN: '確認用の番号が見つかりません。もう一度やり直してください。',
+  CHALLENGE_EXPIRED: '確認の時間が過ぎました。もう一度やり直してください。',
+  CHALLENGE_USED: 'この確認はもう使われています。もう一度やり直してください。',
+  BAD_SIGNATURE: 'カードの電子署名を確かめられませんでした。もう一度やり直してください。',
+  CERT_CHAIN_INVALID: 'カードの電子証明書を確かめられませんでした。有効期限が切れているかもしれません。市役所の窓口にご案内ください。',
+  LINK_REFUSED: '保険の資格が確認できませんでした。保険証の記号・番号を確かめてください。',
+} as const;
