@@ -1,6 +1,7 @@
 // `odekake hub init|start|operator-add` and `odekake vehicle enroll|revoke`: the city-hall hub's
 // data directory, its server, and the vehicles it trusts.
 import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { operatorRoles, type OperatorRole } from '../hub/store/types';
@@ -22,6 +23,14 @@ function readLine(prompt: string): Promise<string> {
   });
 }
 
+function readPemFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw Object.assign(new Error(`認証局証明書のファイルが読めません（${file}）。場所を確かめてください。`), { code: 'JPKI_CA_UNREADABLE' });
+  }
+}
+
 function fail(e: unknown): never {
   const err = e as { code?: string; message?: string };
   process.stderr.write(`エラー${err.code ? ` [${err.code}]` : ''}: ${err.message ?? String(e)}\n`);
@@ -38,11 +47,13 @@ export function registerHubCommands(program: Command): void {
     .option('--admin <id>', '最初の管理者の職員番号', 'admin')
     .option('--password-stdin', '管理者のパスワードを標準入力から 1 行で読む (なければ生成して一度だけ表示)')
     .option('--host <name...>', 'サーバー証明書に入れる名前', ['127.0.0.1', 'localhost'])
-    .action(async (opts: { data: string; admin: string; passwordStdin?: boolean; host: string[] }) => {
+    .option('--jpki-ca <file>', 'マイナ保険証紐付けで信頼する公的個人認証の認証局証明書 (PEM、データ置き場に保存)')
+    .action(async (opts: { data: string; admin: string; passwordStdin?: boolean; host: string[]; jpkiCa?: string }) => {
       const { initHub } = await import('../hub/server/data-dir');
       try {
         const password = opts.passwordStdin ? (await readLine('管理者のパスワード: ')).trim() : undefined;
-        const r = await initHub({ dataDir: opts.data, adminId: opts.admin, adminPassword: password, hostnames: opts.host });
+        const jpkiCaPem = opts.jpkiCa === undefined ? undefined : readPemFile(opts.jpkiCa);
+        const r = await initHub({ dataDir: opts.data, adminId: opts.admin, adminPassword: password, hostnames: opts.host, jpkiCaPem });
         process.stdout.write(`市役所ハブを作りました: ${opts.data}\n管理者: ${r.adminId}\n`);
         if (r.generated) process.stdout.write(`管理者のパスワード (この一度だけ表示します。控えてください): ${r.adminPassword}\n`);
       } catch (e) {
@@ -58,7 +69,8 @@ export function registerHubCommands(program: Command): void {
     .option('--host <addr>', '待ち受けアドレス', '127.0.0.1')
     .option('--registry <dir>', '住民記録の代わりのデータ (fixtures/registry)')
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
-    .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean }) => {
+    .option('--jpki-ca <file...>', 'マイナ保険証紐付けで信頼する公的個人認証の認証局証明書 (PEM; 省略時は hub init で保存したもの)')
+    .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean; jpkiCa?: string[] }) => {
       const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }] = await Promise.all([
         import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
         import('../hub/server/certificate-issuer'),
@@ -66,7 +78,7 @@ export function registerHubCommands(program: Command): void {
       try {
         const registry = await FixtureRegistry.load(opts.registry ?? join(projectRoot, 'fixtures', 'registry'));
         const running = await startHub({
-          dataDir: opts.data, port: opts.port, host: opts.host,
+          dataDir: opts.data, port: opts.port, host: opts.host, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
           registry: registryLookup(registry),
           certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.data).verificationKey }),
           consoleDir: join(projectRoot, 'dist', 'renderer', 'console'),

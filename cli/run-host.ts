@@ -22,6 +22,8 @@ export interface HostRunOptions {
   hubUrl?: string;
   /** Use the PC/SC card reader (pcscd must be running). */
   card?: boolean;
+  /** Longest wait between two attempts to reach city hall (default 120 s). */
+  hubRetryMax?: number;
 }
 
 export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCore; host: RunningHost }> {
@@ -44,7 +46,15 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
     logger,
     ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),
     ...(card ? { card } : {}),
-    ...(hub ? { hub: { transport: new HttpsHubTransport(hub), printSigningKey: hub.printSigningKey } } : {}),
+    ...(hub
+      ? {
+          hub: {
+            transport: new HttpsHubTransport(hub),
+            printSigningKey: hub.printSigningKey,
+            ...(opts.hubRetryMax ? { retry: { baseMs: Math.min(2_000, opts.hubRetryMax), maxMs: opts.hubRetryMax } } : {}),
+          },
+        }
+      : {}),
   });
   if (opts.staff) core.staff.seedFromFile(resolve(opts.staff));
   core.startTimers();

@@ -28,6 +28,7 @@ export function registerTerminalCommands(program: Command): void {
     .option('--hub-enrollment <dir>', '市役所ハブへの登録フォルダ (odekake vehicle enroll の出力)。なければオフラインのまま動きます')
     .option('--hub-url <url>', '市役所ハブの URL (登録フォルダの値を上書き)')
     .option('--card', 'マイナンバーカード読み取り機 (PC/SC) を使う')
+    .option('--hub-retry-max <ms>', '市役所ハブへの再接続の最大間隔 (ミリ秒, 既定 120000)', (v) => Number.parseInt(v, 10))
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .action(async (opts: HostRunOptions & { json?: boolean }) => {
       const { core, host } = await runHost(opts);

@@ -77,7 +77,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   async run(name, input) {
     const client = get().client;
     if (!client) return null;
-    set({ busy: true, error: null, fieldErrors: {} });
+    set({ busy: true, error: null, fieldErrors: {}, notice: null });
     try {
       return await client.call(name, input);
     } catch (e) {
@@ -111,7 +111,10 @@ export const useStaff = create<StaffState>((set, get) => ({
   },
 
   async go(view) {
-    set({ view, error: view.name === get().view.name ? get().error : null, fieldErrors: {}, notice: null });
+    const current = get().view;
+    // Reloading the request on screen (an event from the core) keeps what staff were just told.
+    const same = view.name === current.name && (view.name !== 'request' || (current.name === 'request' && current.id === view.id));
+    if (!same) set({ view, error: null, fieldErrors: {}, notice: null });
     if (view.name === 'request') {
       const detail = await get().run('getRequest', { id: view.id });
       set({ detail });

@@ -354,8 +354,7 @@ function NewRequest() {
     const { name, address, birthDate } = card.filled;
     if (relation === 'self') setSubject((p) => ({ ...p, name, address, birthDate }));
     else setRequester((p) => ({ ...p, name, address, birthDate }));
-    useStaff.setState({ notice: 'カードの内容を入力しました。ふりがなを入力して、内容を確かめてください。' });
-    void run('cancelCardRead', {});
+    void run('cancelCardRead', {}).then(() => useStaff.setState({ notice: 'カードの内容を入力しました。ふりがなを入力して、内容を確かめてください。' }));
   }, [card, relation, run]);
 
   const submit = async (e: FormEvent) => {
@@ -686,9 +685,31 @@ function Cancel({ detail }: { detail: RequestDetail }) {
   );
 }
 
+/** A request whose personal fields are already gone (handed over and held by city hall), or not loaded. */
+function RequestWithoutDetail({ id }: { id: string }) {
+  const { requests, go } = useStaff();
+  const summary = requests.find((r) => r.id === id);
+  return (
+    <main>
+      <div className="row space">
+        <h1>{summary ? `受付番号 ${summary.number}　${certificateKindLabel[summary.kind]} ${summary.copies}通` : '受付'}</h1>
+        <button className="secondary" onClick={() => void go({ name: 'list' })}>
+          一覧に戻る
+        </button>
+      </div>
+      {summary && <StepBar step={summary.step} />}
+      {summary?.step === 'handed_over' ? (
+        <p className="card ok" data-testid="purged">交付済みです。個人情報は市役所へ引き継ぎ、この端末からは消去しました。</p>
+      ) : (
+        <Banner />
+      )}
+    </main>
+  );
+}
+
 function RequestView() {
-  const { detail, run, go } = useStaff();
-  if (!detail) return <main><Banner /></main>;
+  const { detail, run, go, view } = useStaff();
+  if (!detail) return <RequestWithoutDetail id={view.name === 'request' ? view.id : ''} />;
   const { input } = detail;
   const ended = detail.step === 'handed_over' || detail.step === 'cancelled' || detail.step === 'rejected';
   let action: ReactNode = null;
