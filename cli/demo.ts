@@ -1,14 +1,33 @@
-// The demo: everything a newcomer needs to try the terminal on one machine, on SQLite — the terminal
-// with its two screens, a real IPP printer (ippeveprinter), the receipt printer emulator and a virtual
-// My Number card in the vpcd reader.
-import { writeFileSync } from 'node:fs';
+// The demo: everything a newcomer needs to try the whole flow on one machine, on SQLite — the city-hall
+// hub with its operator console, the vehicle terminal with its two screens enrolled to it, a real IPP
+// printer (ippeveprinter), the receipt printer emulator and a virtual My Number card in the vpcd reader.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startPrinterEmulators } from '../native/printer/demo';
 import { startVirtualCard } from '../native/card/virtual';
 import { fixturesDir } from './paths';
 import { runHost } from './run-host';
+import { startCityHub } from './hub';
 
-export async function runDemo(opts: { data: string; port: number }, onSignal: (stop: () => Promise<void>) => void): Promise<void> {
+const DEMO_VEHICLE = 'demo-vehicle';
+
+/** First run: the hub's data folder, its admin (password kept in a 0600 file for the demo) and the vehicle's enrollment. */
+async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword: string; enrollment: string }> {
+  const { initHub, enrollVehicle } = await import('../hub/server/data-dir');
+  const passwordFile = join(dir, 'admin-password.txt');
+  const enrollment = join(dir, 'vehicle-enrollment');
+  if (!existsSync(join(dir, 'hub', 'hub.sqlite3'))) {
+    const testCa = readFileSync(join(fixturesDir, 'cards', 'keys', 'test-ca.cert.pem'), 'utf8');
+    const r = await initHub({ dataDir: join(dir, 'hub'), adminId: 'admin', jpkiCaPem: testCa });
+    writeFileSync(passwordFile, `${r.adminPassword}\n`, { mode: 0o600 });
+  }
+  if (!existsSync(join(enrollment, 'enrollment.json'))) {
+    await enrollVehicle({ dataDir: join(dir, 'hub'), vehicleId: DEMO_VEHICLE, outDir: enrollment, hubUrl: `https://127.0.0.1:${hubPort}`, actor: 'demo' });
+  }
+  return { adminPassword: readFileSync(passwordFile, 'utf8').trim(), enrollment };
+}
+
+export async function runDemo(opts: { data: string; port: number; hubPort: number }, onSignal: (stop: () => Promise<void>) => void): Promise<void> {
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop();
@@ -30,6 +49,10 @@ export async function runDemo(opts: { data: string; port: number }, onSignal: (s
       cardLine = '  仮想マイナンバーカード: pcscd が動いていないため起動していません (bash scripts/system-daemons.sh)';
     }
 
+    const { adminPassword, enrollment } = await prepareHub(opts.data, opts.hubPort);
+    const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort });
+    stops.push(() => hub.stop());
+
     const { core, host } = await runHost({
       data: join(opts.data, 'terminal'),
       port: opts.port,
@@ -38,6 +61,8 @@ export async function runDemo(opts: { data: string; port: number }, onSignal: (s
       fees: join(fixturesDir, 'fees.json'),
       printers: printerConfig,
       card: cardReady,
+      hubEnrollment: enrollment,
+      hubUrl: hub.url,
     });
     stops.push(() => host.close(), () => core.close());
 
@@ -48,6 +73,9 @@ export async function runDemo(opts: { data: string; port: number }, onSignal: (s
       `  お客様画面:   ${host.residentUrl}`,
       '',
       '  デモ職員: 職員番号 S0001 / PIN 2580 (fixtures/staff.json の架空の職員)',
+      '',
+      `  市役所の操作画面 (承認): ${hub.url}/   管理者 admin / パスワード ${adminPassword}`,
+      `    (ハブ独自の認証局の証明書: ${join(opts.data, 'hub', 'pki', 'ca.crt')} — ブラウザの警告はこの証明書を信頼すると消えます)`,
       `  A4プリンター (IPP): ${printers.certificateUri} → 印刷した PDF は ${printers.certificateDir}`,
       `  レシートプリンター (ESC/POS): 127.0.0.1:${printers.receiptPort} → レシートの文字と画像は ${printers.receiptDir}`,
       cardLine,

@@ -37,6 +37,21 @@ function fail(e: unknown): never {
   process.exit(1);
 }
 
+/** The hub with the city's stand-in registry and the certificate renderer wired in (`hub start`, the demo). */
+export async function startCityHub(opts: { dataDir: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[] }) {
+  const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }] = await Promise.all([
+    import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
+    import('../hub/server/certificate-issuer'),
+  ]);
+  const registry = await FixtureRegistry.load(opts.registryDir ?? join(projectRoot, 'fixtures', 'registry'));
+  return startHub({
+    dataDir: opts.dataDir, port: opts.port, host: opts.host ?? '127.0.0.1', jpkiCaPem: opts.jpkiCaPem,
+    registry: registryLookup(registry),
+    certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.dataDir).verificationKey }),
+    consoleDir: join(projectRoot, 'dist', 'renderer', 'console'),
+  });
+}
+
 export function registerHubCommands(program: Command): void {
   const hub = program.command('hub').description('市役所ハブ (証明書の承認・発行、車両との同期)');
 
@@ -71,18 +86,8 @@ export function registerHubCommands(program: Command): void {
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .option('--jpki-ca <file...>', 'マイナ保険証紐付けで信頼する公的個人認証の認証局証明書 (PEM; 省略時は hub init で保存したもの)')
     .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean; jpkiCa?: string[] }) => {
-      const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }] = await Promise.all([
-        import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
-        import('../hub/server/certificate-issuer'),
-      ]);
       try {
-        const registry = await FixtureRegistry.load(opts.registry ?? join(projectRoot, 'fixtures', 'registry'));
-        const running = await startHub({
-          dataDir: opts.data, port: opts.port, host: opts.host, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
-          registry: registryLookup(registry),
-          certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.data).verificationKey }),
-          consoleDir: join(projectRoot, 'dist', 'renderer', 'console'),
-        });
+        const running = await startCityHub({ dataDir: opts.data, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile) });
         if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, url: running.url, port: running.port })}\n`);
         else process.stdout.write(`市役所ハブ: ${running.url}\n職員の操作画面: ${running.url}/\n`);
         let stopping = false;

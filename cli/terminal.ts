@@ -45,10 +45,11 @@ export function registerTerminalCommands(program: Command): void {
 
   program
     .command('demo')
-    .description('デモ一式 (端末・プリンタのエミュレータ・仮想カード) を起動し、開く URL を表示します')
+    .description('デモ一式 (市役所ハブ・端末・プリンタのエミュレータ・仮想カード) を起動し、開く URL を表示します')
     .option('--data <dir>', 'デモのデータ置き場', join(projectRoot, '.demo'))
     .option('--port <n>', '端末画面のポート', (v) => Number.parseInt(v, 10), 8730)
-    .action(async (opts: { data: string; port: number }) => {
+    .option('--hub-port <n>', '市役所ハブのポート', (v) => Number.parseInt(v, 10), 8740)
+    .action(async (opts: { data: string; port: number; hubPort: number }) => {
       const { runDemo } = await import('./demo');
       await runDemo(opts, onSignal);
     });
