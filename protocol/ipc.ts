@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AppErrorShape } from './errors';
 import { CertificateKind } from './domain';
+import { InsuranceCardInput } from './hub';
 import {
   IdentityCheckInput,
   Payment,
@@ -80,7 +81,7 @@ const CardStage = z.enum(['waiting_pin', 'needs_confirmation', 'reading', 'done'
 
 /** A card read in progress, as staff see it. Card data appears here only after a successful read. */
 export const CardSessionView = z.object({
-  purpose: z.enum(['fill', 'identity']),
+  purpose: z.enum(['fill', 'identity', 'link']),
   requestId: z.string().nullable(),
   stage: CardStage,
   triesLeft: z.number().int().nullable(),
@@ -88,11 +89,18 @@ export const CardSessionView = z.object({
   message: z.string().nullable(),
   filled: z.object({ name: z.string(), address: z.string(), birthDate: z.string(), sex: z.enum(['male', 'female', 'not_applicable']) }).nullable(),
   checks: z.array(CardFieldCheck).nullable(),
+  /** When city hall recorded the health-insurance link (purpose 'link'). */
+  linkedAt: z.string().nullable(),
 });
 export type CardSessionView = z.infer<typeof CardSessionView>;
 
 /** What the resident screen shows while it asks for the PIN: never any card data. */
-export const ResidentPinView = z.object({ stage: CardStage, triesLeft: z.number().int().nullable(), message: z.string().nullable() });
+export const ResidentPinView = z.object({
+  purpose: z.enum(['fill', 'identity', 'link']),
+  stage: CardStage,
+  triesLeft: z.number().int().nullable(),
+  message: z.string().nullable(),
+});
 export type ResidentPinView = z.infer<typeof ResidentPinView>;
 
 const RequestId = z.object({ id: z.string().min(1).max(64) });
@@ -142,7 +150,11 @@ export const terminalContract = {
     ),
     resumePrinting: call(z.object({ kind: z.enum(['certificate', 'receipt']) }), z.array(PrintJobSummary), staff),
     getPrinterStatus: call(Empty, z.array(PrinterState), staff),
-    startCardRead: call(z.object({ purpose: z.enum(['fill', 'identity']), requestId: z.string().min(1).max(64).optional() }), CardSessionView, staff),
+    startCardRead: call(
+      z.object({ purpose: z.enum(['fill', 'identity', 'link']), requestId: z.string().min(1).max(64).optional(), insurance: InsuranceCardInput.optional() }),
+      CardSessionView,
+      staff,
+    ),
     confirmLastPinTry: call(Empty, CardSessionView, staff),
     cancelCardRead: call(Empty, z.null(), staff),
     getCardSession: call(Empty, CardSessionView.nullable(), staff),

@@ -3,6 +3,7 @@
 // compared with the request field by field. The PIN never reaches the staff screen, a log or the disk;
 // the card data lives in memory only for the session, and pulling the card ends the session.
 import type { BasicInfo, CardService } from '../../native/card/service';
+import type { InsuranceCardInput, LinkChallengeResponse, LinkCompleteRequest, LinkCompleteResponse } from '../../protocol/hub';
 import { PinBuffer } from '../../native/card/pin';
 import type { CardSessionView, CardFieldCheck } from '../../protocol/ipc';
 import type { AuditLog } from './audit';
@@ -11,7 +12,14 @@ import { AppError } from './errors';
 import type { Logger } from './logger';
 import type { RequestService } from './requests';
 
-type Purpose = 'fill' | 'identity';
+type Purpose = 'fill' | 'identity' | 'link';
+
+/** City hall's linking endpoints, reachable only while the vehicle is online. */
+export interface InsuranceLinker {
+  online(): boolean;
+  challenge(): Promise<LinkChallengeResponse>;
+  complete(body: LinkCompleteRequest): Promise<LinkCompleteResponse>;
+}
 
 interface Session {
   purpose: Purpose;
@@ -23,6 +31,8 @@ interface Session {
   message: string | null;
   filled: BasicInfo | null;
   checks: CardFieldCheck[] | null;
+  insurance: InsuranceCardInput | null;
+  linkedAt: string | null;
 }
 
 /** Names compared as people read them: width, spaces and the old forms of a few kanji folded. */
@@ -52,6 +62,7 @@ export class CardFlows {
     private readonly db: Db,
     private readonly logger: Logger,
     private readonly onChange: (view: CardSessionView | null) => void,
+    private readonly linker: InsuranceLinker | null = null,
   ) {
     // Pulling the card ends the session: nothing of it is left for the next resident.
     card?.on('card-removed', () => {
@@ -71,12 +82,20 @@ export class CardFlows {
       message: s.message,
       filled: s.filled,
       checks: s.checks,
+      linkedAt: s.linkedAt,
     };
   }
 
   /** Staff start a read: the resident screen asks for the PIN. Spends no PIN try. */
-  async start(purpose: Purpose, requestId: string | null, staffId: string): Promise<CardSessionView> {
+  async start(purpose: Purpose, requestId: string | null, staffId: string, insurance: InsuranceCardInput | null = null): Promise<CardSessionView> {
     const card = this.requireCard();
+    if (purpose === 'link') {
+      if (!insurance) throw new AppError('INVALID_INPUT', '保険証の保険者番号と記号・番号を入力してください。');
+      // The signature is never kept for later: without the network there is nothing to link.
+      if (!this.linker?.online()) {
+        throw new AppError('LINK_NEEDS_NETWORK', 'マイナ保険証の紐付けは市役所との通信が必要です。いまはつながっていないため、次回の訪問で行うよう予約してください。');
+      }
+    }
     if (purpose === 'identity') {
       if (!requestId) throw new AppError('INVALID_INPUT', '受付を選んでください。');
       const step = this.requests.summary(requestId).step;
@@ -85,7 +104,8 @@ export class CardFlows {
     const status = await card.status();
     if (!status.cardPresent) throw new AppError('CARD_NO_CARD', 'カードが置かれていません。カードをカードリーダーに置いてください。');
     if (status.myNumberCard === false) throw new AppError('CARD_NOT_MY_NUMBER_CARD', 'マイナンバーカードではないようです。カードを確かめてください。');
-    const tries = status.pins.kenmen;
+    // The basic-4 read uses the 券面事項入力補助 PIN; linking signs with the user-authentication key.
+    const tries = purpose === 'link' ? status.pins.jpkiAuth : status.pins.kenmen;
     if (!tries || tries.blocked) {
       throw new AppError('CARD_PIN_BLOCKED', 'このカードの暗証番号はロックされています。市役所の窓口でロックを解除できます。ほかの本人確認書類で確認してください。');
     }
@@ -99,6 +119,8 @@ export class CardFlows {
       message: tries.triesLeft === 1 ? '暗証番号の残りが1回です。まちがえるとカードがロックされることを、お客様に説明してください。' : null,
       filled: null,
       checks: null,
+      insurance,
+      linkedAt: null,
     };
     this.changed();
     return this.view()!;
@@ -131,6 +153,7 @@ export class CardFlows {
     s.stage = 'reading';
     s.message = null;
     this.changed();
+    if (s.purpose === 'link') return this.link(s, buffer);
     let info: BasicInfo;
     try {
       info = await this.requireCard().readBasicInfo(buffer, { confirmLastTry: s.lastTryConfirmed });
@@ -162,6 +185,40 @@ export class CardFlows {
     }
     this.changed();
     return { ok: true };
+  }
+
+  /** マイナ保険証紐付け: city hall's challenge, signed by the card after its PIN, verified and forwarded by city hall. */
+  private async link(s: Session, pin: PinBuffer): Promise<{ ok: true }> {
+    try {
+      const challenge = await this.linker!.challenge();
+      const signed = await this.requireCard().signForAuth(Buffer.from(challenge.challenge, 'base64'), pin, { confirmLastTry: s.lastTryConfirmed });
+      const result = await this.linker!.complete({
+        challengeId: challenge.challengeId,
+        signature: Buffer.from(signed.signature).toString('base64'),
+        certificate: Buffer.from(signed.certificate).toString('base64'),
+        insurance: s.insurance!,
+        staffId: s.staffId,
+      });
+      if (this.session !== s) return { ok: true };
+      s.stage = 'done';
+      s.linkedAt = result.linkedAt;
+      this.db.transaction(() => this.audit.append({ actor: s.staffId, action: 'card.insurance_linked', detail: { linkId: result.linkId } }))();
+      this.changed();
+      return { ok: true };
+    } catch (e) {
+      if (this.session !== s) throw e;
+      const code = (e as { code?: string }).code ?? 'LINK_FAILED';
+      const tries = (e as { details?: { triesLeft?: number } }).details?.triesLeft;
+      s.triesLeft = tries ?? s.triesLeft;
+      s.stage = code === 'CARD_PIN_WRONG' ? (tries === 1 ? 'needs_confirmation' : 'waiting_pin') : code === 'CARD_PIN_LAST_TRY_NEEDS_CONFIRMATION' ? 'needs_confirmation' : 'failed';
+      if (code === 'CARD_PIN_WRONG') s.lastTryConfirmed = false;
+      s.message = e instanceof AppError ? e.message : '市役所とのやり取りが途中で切れました。もう一度やり直してください。';
+      this.db.transaction(() => this.audit.append({ actor: s.staffId, action: 'card.insurance_link_failed', detail: { code } }))();
+      this.changed();
+      throw e instanceof AppError ? e : new AppError('LINK_FAILED', s.message);
+    } finally {
+      pin.wipe();
+    }
   }
 
   private compare(requestId: string, info: BasicInfo): CardFieldCheck[] {

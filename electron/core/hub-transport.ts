@@ -10,8 +10,13 @@ import {
   EnrollmentManifest,
   HUB_API,
   HubEnvelope,
+  INSURANCE_LINK_API,
   InboxResponse,
+  LinkChallengeResponse,
+  LinkCompleteResponse,
+  linkErrorMessages,
   VEHICLE_ENROLLMENT_FILES,
+  type LinkCompleteRequest,
   type VehicleMessage,
 } from '../../protocol/hub';
 import { AppError } from './errors';
@@ -22,6 +27,9 @@ export interface HubTransport {
   ack(upTo: number): Promise<void>;
   /** Opens the push channel; `onClose` fires once when it drops (the sync loop reconnects). */
   listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void): Promise<{ close(): void }>;
+  /** マイナ保険証紐付け, online only: a one-time challenge, then the card's signature over it. */
+  linkChallenge(): Promise<LinkChallengeResponse>;
+  linkComplete(body: LinkCompleteRequest): Promise<LinkCompleteResponse>;
 }
 
 type InboxResponse = import('zod').infer<typeof InboxResponse>;
@@ -77,6 +85,14 @@ export class HttpsHubTransport implements HubTransport {
 
   async ack(upTo: number): Promise<void> {
     await this.send('POST', HUB_API.inboxAck, { upTo });
+  }
+
+  async linkChallenge(): Promise<LinkChallengeResponse> {
+    return LinkChallengeResponse.parse(await this.send('POST', INSURANCE_LINK_API.challenge, {}));
+  }
+
+  async linkComplete(body: LinkCompleteRequest): Promise<LinkCompleteResponse> {
+    return LinkCompleteResponse.parse(await this.send('POST', INSURANCE_LINK_API.complete, body));
   }
 
   listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void): Promise<{ close(): void }> {
@@ -139,6 +155,7 @@ export class HttpsHubTransport implements HubTransport {
 }
 
 function hubRefusal(code: string | undefined): string {
+  if (code && code in linkErrorMessages) return linkErrorMessages[code as keyof typeof linkErrorMessages];
   if (code === 'REVOKED_VEHICLE') return 'この車両の証明書は失効しています。管理者に連絡してください。';
   if (code === 'UNKNOWN_VEHICLE') return 'この車両は市役所に登録されていません。管理者に連絡してください。';
   return '市役所ハブが受け付けませんでした。管理者に連絡してください。';

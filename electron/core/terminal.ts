@@ -93,11 +93,26 @@ export class TerminalCore {
       this.emit('printAttention', this.printing.attention());
     });
     this.printing.recover();
-    this.cards = new CardFlows(options.card ?? null, this.requests, this.audit, this.db, this.logger, (view) => {
-      this.emit('cardSession', view);
-      this.emit('residentPin', view ? { stage: view.stage, triesLeft: view.triesLeft, message: view.message } : null);
-      if (view?.stage === 'done' && view.purpose === 'identity' && view.requestId) this.changed(view.requestId);
-    });
+    const hub = options.hub;
+    this.cards = new CardFlows(
+      options.card ?? null,
+      this.requests,
+      this.audit,
+      this.db,
+      this.logger,
+      (view) => {
+        this.emit('cardSession', view);
+        this.emit('residentPin', view ? { purpose: view.purpose, stage: view.stage, triesLeft: view.triesLeft, message: view.message } : null);
+        if (view?.stage === 'done' && view.purpose === 'identity' && view.requestId) this.changed(view.requestId);
+      },
+      hub
+        ? {
+            online: () => this.sync?.status().online ?? false,
+            challenge: () => hub.transport.linkChallenge(),
+            complete: (body) => hub.transport.linkComplete(body),
+          }
+        : null,
+    );
     this.sync = options.hub
       ? new SyncService({
           db: this.db,
@@ -293,11 +308,11 @@ export class TerminalCore {
     resolvePrintJob: ({ jobId, action, reason }) => this.asStaff((staffId) => this.printing.resolve(jobId, action, reason, staffId)),
     resumePrinting: ({ kind }) => this.asStaff(() => this.printing.resume(kind)),
     getPrinterStatus: () => this.asStaff(() => this.printing.status()),
-    startCardRead: ({ purpose, requestId }) =>
+    startCardRead: ({ purpose, requestId, insurance }) =>
       this.asStaff((staffId) => {
         // The PIN pad takes the resident screen; the request summary comes back after.
         this.setResidentView(null);
-        return this.cards.start(purpose, requestId ?? null, staffId);
+        return this.cards.start(purpose, requestId ?? null, staffId, insurance ?? null);
       }),
     confirmLastPinTry: () => this.asStaff((staffId) => this.cards.confirmLastTry(staffId)),
     cancelCardRead: () => this.asStaff(() => this.cards.cancel()),
@@ -305,7 +320,7 @@ export class TerminalCore {
     getResidentView: () => this.residentView,
     getResidentPin: () => {
       const v = this.cards.view();
-      return v ? { stage: v.stage, triesLeft: v.triesLeft, message: v.message } : null;
+      return v ? { purpose: v.purpose, stage: v.stage, triesLeft: v.triesLeft, message: v.message } : null;
     },
     submitCardPin: ({ pin }) => this.cards.submitPin(pin),
     confirmAsResident: ({ requestId }) => {

@@ -30,7 +30,14 @@ function PinPad({ pin }: { pin: ResidentPinView }) {
     }
   };
   if (pin.stage === 'reading') return <main className="resident center"><p className="huge">カードを読み取っています…</p><p className="large">カードを動かさずにお待ちください。</p></main>;
-  if (pin.stage === 'done' || pin.stage === 'mismatch') return <main className="resident center"><p className="huge">読み取りました。</p><p className="large">カードをお取りください。</p></main>;
+  if (pin.stage === 'done' || pin.stage === 'mismatch') {
+    return (
+      <main className="resident center">
+        <p className="huge">{pin.purpose === 'link' ? 'マイナ保険証の登録が終わりました。' : '読み取りました。'}</p>
+        <p className="large">カードをお取りください。</p>
+      </main>
+    );
+  }
   if (pin.stage === 'needs_confirmation' || pin.stage === 'failed') {
     return (
       <main className="resident center">
@@ -41,7 +48,8 @@ function PinPad({ pin }: { pin: ResidentPinView }) {
   }
   return (
     <main className="resident pin">
-      <h1>マイナンバーカードの暗証番号（数字4けた）を押してください</h1>
+      <p className="large muted">{pin.purpose === 'link' ? 'マイナ保険証の登録に使う、利用者証明用の暗証番号です' : 'マイナンバーカードの、券面事項入力補助用の暗証番号です'}</p>
+      <h1>暗証番号（数字4けた）を押してください</h1>
       <p className="large muted">職員には見えません。{pin.triesLeft !== null && `（あと${pin.triesLeft}回まで）`}</p>
       <div className="pin-dots" aria-label={`${digits.length}けた入力済み`} data-testid="pin-dots">
         {[0, 1, 2, 3].map((i) => (

@@ -4,7 +4,7 @@ import type { CallInput, CallName, CallOutput, CardSessionView, FeeTable, HubQue
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import { CallError, type Client } from './client';
 
-export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string };
+export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' };
 
 interface StaffState {
   client: Client | null;

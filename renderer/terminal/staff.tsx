@@ -193,9 +193,14 @@ function ListView() {
     <main>
       <div className="row space">
         <h1>本日の受付</h1>
-        <button className="primary big" onClick={() => void go({ name: 'new' })}>
-          ＋ 新しい受付
-        </button>
+        <div className="row">
+          <button className="secondary big" onClick={() => void go({ name: 'link' })}>
+            マイナ保険証の紐付け
+          </button>
+          <button className="primary big" onClick={() => void go({ name: 'new' })}>
+            ＋ 新しい受付
+          </button>
+        </div>
       </div>
       <Banner />
       {requests.length === 0 ? (
@@ -800,6 +805,72 @@ function RequestView() {
   );
 }
 
+/** マイナ保険証紐付け: staff type the insurance card's numbers, the resident types the PIN, city hall verifies. */
+function InsuranceLink() {
+  const { run, go, cardSession, relay, busy } = useStaff();
+  const [insurerNumber, setInsurerNumber] = useState('');
+  const [symbol, setSymbol] = useState('');
+  const [number, setNumber] = useState('');
+  const [branch, setBranch] = useState('');
+  const linked = cardSession?.purpose === 'link' && cardSession.stage === 'done';
+  const field = (name: string, label: string, value: string, set: (v: string) => void, hint?: string) => (
+    <label>
+      {label}
+      {hint && <small>{hint}</small>}
+      <input name={name} value={value} inputMode="numeric" onChange={(e) => set(e.target.value.normalize('NFKC'))} />
+      <FieldError path={`insurance.${name}`} />
+    </label>
+  );
+  return (
+    <main>
+      <div className="row space">
+        <h1>マイナ保険証の紐付け</h1>
+        <button className="secondary" onClick={() => void go({ name: 'list' })}>
+          一覧に戻る
+        </button>
+      </div>
+      <Banner />
+      {!relay?.online && (
+        <p className="card waiting" data-testid="link-offline">
+          いまは市役所とつながっていません。紐付けには通信が必要です。つながらないときは、次回の訪問で行うようご案内ください。
+        </p>
+      )}
+      {linked ? (
+        <div className="card" data-testid="link-done">
+          <h2 className="ok">紐付けが完了しました</h2>
+          <p>カードをお返しください。電子署名は端末に残していません。</p>
+          <button className="primary big" onClick={() => void run('cancelCardRead', {}).then(() => go({ name: 'list' }))}>
+            終わる
+          </button>
+        </div>
+      ) : (
+        <form
+          className="card"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run('startCardRead', {
+              purpose: 'link',
+              insurance: { insurerNumber, number, ...(symbol ? { symbol } : {}), ...(branch ? { branch } : {}) },
+            });
+          }}
+        >
+          <p>健康保険の資格確認書（保険証）を見て入力してください。</p>
+          <div className="grid2">
+            {field('insurerNumber', '保険者番号', insurerNumber, setInsurerNumber, '6けたか8けた')}
+            {field('symbol', '記号', symbol, setSymbol)}
+            {field('number', '番号', number, setNumber)}
+            {field('branch', '枝番', branch, setBranch, '2けた（あれば）')}
+          </div>
+          <CardPanel />
+          <button type="submit" className="primary big" disabled={busy || cardSession !== null}>
+            カードで紐付ける（お客様が暗証番号を押します）
+          </button>
+        </form>
+      )}
+    </main>
+  );
+}
+
 function App() {
   const { connected, session, view } = useStaff();
   // Any touch or key on the staff screen counts as activity for the 5-minute idle lock.
@@ -830,6 +901,7 @@ function App() {
       {view.name === 'list' && <ListView />}
       {view.name === 'new' && <NewRequest />}
       {view.name === 'request' && <RequestView />}
+      {view.name === 'link' && <InsuranceLink />}
     </>
   );
 }

@@ -56,7 +56,7 @@ describe('card flows in the terminal core', () => {
     card = await rig.insert(hanako.id);
     const { id } = await ok('createRequest', hanakoRequest());
     expect(await ok('startCardRead', { purpose: 'identity', requestId: id })).toMatchObject({ stage: 'waiting_pin', triesLeft: 3 });
-    expect(await ok('getResidentPin', {}, 'resident')).toEqual({ stage: 'waiting_pin', triesLeft: 3, message: null });
+    expect(await ok('getResidentPin', {}, 'resident')).toEqual({ purpose: 'identity', stage: 'waiting_pin', triesLeft: 3, message: null });
     await ok('submitCardPin', { pin: hanako.pin }, 'resident');
     expect((await ok('getCardSession', {})).checks.every((c: any) => c.match)).toBe(true);
     const detail = await ok('getRequest', { id });

@@ -50,6 +50,12 @@ class ScriptedHub implements HubTransport {
   async listen(): Promise<{ close(): void }> {
     throw new HubUnreachable('no push in this test');
   }
+  async linkChallenge(): Promise<never> {
+    throw new HubUnreachable('linking is tested against the real hub');
+  }
+  async linkComplete(): Promise<never> {
+    throw new HubUnreachable('linking is tested against the real hub');
+  }
 }
 
 let tmp: ReturnType<typeof tempDir>;
