@@ -6,7 +6,7 @@ export type { Logger };
 
 const secretKeys = [
   'name', 'kana', 'address', 'birthDate', 'person', 'subject', 'requester', 'purpose', 'last4', 'input', 'identity',
-  'password', 'passwordHash', 'token', 'csrfToken', 'cookie', 'authorization', 'x-csrf-token', 'pdfBase64', 'payload',
+  'insurance', 'password', 'passwordHash', 'token', 'csrfToken', 'cookie', 'authorization', 'x-csrf-token', 'pdfBase64', 'payload',
 ];
 export const redactPaths = [
   ...secretKeys.map((k) => (k.includes('-') ? `["${k}"]` : k)),

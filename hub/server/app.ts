@@ -13,12 +13,13 @@ import {
   type ConsoleRole, type ConsoleSession,
 } from '../../protocol/console';
 import { fieldProblems } from '../../protocol/errors';
-import { HUB_API, HubMessageBody, InboxAck } from '../../protocol/hub';
+import { HUB_API, HubMessageBody, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
 import type { Clock } from '../clock';
 import { AppError, badRequest, forbidden, HubError } from '../errors';
 import type { Logger } from '../logger';
 import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
+import type { InsuranceLinkService } from './insurance-link';
 import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
@@ -32,6 +33,7 @@ export interface AppDeps {
   sync: VehicleSync;
   approvals: Approvals;
   auth: OperatorAuth;
+  insuranceLink: InsuranceLinkService;
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
@@ -120,6 +122,9 @@ export async function buildApp(deps: AppDeps) {
     const { upTo } = parse(InboxAck, req.body);
     return sync.ack(vehicleId, upTo);
   });
+  // マイナ保険証紐付け: same vehicle authentication; any body sent with the challenge request is ignored.
+  app.post(INSURANCE_LINK_API.challenge, async (req) => deps.insuranceLink.challenge(await vehicleOf(req)));
+  app.post(INSURANCE_LINK_API.complete, async (req) => deps.insuranceLink.complete(await vehicleOf(req), req.body));
 
   const vehicleSockets = new WeakMap<FastifyRequest, string>();
   app.get(

@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from '../errors';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../pki/openssl';
 import { SqliteHubStore } from '../store/sqlite/store';
 import type { HubStore, OperatorRole } from '../store/types';
+import { parseTrustedJpkiCas } from './insurance-link';
 import { generatePassword, hashPassword } from './passwords';
 
 export function hubPaths(dataDir: string) {
@@ -26,6 +27,8 @@ export function hubPaths(dataDir: string) {
     printSigningPublicKey: join(pki, 'print-signing.pub'),
     /** HMAC key of the 照合番号 printed on certificates (kept secret: it lets the hub check them later). */
     verificationKey: join(pki, 'certificate-verification.key'),
+    /** The JPKI CA certificate(s) card certificates must chain to for マイナ保険証紐付け (PEM). */
+    jpkiCa: join(pki, 'jpki-ca.pem'),
   };
 }
 export type HubPaths = ReturnType<typeof hubPaths>;
@@ -48,6 +51,8 @@ export interface InitHubOptions {
   adminPassword?: string;
   /** Names the server certificate is valid for. */
   hostnames?: string[];
+  /** PEM of the JPKI CA certificate(s) the hub trusts for health-insurance linking; kept in the data directory. */
+  jpkiCaPem?: string;
   clock?: Clock;
 }
 
@@ -59,6 +64,8 @@ export async function initHub(options: InitHubOptions): Promise<{ adminId: strin
   const adminPassword = options.adminPassword ?? generatePassword();
   checkPassword(adminPassword);
   const clock = options.clock ?? systemClock;
+  // Checked before anything is written, so a wrong file leaves no half-made hub behind.
+  if (options.jpkiCaPem !== undefined) parseTrustedJpkiCas([options.jpkiCaPem]);
 
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   createCertificateAuthority(paths.caKey, paths.caCert, 'Odekake Shiyakusho Hub CA');
@@ -69,6 +76,7 @@ export async function initHub(options: InitHubOptions): Promise<{ adminId: strin
   writeFileSync(paths.printSigningKey, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(paths.printSigningPublicKey, signing.publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(paths.verificationKey, randomBytes(32).toString('hex'), { mode: 0o600 });
+  if (options.jpkiCaPem !== undefined) writeFileSync(paths.jpkiCa, options.jpkiCaPem);
 
   const store = SqliteHubStore.open(paths.database);
   try {
@@ -186,5 +194,7 @@ export function readHubKeys(dataDir: string) {
     printSigningKey: readFileSync(p.printSigningKey, 'utf8'),
     printSigningPublicKey: readFileSync(p.printSigningPublicKey, 'utf8'),
     verificationKey: readFileSync(p.verificationKey, 'utf8').trim(),
+    /** Absent when the hub was set up without one (then every insurance link is refused). */
+    jpkiCaPem: existsSync(p.jpkiCa) ? readFileSync(p.jpkiCa, 'utf8') : null,
   };
 }

@@ -7,6 +7,7 @@ import type { HubStore } from '../store/types';
 import { buildApp } from './app';
 import { Approvals } from './approvals';
 import { hubPaths, openHubStore, readHubKeys } from './data-dir';
+import { InsuranceLinkService, parseTrustedJpkiCas, RecordingInsuranceLinkAdapter, type InsuranceLinkAdapter } from './insurance-link';
 import { OperatorAuth } from './operator-auth';
 import type { CertificateIssuer, ResidentLookup } from './ports';
 import { PushHub } from './push';
@@ -14,6 +15,8 @@ import { VehicleSync } from './vehicle-sync';
 
 export { addOperator, enrollVehicle, hubPaths, initHub, revokeVehicle } from './data-dir';
 export type { CertificateIssuer, CertificateOrder, RegistryMatch, RenderedCertificate, ResidentLookup } from './ports';
+export { RecordingInsuranceLinkAdapter } from './insurance-link';
+export type { InsuranceLinkAdapter, InsuranceLinkRequest, InsuranceLinkResult } from './insurance-link';
 
 export interface StartHubOptions {
   dataDir: string;
@@ -23,6 +26,13 @@ export interface StartHubOptions {
   registry: ResidentLookup;
   certificates: CertificateIssuer;
   consoleDir?: string;
+  /**
+   * PEM of the JPKI CA certificate(s) card certificates must chain to (マイナ保険証紐付け); by default the
+   * one `initHub` kept in the data directory. With none, every insurance link is refused.
+   */
+  jpkiCaPem?: string | readonly string[];
+  /** The insurance-linking service; by default the stand-in that records links in the hub store. */
+  insuranceLinkAdapter?: InsuranceLinkAdapter;
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
@@ -43,6 +53,10 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const log = options.logger ?? createLogger();
   const clock = options.clock ?? systemClock;
   const keys = readHubKeys(options.dataDir);
+  const jpkiPems = options.jpkiCaPem === undefined ? (keys.jpkiCaPem === null ? [] : [keys.jpkiCaPem]) : typeof options.jpkiCaPem === 'string' ? [options.jpkiCaPem] : options.jpkiCaPem;
+  // Parsed before the store opens, so a wrong CA file stops the start with nothing left open.
+  const trustedJpkiCas = parseTrustedJpkiCas(jpkiPems);
+  if (trustedJpkiCas.length === 0) log.warn('no JPKI CA configured: health-insurance links will be refused');
   const store = openHubStore(options.dataDir);
   const push = new PushHub(log);
   const sync = new VehicleSync({ store, clock, log, push });
@@ -51,8 +65,12 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     printSigningKey: createPrivateKey(keys.printSigningKey),
   });
   const auth = new OperatorAuth({ store, clock });
+  const insuranceLink = new InsuranceLinkService({
+    store, clock, log, ids: options.ids ?? newId, trustedCas: trustedJpkiCas,
+    adapter: options.insuranceLinkAdapter ?? new RecordingInsuranceLinkAdapter({ store, clock, ids: options.ids ?? newId }),
+  });
   const app = await buildApp({
-    store, clock, log, push, sync, approvals, auth, consoleDir: options.consoleDir,
+    store, clock, log, push, sync, approvals, auth, insuranceLink, consoleDir: options.consoleDir,
     tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
   });
   const host = options.host ?? '127.0.0.1';

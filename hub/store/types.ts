@@ -158,6 +158,33 @@ export interface DeadLetterRow {
   receivedAt: string;
 }
 
+/** A one-time challenge for マイナ保険証紐付け, bound to the vehicle it was given to. */
+export interface LinkChallengeRow {
+  id: string;
+  vehicleId: string;
+  /** The 32 random bytes the card signs. */
+  challenge: Uint8Array;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  /** What its one use came to: a refusal code, 'VERIFIED' (sent to the linking service), 'LINKED'. */
+  outcome: string | null;
+}
+
+/** A link recorded by the stand-in linking adapter. The insurance fields are personal data: never logged. */
+export interface InsuranceLinkRow {
+  id: string;
+  vehicleId: string;
+  staffId: string;
+  certificateSerial: string;
+  certificateSubject: string;
+  insurerNumber: string;
+  symbol: string | null;
+  number: string;
+  branch: string | null;
+  linkedAt: string;
+}
+
 export interface AuditEntry {
   actor: string; // operator id, vehicle id, 'system' or 'unknown'
   action: string; // e.g. 'request.relayed', 'vehicle.refused'
@@ -240,6 +267,15 @@ export interface HubTx {
 
   insertDeadLetter(d: Omit<DeadLetterRow, 'id'>): Promise<number>;
   listDeadLetters(limit: number): Promise<DeadLetterRow[]>;
+
+  insertLinkChallenge(c: Omit<LinkChallengeRow, 'usedAt' | 'outcome'>): Promise<void>;
+  getLinkChallenge(id: string): Promise<LinkChallengeRow | undefined>;
+  /** Marks an unused challenge used with its outcome; false when it was already used. */
+  useLinkChallenge(id: string, at: string, outcome: string): Promise<boolean>;
+  /** Records what a used challenge finally came to (after the linking service answered). */
+  setLinkChallengeOutcome(id: string, outcome: string): Promise<void>;
+  insertInsuranceLink(l: InsuranceLinkRow): Promise<void>;
+  getInsuranceLink(id: string): Promise<InsuranceLinkRow | undefined>;
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { VEHICLE_ENROLLMENT_FILES } from '../../protocol/hub';
 import type { RequestInput } from '../../protocol/request';
+import type { Clock } from '../../hub/clock';
 import { silentLogger, type Logger } from '../../hub/logger';
 import { FixtureRegistry } from '../../hub/registry';
 import { enrollVehicle, initHub, startHub, type RunningHub } from '../../hub/server';
@@ -45,6 +46,9 @@ export async function startTestHub(
     consoleDir?: string;
     port?: number;
     dataDir?: string;
+    /** Trusted JPKI CA PEM(s) for health-insurance linking. */
+    jpkiCaPem?: string | readonly string[];
+    clock?: Clock;
   } = {},
 ): Promise<TestHub> {
   const tmp = options.dataDir ? null : tempDir('odekake-hub-');
@@ -60,6 +64,8 @@ export async function startTestHub(
     certificates: options.certificates ?? (city ? registryCertificates(city, { verificationKey: readHubKeys(dataDir).verificationKey }) : testCertificates()),
     logger: options.logger ?? silentLogger,
     consoleDir: options.consoleDir,
+    jpkiCaPem: options.jpkiCaPem,
+    clock: options.clock,
   });
   return {
     hub,

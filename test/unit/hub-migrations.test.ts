@@ -53,7 +53,7 @@ describe('hub migration 002 (decisions, documents, print jobs, reprints, dead le
       "INSERT INTO requests (id, vehicle_id, number, day, kind, copies, fee_yen, step, input, staff_id, sent_at, received_at, updated_at) VALUES ('r1', 'car-1', 'A-001', '2026-11-24', 'juminhyo', 1, 300, 'relayed', '{\"k\":1}', 'S1', 't', 't', 't')",
     ).run();
 
-    migrate(db, migrations);
+    migrate(db, migrations, 2);
     expect(schemaVersion(db)).toBe(2);
     expect(db.prepare('SELECT id, step, input FROM requests').all()).toEqual([{ id: 'r1', step: 'relayed', input: '{"k":1}' }]);
 

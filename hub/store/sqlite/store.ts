@@ -8,6 +8,7 @@ import type {
   PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow, RequestFilter, RequestRow, SessionRow,
   VehicleCertificateRow, VehicleRow,
 } from '../types';
+import type { InsuranceLinkRow, LinkChallengeRow } from '../types';
 import { openHubDatabase, type Db } from './db';
 
 const vehicleCols = 'id, enrolled_at AS enrolledAt, enrolled_by AS enrolledBy, revoked_at AS revokedAt, revoked_by AS revokedBy, inbox_acked_seq AS inboxAckedSeq';
@@ -20,6 +21,9 @@ const printJobCols =
   'id, request_id AS requestId, vehicle_id AS vehicleId, document_id AS documentId, copies, sha256, signature, reprint_of AS reprintOf, inbox_seq AS inboxSeq, issued_at AS issuedAt, issued_by AS issuedBy';
 const reprintCols =
   'id, vehicle_id AS vehicleId, job_id AS jobId, request_id AS requestId, reason, staff_id AS staffId, requested_at AS requestedAt, received_at AS receivedAt, status, decided_by AS decidedBy, decided_at AS decidedAt, new_job_id AS newJobId';
+const linkChallengeCols = 'id, vehicle_id AS vehicleId, challenge, created_at AS createdAt, expires_at AS expiresAt, used_at AS usedAt, outcome';
+const insuranceLinkCols =
+  'id, vehicle_id AS vehicleId, staff_id AS staffId, certificate_serial AS certificateSerial, certificate_subject AS certificateSubject, insurer_number AS insurerNumber, symbol, number, branch, linked_at AS linkedAt';
 const auditCols = 'seq, at, actor, action, request_id AS requestId, place, detail, prev_hash AS prevHash, hash';
 
 class SqliteTx implements HubTx {
@@ -246,6 +250,32 @@ class SqliteTx implements HubTx {
       'SELECT id, vehicle_id AS vehicleId, idempotency_key AS idempotencyKey, code, problem, payload, received_at AS receivedAt FROM dead_letters ORDER BY id DESC LIMIT ?',
       limit,
     );
+  }
+
+  async insertLinkChallenge(c: Omit<LinkChallengeRow, 'usedAt' | 'outcome'>) {
+    this.run(
+      'INSERT INTO insurance_link_challenges (id, vehicle_id, challenge, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      c.id, c.vehicleId, Buffer.from(c.challenge), c.createdAt, c.expiresAt,
+    );
+  }
+  async getLinkChallenge(id: string) {
+    return this.get<LinkChallengeRow>(`SELECT ${linkChallengeCols} FROM insurance_link_challenges WHERE id = ?`, id);
+  }
+  async useLinkChallenge(id: string, at: string, outcome: string) {
+    return this.run('UPDATE insurance_link_challenges SET used_at = ?, outcome = ? WHERE id = ? AND used_at IS NULL', at, outcome, id) === 1;
+  }
+  async setLinkChallengeOutcome(id: string, outcome: string) {
+    this.run('UPDATE insurance_link_challenges SET outcome = ? WHERE id = ? AND used_at IS NOT NULL', outcome, id);
+  }
+  async insertInsuranceLink(l: InsuranceLinkRow) {
+    this.run(
+      `INSERT INTO insurance_links (id, vehicle_id, staff_id, certificate_serial, certificate_subject, insurer_number, symbol, number, branch, linked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      l.id, l.vehicleId, l.staffId, l.certificateSerial, l.certificateSubject, l.insurerNumber, l.symbol, l.number, l.branch, l.linkedAt,
+    );
+  }
+  async getInsuranceLink(id: string) {
+    return this.get<InsuranceLinkRow>(`SELECT ${insuranceLinkCols} FROM insurance_links WHERE id = ?`, id);
   }
 
   async appendAudit(entry: AuditEntry, at: string) {
