@@ -1,13 +1,17 @@
 // Electron entry. Thin on purpose: it creates the two windows, wires the contract to the terminal
 // core over IPC, holds the keychain and the permission handlers. Everything else is in core/.
 import { app, BrowserWindow, dialog, ipcMain, screen as displays, session } from 'electron';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callNames, ipcChannel, terminalContract, type Screen } from '../protocol/ipc';
 import { loadFeeTable } from './core/fees';
 import { createLogger } from './core/logger';
-import { TerminalCore } from './core/terminal';
+import { TerminalCore, type TerminalOptions } from './core/terminal';
+import { HttpsHubTransport, loadEnrollment } from './core/hub-transport';
+import { loadPrinterConfig } from '../native/printer/config';
+import { createPrinters } from '../native/printer/create';
 import { SafeStorageKeyProvider } from './keychain.main';
 import { isAppUrl, permissionAllowed, screenForUrl } from './security';
 
@@ -47,6 +51,37 @@ function createWindow(screen: Screen, bounds: Electron.Rectangle | undefined): B
   return win;
 }
 
+/** The vehicle's own devices and city hall, from `terminal-config.json` in the app's data folder. */
+const TerminalConfig = z.object({
+  vehicleId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('vehicle-1'),
+  printers: z.string().optional(), // printer configuration file (native/printer/config.ts)
+  card: z.boolean().default(true),
+  hubEnrollment: z.string().optional(), // the folder `odekake vehicle enroll` wrote
+  hubUrl: z.string().url().optional(),
+});
+
+async function devices(configFile: string): Promise<Pick<TerminalOptions, 'printers' | 'receiptColumns' | 'card' | 'hub'> & { place: string }> {
+  const config = TerminalConfig.parse(existsSync(configFile) ? JSON.parse(readFileSync(configFile, 'utf8')) : {});
+  // pcsclite is a native addon: a build made for plain Node (not rebuilt for Electron by
+  // electron-builder) must not stop the terminal; identity is then checked with documents.
+  let card: TerminalOptions['card'];
+  if (config.card) {
+    try {
+      card = new (await import('../native/card/service')).PcscCardService({ logger });
+    } catch (e) {
+      logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'card reader unavailable');
+    }
+  }
+  const printers = config.printers ? createPrinters(loadPrinterConfig(config.printers)) : undefined;
+  const hub = config.hubEnrollment ? loadEnrollment(config.hubEnrollment, config.hubUrl) : undefined;
+  return {
+    place: config.vehicleId,
+    ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),
+    ...(card ? { card } : {}),
+    ...(hub ? { hub: { transport: new HttpsHubTransport(hub), printSigningKey: hub.printSigningKey } } : {}),
+  };
+}
+
 async function start(): Promise<void> {
   await app.whenReady();
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
@@ -59,8 +94,8 @@ async function start(): Promise<void> {
     dataDir,
     keys: new SafeStorageKeyProvider(join(dataDir, 'data.key.sealed')),
     fees: loadFeeTable(join(appRoot, 'fixtures', 'fees.json')),
-    place: process.env.ODEKAKE_VEHICLE_ID ?? 'vehicle-1',
     logger,
+    ...(await devices(join(app.getPath('userData'), 'terminal-config.json'))),
   });
   const roster = join(appRoot, 'fixtures', 'staff.json');
   if (!app.isPackaged && existsSync(roster)) core.staff.seedFromFile(roster);
@@ -86,8 +121,7 @@ async function start(): Promise<void> {
   });
 
   app.on('window-all-closed', () => {
-    core.close();
-    app.quit();
+    void core.close().finally(() => app.quit());
   });
 }
 
