@@ -103,6 +103,18 @@ export const ResidentPinView = z.object({
 });
 export type ResidentPinView = z.infer<typeof ResidentPinView>;
 
+/** A task kept for the next visit (the resident to call back), e.g. a link that needed the network. */
+export const NextVisitTaskInput = z.object({
+  kind: z.literal('insurance_link'),
+  name: z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1, { error: 'お名前を入力してください。' }).max(60)),
+  phone: z.preprocess(
+    (v) => (typeof v === 'string' ? v.normalize('NFKC').replace(/[^\d]/g, '') : v),
+    z.string().regex(/^0\d{9,10}$/, { error: '電話番号は 0 から始まる10けたか11けたの数字で入力してください。' }),
+  ),
+});
+export const NextVisitTask = z.object({ id: z.string(), kind: z.literal('insurance_link'), name: z.string(), phone: z.string(), createdAt: z.string() });
+export type NextVisitTask = z.infer<typeof NextVisitTask>;
+
 const RequestId = z.object({ id: z.string().min(1).max(64) });
 const Empty = z.object({}).strict();
 
@@ -158,6 +170,9 @@ export const terminalContract = {
     confirmLastPinTry: call(Empty, CardSessionView, staff),
     cancelCardRead: call(Empty, z.null(), staff),
     getCardSession: call(Empty, CardSessionView.nullable(), staff),
+    addNextVisitTask: call(NextVisitTaskInput, z.array(NextVisitTask), staff),
+    listNextVisitTasks: call(Empty, z.array(NextVisitTask), staff),
+    finishNextVisitTask: call(z.object({ id: z.string().min(1).max(64) }), z.array(NextVisitTask), staff),
     getResidentView: call(Empty, ResidentView.nullable(), resident),
     getResidentPin: call(Empty, ResidentPinView.nullable(), resident),
     submitCardPin: call(z.object({ pin: z.string().regex(/^\d{4}$/, { error: '暗証番号は4けたの数字です。' }) }), z.object({ ok: z.literal(true) }), resident),

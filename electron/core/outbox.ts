@@ -19,7 +19,13 @@ export interface OutboxMessage {
 }
 
 export class Outbox {
+  // Prepared once: the delivery loop runs these per message, and preparing costs more than running.
   private readonly insert;
+  private readonly remove;
+  private readonly setRejected;
+  private readonly countAttempt;
+  private readonly lastSync;
+  private readonly next;
 
   constructor(
     private readonly db: Db,
@@ -28,6 +34,13 @@ export class Outbox {
     private readonly newId: IdGenerator,
   ) {
     this.insert = db.prepare('INSERT INTO outbox (idempotency_key, request_id, kind, payload_sealed, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.remove = db.prepare('DELETE FROM outbox WHERE seq = ?');
+    this.setRejected = db.prepare('UPDATE outbox SET rejected_code = ?, rejected_at = ? WHERE seq = ?');
+    this.countAttempt = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?');
+    this.lastSync = db.prepare("INSERT INTO meta (key, value) VALUES ('last_sync_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    this.next = db.prepare<[number], { seq: number; idempotency_key: string; request_id: string; kind: string; payload_sealed: Buffer; attempts: number }>(
+      'SELECT seq, idempotency_key, request_id, kind, payload_sealed, attempts FROM outbox WHERE rejected_at IS NULL ORDER BY seq LIMIT ?',
+    );
   }
 
   /** Call inside the transaction of the change; returns the idempotency key. */
@@ -54,30 +67,26 @@ export class Outbox {
 
   /** City hall has it (applied now or before): the message leaves the queue. Call inside a transaction. */
   delivered(seq: number): void {
-    this.db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq);
+    this.remove.run(seq);
   }
 
   /** City hall refused it: kept aside with the code, out of the way of the messages behind it. */
   reject(seq: number, code: string): void {
-    this.db.prepare('UPDATE outbox SET rejected_code = ?, rejected_at = ? WHERE seq = ?').run(code, this.clock.now().toISOString(), seq);
+    this.setRejected.run(code, this.clock.now().toISOString(), seq);
   }
 
   /** A delivery attempt failed on the network: counted, so staff can see a message that keeps failing. */
   attemptFailed(seqs: number[], error: string): void {
-    const stmt = this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?');
-    this.db.transaction(() => seqs.forEach((seq) => stmt.run(error, seq)))();
+    this.db.transaction(() => seqs.forEach((seq) => this.countAttempt.run(error, seq)))();
   }
 
   markSynced(): void {
-    this.db.prepare("INSERT INTO meta (key, value) VALUES ('last_sync_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(this.clock.now().toISOString());
+    this.lastSync.run(this.clock.now().toISOString());
   }
 
   /** Undelivered messages in the order they were written (order per request is kept by seq). */
   pending(limit = 100): OutboxMessage[] {
-    return this.db
-      .prepare<[number], { seq: number; idempotency_key: string; request_id: string; kind: string; payload_sealed: Buffer; attempts: number }>(
-        'SELECT seq, idempotency_key, request_id, kind, payload_sealed, attempts FROM outbox WHERE rejected_at IS NULL ORDER BY seq LIMIT ?',
-      )
+    return this.next
       .all(limit)
       .map((r) => ({
         seq: r.seq,

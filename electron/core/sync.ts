@@ -45,7 +45,8 @@ export interface SyncOptions {
   random?: () => number;
 }
 
-const BATCH = 20;
+// The contract's largest batch: each HTTPS round trip and each commit on either side is paid once per batch.
+const BATCH = 100;
 const EventPayload = z.object({ requestId: z.string(), event: z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']), at: z.string() });
 const ReprintPayload = z.object({ reprintRequestId: z.string(), jobId: z.string(), requestId: z.string(), reason: z.string(), staffId: z.string(), at: z.string() });
 
@@ -60,11 +61,13 @@ export class SyncService {
   private readonly signingKey;
   private readonly applied;
   private readonly lastApplied;
+  private readonly relayRow;
 
   constructor(private readonly o: SyncOptions) {
     this.signingKey = createPublicKey(o.printSigningKey);
     this.applied = o.db.prepare('INSERT INTO hub_inbox_applied (seq, type, request_id, outcome, applied_at) VALUES (?, ?, ?, ?, ?)');
     this.lastApplied = o.db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM hub_inbox_applied');
+    this.relayRow = o.db.prepare<[string], { day: string; staff_id: string }>('SELECT day, staff_id FROM requests WHERE id = ?');
   }
 
   start(): void {
@@ -216,7 +219,7 @@ export class SyncService {
     switch (m.kind) {
       case 'request.submit': {
         const detail = this.o.requests.relayContent(m.requestId);
-        const row = this.o.db.prepare<[string], { day: string; staff_id: string }>('SELECT day, staff_id FROM requests WHERE id = ?').get(m.requestId)!;
+        const row = this.relayRow.get(m.requestId)!;
         return {
           type: 'request.submit',
           idempotencyKey: m.idempotencyKey,

@@ -22,7 +22,7 @@ import { SyncService } from './sync';
 import { CardFlows } from './card-flows';
 import type { CardService } from '../../native/card/service';
 import type { HubTransport } from './hub-transport';
-import type { HubQuestion } from '../../protocol/ipc';
+import type { HubQuestion, NextVisitTask } from '../../protocol/ipc';
 
 export interface TerminalOptions {
   dataDir: string;
@@ -184,6 +184,14 @@ export class TerminalCore {
     this.sync?.kick();
   }
 
+  /** Next-visit tasks, oldest first (their names and phones are sealed at rest like every personal field). */
+  nextVisitTasks(): NextVisitTask[] {
+    return this.db
+      .prepare<[], { id: string; kind: 'insurance_link'; person_sealed: Buffer; created_at: string }>('SELECT id, kind, person_sealed, created_at FROM next_visit_tasks ORDER BY created_at, id')
+      .all()
+      .map((t) => ({ id: t.id, kind: t.kind, createdAt: t.created_at, ...(JSON.parse(this.cipher.open(t.person_sealed, `next_visit:${t.id}`)) as { name: string; phone: string }) }));
+  }
+
   /** Questions from city-hall operators not yet marked seen, newest first. */
   questions(): HubQuestion[] {
     return this.db
@@ -317,6 +325,27 @@ export class TerminalCore {
     confirmLastPinTry: () => this.asStaff((staffId) => this.cards.confirmLastTry(staffId)),
     cancelCardRead: () => this.asStaff(() => this.cards.cancel()),
     getCardSession: () => this.asStaff(() => this.cards.view()),
+    addNextVisitTask: ({ kind, name, phone }) =>
+      this.asStaff((staffId) => {
+        const id = (this.options.newId ?? defaultNewId)();
+        this.db.transaction(() => {
+          this.db
+            .prepare('INSERT INTO next_visit_tasks (id, kind, person_sealed, staff_id, created_at) VALUES (?, ?, ?, ?, ?)')
+            .run(id, kind, this.cipher.seal(JSON.stringify({ name, phone }), `next_visit:${id}`), staffId, this.clock.now().toISOString());
+          this.audit.append({ actor: staffId, action: 'next_visit.added', detail: { id, kind } });
+        })();
+        return this.nextVisitTasks();
+      }),
+    listNextVisitTasks: () => this.asStaff(() => this.nextVisitTasks()),
+    finishNextVisitTask: ({ id }) =>
+      this.asStaff((staffId) => {
+        this.db.transaction(() => {
+          if (this.db.prepare('DELETE FROM next_visit_tasks WHERE id = ?').run(id).changes === 1) {
+            this.audit.append({ actor: staffId, action: 'next_visit.finished', detail: { id } });
+          }
+        })();
+        return this.nextVisitTasks();
+      }),
     getResidentView: () => this.residentView,
     getResidentPin: () => {
       const v = this.cards.view();

@@ -1,6 +1,6 @@
 // The staff screen's state. Every change goes through the contract; this store only mirrors the core.
 import { create } from 'zustand';
-import type { CallInput, CallName, CallOutput, CardSessionView, FeeTable, HubQuestion, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
+import type { CallInput, CallName, CallOutput, CardSessionView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import { CallError, type Client } from './client';
 
@@ -23,6 +23,7 @@ interface StaffState {
   printAttention: PrintJobSummary[];
   questions: HubQuestion[];
   cardSession: CardSessionView | null;
+  nextVisit: NextVisitTask[];
   init(client: Client): void;
   run<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K> | null>;
   refresh(): Promise<void>;
@@ -48,6 +49,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   printAttention: [],
   questions: [],
   cardSession: null,
+  nextVisit: [],
 
   init(client) {
     set({ client });
@@ -100,14 +102,15 @@ export const useStaff = create<StaffState>((set, get) => ({
     const session = await client.call('getSession', {}).catch(() => null);
     set({ session });
     if (!session?.signedIn || session.locked) return;
-    const [requests, relay, fees, printAttention, questions] = await Promise.all([
+    const [requests, relay, fees, printAttention, questions, nextVisit] = await Promise.all([
       client.call('listToday', {}).catch(() => get().requests),
       client.call('getRelayStatus', {}).catch(() => get().relay),
       get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
       client.call('listPrintAttention', {}).catch(() => get().printAttention),
       client.call('listQuestions', {}).catch(() => get().questions),
+      client.call('listNextVisitTasks', {}).catch(() => get().nextVisit),
     ]);
-    set({ requests, relay, fees, printAttention, questions });
+    set({ requests, relay, fees, printAttention, questions, nextVisit });
   },
 
   async go(view) {

@@ -203,6 +203,7 @@ function ListView() {
         </div>
       </div>
       <Banner />
+      <NextVisitList />
       {requests.length === 0 ? (
         <p className="empty">本日の受付はまだありません。</p>
       ) : (
@@ -805,6 +806,73 @@ function RequestView() {
   );
 }
 
+function NextVisitList() {
+  const { nextVisit, run } = useStaff();
+  if (nextVisit.length === 0) return null;
+  return (
+    <section className="card" aria-label="次回の訪問で行うこと" data-testid="next-visit">
+      <h2>次回の訪問で行うこと（{nextVisit.length}件）</h2>
+      <ul className="tasks">
+        {nextVisit.map((t) => (
+          <li key={t.id} className="row space">
+            <span>
+              マイナ保険証の紐付け：{t.name} 様（{t.phone}）
+            </span>
+            <button
+              className="secondary"
+              onClick={async () => {
+                const rest = await run('finishNextVisitTask', { id: t.id });
+                if (rest) useStaff.setState({ nextVisit: rest });
+              }}
+            >
+              済み
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Offline: the link cannot be done now; the resident is kept for the next visit (name and phone only). */
+function BookNextVisit() {
+  const run = useStaff((s) => s.run);
+  const [name, setName] = useState('');
+  const [phone, setPhone] = useState('');
+  const [done, setDone] = useState(false);
+  if (done) return <p className="card ok" data-testid="next-visit-booked">次回の訪問で紐付けするよう記録しました。</p>;
+  return (
+    <form
+      className="card"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const list = await run('addNextVisitTask', { kind: 'insurance_link', name, phone });
+        if (list) {
+          useStaff.setState({ nextVisit: list });
+          setDone(true);
+        }
+      }}
+    >
+      <h2>次回の訪問で紐付けする</h2>
+      <div className="grid2">
+        <label>
+          お名前
+          <input name="nextVisitName" value={name} onChange={(e) => setName(e.target.value)} />
+          <FieldError path="name" />
+        </label>
+        <label>
+          電話番号
+          <input name="nextVisitPhone" inputMode="tel" value={phone} onChange={(e) => setPhone(e.target.value)} />
+          <FieldError path="phone" />
+        </label>
+      </div>
+      <button type="submit" className="primary">
+        次回の訪問で行う
+      </button>
+    </form>
+  );
+}
+
 /** マイナ保険証紐付け: staff type the insurance card's numbers, the resident types the PIN, city hall verifies. */
 function InsuranceLink() {
   const { run, go, cardSession, relay, busy } = useStaff();
@@ -831,9 +899,12 @@ function InsuranceLink() {
       </div>
       <Banner />
       {!relay?.online && (
-        <p className="card waiting" data-testid="link-offline">
-          いまは市役所とつながっていません。紐付けには通信が必要です。つながらないときは、次回の訪問で行うようご案内ください。
-        </p>
+        <>
+          <p className="card waiting" data-testid="link-offline">
+            いまは市役所とつながっていません。紐付けには通信が必要です。つながらないときは、次回の訪問で行うよう記録してください。
+          </p>
+          <BookNextVisit />
+        </>
       )}
       {linked ? (
         <div className="card" data-testid="link-done">
@@ -843,7 +914,7 @@ function InsuranceLink() {
             終わる
           </button>
         </div>
-      ) : (
+      ) : !relay?.online ? null : (
         <form
           className="card"
           onSubmit={(e) => {

@@ -96,6 +96,17 @@ describe('a certificate request in the vehicle, offline', () => {
     await staff.locator('[data-request-number="001"]').filter({ hasText: '送信待ち' }).waitFor();
     await shot(staff, '10-staff-list-queued');
 
+    // マイナ保険証の紐付け needs city hall: offline, the resident is kept for the next visit instead.
+    await staff.getByRole('button', { name: 'マイナ保険証の紐付け' }).click();
+    await staff.getByTestId('link-offline').waitFor();
+    await staff.locator('input[name=nextVisitName]').fill('磐城 髙子');
+    await staff.locator('input[name=nextVisitPhone]').fill('0246-12-3456');
+    await staff.getByRole('button', { name: '次回の訪問で行う' }).click();
+    await staff.getByTestId('next-visit-booked').waitFor();
+    await shot(staff, '12-staff-link-offline-next-visit');
+    await staff.getByRole('button', { name: '一覧に戻る' }).click();
+    await staff.getByTestId('next-visit').filter({ hasText: '磐城 髙子 様' }).waitFor();
+
     await staff.getByRole('button', { name: 'ロック' }).click();
     await staff.getByText('画面をロックしています。').waitFor();
     await shot(staff, '11-staff-locked');

@@ -20,7 +20,7 @@ describe('migration 003 (sync)', () => {
     ).run();
     db.prepare("INSERT INTO outbox (idempotency_key, request_id, kind, payload_sealed, created_at) VALUES ('key-00001', 'r1', 'request.submit', x'01', 't')").run();
 
-    migrate(db, migrations);
+    migrate(db, migrations, 3);
     expect(schemaVersion(db)).toBe(3);
     expect(db.prepare('SELECT idempotency_key, rejected_code, rejected_at FROM outbox').get()).toEqual({ idempotency_key: 'key-00001', rejected_code: null, rejected_at: null });
     expect(db.prepare('SELECT id, step, purged_at FROM requests').get()).toEqual({ id: 'r1', step: 'queued', purged_at: null });

@@ -142,6 +142,19 @@ describe('the terminal core through its contract', () => {
   });
 });
 
+describe('next-visit tasks', () => {
+  it('keeps who to call back for a link that needed the network, sealed at rest, until marked done', async () => {
+    expect((await fails('addNextVisitTask', { kind: 'insurance_link', name: '磐城 髙子', phone: '12-3456' })).fields?.[0]).toMatchObject({ path: 'phone' });
+    const [task] = await ok<any[]>('addNextVisitTask', { kind: 'insurance_link', name: '磐城 髙子', phone: '０２４６－１２－３４５６' });
+    expect(task).toMatchObject({ name: '磐城 髙子', phone: '0246123456' });
+    core.db.pragma('wal_checkpoint(FULL)');
+    for (const f of readdirSync(tmp.dir).filter((n) => n.startsWith('terminal.sqlite3'))) {
+      expect(readFileSync(join(tmp.dir, f)).includes(Buffer.from('0246123456'))).toBe(false);
+    }
+    expect(await ok('finishNextVisitTask', { id: task.id })).toEqual([]);
+  });
+});
+
 describe('staff sessions', () => {
   it('refuses a wrong PIN with a Japanese message and locks out after five failures', async () => {
     await ok('signOut', {});
