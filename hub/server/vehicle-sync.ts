@@ -61,6 +61,12 @@ export interface PeerCertificate {
   commonName: string | null;
 }
 
+/** What a batch does once committed: console notices, and warnings for the messages set aside. */
+interface AfterCommit {
+  notices: { type: string; requestId?: string }[];
+  rejections: { code: RejectCode; problem: string; key: string | null }[];
+}
+
 export const InboxQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(50) });
 
 export class VehicleSync {
@@ -100,27 +106,38 @@ export class VehicleSync {
     return outcome.vehicleId;
   }
 
+  /**
+   * One transaction, so one durable commit, per batch: each message runs in its own savepoint, so a
+   * rejected one is undone alone and set aside in the same commit. The answer leaves only after that
+   * commit, so the vehicle never drops a message the hub has not stored.
+   */
   async deliver(vehicleId: string, body: unknown): Promise<DeliverResponse> {
     const batch = DeliverBatch.safeParse(body);
     if (!batch.success) throw badRequest('MALFORMED_BATCH', '送信データの形が正しくありません（1回に1〜100件）。');
-    const results: DeliveryResult[] = [];
-    for (const raw of batch.data.messages) results.push(await this.deliverOne(vehicleId, raw));
+    const { store, log, push } = this.deps;
+    const after: AfterCommit = { notices: [], rejections: [] };
+    const results = await store.transaction(async (tx) => {
+      const out: DeliveryResult[] = [];
+      for (const raw of batch.data.messages) out.push(await this.deliverOne(tx, vehicleId, raw, after));
+      return out;
+    });
+    for (const r of after.rejections) log.warn({ vehicleId, code: r.code, problem: r.problem, key: r.key }, 'vehicle message rejected and kept aside');
+    for (const notice of after.notices) push.toConsoles(notice);
     return { results };
   }
 
-  private async deliverOne(vehicleId: string, raw: unknown): Promise<DeliveryResult> {
-    const { store, clock, log, push } = this.deps;
+  private async deliverOne(tx: HubTx, vehicleId: string, raw: unknown, after: AfterCommit): Promise<DeliveryResult> {
+    const { clock } = this.deps;
     const rawKey = typeof raw === 'object' && raw !== null && 'idempotencyKey' in raw ? (raw as { idempotencyKey: unknown }).idempotencyKey : undefined;
     const key = IdempotencyKey.safeParse(rawKey).success ? (rawKey as string) : null;
     const echoKey = key ?? (typeof rawKey === 'string' ? rawKey.slice(0, 64) : '');
     const at = clock.now().toISOString();
-    let consoleNotice: { type: string; requestId?: string } | null = null;
 
     try {
-      const result = await store.transaction(async (tx) => {
+      const { answer, notice } = await tx.savepoint(async () => {
         if (key) {
           const seen = await tx.getAppliedMessage(vehicleId, key);
-          if (seen) return { ...(JSON.parse(seen.result) as DeliveryResult), status: 'duplicate' as const };
+          if (seen) return { answer: { ...(JSON.parse(seen.result) as DeliveryResult), status: 'duplicate' as const }, notice: null };
         }
         const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
         if (typeof type !== 'string' || !knownTypes.has(type)) throw new Rejection('UNKNOWN_MESSAGE_TYPE', `type=${typeof type === 'string' ? type.slice(0, 40) : typeof type}`);
@@ -130,22 +147,19 @@ export class VehicleSync {
           throw new Rejection('MALFORMED_MESSAGE', `fields=${paths.slice(0, 10).join(',')}`);
         }
         const outcome = await this.apply(tx, vehicleId, parsed.data, at);
-        consoleNotice = outcome.notice;
         const answer: DeliveryResult = { idempotencyKey: key, status: outcome.status };
         await tx.insertAppliedMessage({ vehicleId, idempotencyKey: key, messageType: parsed.data.type, result: JSON.stringify(answer), appliedAt: at });
-        return answer;
+        return { answer, notice: outcome.notice };
       });
-      if (consoleNotice) push.toConsoles(consoleNotice);
-      return result;
+      if (notice) after.notices.push(notice);
+      return answer;
     } catch (e) {
       if (!(e instanceof Rejection)) throw e;
       const payload = safeJson(raw).slice(0, DEAD_LETTER_MAX);
-      await store.transaction(async (tx) => {
-        const id = await tx.insertDeadLetter({ vehicleId, idempotencyKey: key, code: e.code, problem: e.problem, payload, receivedAt: at });
-        await tx.appendAudit({ actor: vehicleId, action: 'message.rejected', place: vehicleId, detail: { code: e.code, deadLetterId: id, key } }, at);
-      });
-      log.warn({ vehicleId, code: e.code, problem: e.problem, key }, 'vehicle message rejected and kept aside');
-      push.toConsoles({ type: 'dead_letter' });
+      const id = await tx.insertDeadLetter({ vehicleId, idempotencyKey: key, code: e.code, problem: e.problem, payload, receivedAt: at });
+      await tx.appendAudit({ actor: vehicleId, action: 'message.rejected', place: vehicleId, detail: { code: e.code, deadLetterId: id, key } }, at);
+      after.rejections.push({ code: e.code, problem: e.problem, key });
+      after.notices.push({ type: 'dead_letter' });
       return { idempotencyKey: echoKey, status: 'rejected', code: e.code, message: hubSyncMessages[e.code] };
     }
   }

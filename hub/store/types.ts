@@ -216,6 +216,11 @@ export interface RequestFilter {
 
 /** Everything the hub reads and writes, within one transaction. */
 export interface HubTx {
+  /**
+   * Runs `fn` as a nested part of this transaction (a savepoint): when it throws, its writes are undone
+   * and the rest of the transaction goes on. Lets one transaction hold a whole delivery batch.
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
   insertVehicle(v: Pick<VehicleRow, 'id' | 'enrolledAt' | 'enrolledBy'>): Promise<void>;
   getVehicle(id: string): Promise<VehicleRow | undefined>;
   listVehicles(): Promise<VehicleRow[]>;

@@ -27,16 +27,46 @@ const insuranceLinkCols =
 const auditCols = 'seq, at, actor, action, request_id AS requestId, place, detail, prev_hash AS prevHash, hash';
 
 class SqliteTx implements HubTx {
+  /** Prepared once per SQL text: preparing costs more than running these small statements. */
+  private readonly statements = new Map<string, ReturnType<Db['prepare']>>();
+  private savepoints = 0;
+
   constructor(private readonly db: Db) {}
 
+  private stmt(sql: string) {
+    const cached = this.statements.get(sql);
+    if (cached) return cached;
+    const s = this.db.prepare(sql);
+    // Bounded: the IN (?, …) lists come in many lengths, and those are rare calls.
+    if (this.statements.size < 256) this.statements.set(sql, s);
+    return s;
+  }
   private get<T>(sql: string, ...params: unknown[]): T | undefined {
-    return this.db.prepare(sql).get(...params) as T | undefined;
+    return this.stmt(sql).get(...params) as T | undefined;
   }
   private all<T>(sql: string, ...params: unknown[]): T[] {
-    return this.db.prepare(sql).all(...params) as T[];
+    return this.stmt(sql).all(...params) as T[];
   }
   private run(sql: string, ...params: unknown[]): number {
-    return this.db.prepare(sql).run(...params).changes;
+    return this.stmt(sql).run(...params).changes;
+  }
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const name = `sp${++this.savepoints}`;
+    this.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      this.db.exec(`RELEASE ${name}`);
+      return result;
+    } catch (e) {
+      if (this.db.inTransaction) {
+        this.db.exec(`ROLLBACK TO ${name}`);
+        this.db.exec(`RELEASE ${name}`);
+      }
+      throw e;
+    } finally {
+      this.savepoints--;
+    }
   }
 
   async insertVehicle(v: Pick<VehicleRow, 'id' | 'enrolledAt' | 'enrolledBy'>) {
