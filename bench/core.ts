@@ -28,7 +28,7 @@ function bareInsertsPerSecond(dir: string, n: number): number {
   return rate;
 }
 
-function durableRates(dir: string, n: number): { create: number; queue: number } {
+async function durableRates(dir: string, n: number): Promise<{ create: number; queue: number }> {
   const { core } = makeCore(dir, new ManualClock());
   const input = juminhyoRequest();
   const ids: string[] = [];
@@ -40,7 +40,7 @@ function durableRates(dir: string, n: number): { create: number; queue: number }
   t0 = performance.now();
   for (const id of ids) core.requests.confirmByResident(id);
   const queue = n / ((performance.now() - t0) / 1000);
-  core.close();
+  await core.close();
   return { create, queue };
 }
 
@@ -99,7 +99,7 @@ const N = 3000;
 const tmp = tempDir('odekake-bench-');
 try {
   const bare = bareInsertsPerSecond(tmp.dir, N);
-  const { create, queue } = durableRates(tmp.dir, N);
+  const { create, queue } = await durableRates(tmp.dir, N);
   row('bare better-sqlite3 insert, synchronous=FULL', `${bare.toFixed(0)}/s`, '(baseline, same run)', null);
   row('durable request creation (request + audit)', `${create.toFixed(0)}/s = ${(create / bare).toFixed(2)}× bare`, '≥ 0.5× bare', create / bare >= 0.5);
   row('durable relay step (request + audit + outbox)', `${queue.toFixed(0)}/s = ${(queue / bare).toFixed(2)}× bare`, '≥ 0.5× bare', queue / bare >= 0.5);

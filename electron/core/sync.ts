@@ -75,12 +75,14 @@ export class SyncService {
     this.kick();
   }
 
-  stop(): void {
+  /** Stops the loop and waits for a cycle in flight, so the store is not closed under it. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.socket?.close();
     this.socket = null;
+    await this.running?.catch(() => undefined);
   }
 
   status(): Pick<RelayStatus, 'online'> {
@@ -161,6 +163,17 @@ export class SyncService {
   }
 
   private async onPushed(envelope: HubEnvelope): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.applyPushed(envelope);
+    } catch (e) {
+      // The inbox pull brings it again; a pushed message is never the only copy.
+      this.o.logger.warn({ seq: envelope.seq, err: e instanceof Error ? e.message : String(e) }, 'pushed message not applied');
+      this.kick();
+    }
+  }
+
+  private async applyPushed(envelope: HubEnvelope): Promise<void> {
     const last = this.lastApplied.get()?.seq ?? 0;
     // A gap means something was missed: let the inbox pull bring them in order.
     if (envelope.seq !== last + 1) {

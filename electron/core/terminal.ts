@@ -141,13 +141,14 @@ export class TerminalCore {
       if (this.staff.applyIdleLock()) this.onLocked();
     }, intervalMs);
     this.idleTimer.unref();
+    this.printing.resumeQueued();
     this.sync?.start();
   }
 
   async close(): Promise<void> {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
-    this.sync?.stop();
+    await this.sync?.stop();
     this.db.close();
     await this.printing.close();
   }

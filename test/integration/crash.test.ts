@@ -78,7 +78,7 @@ describe('crash safety of the terminal store', () => {
         expect(core.audit.verify()).toMatchObject({ ok: true });
         expect(core.db.pragma('integrity_check', { simple: true })).toBe('ok');
       } finally {
-        core.close();
+        await core.close();
       }
     } finally {
       tmp.remove();

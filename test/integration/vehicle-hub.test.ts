@@ -95,6 +95,7 @@ describe('a certificate through the vehicle and city hall', () => {
     // City hall comes back on the same address; the retry delivers without anyone pressing a button.
     hub = await startTestHub({ dataDir: join(tmp.dir, 'hub'), port: hubPort });
     await until('relay', async () => (await ok('getRequest', { id })).step === 'relayed');
+    await until('online', async () => (await ok('getRelayStatus', {})).online);
     expect(await ok('getRelayStatus', {})).toMatchObject({ online: true, waiting: 0 });
 
     // An operator approves in the console API; the signed print job comes back and prints.

@@ -38,8 +38,8 @@ beforeEach(async () => {
   core.onEvent((name, payload) => events.push({ name, payload }));
   await ok('signIn', demoStaff);
 });
-afterEach(() => {
-  core.close();
+afterEach(async () => {
+  await core.close();
   tmp.remove();
 });
 
@@ -199,7 +199,7 @@ describe('the audit chain', () => {
     await queuedRequest();
     expect(() => core.db.prepare("UPDATE audit_log SET actor = 'X' WHERE seq = 2").run()).toThrow(/append-only/);
     expect(() => core.db.prepare('DELETE FROM audit_log WHERE seq = 2').run()).toThrow(/append-only/);
-    core.close();
+    await core.close();
     // Someone with the file drops the trigger and edits a record.
     const raw = new Database(join(tmp.dir, 'terminal.sqlite3'));
     raw.exec("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = 'S0002' WHERE seq = 3");
@@ -210,7 +210,7 @@ describe('the audit chain', () => {
 
   it('fails verification when a row is removed from the middle', async () => {
     await queuedRequest();
-    core.close();
+    await core.close();
     const raw = new Database(join(tmp.dir, 'terminal.sqlite3'));
     raw.exec('DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 4');
     raw.close();
