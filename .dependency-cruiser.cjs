@@ -2,6 +2,8 @@
  * The dependency direction of ARCHITECTURE.md:
  *   protocol ← electron/core ← electron/main|host;  protocol ← native ← electron/core (interfaces);
  *   protocol ← hub;  protocol ← renderer.  Nothing imports renderer; hub and electron never meet.
+ *   common/ (clock, SQLite and migrations) sits beside protocol for the core and the hub, which share
+ *   that infrastructure but must not import each other.
  */
 module.exports = {
   forbidden: [
@@ -13,6 +15,8 @@ module.exports = {
       from: { path: '^electron/core/' }, to: { path: '^electron/[^/]+\\.ts$' } },
     { name: 'native-below-core', severity: 'error', comment: 'hardware adapters depend on protocol only (and their own files)',
       from: { path: '^native/' }, to: { path: '^(electron|hub|renderer|cli)/' } },
+    { name: 'common-is-infrastructure', severity: 'error', comment: 'common/ serves the terminal core and the hub alike: it knows neither',
+      from: { path: '^common/' }, to: { path: '^(electron|native|hub|renderer|cli)/' } },
     { name: 'nobody-imports-renderer', severity: 'error',
       from: { pathNot: '^renderer/' }, to: { path: '^renderer/' } },
     { name: 'renderer-only-protocol', severity: 'error', comment: 'screens talk to the core through the contract only',

@@ -1,35 +1,14 @@
-// Opens the terminal's SQLite file with the durability the vehicle needs (it can lose power at any
-// moment): WAL, synchronous=FULL, foreign keys on; then brings the schema up to date.
-import Database from 'better-sqlite3';
+// The terminal's SQLite file: see common/sqlite.ts for the durability settings and the migration runner.
+import { migrate as migrateWith, openSqlite, schemaVersion, type Db } from '../../common/sqlite';
 import { migrations as allMigrations, type Migration } from './migrations';
 
-export type Db = Database.Database;
+export type { Db };
+export { schemaVersion };
 
 export function openDatabase(file: string, migrations: readonly Migration[] = allMigrations): Db {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db, migrations);
-  return db;
+  return openSqlite(file, migrations);
 }
 
-export function schemaVersion(db: Db): number {
-  return db.pragma('user_version', { simple: true }) as number;
-}
-
-/** Runs every migration above the file's version, each in its own transaction with its version bump. */
 export function migrate(db: Db, migrations: readonly Migration[] = allMigrations, target = Infinity): void {
-  const sorted = [...migrations].sort((a, b) => a.version - b.version);
-  sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration numbering has a gap or duplicate at ${m.version} (${m.name})`);
-  });
-  for (const m of sorted) {
-    if (m.version <= schemaVersion(db) || m.version > target) continue;
-    db.transaction(() => {
-      m.up(db);
-      db.pragma(`user_version = ${m.version}`);
-    })();
-  }
+  migrateWith(db, migrations, target);
 }

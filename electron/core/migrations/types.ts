@@ -1,8 +1,1 @@
-import type { Database } from 'better-sqlite3';
-
-/** A numbered schema step. Each runs once, in its own transaction, in version order. */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  up(db: Database): void;
-}
+export type { Migration } from '../../../common/sqlite';

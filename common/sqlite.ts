@@ -1,0 +1,42 @@
+// SQLite as both the vehicle and city hall use it: WAL, synchronous=FULL (the laptop can lose power;
+// the hub is the record the city keeps), foreign keys on, and numbered migrations that each run once,
+// in their own transaction with the version bump.
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** A numbered schema step. Each runs once, in its own transaction, in version order. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Db): void;
+}
+
+export function openSqlite(file: string, migrations: readonly Migration[]): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations);
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Runs every migration above the file's version (up to `target`), each in its own transaction. */
+export function migrate(db: Db, migrations: readonly Migration[], target = Infinity): void {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration numbering has a gap or duplicate at ${m.version} (${m.name})`);
+  });
+  for (const m of sorted) {
+    if (m.version <= schemaVersion(db) || m.version > target) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
