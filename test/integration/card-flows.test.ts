@@ -11,22 +11,16 @@ import { TerminalCore } from '../../electron/core/terminal';
 import { loadProfile, type VirtualCardHandle } from '../../native/card/virtual/index';
 import { startCardRig, type CardRig } from '../support/card-rig';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
+import { contractOn } from '../support/contract';
 
 let rig: CardRig;
 let card: VirtualCardHandle | null = null;
 let tmp: ReturnType<typeof tempDir>;
 let core: TerminalCore;
+const { call, ok } = contractOn(() => core);
 const hanako = loadProfile('yoshida-hanako');
 const hanakoBirth = `${hanako.birthDate.slice(0, 4)}-${hanako.birthDate.slice(4, 6)}-${hanako.birthDate.slice(6, 8)}`;
 
-async function call(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff') {
-  return core.call(screen, name, input);
-}
-async function ok<T = any>(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
-  const r = await call(name, input, screen);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
 
 beforeAll(async () => {
   rig = await startCardRig();

@@ -15,11 +15,13 @@ import { IppCertificatePrinter } from '../../native/printer/ipp-printer';
 import { makeSimplePdf } from '../../native/printer/pdf';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
+import { contractOn } from '../support/contract';
 
 let tmp: ReturnType<typeof tempDir>;
 let ipp: TestIppPrinter;
 let emulator: EscposEmulator;
 let core: TerminalCore;
+const { ok } = contractOn(() => core);
 const clock = new ManualClock(new Date('2026-11-24T01:30:00.000Z'));
 
 function startCore(): TerminalCore {
@@ -38,11 +40,6 @@ function startCore(): TerminalCore {
   return c;
 }
 
-async function ok<T = any>(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
-  const r = await core.call(screen, name, input);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
 
 /** A request approved by city hall, waiting for its certificate. */
 async function approvedRequest(): Promise<string> {

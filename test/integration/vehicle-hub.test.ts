@@ -16,12 +16,14 @@ import { IppCertificatePrinter } from '../../native/printer/ipp-printer';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
 import { adminCredentials, operatorClient, startTestHub, type TestHub } from '../support/hub';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
+import { contractOn } from '../support/contract';
 
 let tmp: ReturnType<typeof tempDir>;
 let ipp: TestIppPrinter;
 let emulator: EscposEmulator;
 let hub: TestHub | null;
 let core: TerminalCore;
+const { ok } = contractOn(() => core);
 let enrollmentDir: string;
 let hubPort: number;
 const clock = new ManualClock(new Date('2026-11-24T02:30:00.000Z'));
@@ -44,11 +46,6 @@ function startCore(hubUrl: string): TerminalCore {
   return c;
 }
 
-async function ok<T = any>(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
-  const r = await core.call(screen, name, input);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -14,6 +14,7 @@ import { startCardRig, type CardRig } from '../support/card-rig';
 import { demoStaff, feesFile, projectRoot, staffFile, tempDir } from '../support/fixtures';
 import { startTestHub, type TestHub } from '../support/hub';
 import type { SqliteHubStore } from '../../hub/store/sqlite/store';
+import { contractOn } from '../support/contract';
 
 const testCa = readFileSync(join(projectRoot, 'fixtures', 'cards', 'keys', 'test-ca.cert.pem'), 'utf8');
 const hanako = loadProfile('yoshida-hanako');
@@ -24,15 +25,8 @@ let card: VirtualCardHandle | null = null;
 let tmp: ReturnType<typeof tempDir>;
 let hub: TestHub;
 let core: TerminalCore;
+const { call, ok } = contractOn(() => core);
 
-async function call(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff') {
-  return core.call(screen, name, input);
-}
-async function ok<T = any>(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
-  const r = await call(name, input, screen);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
 
 beforeAll(async () => {
   rig = await startCardRig();

@@ -13,6 +13,7 @@ import { HubUnreachable, type HubTransport } from '../../electron/core/hub-trans
 import { silentLogger } from '../../electron/core/logger';
 import { TerminalCore } from '../../electron/core/terminal';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
+import { contractOn } from '../support/contract';
 
 class ScriptedHub implements HubTransport {
   readonly received: VehicleMessage[] = [];
@@ -61,14 +62,10 @@ class ScriptedHub implements HubTransport {
 let tmp: ReturnType<typeof tempDir>;
 let hub: ScriptedHub;
 let core: TerminalCore;
+const { ok } = contractOn(() => core);
 const keys = generateKeyPairSync('ed25519');
 const clock = new ManualClock(new Date('2026-11-24T02:00:00.000Z'));
 
-async function ok<T = any>(name: string, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
-  const r = await core.call(screen, name, input);
-  if (!r.ok) throw new Error(`${name}: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
 async function queued(): Promise<string> {
   const { id } = await ok('createRequest', juminhyoRequest());
   await ok('checkIdentity', { id, identity: { documents: [{ kind: 'passport', last4: '9876' }] } });

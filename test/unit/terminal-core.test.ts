@@ -2,27 +2,18 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CallName, CallResult, EventName } from '../../protocol/ipc';
 import { IDLE_LOCK_MS } from '../../electron/core/staff';
 import type { TerminalCore } from '../../electron/core/terminal';
 import type { ManualClock } from '../../electron/core/clock';
 import { demoStaff, juminhyoRequest, makeCore, tempDir } from '../support/fixtures';
+import { contractOn } from '../support/contract';
 
 let tmp: ReturnType<typeof tempDir>;
 let core: TerminalCore;
+const { ok, fails } = contractOn(() => core);
 let clock: ManualClock;
 let events: { name: EventName; payload: unknown }[];
 
-async function ok<T = any>(name: CallName, input: unknown, screen: 'staff' | 'resident' = 'staff'): Promise<T> {
-  const r: CallResult = await core.call(screen, name, input);
-  if (!r.ok) throw new Error(`${name} failed: ${r.error.code} ${r.error.message}`);
-  return r.value as T;
-}
-async function fails(name: CallName, input: unknown, screen: 'staff' | 'resident' = 'staff') {
-  const r = await core.call(screen, name, input);
-  if (r.ok) throw new Error(`${name} should have failed`);
-  return r.error;
-}
 async function queuedRequest(): Promise<string> {
   const { id } = await ok('createRequest', juminhyoRequest());
   await ok('checkIdentity', { id, identity: { documents: [{ kind: 'drivers_license', last4: '4321' }] } });
