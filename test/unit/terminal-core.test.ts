@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventName } from '../../protocol/ipc';
 import { IDLE_LOCK_MS } from '../../electron/core/staff';
 import type { TerminalCore } from '../../electron/core/terminal';
 import type { ManualClock } from '../../electron/core/clock';
