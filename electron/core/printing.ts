@@ -49,6 +49,18 @@ export class PrintService {
     return n;
   }
 
+  /**
+   * At start-up: jobs accepted but not yet sent when the terminal stopped (a certificate pulled from
+   * city hall, a receipt queued with its payment) are sent now. A `queued` job never reached the
+   * printer, so sending it cannot print anything twice; left alone it would never print, and staff
+   * would not be told.
+   */
+  resumeQueued(): void {
+    for (const job of this.ledger?.list({ state: 'queued' }) ?? []) {
+      void this.run(job.id).catch((e: unknown) => this.logger.error({ jobId: job.id, err: String(e) }, 'queued print job failed after restart'));
+    }
+  }
+
   /** Queues the 領収書 for a payment. Call inside the payment's transaction; returns the job id. */
   queueFeeReceipt(requestId: string, payment: Payment, staffId: string): string | null {
     if (!this.ledger) return null;
