@@ -1,0 +1,334 @@
+// Faults on real sockets: the vehicle host (its own process) relays 1,000 requests to the hub (its own
+// process, started through the CLI) through a proxy that refuses, drops, delays, duplicates and cuts
+// connections, while operators approve and reject some; the vehicle and the hub are each killed with
+// SIGKILL at random moments and started again on the same data folders. When everything has settled,
+// every request is at the hub once, every decision reached the vehicle once, and no certificate was
+// printed twice.
+import Database from 'better-sqlite3';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollVehicle, readHubKeys } from '../../hub/server/data-dir';
+import { EscposEmulator } from '../../native/printer/escpos-emulator';
+import { freePort } from '../../native/printer/ippeveprinter';
+import { demoStaff, juminhyoRequest, tempDir } from '../support/fixtures';
+import { ContractClient, startHostProcess, type HostProcess } from '../support/host';
+import { adminCredentials, operatorClient, readEnrollment } from '../support/hub';
+import { initHubProcessData, startHubProcess, type HubProcess } from '../support/hub-process';
+import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
+import { noFaults, startFaultProxy, type FaultProxy } from '../support/tcp-proxy';
+
+const TOTAL = 1000;
+const VEHICLE = 'vehicle-fault-1';
+const misbehaving = { dropRate: 0.15, cutRate: 0.5, delayRate: 0.1, maxDelayMs: 40, duplicateRate: 0.5 };
+
+let seed = 41_20_1124;
+const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+let tmp: ReturnType<typeof tempDir>;
+let ipp: TestIppPrinter;
+let emulator: EscposEmulator;
+let proxy: FaultProxy;
+let hub: HubProcess | null = null;
+let host: HostProcess | null = null;
+let hubDir: string;
+let hubPort: number;
+let vehicleDir: string;
+let hostArgs: string[];
+
+beforeAll(async () => {
+  tmp = tempDir('odekake-faults-');
+  hubDir = join(tmp.dir, 'hub');
+  vehicleDir = join(tmp.dir, 'vehicle');
+  initHubProcessData(hubDir);
+  hubPort = await freePort();
+  const enrollmentDir = join(tmp.dir, 'enrollment');
+  await enrollVehicle({ dataDir: hubDir, vehicleId: VEHICLE, outDir: enrollmentDir, hubUrl: `https://127.0.0.1:${hubPort}`, actor: 'test' });
+  const vehicle = readEnrollment(enrollmentDir);
+  const keys = readHubKeys(hubDir);
+  proxy = await startFaultProxy({
+    target: { port: hubPort },
+    random,
+    tls: {
+      server: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
+      client: { key: vehicle.key, cert: vehicle.cert, ca: keys.caCert },
+    },
+  });
+  ipp = await startTestIppPrinter();
+  emulator = new EscposEmulator();
+  await emulator.start();
+  const printersFile = join(tmp.dir, 'printers.json');
+  writeFileSync(printersFile, JSON.stringify({ certificate: { uri: ipp.uri, jobTimeoutMs: 20_000 }, receipt: { host: '127.0.0.1', port: emulator.port } }));
+  hostArgs = ['--place', VEHICLE, '--hub-enrollment', enrollmentDir, '--hub-url', proxy.url, '--printers', printersFile];
+  hub = await startHubProcess(hubDir, hubPort);
+}, 60_000);
+
+afterAll(async () => {
+  await host?.stop('SIGKILL');
+  await hub?.kill();
+  await proxy?.stop();
+  await emulator?.stop();
+  await ipp?.dispose();
+  tmp?.remove();
+});
+
+function readVehicle<T>(fn: (db: Database.Database) => T): T {
+  const db = new Database(join(vehicleDir, 'terminal.sqlite3'), { readonly: true, fileMustExist: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function readHub<T>(fn: (db: Database.Database) => T): T {
+  const db = new Database(join(hubDir, 'hub.sqlite3'), { readonly: true, fileMustExist: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+const ids = (db: Database.Database, sql: string, ...params: unknown[]) => new Set(db.prepare(sql).pluck().all(...params) as string[]);
+
+describe('relay through a faulty network with crashes of the vehicle and the hub', () => {
+  it('delivers each of 1,000 requests to the hub exactly once, each decision to the vehicle exactly once, and prints no certificate twice', async () => {
+    const t0 = Date.now();
+    proxy.faults = { ...misbehaving };
+    const queued = new Map<string, number>(); // request id → its index, once the vehicle queued it for relay
+    const wanted = new Map<string, 'approve' | 'reject'>(); // decisions still to be made at city hall
+    const decidedByUs = new Map<string, 'approve' | 'reject'>();
+    let vehicleKills = 0;
+    let hubKills = 0;
+    let hubDown: Promise<void> | null = null;
+    const vehicleKillAt = [150, 450, 750].map((n) => n + Math.floor(random() * 100));
+    const hubKillAt = [100, 400, 700, 950].map((n) => n + Math.floor(random() * 100));
+    let creating = true;
+
+    // City hall: operators decide on some requests while the vehicle keeps relaying.
+    const operator = operatorClient(`https://127.0.0.1:${hubPort}`, readHubKeys(hubDir).caCert);
+    let signedIn = false;
+    const decideLoop = (async () => {
+      while (creating || wanted.size > 0) {
+        await sleep(150);
+        if (Date.now() - t0 > 150_000) throw new Error(`operator decisions did not finish: ${wanted.size} left`);
+        for (const [id, what] of [...wanted]) {
+          try {
+            if (!signedIn) {
+              const s = await operator.signIn(adminCredentials.operatorId, adminCredentials.password);
+              if (s.status !== 200) throw new Error(`sign-in ${s.status}`);
+              signedIn = true;
+            }
+            const res =
+              what === 'approve'
+                ? await operator.call('POST', `/api/v1/console/requests/${id}/approve`, {})
+                : await operator.call('POST', `/api/v1/console/requests/${id}/reject`, { reason: '本人確認書類の写りが不鮮明です。' });
+            if (res.status === 200 || (res.status === 409 && res.body.code === 'NOT_PENDING')) {
+              // 409: an earlier try was applied but its answer was lost when the hub was killed.
+              wanted.delete(id);
+              decidedByUs.set(id, what);
+            } else if (res.status === 401) signedIn = false;
+            else if (res.status !== 404) throw new Error(`${what} ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+            else break; // not relayed yet: later ones are not either
+          } catch (e) {
+            if (e instanceof Error && /^(approve|reject|sign-in)/.test(e.message)) throw e;
+            break; // the hub is down: try again after it is back
+          }
+        }
+      }
+    })();
+
+    // The VPN tunnel goes down now and then, taking every open connection with it (keep-alive
+    // connections and the push socket would otherwise live through the whole run).
+    const flapLoop = (async () => {
+      while (creating) {
+        await sleep(300 + random() * 1_200);
+        if (creating) proxy.cutAll();
+      }
+    })();
+
+    const killHub = () => {
+      const victim = hub;
+      if (!victim || hubDown) return;
+      hubKills++;
+      hubDown = (async () => {
+        await sleep(random() * 400);
+        await victim.kill();
+        hub = null;
+        await sleep(200 + random() * 800);
+        hub = await startHubProcess(hubDir, hubPort);
+      })().finally(() => {
+        hubDown = null;
+      });
+    };
+
+    // The vehicle: staff enter requests through the host's contract; the host is killed now and then.
+    while (queued.size < TOTAL) {
+      host = await startHostProcess(vehicleDir, hostArgs);
+      const staff = await ContractClient.connect(host.port, host.tokens.staff);
+      const resident = await ContractClient.connect(host.port, host.tokens.resident);
+      expect((await staff.call('signIn', demoStaff)).ok).toBe(true);
+      let killed = false;
+      const victim = host;
+      const killVehicle = () => {
+        if (killed) return;
+        killed = true;
+        vehicleKills++;
+        setTimeout(() => victim.proc.kill('SIGKILL'), random() * 300);
+      };
+      while (queued.size < TOTAL) {
+        const i = queued.size;
+        if (vehicleKillAt[vehicleKills] !== undefined && i >= vehicleKillAt[vehicleKills]!) killVehicle();
+        if (hubKillAt[hubKills] !== undefined && i >= hubKillAt[hubKills]!) killHub();
+        const created = await staff.call('createRequest', juminhyoRequest());
+        if (!created.ok) break;
+        const id = created.value.id as string;
+        const steps = [
+          () => staff.call('checkIdentity', { id, identity: { documents: [{ kind: 'drivers_license', last4: '1234' }] } }),
+          () => staff.call('showToResident', { id }),
+          () => resident.call('confirmAsResident', { requestId: id }),
+        ];
+        let done = true;
+        for (const step of steps) {
+          const r = await step();
+          if (!r.ok) {
+            if (r.error?.code !== 'DISCONNECTED') throw new Error(`${r.error?.code}: ${r.error?.message}`);
+            done = false;
+            break;
+          }
+        }
+        if (!done) break;
+        queued.set(id, i);
+        if (i % 25 === 7) wanted.set(id, 'approve');
+        else if (i % 50 === 13) wanted.set(id, 'reject');
+      }
+      staff.close();
+      resident.close();
+      await host.stop(killed ? 'SIGKILL' : 'SIGTERM');
+      host = null;
+      if (queued.size >= TOTAL) break;
+      expect(killed, 'the host stopped answering without being killed').toBe(true);
+    }
+    const tCreated = Date.now();
+    // The host runs again while the last hub kills happen and the operators finish.
+    host = await startHostProcess(vehicleDir, hostArgs);
+    while (hubKillAt[hubKills] !== undefined) {
+      await hubDown;
+      killHub();
+    }
+    await hubDown;
+    creating = false;
+    await flapLoop;
+    await decideLoop;
+    // The network calms down; the vehicle is killed once more while it catches up (pulling and
+    // printing), and started again: everything still in flight must now arrive.
+    proxy.faults = { ...noFaults };
+    await sleep(random() * 1_500);
+    await host.stop('SIGKILL');
+    vehicleKills++;
+    host = await startHostProcess(vehicleDir, hostArgs);
+
+    const settled = () => {
+      const vehicle = readVehicle((db) => ({
+        queued: ids(db, "SELECT DISTINCT request_id FROM audit_log WHERE action = 'relay.queued'"),
+        appliedSeq: (db.prepare('SELECT MAX(seq) FROM hub_inbox_applied').pluck().get() as number | null) ?? 0,
+        unsentPrints: db.prepare("SELECT COUNT(*) FROM print_jobs WHERE kind = 'certificate' AND state IN ('queued', 'sending')").pluck().get() as number,
+      }));
+      const atHub = readHub((db) => ({
+        requests: ids(db, 'SELECT id FROM requests WHERE vehicle_id = ?', VEHICLE),
+        latestSeq: (db.prepare('SELECT MAX(seq) FROM inbox WHERE vehicle_id = ?').pluck().get(VEHICLE) as number | null) ?? 0,
+      }));
+      return { vehicle, atHub, ok: vehicle.queued.size === atHub.requests.size && vehicle.appliedSeq === atHub.latestSeq && vehicle.unsentPrints === 0 };
+    };
+    let last = settled();
+    for (let tries = 0; !last.ok && tries < 450; tries++) {
+      await sleep(200);
+      last = settled();
+    }
+    expect(
+      last.ok,
+      `not settled: vehicle queued ${last.vehicle.queued.size}, hub has ${last.atHub.requests.size}; inbox applied ${last.vehicle.appliedSeq} of ${last.atHub.latestSeq}; unsent prints ${last.vehicle.unsentPrints}; host ${host.proc.exitCode ?? host.proc.signalCode ?? 'running'}`,
+    ).toBe(true);
+    await sleep(500);
+    await host.stop('SIGTERM');
+    host = null;
+    await hub!.stop();
+    hub = null;
+    const tSettled = Date.now();
+
+    // The faults and crashes really happened.
+    expect(vehicleKills).toBeGreaterThanOrEqual(4);
+    expect(hubKills).toBeGreaterThanOrEqual(4);
+    expect(proxy.stats.refused + proxy.stats.dropped).toBeGreaterThan(0);
+    expect(proxy.stats.cut).toBeGreaterThan(0);
+    expect(proxy.stats.tunnelDrops).toBeGreaterThan(5);
+    expect(proxy.stats.delayed).toBeGreaterThan(0);
+    expect(proxy.stats.replayedDuplicates).toBeGreaterThan(0);
+
+    const v = readVehicle((db) => ({
+      queued: ids(db, "SELECT DISTINCT request_id FROM audit_log WHERE action = 'relay.queued'"),
+      all: ids(db, 'SELECT id FROM requests'),
+      steps: new Map((db.prepare('SELECT id, step FROM requests').all() as { id: string; step: string }[]).map((r) => [r.id, r.step])),
+      applied: db.prepare('SELECT seq, type, request_id AS requestId, outcome FROM hub_inbox_applied').all() as { seq: number; type: string; requestId: string | null; outcome: string }[],
+      audit: db.prepare("SELECT request_id AS requestId, action FROM audit_log WHERE action IN ('request.approved', 'request.rejected')").all() as { requestId: string; action: string }[],
+      jobs: db.prepare("SELECT id, request_id AS requestId, state, attempts FROM print_jobs WHERE kind = 'certificate'").all() as { id: string; requestId: string; state: string; attempts: number }[],
+    }));
+    const h = readHub((db) => ({
+      requests: db.prepare('SELECT id FROM requests WHERE vehicle_id = ?').pluck().all(VEHICLE) as string[],
+      relayed: db.prepare("SELECT request_id AS requestId, COUNT(*) AS n FROM request_events WHERE event = 'RELAYED' GROUP BY request_id").all() as { requestId: string; n: number }[],
+      relayedAudit: db.prepare("SELECT request_id AS requestId, COUNT(*) AS n FROM audit_log WHERE action = 'request.relayed' GROUP BY request_id").all() as { requestId: string; n: number }[],
+      decisions: db.prepare('SELECT request_id AS requestId, decision FROM decisions').all() as { requestId: string; decision: string }[],
+      jobs: db.prepare('SELECT id, request_id AS requestId FROM print_jobs WHERE vehicle_id = ?').all(VEHICLE) as { id: string; requestId: string }[],
+      inbox: db.prepare('SELECT seq, type FROM inbox WHERE vehicle_id = ? ORDER BY seq').all(VEHICLE) as { seq: number; type: string }[],
+    }));
+
+    // Every request the vehicle queued is at the hub, once; nothing else is.
+    expect(queued.size).toBe(TOTAL);
+    for (const id of queued.keys()) expect(v.queued.has(id)).toBe(true);
+    expect(new Set(h.requests)).toEqual(v.queued);
+    expect(h.requests).toHaveLength(v.queued.size);
+    expect(h.relayed.every((r) => r.n === 1) && h.relayed.length === v.queued.size).toBe(true);
+    expect(h.relayedAudit.every((r) => r.n === 1) && h.relayedAudit.length === v.queued.size).toBe(true);
+
+    // Every decision made at city hall reached the vehicle once, and only those.
+    expect(decidedByUs.size).toBe(60);
+    expect(new Map(h.decisions.map((d) => [d.requestId, d.decision]))).toEqual(
+      new Map([...decidedByUs].map(([id, what]) => [id, what === 'approve' ? 'approved' : 'rejected'])),
+    );
+    expect(v.applied.map((a) => a.seq).sort((a, b) => a - b)).toEqual(h.inbox.map((m) => m.seq));
+    for (const d of h.decisions) {
+      const applied = v.applied.filter((a) => a.type === 'decision' && a.requestId === d.requestId);
+      expect(applied, `decision for ${d.requestId}`).toHaveLength(1);
+      expect(applied[0]!.outcome).toBe('applied');
+      expect(v.audit.filter((a) => a.requestId === d.requestId && a.action === `request.${d.decision}`)).toHaveLength(1);
+      const step = v.steps.get(d.requestId);
+      if (d.decision === 'rejected') expect(step).toBe('rejected');
+      else expect(['approved', 'printed']).toContain(step);
+    }
+    expect(v.audit).toHaveLength(h.decisions.length);
+
+    // Each print job the hub issued arrived once; none was sent to the printer twice.
+    expect(new Set(v.jobs.map((j) => j.id))).toEqual(new Set(h.jobs.map((j) => j.id)));
+    expect(v.jobs).toHaveLength(h.jobs.length);
+    expect(h.jobs.length).toBe(h.decisions.filter((d) => d.decision === 'approved').length);
+    for (const job of v.jobs) expect(job.attempts).toBeLessThanOrEqual(1);
+    const spooled = readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'));
+    // ippeveprinter names each spooled file `<its job number>-<job name, lower case>.pdf`; the job name is our job id.
+    const spooledJobs = spooled.map((f) => f.replace(/^\d+-/, '').replace(/\.pdf$/, ''));
+    expect(new Set(spooledJobs).size).toBe(spooledJobs.length);
+    for (const jobId of spooledJobs) expect(v.jobs.some((j) => j.id.toLowerCase() === jobId)).toBe(true);
+    const printed = v.jobs.filter((j) => j.state === 'done');
+    const unknown = v.jobs.filter((j) => j.state === 'outcome_unknown');
+    expect(spooled.length).toBeGreaterThanOrEqual(printed.length);
+    expect(spooled.length).toBeLessThanOrEqual(printed.length + unknown.length);
+    for (const j of printed) expect(v.steps.get(j.requestId)).toBe('printed');
+
+    console.info(
+      `faults: ${TOTAL} requests queued in ${Math.round((tCreated - t0) / 1000)} s, settled after ${Math.round((tSettled - tCreated) / 1000)} s; ` +
+        `vehicle kills ${vehicleKills}, hub kills ${hubKills}; proxy ${JSON.stringify(proxy.stats)}; ` +
+        `print jobs ${v.jobs.length} (${printed.length} printed, ${unknown.length} outcome unknown), drafts left ${v.all.size - v.queued.size}`,
+    );
+  }, 240_000);
+});

@@ -1,0 +1,58 @@
+// The real hub as its own process, started through the CLI (`odekake hub init|start`), so a test can
+// kill -9 it and start it again on the same data folder and port.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { cliPath } from './host';
+import { adminCredentials } from './hub';
+
+export interface HubProcess {
+  proc: ChildProcess;
+  url: string;
+  port: number;
+  /** SIGKILL, resolved once the process is gone. */
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `odekake hub init` with the test admin's password on standard input. */
+export function initHubProcessData(dataDir: string): void {
+  if (!existsSync(cliPath)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm test does)');
+  const r = spawnSync(process.execPath, [cliPath, 'hub', 'init', '--data', dataDir, '--admin', adminCredentials.operatorId, '--password-stdin'], {
+    input: `${adminCredentials.password}\n`,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`hub init failed (${r.status}): ${r.stderr}`);
+}
+
+export async function startHubProcess(dataDir: string, port: number): Promise<HubProcess> {
+  const proc = spawn(process.execPath, [cliPath, 'hub', 'start', '--data', dataDir, '--port', String(port), '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ODEKAKE_LOG_LEVEL: 'silent' },
+  });
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout! });
+    rl.once('line', resolve);
+    proc.once('exit', (code, signal) => reject(new Error(`hub exited (${code ?? signal}) before ready: ${stderr}`)));
+  });
+  const ready = JSON.parse(line) as { url: string; port: number };
+  const gone = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.once('exit', () => resolve());
+  });
+  return {
+    proc,
+    url: ready.url,
+    port: ready.port,
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      await gone;
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
