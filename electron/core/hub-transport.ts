@@ -23,10 +23,11 @@ import { AppError } from './errors';
 
 export interface HubTransport {
   deliver(messages: VehicleMessage[]): Promise<DeliverResponse>;
-  inbox(after: number): Promise<InboxResponse>;
+  /** Hub messages after `after`, at most `limit` (print jobs carry their PDF: small pages survive a weak link). */
+  inbox(after: number, limit?: number): Promise<InboxResponse>;
   ack(upTo: number): Promise<void>;
   /** Opens the push channel; `onClose` fires once when it drops (the sync loop reconnects). */
-  listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void): Promise<{ close(): void }>;
+  listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void, after?: number): Promise<{ close(): void }>;
   /** マイナ保険証紐付け, online only: a one-time challenge, then the card's signature over it. */
   linkChallenge(): Promise<LinkChallengeResponse>;
   linkComplete(body: LinkCompleteRequest): Promise<LinkCompleteResponse>;
@@ -79,8 +80,8 @@ export class HttpsHubTransport implements HubTransport {
     return DeliverResponse.parse(await this.send('POST', HUB_API.messages, { messages }));
   }
 
-  async inbox(after: number): Promise<InboxResponse> {
-    return InboxResponse.parse(await this.send('GET', `${HUB_API.inbox}?after=${after}`));
+  async inbox(after: number, limit = 10): Promise<InboxResponse> {
+    return InboxResponse.parse(await this.send('GET', `${HUB_API.inbox}?after=${after}&limit=${limit}`));
   }
 
   async ack(upTo: number): Promise<void> {
@@ -95,8 +96,10 @@ export class HttpsHubTransport implements HubTransport {
     return LinkCompleteResponse.parse(await this.send('POST', INSURANCE_LINK_API.complete, body));
   }
 
-  listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void): Promise<{ close(): void }> {
+  listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void, after?: number): Promise<{ close(): void }> {
     const url = new URL(HUB_API.socket, this.base);
+    // With `after`, the hub first sends what was stored since then: nothing falls between pull and push.
+    if (after !== undefined) url.searchParams.set('after', String(after));
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(url, { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key, handshakeTimeout: this.timeoutMs });
     return new Promise((resolve, reject) => {

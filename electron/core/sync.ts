@@ -46,6 +46,8 @@ export interface SyncOptions {
 }
 
 // The contract's largest batch: each HTTPS round trip and each commit on either side is paid once per batch.
+/** Hub messages per inbox page: a print job carries its PDF, and a weak link cuts long answers. */
+const INBOX_PAGE = 10;
 const BATCH = 100;
 const EventPayload = z.object({ requestId: z.string(), event: z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']), at: z.string() });
 const ReprintPayload = z.object({ reprintRequestId: z.string(), jobId: z.string(), requestId: z.string(), reason: z.string(), staffId: z.string(), at: z.string() });
@@ -155,6 +157,7 @@ export class SyncService {
           this.socket = null;
           this.kick();
         },
+        this.lastApplied.get()?.seq ?? 0,
       );
     } catch {
       // The inbox poll still brings everything; the socket is retried on the next cycle.
@@ -269,17 +272,20 @@ export class SyncService {
     }
   }
 
+  /** Pulls the inbox in small pages until it is empty, applying each message once, then acknowledges. */
   private async pullInbox(): Promise<void> {
-    const after = this.lastApplied.get()?.seq ?? 0;
-    const { messages } = await this.o.transport.inbox(after);
-    const ordered = [...messages].sort((a, b) => a.seq - b.seq);
-    let last = after;
-    for (const envelope of ordered) {
-      if (envelope.seq <= last) continue;
-      this.applyEnvelope(envelope);
-      last = envelope.seq;
+    const first = this.lastApplied.get()?.seq ?? 0;
+    let last = first;
+    for (;;) {
+      const { messages } = await this.o.transport.inbox(last, INBOX_PAGE);
+      const ordered = messages.filter((m) => m.seq > last).sort((a, b) => a.seq - b.seq);
+      for (const envelope of ordered) {
+        this.applyEnvelope(envelope);
+        last = envelope.seq;
+      }
+      if (messages.length < INBOX_PAGE || ordered.length === 0) break;
     }
-    if (last > after) await this.o.transport.ack(last);
+    if (last > first) await this.o.transport.ack(last);
   }
 
   /** Applies one hub message exactly once: the inbox number is recorded with the effect. */

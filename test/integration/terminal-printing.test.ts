@@ -135,6 +135,24 @@ describe('printing from the terminal core', () => {
     expect((await ok('getRequest', { id })).step).toBe('printed');
   });
 
+  it('sends at start-up a certificate accepted but not yet sent when the terminal stopped, once', async () => {
+    const id = await approvedRequest();
+    // Accepted from city hall (its inbox message applied), then the laptop stopped before printing.
+    core.printing.acceptCertificate({ requestId: id, jobId: 'job-accepted-1', pdf: await certificatePdf(), copies: 1 });
+    await core.close();
+    core = startCore();
+    core.startTimers();
+    await ok('signIn', demoStaff);
+    for (let i = 0; i < 200 && (await ok('getRequest', { id })).step !== 'printed'; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await ok('getRequest', { id })).step).toBe('printed');
+    expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(1);
+    await core.close();
+    core = startCore();
+    core.startTimers();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(1);
+  });
+
   it('turns a certificate reprint request into a wait for the operator, never a print', async () => {
     const id = await approvedRequest();
     core.db.transaction(() => core.printing['ledger']!.enqueueCertificate({ jobId: 'job-cut-2', requestId: id, pdf: Buffer.from('%PDF-1.4 test'), copies: 1 }))();
