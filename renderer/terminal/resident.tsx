@@ -48,7 +48,10 @@ function PinPad({ pin }: { pin: ResidentPinView }) {
   }
   return (
     <main className="resident pin">
-      <p className="large muted">{pin.purpose === 'link' ? 'マイナ保険証の登録に使う、利用者証明用の暗証番号です' : 'マイナンバーカードの、券面事項入力補助用の暗証番号です'}</p>
+      <p className="large muted">
+        マイナンバーカードを受け取ったときに決めた、数字4けたの暗証番号です
+        {pin.purpose === 'link' ? '（利用者証明用）' : '（券面事項入力補助用）'}
+      </p>
       <h1>暗証番号（数字4けた）を押してください</h1>
       <p className="large muted">職員には見えません。{pin.triesLeft !== null && `（あと${pin.triesLeft}回まで）`}</p>
       <div className="pin-dots" aria-label={`${digits.length}けた入力済み`} data-testid="pin-dots">
