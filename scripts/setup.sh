@@ -28,6 +28,6 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 case "$mode" in
-  demo) exec node bin/odekake.js demo ;;
+  demo) node scripts/ensure-node-abi.mjs && exec node bin/odekake.js demo ;;
   test) exec npm test ;;
 esac
