@@ -25,7 +25,11 @@ interface StaffState {
   cardSession: CardSessionView | null;
   nextVisit: NextVisitTask[];
   init(client: Client): void;
-  run<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K> | null>;
+  /**
+   * One call for the screen. A staff action clears the messages of the last one; `reload` (an event
+   * from the core refreshing what is on screen) keeps them, so a notice is not lost to a refresh.
+   */
+  run<K extends CallName>(name: K, input: CallInput<K>, options?: { reload?: boolean }): Promise<CallOutput<K> | null>;
   refresh(): Promise<void>;
   go(view: View): Promise<void>;
   clearMessages(): void;
@@ -76,10 +80,10 @@ export const useStaff = create<StaffState>((set, get) => ({
     void get().refresh();
   },
 
-  async run(name, input) {
+  async run(name, input, options = {}) {
     const client = get().client;
     if (!client) return null;
-    set({ busy: true, error: null, fieldErrors: {}, notice: null });
+    set(options.reload ? { busy: true } : { busy: true, error: null, fieldErrors: {}, notice: null });
     try {
       return await client.call(name, input);
     } catch (e) {
@@ -119,7 +123,7 @@ export const useStaff = create<StaffState>((set, get) => ({
     const same = view.name === current.name && (view.name !== 'request' || (current.name === 'request' && current.id === view.id));
     if (!same) set({ view, error: null, fieldErrors: {}, notice: null });
     if (view.name === 'request') {
-      const detail = await get().run('getRequest', { id: view.id });
+      const detail = await get().run('getRequest', { id: view.id }, { reload: same });
       set({ detail });
     } else {
       set({ detail: null });
