@@ -28,6 +28,8 @@ async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword
 }
 
 export async function runDemo(opts: { data: string; port: number; hubPort: number }, onSignal: (stop: () => Promise<void>) => void): Promise<void> {
+  // The demo prints what to open; routine logs would bury it (ODEKAKE_LOG_LEVEL=info shows them).
+  process.env.ODEKAKE_LOG_LEVEL ??= 'warn';
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop();
