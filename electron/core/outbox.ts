@@ -55,6 +55,11 @@ export class Outbox {
     return this.db.prepare<[], { n: number }>('SELECT COUNT(DISTINCT request_id) AS n FROM outbox WHERE rejected_at IS NULL').get()!.n;
   }
 
+  /** How many messages city hall refused, for the relay indicator. */
+  setAsideCount(): number {
+    return this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE rejected_at IS NOT NULL').get()!.n;
+  }
+
   /** Messages city hall refused (malformed or unknown), set aside for staff and admins to see. */
   setAside(): { seq: number; requestId: string; kind: string; code: string; at: string }[] {
     return this.db

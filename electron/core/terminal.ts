@@ -170,7 +170,7 @@ export class TerminalCore {
       online: this.sync?.status().online ?? false,
       waiting: this.outbox.waitingRequests(),
       lastSyncAt: this.outbox.lastSyncAt(),
-      setAside: this.outbox.setAside().length,
+      setAside: this.outbox.setAsideCount(),
     };
   }
 
