@@ -85,17 +85,21 @@ export function registerHubCommands(program: Command): void {
     .option('--registry <dir>', '住民記録の代わりのデータ (fixtures/registry)')
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .option('--jpki-ca <file...>', 'マイナ保険証紐付けで信頼する公的個人認証の認証局証明書 (PEM; 省略時は hub init で保存したもの)')
-    .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean; jpkiCa?: string[] }) => {
+    .option('--turn-port <n>', 'ビデオ相談用の TURN サーバー (coturn) をこのポートで一緒に起動する', (v) => Number.parseInt(v, 10))
+    .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean; jpkiCa?: string[]; turnPort?: number }) => {
       try {
         const running = await startCityHub({ dataDir: opts.data, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile) });
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, url: running.url, port: running.port })}\n`);
-        else process.stdout.write(`市役所ハブ: ${running.url}\n職員の操作画面: ${running.url}/\n`);
+        const turn = opts.turnPort
+          ? await (await import('../hub/server/turn')).startCoturn({ dir: join(opts.data, 'turn'), port: opts.turnPort, ip: opts.host })
+          : null;
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, url: running.url, port: running.port, turn: turn?.url ?? null })}\n`);
+        else process.stdout.write(`市役所ハブ: ${running.url}\n職員の操作画面: ${running.url}/\n${turn ? `TURN: ${turn.url}\n` : ''}`);
         let stopping = false;
         for (const signal of ['SIGINT', 'SIGTERM'] as const) {
           process.on(signal, () => {
             if (stopping) return;
             stopping = true;
-            void running.stop().finally(() => process.exit(0));
+            void Promise.allSettled([running.stop(), turn?.stop()]).finally(() => process.exit(0));
           });
         }
       } catch (e) {

@@ -315,10 +315,12 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
     expect(h.jobs.length).toBe(h.decisions.filter((d) => d.decision === 'approved').length);
     for (const job of v.jobs) expect(job.attempts).toBeLessThanOrEqual(1);
     const spooled = readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'));
-    // ippeveprinter names each spooled file `<its job number>-<job name, lower case>.pdf`; the job name is our job id.
+    // ippeveprinter names each spooled file `<its job number>-<job name>.pdf`, the job name (our job id)
+    // lower-cased and with every run of characters other than letters, digits and '-' made one '_'.
+    const spoolName = (jobId: string) => jobId.toLowerCase().replace(/[^a-z0-9-]+/g, '_');
     const spooledJobs = spooled.map((f) => f.replace(/^\d+-/, '').replace(/\.pdf$/, ''));
     expect(new Set(spooledJobs).size).toBe(spooledJobs.length);
-    for (const jobId of spooledJobs) expect(v.jobs.some((j) => j.id.toLowerCase() === jobId)).toBe(true);
+    for (const name of spooledJobs) expect(v.jobs.some((j) => spoolName(j.id) === name), `spooled ${name}`).toBe(true);
     const printed = v.jobs.filter((j) => j.state === 'done');
     const unknown = v.jobs.filter((j) => j.state === 'outcome_unknown');
     expect(spooled.length).toBeGreaterThanOrEqual(printed.length);

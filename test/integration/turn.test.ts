@@ -1,0 +1,69 @@
+// TURN for video consultations: a real coturn started with the configuration the hub writes, and
+// coturn's own test client (turnutils_uclient) allocating a relay with the hub's time-limited
+// credentials. A wrong or expired credential gets no relay.
+import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coturnConfig, startCoturn, turnCredentials, type RunningCoturn } from '../../hub/server/turn';
+import { tempDir } from '../support/fixtures';
+
+const run = promisify(execFile);
+let tmp: ReturnType<typeof tempDir>;
+let turn: RunningCoturn;
+let port: number;
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return p;
+}
+
+/** Allocates a relay and sends a few packets through it; true when the allocation succeeded. */
+async function allocate(username: string, credential: string): Promise<boolean> {
+  try {
+    const { stdout, stderr } = await run('turnutils_uclient', ['-u', username, '-w', credential, '-p', String(port), '-e', '127.0.0.1', '-n', '3', '-m', '1', '-y', '127.0.0.1'], { timeout: 20_000 });
+    return !/Cannot complete Allocation/.test(stdout + stderr) && /Total lost packets 0/.test(stdout + stderr);
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  tmp = tempDir();
+  port = await freePort();
+  turn = await startCoturn({ dir: join(tmp.dir, 'turn'), port, relayPorts: [49500, 49600] });
+}, 30_000);
+afterAll(async () => {
+  await turn?.stop();
+  tmp?.remove();
+});
+
+describe('TURN with the hub shared secret', () => {
+  it('relays with a credential the hub issued', async () => {
+    const c = turnCredentials({ secret: turn.secret, userId: 'consultant-7', urls: [turn.url] });
+    expect(c.username).toMatch(/^\d+:consultant-7$/);
+    expect(await allocate(c.username, c.credential)).toBe(true);
+  });
+
+  it('refuses a wrong credential and one whose time is up', async () => {
+    const c = turnCredentials({ secret: turn.secret, userId: 'vehicle-1', urls: [turn.url] });
+    expect(await allocate(c.username, `${c.credential.slice(0, -4)}AAA=`)).toBe(false);
+    const expired = turnCredentials({ secret: turn.secret, userId: 'vehicle-1', urls: [turn.url], ttlSeconds: 60, now: new Date(Date.now() - 3600_000) });
+    expect(await allocate(expired.username, expired.credential)).toBe(false);
+    const otherSecret = turnCredentials({ secret: 'not-the-hub-secret', userId: 'vehicle-1', urls: [turn.url] });
+    expect(await allocate(otherSecret.username, otherSecret.credential)).toBe(false);
+  });
+
+  it('keeps the secret and the configuration owner-only, and allows loopback peers only on 127.0.0.1', () => {
+    expect(statSync(join(tmp.dir, 'turn', 'turn-secret')).mode & 0o077).toBe(0);
+    expect(statSync(join(tmp.dir, 'turn', 'turnserver.conf')).mode & 0o077).toBe(0);
+    expect(coturnConfig({ dir: '/x', port: 3478, ip: '10.20.30.40' }, 's')).not.toContain('allow-loopback-peers');
+    expect(coturnConfig({ dir: '/x', port: 3478 }, 's')).toContain('allow-loopback-peers');
+    expect(() => turnCredentials({ secret: 's', userId: 'bad id with spaces', urls: [] })).toThrow();
+  });
+});
