@@ -1,0 +1,143 @@
+// The call queues of the consultation service, one per department: vehicles wait in the order they
+// called, consultants available for a department take the oldest waiting call, and everyone waiting
+// can be told their place. Pure logic over an injected clock; the routes and signaling sit on top.
+import type { CallState, Department } from '../../protocol/consultation';
+import type { Clock } from '../clock';
+import { HubError } from '../errors';
+
+export interface Call {
+  id: string;
+  vehicleId: string;
+  department: Department;
+  state: CallState;
+  consultantId: string | null;
+  calledAt: string;
+  connectedAt: string | null;
+  endedAt: string | null;
+}
+
+const conflict = (code: string, message: string) => new HubError(409, code, message);
+
+export class CallQueues {
+  private readonly calls = new Map<string, Call>();
+  /** Consultant → the departments they are available for (absent = not available). */
+  private readonly available = new Map<string, ReadonlySet<Department>>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly newId: () => string,
+  ) {}
+
+  /** A vehicle starts a consultation: it waits at the end of its department's queue. */
+  call(vehicleId: string, department: Department): Call {
+    const open = [...this.calls.values()].find((c) => c.vehicleId === vehicleId && (c.state === 'waiting' || c.state === 'connected'));
+    if (open) throw conflict('CALL_ALREADY_OPEN', 'この車両はすでに相談中か、順番待ちです。');
+    const call: Call = {
+      id: this.newId(),
+      vehicleId,
+      department,
+      state: 'waiting',
+      consultantId: null,
+      calledAt: this.clock.now().toISOString(),
+      connectedAt: null,
+      endedAt: null,
+    };
+    this.calls.set(call.id, call);
+    return { ...call };
+  }
+
+  /** 1-based place of a waiting call in its department's queue; null once it is no longer waiting. */
+  position(callId: string): number | null {
+    const call = this.find(callId);
+    if (call.state !== 'waiting') return null;
+    return this.waiting(call.department).findIndex((c) => c.id === callId) + 1;
+  }
+
+  waiting(department: Department): Call[] {
+    // Insertion order of the map is call order.
+    return [...this.calls.values()].filter((c) => c.department === department && c.state === 'waiting');
+  }
+
+  /** Whether anyone is available for a department right now (the vehicle shows it before calling). */
+  consultantsAvailable(department: Department): number {
+    return [...this.available.entries()].filter(([id, deps]) => deps.has(department) && !this.busy(id)).length;
+  }
+
+  setAvailable(consultantId: string, departments: readonly Department[]): void {
+    if (departments.length === 0) this.available.delete(consultantId);
+    else this.available.set(consultantId, new Set(departments));
+  }
+
+  /** The consultant takes a waiting call: only the oldest one of a department they are available for. */
+  accept(consultantId: string, callId: string): Call {
+    const call = this.find(callId);
+    const deps = this.available.get(consultantId);
+    if (!deps?.has(call.department)) throw new HubError(403, 'NOT_AVAILABLE_FOR_DEPARTMENT', 'この相談先の受付が「対応可能」になっていません。');
+    if (this.busy(consultantId)) throw conflict('CONSULTANT_BUSY', 'ほかの相談に対応中です。終わってから受けてください。');
+    if (call.state !== 'waiting') throw conflict('CALL_NOT_WAITING', 'この相談はもう受けられません（ほかの担当が受けたか、取りやめになりました）。');
+    if (this.waiting(call.department)[0]?.id !== call.id) throw conflict('NOT_FIRST_IN_QUEUE', '先に待っている方から順に受けてください。');
+    call.state = 'connected';
+    call.consultantId = consultantId;
+    call.connectedAt = this.clock.now().toISOString();
+    return { ...call };
+  }
+
+  /** The vehicle gives up while waiting (the resident left, the staff cancelled). */
+  abandon(vehicleId: string, callId: string): Call {
+    const call = this.find(callId);
+    if (call.vehicleId !== vehicleId) throw new HubError(403, 'NOT_YOUR_CALL', 'この車両の相談ではありません。');
+    if (call.state !== 'waiting') throw conflict('CALL_NOT_WAITING', 'この相談は順番待ちではありません。');
+    call.state = 'abandoned';
+    call.endedAt = this.clock.now().toISOString();
+    return { ...call };
+  }
+
+  /** Either party ends a connected call. */
+  end(partyId: string, callId: string): Call {
+    const call = this.find(callId);
+    if (call.vehicleId !== partyId && call.consultantId !== partyId) throw new HubError(403, 'NOT_A_PARTY', 'この相談の当事者ではありません。');
+    if (call.state !== 'connected') throw conflict('CALL_NOT_CONNECTED', 'この相談はつながっていません。');
+    call.state = 'ended';
+    call.endedAt = this.clock.now().toISOString();
+    return { ...call };
+  }
+
+  /**
+   * A consultant signs off. Waiting calls stay in their queues for the others; a call they were in is
+   * ended (the vehicle is told and can call again).
+   */
+  leave(consultantId: string): Call[] {
+    this.available.delete(consultantId);
+    const ended: Call[] = [];
+    for (const call of this.calls.values()) {
+      if (call.consultantId === consultantId && call.state === 'connected') {
+        call.state = 'ended';
+        call.endedAt = this.clock.now().toISOString();
+        ended.push({ ...call });
+      }
+    }
+    return ended;
+  }
+
+  /** Only the two parties of a connected call may signal each other. */
+  mayRelay(callId: string, from: string, to: string): boolean {
+    const call = this.calls.get(callId);
+    if (!call || call.state !== 'connected' || !call.consultantId) return false;
+    const parties = new Set([call.vehicleId, call.consultantId]);
+    return from !== to && parties.has(from) && parties.has(to);
+  }
+
+  get(callId: string): Call {
+    return { ...this.find(callId) };
+  }
+
+  private find(callId: string): Call {
+    const call = this.calls.get(callId);
+    if (!call) throw new HubError(404, 'CALL_NOT_FOUND', '指定の相談が見つかりません。');
+    return call;
+  }
+
+  private busy(consultantId: string): boolean {
+    return [...this.calls.values()].some((c) => c.consultantId === consultantId && c.state === 'connected');
+  }
+}
