@@ -159,14 +159,8 @@ export class CardFlows {
       info = await this.requireCard().readBasicInfo(buffer, { confirmLastTry: s.lastTryConfirmed });
     } catch (e) {
       if (this.session !== s) throw e; // the card was pulled meanwhile; the session is gone
-      const code = (e as { code?: string }).code ?? 'CARD_ERROR';
-      const tries = (e as { details?: { triesLeft?: number } }).details?.triesLeft;
-      s.triesLeft = tries ?? s.triesLeft;
-      s.stage = code === 'CARD_PIN_WRONG' ? (tries === 1 ? 'needs_confirmation' : 'waiting_pin') : code === 'CARD_PIN_LAST_TRY_NEEDS_CONFIRMATION' ? 'needs_confirmation' : 'failed';
-      if (code === 'CARD_PIN_WRONG') s.lastTryConfirmed = false;
-      s.message = e instanceof Error ? e.message : 'カードを読み取れませんでした。';
-      this.db.transaction(() => this.audit.append({ actor: 'resident', action: 'card.read_failed', requestId: s.requestId, detail: { code } }))();
-      this.changed();
+      const message = e instanceof Error ? e.message : 'カードを読み取れませんでした。';
+      this.failed(s, e, 'CARD_ERROR', message, { actor: 'resident', action: 'card.read_failed', requestId: s.requestId });
       throw e;
     } finally {
       buffer.wipe();
@@ -207,18 +201,27 @@ export class CardFlows {
       return { ok: true };
     } catch (e) {
       if (this.session !== s) throw e;
-      const code = (e as { code?: string }).code ?? 'LINK_FAILED';
-      const tries = (e as { details?: { triesLeft?: number } }).details?.triesLeft;
-      s.triesLeft = tries ?? s.triesLeft;
-      s.stage = code === 'CARD_PIN_WRONG' ? (tries === 1 ? 'needs_confirmation' : 'waiting_pin') : code === 'CARD_PIN_LAST_TRY_NEEDS_CONFIRMATION' ? 'needs_confirmation' : 'failed';
-      if (code === 'CARD_PIN_WRONG') s.lastTryConfirmed = false;
-      s.message = e instanceof AppError ? e.message : '市役所とのやり取りが途中で切れました。もう一度やり直してください。';
-      this.db.transaction(() => this.audit.append({ actor: s.staffId, action: 'card.insurance_link_failed', detail: { code } }))();
-      this.changed();
-      throw e instanceof AppError ? e : new AppError('LINK_FAILED', s.message);
+      const message = e instanceof AppError ? e.message : '市役所とのやり取りが途中で切れました。もう一度やり直してください。';
+      this.failed(s, e, 'LINK_FAILED', message, { actor: s.staffId, action: 'card.insurance_link_failed' });
+      throw e instanceof AppError ? e : new AppError('LINK_FAILED', message);
     } finally {
       pin.wipe();
     }
+  }
+
+  /**
+   * After a failed card operation: a wrong PIN asks again (or for staff confirmation before the last
+   * try), anything else ends in `failed`; the tries left and the message go to both screens.
+   */
+  private failed(s: Session, e: unknown, fallbackCode: string, message: string, audit: { actor: string; action: string; requestId?: string | null }): void {
+    const code = (e as { code?: string }).code ?? fallbackCode;
+    const tries = (e as { details?: { triesLeft?: number } }).details?.triesLeft;
+    s.triesLeft = tries ?? s.triesLeft;
+    s.stage = code === 'CARD_PIN_WRONG' ? (tries === 1 ? 'needs_confirmation' : 'waiting_pin') : code === 'CARD_PIN_LAST_TRY_NEEDS_CONFIRMATION' ? 'needs_confirmation' : 'failed';
+    if (code === 'CARD_PIN_WRONG') s.lastTryConfirmed = false;
+    s.message = message;
+    this.db.transaction(() => this.audit.append({ ...audit, detail: { code } }))();
+    this.changed();
   }
 
   private compare(requestId: string, info: BasicInfo): CardFieldCheck[] {
