@@ -4,7 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualCard, type VirtualCardHandle } from '../../native/card/virtual';
-import { launchChromium, shot } from '../support/browser';
+import { launchChromium, shot, startJuminhyoRequest } from '../support/browser';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { startHostProcess, type HostProcess } from '../support/host';
 import { startPrivatePcscd, type PrivatePcscd } from '../support/pcscd';
@@ -45,11 +45,7 @@ describe('identity from the My Number card', () => {
   it('fills the request from the card after the resident types the PIN, checks it, and wipes the session when the card is pulled', async () => {
     await resident.goto(host.residentUrl);
     await staff.goto(host.staffUrl);
-    await staff.locator('input[name=staffId]').fill(demoStaff.staffId);
-    await staff.locator('input[name=pin]').fill(demoStaff.pin);
-    await staff.getByRole('button', { name: 'サインイン' }).click();
-    await staff.getByRole('button', { name: '＋ 新しい受付' }).click();
-    await staff.getByRole('radio', { name: '住民票の写し' }).click();
+    await startJuminhyoRequest(staff, demoStaff);
 
     // A wrong PIN first: one try spent, reported on both screens, never retried by itself.
     await staff.getByTestId('fill-from-card').click();

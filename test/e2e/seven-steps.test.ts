@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EscposEmulator } from '../../native/printer/escpos-emulator';
-import { launchChromium, shot } from '../support/browser';
+import { launchChromium, shot, startJuminhyoRequest } from '../support/browser';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { startHostProcess, type HostProcess } from '../support/host';
 import { adminCredentials, consoleDist, startTestHub, type TestHub } from '../support/hub';
@@ -70,11 +70,7 @@ describe('seven steps, vehicle and city hall', () => {
     // 1–2. Entry and identity check in the vehicle, with no network to city hall.
     await resident.goto(host.residentUrl);
     await staff.goto(host.staffUrl);
-    await staff.locator('input[name=staffId]').fill(demoStaff.staffId);
-    await staff.locator('input[name=pin]').fill(demoStaff.pin);
-    await staff.getByRole('button', { name: 'サインイン' }).click();
-    await staff.getByRole('button', { name: '＋ 新しい受付' }).click();
-    await staff.getByRole('radio', { name: '住民票の写し' }).click();
+    await startJuminhyoRequest(staff, demoStaff);
     await staff.locator('input[name="subject.name"]').fill('磐城 髙子');
     await staff.locator('input[name="subject.kana"]').fill('いわき たかこ');
     await staff.locator('input[name="subject.birthDate"]').fill('1953-06-14');
