@@ -38,7 +38,7 @@ function fail(e: unknown): never {
 }
 
 /** The hub with the city's stand-in registry and the certificate renderer wired in (`hub start`, the demo). */
-export async function startCityHub(opts: { dataDir: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[] }) {
+export async function startCityHub(opts: { dataDir: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[]; turn?: import('../hub/server').TurnConfig }) {
   const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }] = await Promise.all([
     import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
     import('../hub/server/certificate-issuer'),
@@ -49,6 +49,7 @@ export async function startCityHub(opts: { dataDir: string; port: number; host?:
     registry: registryLookup(registry),
     certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.dataDir).verificationKey }),
     consoleDir: join(projectRoot, 'dist', 'renderer', 'console'),
+    turn: opts.turn,
   });
 }
 
@@ -88,10 +89,17 @@ export function registerHubCommands(program: Command): void {
     .option('--turn-port <n>', 'ビデオ相談用の TURN サーバー (coturn) をこのポートで一緒に起動する', (v) => Number.parseInt(v, 10))
     .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean; jpkiCa?: string[]; turnPort?: number }) => {
       try {
-        const running = await startCityHub({ dataDir: opts.data, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile) });
+        // coturn first: the hub hands out credentials for it, so it must know its address and secret.
         const turn = opts.turnPort
           ? await (await import('../hub/server/turn')).startCoturn({ dir: join(opts.data, 'turn'), port: opts.turnPort, ip: opts.host })
           : null;
+        const running = await startCityHub({
+          dataDir: opts.data, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
+          turn: turn ? { urls: [turn.url], secret: turn.secret } : undefined,
+        }).catch(async (e: unknown) => {
+          await turn?.stop();
+          throw e;
+        });
         if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, url: running.url, port: running.port, turn: turn?.url ?? null })}\n`);
         else process.stdout.write(`市役所ハブ: ${running.url}\n職員の操作画面: ${running.url}/\n${turn ? `TURN: ${turn.url}\n` : ''}`);
         let stopping = false;

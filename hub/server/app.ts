@@ -13,12 +13,14 @@ import {
   type ConsoleRole, type ConsoleSession,
 } from '../../protocol/console';
 import { fieldProblems } from '../../protocol/errors';
+import { CONSULTATION_API } from '../../protocol/consultation';
 import { HUB_API, HubMessageBody, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
 import type { Clock } from '../clock';
 import { AppError, badRequest, forbidden, HubError } from '../errors';
 import type { Logger } from '../logger';
 import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
+import type { Consultations, Party } from './consultations';
 import type { InsuranceLinkService } from './insurance-link';
 import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
@@ -34,6 +36,7 @@ export interface AppDeps {
   approvals: Approvals;
   auth: OperatorAuth;
   insuranceLink: InsuranceLinkService;
+  consultations: Consultations;
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
@@ -84,7 +87,8 @@ export async function buildApp(deps: AppDeps) {
   // JSON only: a text body is refused with 415 rather than parsed.
   app.removeContentTypeParser('text/plain');
   await app.register(cookie);
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  // 32 KiB: a WebRTC offer is a few KiB; nothing else sent to the hub over a socket comes near it.
+  await app.register(websocket, { options: { maxPayload: 32 * 1024 } });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof HubError) return reply.code(err.status).send({ code: err.code, message: err.message, fields: err.fields });
@@ -125,6 +129,38 @@ export async function buildApp(deps: AppDeps) {
   // マイナ保険証紐付け: same vehicle authentication; any body sent with the challenge request is ignored.
   app.post(INSURANCE_LINK_API.challenge, async (req) => deps.insuranceLink.challenge(await vehicleOf(req)));
   app.post(INSURANCE_LINK_API.complete, async (req) => deps.insuranceLink.complete(await vehicleOf(req), req.body));
+
+  // Video consultations, the vehicle's side.
+  const { consultations } = deps;
+  const CallIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { error: '相談の番号が正しくありません。' }) });
+  const vehicleParty = async (req: FastifyRequest): Promise<Party> => ({ kind: 'vehicle', id: await vehicleOf(req) });
+  app.get(CONSULTATION_API.vehicle.availability, async (req) => {
+    await vehicleOf(req);
+    return consultations.availability();
+  });
+  app.get(CONSULTATION_API.vehicle.turn, async (req) => consultations.turnFor(await vehicleParty(req)));
+  app.post(CONSULTATION_API.vehicle.calls, async (req) => consultations.call(await vehicleOf(req), req.body));
+  app.post(CONSULTATION_API.vehicle.abandon, async (req) => consultations.abandon(await vehicleOf(req), parse(CallIdParam, req.params).id));
+  app.post(CONSULTATION_API.vehicle.end, async (req) => consultations.end(await vehicleParty(req), parse(CallIdParam, req.params).id));
+
+  const callParties = new WeakMap<FastifyRequest, Party>();
+  const callSocket = (socket: import('ws').WebSocket, req: FastifyRequest) => {
+    const party = callParties.get(req);
+    if (!party) return socket.close(1008, 'unauthenticated');
+    const detach = consultations.attach(party, socket);
+    const ping = setInterval(() => socket.ping(), PING_MS);
+    socket.on('close', () => {
+      clearInterval(ping);
+      detach();
+    });
+    socket.on('error', () => undefined);
+    socket.on('message', (data: Buffer, isBinary: boolean) => consultations.onFrame(party, socket, isBinary ? '' : data.toString('utf8')));
+  };
+  app.get(
+    CONSULTATION_API.vehicle.socket,
+    { websocket: true, preValidation: async (req: FastifyRequest) => void callParties.set(req, await vehicleParty(req)) },
+    callSocket,
+  );
 
   const vehicleSockets = new WeakMap<FastifyRequest, string>();
   app.get(
@@ -191,7 +227,8 @@ export async function buildApp(deps: AppDeps) {
   });
   app.get(CONSOLE_API.session, async (req) => operator(req, everyone, { csrf: false }));
   app.delete(CONSOLE_API.session, async (req, reply) => {
-    await operator(req, everyone);
+    const s = await operator(req, everyone);
+    if (s.role === 'consultant') await consultations.leave(s.operatorId);
     await auth.signOut(req.cookies[SESSION_COOKIE], place(req));
     reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
     return { signedOut: true };
@@ -230,6 +267,45 @@ export async function buildApp(deps: AppDeps) {
     await operator(req, deciders, { csrf: false });
     return approvals.day(parse(DayQuery, req.query).date);
   });
+
+  // ---- consultants (video consultations) ----
+  const consultantOnly: ConsoleRole[] = ['consultant'];
+  app.get(CONSULTATION_API.consultant.desk, async (req) => {
+    const s = await operator(req, consultantOnly, { csrf: false });
+    return consultations.desk(s.operatorId);
+  });
+  app.get(CONSULTATION_API.consultant.turn, async (req) => {
+    const s = await operator(req, consultantOnly, { csrf: false });
+    return consultations.turnFor({ kind: 'consultant', id: s.operatorId });
+  });
+  app.put(CONSULTATION_API.consultant.availability, async (req) => {
+    const s = await operator(req, consultantOnly);
+    return consultations.setAvailable(s.operatorId, s.displayName, req.body);
+  });
+  app.post(CONSULTATION_API.consultant.accept, async (req) => {
+    const s = await operator(req, consultantOnly);
+    return consultations.accept(s.operatorId, s.displayName, parse(CallIdParam, req.params).id);
+  });
+  app.post(CONSULTATION_API.consultant.end, async (req) => {
+    const s = await operator(req, consultantOnly);
+    return consultations.end({ kind: 'consultant', id: s.operatorId }, parse(CallIdParam, req.params).id);
+  });
+  app.put(CONSULTATION_API.consultant.notes, async (req) => {
+    const s = await operator(req, consultantOnly);
+    return consultations.saveNotes(s.operatorId, parse(CallIdParam, req.params).id, req.body);
+  });
+  app.get(
+    CONSULTATION_API.consultant.socket,
+    {
+      websocket: true,
+      preValidation: async (req: FastifyRequest) => {
+        if (req.headers.origin !== `https://${req.headers.host}`) throw forbidden('CSRF_REJECTED', '別のサイトからの接続は受け付けません。');
+        const s = await operator(req, consultantOnly, { csrf: false });
+        callParties.set(req, { kind: 'consultant', id: s.operatorId });
+      },
+    },
+    callSocket,
+  );
 
   // ---- admins ----
   app.get(CONSOLE_API.deadLetters, async (req) => {

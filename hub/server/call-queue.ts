@@ -1,7 +1,7 @@
 // The call queues of the consultation service, one per department: vehicles wait in the order they
 // called, consultants available for a department take the oldest waiting call, and everyone waiting
 // can be told their place. Pure logic over an injected clock; the routes and signaling sit on top.
-import type { CallState, Department } from '../../protocol/consultation';
+import type { CallOutcome, CallState, Department } from '../../protocol/consultation';
 import type { Clock } from '../clock';
 import { HubError } from '../errors';
 
@@ -14,12 +14,15 @@ export interface Call {
   calledAt: string;
   connectedAt: string | null;
   endedAt: string | null;
+  outcome: CallOutcome | null;
 }
 
 const conflict = (code: string, message: string) => new HubError(409, code, message);
 
 export class CallQueues {
   private readonly calls = new Map<string, Call>();
+  /** Recently finished calls, so a late end or signal gets a clear answer rather than "not found". */
+  private readonly finished = new Map<string, Call>();
   /** Consultant → the departments they are available for (absent = not available). */
   private readonly available = new Map<string, ReadonlySet<Department>>();
 
@@ -41,6 +44,7 @@ export class CallQueues {
       calledAt: this.clock.now().toISOString(),
       connectedAt: null,
       endedAt: null,
+      outcome: null,
     };
     this.calls.set(call.id, call);
     return { ...call };
@@ -87,8 +91,7 @@ export class CallQueues {
     const call = this.find(callId);
     if (call.vehicleId !== vehicleId) throw new HubError(403, 'NOT_YOUR_CALL', 'この車両の相談ではありません。');
     if (call.state !== 'waiting') throw conflict('CALL_NOT_WAITING', 'この相談は順番待ちではありません。');
-    call.state = 'abandoned';
-    call.endedAt = this.clock.now().toISOString();
+    this.finish(call, 'abandoned', 'abandoned');
     return { ...call };
   }
 
@@ -97,9 +100,32 @@ export class CallQueues {
     const call = this.find(callId);
     if (call.vehicleId !== partyId && call.consultantId !== partyId) throw new HubError(403, 'NOT_A_PARTY', 'この相談の当事者ではありません。');
     if (call.state !== 'connected') throw conflict('CALL_NOT_CONNECTED', 'この相談はつながっていません。');
-    call.state = 'ended';
-    call.endedAt = this.clock.now().toISOString();
+    this.finish(call, 'ended', 'completed');
     return { ...call };
+  }
+
+  /**
+   * A party stayed away longer than the grace period: a connected call is interrupted (both sides can
+   * call back), a waiting one leaves the queue. Null when the call had already finished.
+   */
+  interrupt(callId: string): Call | null {
+    const call = this.find(callId);
+    if (call.state !== 'waiting' && call.state !== 'connected') return null;
+    this.finish(call, 'interrupted', 'interrupted');
+    return { ...call };
+  }
+
+  /** The call a vehicle is waiting with or in, or the call a consultant is in, if any. */
+  openCallOf(role: 'vehicle' | 'consultant', id: string): Call | null {
+    for (const c of this.calls.values()) {
+      if (role === 'vehicle' ? c.vehicleId === id : c.consultantId === id) return { ...c };
+    }
+    return null;
+  }
+
+  /** Departments a consultant is available for (empty when not available). */
+  availableFor(consultantId: string): Department[] {
+    return [...(this.available.get(consultantId) ?? [])];
   }
 
   /**
@@ -111,8 +137,7 @@ export class CallQueues {
     const ended: Call[] = [];
     for (const call of this.calls.values()) {
       if (call.consultantId === consultantId && call.state === 'connected') {
-        call.state = 'ended';
-        call.endedAt = this.clock.now().toISOString();
+        this.finish(call, 'ended', 'consultant_left');
         ended.push({ ...call });
       }
     }
@@ -132,9 +157,19 @@ export class CallQueues {
   }
 
   private find(callId: string): Call {
-    const call = this.calls.get(callId);
+    const call = this.calls.get(callId) ?? this.finished.get(callId);
     if (!call) throw new HubError(404, 'CALL_NOT_FOUND', '指定の相談が見つかりません。');
     return call;
+  }
+
+  private finish(call: Call, state: CallState, outcome: CallOutcome): void {
+    call.state = state;
+    call.outcome = outcome;
+    call.endedAt = this.clock.now().toISOString();
+    // Finished calls are in their records at the hub; the queue keeps only what is live.
+    this.calls.delete(call.id);
+    this.finished.set(call.id, call);
+    if (this.finished.size > 200) this.finished.delete(this.finished.keys().next().value!);
   }
 
   private busy(consultantId: string): boolean {

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../logger';
 import type { HubStore } from '../store/types';
 import { buildApp } from './app';
 import { Approvals } from './approvals';
+import { Consultations, type TurnConfig } from './consultations';
 import { hubPaths, openHubStore, readHubKeys } from './data-dir';
 import { InsuranceLinkService, parseTrustedJpkiCas, RecordingInsuranceLinkAdapter, type InsuranceLinkAdapter } from './insurance-link';
 import { OperatorAuth } from './operator-auth';
@@ -16,6 +17,7 @@ import { VehicleSync } from './vehicle-sync';
 export { addOperator, enrollVehicle, hubPaths, initHub, revokeVehicle } from './data-dir';
 export type { CertificateIssuer, CertificateOrder, RegistryMatch, RenderedCertificate, ResidentLookup } from './ports';
 export { RecordingInsuranceLinkAdapter } from './insurance-link';
+export type { TurnConfig } from './consultations';
 export type { InsuranceLinkAdapter, InsuranceLinkRequest, InsuranceLinkResult } from './insurance-link';
 
 export interface StartHubOptions {
@@ -33,6 +35,10 @@ export interface StartHubOptions {
   jpkiCaPem?: string | readonly string[];
   /** The insurance-linking service; by default the stand-in that records links in the hub store. */
   insuranceLinkAdapter?: InsuranceLinkAdapter;
+  /** TURN relay for video consultations (coturn with a shared secret); without it calls are refused. */
+  turn?: TurnConfig;
+  /** How long a consultation waits for a party whose network dropped (default 30 s). */
+  callGraceMs?: number;
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
@@ -69,8 +75,10 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     store, clock, log, ids: options.ids ?? newId, trustedCas: trustedJpkiCas,
     adapter: options.insuranceLinkAdapter ?? new RecordingInsuranceLinkAdapter({ store, clock, ids: options.ids ?? newId }),
   });
+  const consultations = new Consultations({ store, clock, log, ids: options.ids ?? newId, turn: options.turn, graceMs: options.callGraceMs });
+  await consultations.init();
   const app = await buildApp({
-    store, clock, log, push, sync, approvals, auth, insuranceLink, consoleDir: options.consoleDir,
+    store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, consoleDir: options.consoleDir,
     tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
   });
   const host = options.host ?? '127.0.0.1';
@@ -91,6 +99,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       if (stopped) return;
       stopped = true;
       push.closeAll();
+      consultations.stop();
       await app.close();
       await store.close();
     },

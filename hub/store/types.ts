@@ -185,6 +185,21 @@ export interface InsuranceLinkRow {
   linkedAt: string;
 }
 
+/** A video consultation's record. `notes` are the consultant's, personal data: never logged. */
+export interface ConsultationRow {
+  id: string;
+  vehicleId: string;
+  staffId: string;
+  department: string;
+  consultantId: string | null;
+  calledAt: string;
+  connectedAt: string | null;
+  endedAt: string | null;
+  outcome: string | null;
+  notes: string | null;
+  notesUpdatedAt: string | null;
+}
+
 export interface AuditEntry {
   actor: string; // operator id, vehicle id, 'system' or 'unknown'
   action: string; // e.g. 'request.relayed', 'vehicle.refused'
@@ -281,6 +296,16 @@ export interface HubTx {
   setLinkChallengeOutcome(id: string, outcome: string): Promise<void>;
   insertInsuranceLink(l: InsuranceLinkRow): Promise<void>;
   getInsuranceLink(id: string): Promise<InsuranceLinkRow | undefined>;
+
+  insertConsultation(c: Pick<ConsultationRow, 'id' | 'vehicleId' | 'staffId' | 'department' | 'calledAt'>): Promise<void>;
+  setConsultationConnected(id: string, consultantId: string, at: string): Promise<void>;
+  /** Ends an open record; false when it had already ended. */
+  endConsultation(id: string, outcome: string, at: string): Promise<boolean>;
+  /** Ends every record still open (the hub stopped mid-call): returns how many. */
+  interruptOpenConsultations(at: string): Promise<number>;
+  setConsultationNotes(id: string, notes: string, at: string): Promise<void>;
+  getConsultation(id: string): Promise<ConsultationRow | undefined>;
+  listConsultations(filter: { consultantId?: string; since?: string; limit: number }): Promise<ConsultationRow[]>;
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;

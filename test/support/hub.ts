@@ -10,7 +10,7 @@ import type { RequestInput } from '../../protocol/request';
 import type { Clock } from '../../hub/clock';
 import { silentLogger, type Logger } from '../../hub/logger';
 import { FixtureRegistry } from '../../hub/registry';
-import { enrollVehicle, initHub, startHub, type RunningHub } from '../../hub/server';
+import { enrollVehicle, initHub, startHub, type RunningHub, type TurnConfig } from '../../hub/server';
 import { registryCertificates } from '../../hub/server/certificate-issuer';
 import { readHubKeys } from '../../hub/server/data-dir';
 import { registryLookup } from '../../hub/server/registry-lookup';
@@ -49,6 +49,9 @@ export async function startTestHub(
     /** Trusted JPKI CA PEM(s) for health-insurance linking. */
     jpkiCaPem?: string | readonly string[];
     clock?: Clock;
+    /** TURN relay for video consultations. */
+    turn?: TurnConfig;
+    callGraceMs?: number;
   } = {},
 ): Promise<TestHub> {
   const tmp = options.dataDir ? null : tempDir('odekake-hub-');
@@ -66,6 +69,8 @@ export async function startTestHub(
     consoleDir: options.consoleDir,
     jpkiCaPem: options.jpkiCaPem,
     clock: options.clock,
+    turn: options.turn,
+    callGraceMs: options.callGraceMs,
   });
   return {
     hub,

@@ -8,7 +8,7 @@ import type {
   PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow, RequestFilter, RequestRow, SessionRow,
   VehicleCertificateRow, VehicleRow,
 } from '../types';
-import type { InsuranceLinkRow, LinkChallengeRow } from '../types';
+import type { ConsultationRow, InsuranceLinkRow, LinkChallengeRow } from '../types';
 import { openHubDatabase, type Db } from './db';
 
 const vehicleCols = 'id, enrolled_at AS enrolledAt, enrolled_by AS enrolledBy, revoked_at AS revokedAt, revoked_by AS revokedBy, inbox_acked_seq AS inboxAckedSeq';
@@ -24,6 +24,8 @@ const reprintCols =
 const linkChallengeCols = 'id, vehicle_id AS vehicleId, challenge, created_at AS createdAt, expires_at AS expiresAt, used_at AS usedAt, outcome';
 const insuranceLinkCols =
   'id, vehicle_id AS vehicleId, staff_id AS staffId, certificate_serial AS certificateSerial, certificate_subject AS certificateSubject, insurer_number AS insurerNumber, symbol, number, branch, linked_at AS linkedAt';
+const consultationCols =
+  'id, vehicle_id AS vehicleId, staff_id AS staffId, department, consultant_id AS consultantId, called_at AS calledAt, connected_at AS connectedAt, ended_at AS endedAt, outcome, notes, notes_updated_at AS notesUpdatedAt';
 const auditCols = 'seq, at, actor, action, request_id AS requestId, place, detail, prev_hash AS prevHash, hash';
 
 class SqliteTx implements HubTx {
@@ -306,6 +308,33 @@ class SqliteTx implements HubTx {
   }
   async getInsuranceLink(id: string) {
     return this.get<InsuranceLinkRow>(`SELECT ${insuranceLinkCols} FROM insurance_links WHERE id = ?`, id);
+  }
+
+  async insertConsultation(c: Pick<ConsultationRow, 'id' | 'vehicleId' | 'staffId' | 'department' | 'calledAt'>) {
+    this.run('INSERT INTO consultations (id, vehicle_id, staff_id, department, called_at) VALUES (?, ?, ?, ?, ?)', c.id, c.vehicleId, c.staffId, c.department, c.calledAt);
+  }
+  async setConsultationConnected(id: string, consultantId: string, at: string) {
+    this.run('UPDATE consultations SET consultant_id = ?, connected_at = ? WHERE id = ? AND ended_at IS NULL', consultantId, at, id);
+  }
+  async endConsultation(id: string, outcome: string, at: string) {
+    return this.run('UPDATE consultations SET outcome = ?, ended_at = ? WHERE id = ? AND ended_at IS NULL', outcome, at, id) === 1;
+  }
+  async interruptOpenConsultations(at: string) {
+    return this.run("UPDATE consultations SET outcome = 'interrupted', ended_at = ? WHERE ended_at IS NULL", at);
+  }
+  async setConsultationNotes(id: string, notes: string, at: string) {
+    this.run('UPDATE consultations SET notes = ?, notes_updated_at = ? WHERE id = ?', notes, at, id);
+  }
+  async getConsultation(id: string) {
+    return this.get<ConsultationRow>(`SELECT ${consultationCols} FROM consultations WHERE id = ?`, id);
+  }
+  async listConsultations(filter: { consultantId?: string; since?: string; limit: number }) {
+    return this.all<ConsultationRow>(
+      `SELECT ${consultationCols} FROM consultations
+       WHERE (? IS NULL OR consultant_id = ?) AND (? IS NULL OR called_at >= ?)
+       ORDER BY called_at DESC LIMIT ?`,
+      filter.consultantId ?? null, filter.consultantId ?? null, filter.since ?? null, filter.since ?? null, filter.limit,
+    );
   }
 
   async appendAudit(entry: AuditEntry, at: string) {

@@ -1,0 +1,3 @@
+export declare const RTCPeerConnection: typeof globalThis.RTCPeerConnection;
+export declare const RTCSessionDescription: typeof globalThis.RTCSessionDescription;
+export declare const RTCIceCandidate: typeof globalThis.RTCIceCandidate;
