@@ -10,6 +10,8 @@ import { runHost } from './run-host';
 import { startCityHub } from './hub';
 
 const DEMO_VEHICLE = 'demo-vehicle';
+/** The demo's consultant (an invented person), for the video consultation desk. */
+const DEMO_CONSULTANT = { id: 'soudan', displayName: '相談 花子' };
 
 /** First run: the hub's data folder, its admin (password kept in a 0600 file for the demo) and the vehicle's enrollment. */
 async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword: string; enrollment: string }> {
@@ -27,7 +29,20 @@ async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword
   return { adminPassword: readFileSync(passwordFile, 'utf8').trim(), enrollment };
 }
 
-export async function runDemo(opts: { data: string; port: number; hubPort: number }, onSignal: (stop: () => Promise<void>) => void): Promise<void> {
+/** The demo consultant, created once, with a password kept like the admin's. */
+async function prepareConsultant(dir: string, store: import('../hub/store/types').HubStore): Promise<string> {
+  const { addOperator } = await import('../hub/server/data-dir');
+  const { randomBytes } = await import('node:crypto');
+  const passwordFile = join(dir, 'consultant-password.txt');
+  if (!(await store.transaction((tx) => tx.getOperator(DEMO_CONSULTANT.id)))) {
+    const password = randomBytes(12).toString('base64url');
+    await addOperator(store, { ...DEMO_CONSULTANT, role: 'consultant', password, actor: 'demo' });
+    writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
+  return readFileSync(passwordFile, 'utf8').trim();
+}
+
+export async function runDemo(opts: { data: string; port: number; hubPort: number; turnPort?: number }, onSignal: (stop: () => Promise<void>) => void): Promise<void> {
   // The demo prints what to open; routine logs would bury it (ODEKAKE_LOG_LEVEL=info shows them).
   process.env.ODEKAKE_LOG_LEVEL ??= 'warn';
   const stops: (() => Promise<void> | void)[] = [];
@@ -52,8 +67,20 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
     }
 
     const { adminPassword, enrollment } = await prepareHub(opts.data, opts.hubPort);
-    const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort });
+    // Video consultations go through the city's TURN relay (coturn), as they would over a carrier network.
+    let turnLine: string;
+    let turn: Awaited<ReturnType<typeof import('../hub/server/turn').startCoturn>> | null = null;
+    try {
+      const { startCoturn } = await import('../hub/server/turn');
+      turn = await startCoturn({ dir: join(opts.data, 'hub', 'turn'), port: opts.turnPort ?? 8750 });
+      stops.push(() => turn?.stop());
+      turnLine = `  ビデオ相談の中継 (TURN): ${turn.url}`;
+    } catch (e) {
+      turnLine = `  ビデオ相談の中継 (TURN): 起動できませんでした (${(e as Error).message.slice(0, 120)})。ビデオ相談は使えません`;
+    }
+    const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort, turn: turn ? { urls: [turn.url], secret: turn.secret } : undefined });
     stops.push(() => hub.stop());
+    const consultantPassword = await prepareConsultant(opts.data, hub.store);
 
     const { core, host } = await runHost({
       data: join(opts.data, 'terminal'),
@@ -80,6 +107,8 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
       `    (ハブ独自の認証局の証明書: ${join(opts.data, 'hub', 'pki', 'ca.crt')} — ブラウザの警告はこの証明書を信頼すると消えます)`,
       `  A4プリンター (IPP): ${printers.certificateUri} → 印刷した PDF は ${printers.certificateDir}`,
       `  レシートプリンター (ESC/POS): 127.0.0.1:${printers.receiptPort} → レシートの文字と画像は ${printers.receiptDir}`,
+      `  ビデオ相談の相談員: 同じ操作画面に 職員番号 ${DEMO_CONSULTANT.id} / パスワード ${consultantPassword} (架空の職員「${DEMO_CONSULTANT.displayName}」)`,
+      turnLine,
       cardLine,
       `  データ:       ${opts.data}`,
       '',

@@ -7,6 +7,7 @@ import { loadFeeTable } from '../electron/core/fees';
 import { createLogger } from '../electron/core/logger';
 import { startHost, type RunningHost } from '../electron/host';
 import { HttpsHubTransport, loadEnrollment } from '../electron/core/hub-transport';
+import { hubOptions } from '../electron/core/terminal';
 import { rendererDir } from './paths';
 
 export interface HostRunOptions {
@@ -49,8 +50,7 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
     ...(hub
       ? {
           hub: {
-            transport: new HttpsHubTransport(hub),
-            printSigningKey: hub.printSigningKey,
+            ...hubOptions(new HttpsHubTransport(hub), hub.printSigningKey),
             ...(opts.hubRetryMax ? { retry: { baseMs: Math.min(2_000, opts.hubRetryMax), maxMs: opts.hubRetryMax } } : {}),
           },
         }

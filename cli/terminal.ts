@@ -49,7 +49,8 @@ export function registerTerminalCommands(program: Command): void {
     .option('--data <dir>', 'デモのデータ置き場', join(projectRoot, '.demo'))
     .option('--port <n>', '端末画面のポート', (v) => Number.parseInt(v, 10), 8730)
     .option('--hub-port <n>', '市役所ハブのポート', (v) => Number.parseInt(v, 10), 8740)
-    .action(async (opts: { data: string; port: number; hubPort: number }) => {
+    .option('--turn-port <n>', 'ビデオ相談の中継サーバー (coturn) のポート', (v) => Number.parseInt(v, 10), 8750)
+    .action(async (opts: { data: string; port: number; hubPort: number; turnPort: number }) => {
       const { runDemo } = await import('./demo');
       await runDemo(opts, onSignal);
     });

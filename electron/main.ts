@@ -10,6 +10,7 @@ import { loadFeeTable } from './core/fees';
 import { createLogger } from './core/logger';
 import { TerminalCore, type TerminalOptions } from './core/terminal';
 import { HttpsHubTransport, loadEnrollment } from './core/hub-transport';
+import { hubOptions } from './core/terminal';
 import { loadPrinterConfig } from '../native/printer/config';
 import { createPrinters } from '../native/printer/create';
 import { SafeStorageKeyProvider } from './keychain.main';
@@ -45,6 +46,8 @@ function createWindow(screen: Screen, bounds: Electron.Rectangle | undefined): B
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // The consultant's voice must play on the resident screen without anyone tapping it first.
+      ...(screen === 'resident' ? { autoplayPolicy: 'no-user-gesture-required' as const } : {}),
     },
   });
   void win.loadFile(join(rendererDir, `${screen}.html`));
@@ -78,16 +81,18 @@ async function devices(configFile: string): Promise<Pick<TerminalOptions, 'print
     place: config.vehicleId,
     ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),
     ...(card ? { card } : {}),
-    ...(hub ? { hub: { transport: new HttpsHubTransport(hub), printSigningKey: hub.printSigningKey } } : {}),
+    ...(hub ? { hub: hubOptions(new HttpsHubTransport(hub), hub.printSigningKey) } : {}),
   };
 }
 
 async function start(): Promise<void> {
   await app.whenReady();
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
-    callback(permissionAllowed(permission, details.requestingUrl, rendererDir)),
+    callback(permissionAllowed(permission, details.requestingUrl, rendererDir, 'mediaTypes' in details ? (details.mediaTypes ?? []) : [])),
   );
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin) => permissionAllowed(permission, origin, rendererDir));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin, details) =>
+    permissionAllowed(permission, details.requestingUrl ?? origin, rendererDir, details.mediaType && details.mediaType !== 'unknown' ? [details.mediaType] : []),
+  );
 
   const dataDir = join(app.getPath('userData'), 'terminal');
   const core = new TerminalCore({

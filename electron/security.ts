@@ -22,7 +22,17 @@ export function screenForUrl(url: string | undefined, rendererDir: string): Scre
   return page === 'staff.html' ? 'staff' : page === 'resident.html' ? 'resident' : null;
 }
 
-/** Camera and microphone for our own pages only (video consultations); every other permission is refused. */
-export function permissionAllowed(permission: string, requestingUrl: string | undefined, rendererDir: string): boolean {
-  return permission === 'media' && isAppUrl(requestingUrl, rendererDir);
+/**
+ * Camera and microphone for the resident screen only (it runs the video consultation), and nothing
+ * but audio and video; every other permission, and any request from another page, is refused.
+ */
+export function permissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+  rendererDir: string,
+  mediaTypes: readonly string[] = [],
+): boolean {
+  if (permission !== 'media') return false;
+  if (screenForUrl(requestingUrl, rendererDir) !== 'resident') return false;
+  return mediaTypes.every((t) => t === 'audio' || t === 'video');
 }

@@ -98,6 +98,8 @@ export const StartCallInput = z.object({
   staffId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
 });
 
+export const EndCallInput = z.object({ reason: z.enum(['media_failed']).optional() });
+
 export const ConsultantAvailabilityInput = z.object({ departments: z.array(Department).max(4) });
 export const CallNotesInput = z.object({
   text: z.string().max(4_000, { error: 'メモは4000文字以内で入力してください。' }),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppErrorShape } from './errors';
 import { CertificateKind } from './domain';
 import { InsuranceCardInput } from './hub';
+import { AvailabilityResponse, CallId, CallView, Department, SignalData } from './consultation';
 import {
   IdentityCheckInput,
   Payment,
@@ -118,6 +119,48 @@ export type NextVisitTask = z.infer<typeof NextVisitTask>;
 const RequestId = z.object({ id: z.string().min(1).max(64) });
 const Empty = z.object({}).strict();
 
+/** What the resident screen's WebRTC peer reports: the media path, its quality, who is speaking. */
+export const PeerReport = z.object({
+  connection: z.enum(['connecting', 'connected', 'reconnecting', 'failed']),
+  quality: z.enum(['good', 'fair', 'poor', 'audio_only', 'unknown']),
+  localSpeaking: z.boolean(),
+  remoteSpeaking: z.boolean(),
+  audioMuted: z.boolean(),
+  videoOff: z.boolean(),
+});
+export type PeerReport = z.infer<typeof PeerReport>;
+
+/** The consultation as staff see it: the call at the hub, the media path, and whether the hub is reachable. */
+export const ConsultationView = z.object({
+  call: CallView.nullable(),
+  peer: PeerReport.nullable(),
+  /** The call socket to the hub is open (signaling works). */
+  signaling: z.boolean(),
+  /** The last call was cut off (a gap longer than 30 s): staff can call the same department back with one tap. */
+  interrupted: z.object({ department: Department, at: z.string() }).nullable(),
+  audioMuted: z.boolean(),
+  videoOff: z.boolean(),
+});
+export type ConsultationView = z.infer<typeof ConsultationView>;
+
+/** What the resident screen needs to run the call: the peer's settings and the staff's controls. */
+export const ConsultationMedia = z.object({
+  callId: CallId,
+  department: Department,
+  consultantName: z.string().nullable(),
+  iceServers: z.array(z.object({ urls: z.array(z.string()), username: z.string(), credential: z.string() })),
+  relayOnly: z.boolean(),
+  preferFrameRate: z.boolean(),
+  audioMuted: z.boolean(),
+  videoOff: z.boolean(),
+  /** Increases each time staff press "switch camera". */
+  cameraSwitches: z.number().int().min(0),
+  /** Increases each time the call socket comes back after a drop: the peer restarts ICE if it is not connected. */
+  signalingEpoch: z.number().int().min(0),
+  peerPresent: z.boolean(),
+});
+export type ConsultationMedia = z.infer<typeof ConsultationMedia>;
+
 interface CallDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   readonly input: I;
   readonly output: O;
@@ -173,6 +216,19 @@ export const terminalContract = {
     addNextVisitTask: call(NextVisitTaskInput, z.array(NextVisitTask), staff),
     listNextVisitTasks: call(Empty, z.array(NextVisitTask), staff),
     finishNextVisitTask: call(z.object({ id: z.string().min(1).max(64) }), z.array(NextVisitTask), staff),
+    getConsultation: call(Empty, ConsultationView, staff),
+    getConsultationAvailability: call(Empty, AvailabilityResponse, staff),
+    startConsultation: call(z.object({ department: Department }), ConsultationView, staff),
+    /** Cancels a waiting call, ends a connected one, or clears an interrupted one. */
+    endConsultation: call(Empty, ConsultationView, staff),
+    controlConsultation: call(
+      z.object({ audioMuted: z.boolean().optional(), videoOff: z.boolean().optional(), switchCamera: z.literal(true).optional() }),
+      ConsultationView,
+      staff,
+    ),
+    getConsultationMedia: call(Empty, ConsultationMedia.nullable(), resident),
+    sendConsultationSignal: call(z.object({ callId: CallId, data: SignalData }), z.object({ ok: z.literal(true) }), resident),
+    reportConsultationPeer: call(z.object({ callId: CallId, peer: PeerReport }), z.object({ ok: z.literal(true) }), resident),
     getResidentView: call(Empty, ResidentView.nullable(), resident),
     getResidentPin: call(Empty, ResidentPinView.nullable(), resident),
     submitCardPin: call(z.object({ pin: z.string().regex(/^\d{4}$/, { error: '暗証番号は4けたの数字です。' }) }), z.object({ ok: z.literal(true) }), resident),
@@ -186,6 +242,9 @@ export const terminalContract = {
     residentView: event(ResidentView.nullable(), resident),
     cardSession: event(CardSessionView.nullable(), staff),
     residentPin: event(ResidentPinView.nullable(), resident),
+    consultationChanged: event(ConsultationView, staff),
+    consultationMedia: event(ConsultationMedia.nullable(), resident),
+    consultationSignal: event(z.object({ callId: CallId, data: SignalData }), resident),
   },
 } as const;
 

@@ -19,6 +19,9 @@ import {
   type LinkCompleteRequest,
   type VehicleMessage,
 } from '../../protocol/hub';
+import {
+  AvailabilityResponse, CallServerFrame, CallView, CONSULTATION_API, TurnCredentialsResponse, type CallClientFrame, type Department,
+} from '../../protocol/consultation';
 import { AppError } from './errors';
 
 export interface HubTransport {
@@ -34,6 +37,17 @@ export interface HubTransport {
 }
 
 type InboxResponse = import('zod').infer<typeof InboxResponse>;
+
+/** Video consultations: the vehicle's side of the hub's call API and its call socket. */
+export interface ConsultationTransport {
+  availability(): Promise<AvailabilityResponse>;
+  turnCredentials(): Promise<TurnCredentialsResponse>;
+  startCall(department: Department, staffId: string): Promise<CallView>;
+  abandonCall(callId: string): Promise<CallView>;
+  endCall(callId: string, reason?: 'media_failed'): Promise<CallView>;
+  /** Opens the call socket; `onClose` fires once when it drops. */
+  openCallSocket(onFrame: (frame: CallServerFrame) => void, onClose: () => void): Promise<{ send(frame: CallClientFrame): boolean; close(): void }>;
+}
 
 export interface HubCredentials {
   vehicleId: string;
@@ -67,7 +81,7 @@ export class HubUnreachable extends Error {
   }
 }
 
-export class HttpsHubTransport implements HubTransport {
+export class HttpsHubTransport implements HubTransport, ConsultationTransport {
   private readonly agent: Agent;
   private readonly base: URL;
 
@@ -94,6 +108,69 @@ export class HttpsHubTransport implements HubTransport {
 
   async linkComplete(body: LinkCompleteRequest): Promise<LinkCompleteResponse> {
     return LinkCompleteResponse.parse(await this.send('POST', INSURANCE_LINK_API.complete, body));
+  }
+
+  async availability(): Promise<AvailabilityResponse> {
+    return AvailabilityResponse.parse(await this.send('GET', CONSULTATION_API.vehicle.availability));
+  }
+
+  async turnCredentials(): Promise<TurnCredentialsResponse> {
+    return TurnCredentialsResponse.parse(await this.send('GET', CONSULTATION_API.vehicle.turn));
+  }
+
+  async startCall(department: Department, staffId: string): Promise<CallView> {
+    return CallView.parse(await this.send('POST', CONSULTATION_API.vehicle.calls, { department, staffId }));
+  }
+
+  async abandonCall(callId: string): Promise<CallView> {
+    return CallView.parse(await this.send('POST', CONSULTATION_API.vehicle.abandon.replace(':id', encodeURIComponent(callId)), {}));
+  }
+
+  async endCall(callId: string, reason?: 'media_failed'): Promise<CallView> {
+    return CallView.parse(await this.send('POST', CONSULTATION_API.vehicle.end.replace(':id', encodeURIComponent(callId)), reason ? { reason } : {}));
+  }
+
+  openCallSocket(onFrame: (frame: CallServerFrame) => void, onClose: () => void): Promise<{ send(frame: CallClientFrame): boolean; close(): void }> {
+    const url = new URL(CONSULTATION_API.vehicle.socket, this.base);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    // A short handshake timeout: during a call a dead link should be noticed and retried quickly.
+    const ws = new WebSocket(url, { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key, handshakeTimeout: 5_000 });
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      let alive = true;
+      // The hub pings every 25 s; a link that goes quiet longer than that is treated as gone.
+      const watchdog = setInterval(() => {
+        if (!alive) ws.terminate();
+        alive = false;
+        if (ws.readyState === WebSocket.OPEN) ws.ping();
+      }, 5_000);
+      watchdog.unref();
+      ws.on('pong', () => (alive = true));
+      ws.on('ping', () => (alive = true));
+      ws.once('open', () => {
+        opened = true;
+        resolve({
+          send: (frame) => {
+            if (ws.readyState !== WebSocket.OPEN) return false;
+            ws.send(JSON.stringify(frame));
+            return true;
+          },
+          close: () => ws.close(),
+        });
+      });
+      ws.on('message', (data) => {
+        alive = true;
+        const parsed = CallServerFrame.safeParse(safeJson(String(data)));
+        if (parsed.success) onFrame(parsed.data);
+      });
+      ws.once('close', () => {
+        clearInterval(watchdog);
+        if (opened) onClose();
+      });
+      ws.once('error', (e) => {
+        if (!opened) reject(new HubUnreachable(e.message));
+      });
+    });
   }
 
   listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void, after?: number): Promise<{ close(): void }> {

@@ -21,7 +21,8 @@ import { StaffSessions } from './staff';
 import { SyncService } from './sync';
 import { CardFlows } from './card-flows';
 import type { CardService } from '../../native/card/service';
-import type { HubTransport } from './hub-transport';
+import type { ConsultationTransport, HubTransport } from './hub-transport';
+import { ConsultationService } from './consultations';
 import type { HubQuestion, NextVisitTask } from '../../protocol/ipc';
 
 export interface TerminalOptions {
@@ -40,7 +41,19 @@ export interface TerminalOptions {
   /** The My Number card reader; without it identity is checked with documents only. */
   card?: CardService;
   /** City hall; without it requests wait in the outbox (offline). */
-  hub?: { transport: HubTransport; printSigningKey: string; retry?: { baseMs: number; maxMs: number }; pollMs?: number };
+  hub?: {
+    transport: HubTransport;
+    /** Video consultations (the same mutual-TLS link); without it the terminal offers none. */
+    calls?: ConsultationTransport;
+    printSigningKey: string;
+    retry?: { baseMs: number; maxMs: number };
+    pollMs?: number;
+  };
+}
+
+/** The hub options for a transport that speaks both sync and consultations (the HTTPS one). */
+export function hubOptions(transport: HubTransport & ConsultationTransport, printSigningKey: string): NonNullable<TerminalOptions['hub']> {
+  return { transport, calls: transport, printSigningKey };
 }
 
 type Listener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
@@ -54,6 +67,7 @@ export class TerminalCore {
   readonly printing: PrintService;
   readonly sync: SyncService | null;
   readonly cards: CardFlows;
+  readonly consultations: ConsultationService | null;
   private readonly cipher: FieldCipher;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -133,6 +147,23 @@ export class TerminalCore {
           },
         })
       : null;
+    this.consultations = options.hub?.calls
+      ? new ConsultationService({
+          transport: options.hub.calls,
+          audit: this.audit,
+          clock: this.clock,
+          logger: this.logger,
+          onView: (view) => this.emit('consultationChanged', view),
+          onMedia: (media) => this.emit('consultationMedia', media),
+          onSignal: (signal) => this.emit('consultationSignal', signal),
+        })
+      : null;
+  }
+
+  /** Video consultations need city hall; a terminal set up without it says so. */
+  private calls(): ConsultationService {
+    if (!this.consultations) throw new AppError('HUB_NOT_CONFIGURED', 'この端末は市役所ハブに登録されていないため、ビデオ相談は使えません。管理者に連絡してください。');
+    return this.consultations;
   }
 
   /** Checks the idle lock every few seconds so the screens lock even when nobody touches them. */
@@ -149,6 +180,7 @@ export class TerminalCore {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
     await this.sync?.stop();
+    await this.consultations?.stop();
     this.db.close();
     await this.printing.close();
   }
@@ -347,6 +379,21 @@ export class TerminalCore {
         })();
         return this.nextVisitTasks();
       }),
+    getConsultation: () =>
+      this.asStaff(() => this.consultations?.view() ?? { call: null, peer: null, signaling: false, interrupted: null, audioMuted: false, videoOff: false }),
+    getConsultationAvailability: () => this.asStaff(() => this.calls().availability()),
+    startConsultation: ({ department }) => this.asStaff((staffId) => this.calls().start(department, staffId)),
+    endConsultation: () => this.asStaff((staffId) => this.calls().end(staffId)),
+    controlConsultation: (input) => this.asStaff(() => this.calls().control(input)),
+    getConsultationMedia: () => this.consultations?.media() ?? null,
+    sendConsultationSignal: ({ callId, data }) => {
+      this.calls().signal(callId, data);
+      return { ok: true as const };
+    },
+    reportConsultationPeer: ({ callId, peer }) => {
+      this.calls().report(callId, peer);
+      return { ok: true as const };
+    },
     getResidentView: () => this.residentView,
     getResidentPin: () => {
       const v = this.cards.view();

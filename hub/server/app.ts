@@ -141,7 +141,7 @@ export async function buildApp(deps: AppDeps) {
   app.get(CONSULTATION_API.vehicle.turn, async (req) => consultations.turnFor(await vehicleParty(req)));
   app.post(CONSULTATION_API.vehicle.calls, async (req) => consultations.call(await vehicleOf(req), req.body));
   app.post(CONSULTATION_API.vehicle.abandon, async (req) => consultations.abandon(await vehicleOf(req), parse(CallIdParam, req.params).id));
-  app.post(CONSULTATION_API.vehicle.end, async (req) => consultations.end(await vehicleParty(req), parse(CallIdParam, req.params).id));
+  app.post(CONSULTATION_API.vehicle.end, async (req) => consultations.end(await vehicleParty(req), parse(CallIdParam, req.params).id, req.body));
 
   const callParties = new WeakMap<FastifyRequest, Party>();
   const callSocket = (socket: import('ws').WebSocket, req: FastifyRequest) => {
@@ -288,7 +288,7 @@ export async function buildApp(deps: AppDeps) {
   });
   app.post(CONSULTATION_API.consultant.end, async (req) => {
     const s = await operator(req, consultantOnly);
-    return consultations.end({ kind: 'consultant', id: s.operatorId }, parse(CallIdParam, req.params).id);
+    return consultations.end({ kind: 'consultant', id: s.operatorId }, parse(CallIdParam, req.params).id, req.body);
   });
   app.put(CONSULTATION_API.consultant.notes, async (req) => {
     const s = await operator(req, consultantOnly);

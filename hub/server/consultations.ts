@@ -5,7 +5,7 @@
 // the consultant's notes). No media passes through the hub and none is recorded.
 import { z } from 'zod';
 import {
-  AvailabilityResponse, CALL_GRACE_MS, CallClientFrame, CallNotesInput, ConsultantAvailabilityInput, departments, StartCallInput,
+  AvailabilityResponse, CALL_GRACE_MS, CallClientFrame, EndCallInput, CallNotesInput, ConsultantAvailabilityInput, departments, StartCallInput,
   type CallOutcome, type CallRecordView, type CallServerFrame, type CallView, type ConsultantDeskView, type Department,
   type TurnCredentialsResponse,
 } from '../../protocol/consultation';
@@ -146,10 +146,12 @@ export class Consultations {
     this.pending.set(key(other), held);
   }
 
-  async end(party: Party, callId: string): Promise<CallView> {
+  /** Either party ends the call; `media_failed` (the media path never came back) records it as interrupted. */
+  async end(party: Party, callId: string, body: unknown = {}): Promise<CallView> {
+    const { reason } = parse(EndCallInput, body ?? {});
     const call = this.queues.get(callId);
     if (!this.isParty(call, party)) throw forbidden('NOT_A_PARTY', 'この相談の当事者ではありません。');
-    const ended = this.queues.end(party.id, callId);
+    const ended = reason === 'media_failed' && call.state === 'connected' ? this.queues.interrupt(callId)! : this.queues.end(party.id, callId);
     await this.finished(ended, party);
     return this.view(ended, party);
   }

@@ -2,6 +2,8 @@
 // token from sign-in goes in a header on every state-changing call.
 import type { ConsoleEvent, ConsoleSession, DayView, QueueView } from '../../protocol/console-api';
 import { CONSOLE_API, CSRF_HEADER } from '../../protocol/console-api';
+import { CONSULTATION_API } from '../../protocol/consultation-api';
+import type { CallClientFrame, CallRecordView, CallServerFrame, CallView, ConsultantDeskView, Department, TurnCredentialsResponse } from '../../protocol/consultation-api';
 
 export class ApiError extends Error {
   constructor(
@@ -55,7 +57,59 @@ export const api = {
   decideReprint: (vehicleId: string, id: string, approve: boolean) =>
     call('POST', withId(CONSOLE_API.reprintDecision, { vehicleId, id }), { approve }),
   day: (date: string) => call<DayView>('GET', `${CONSOLE_API.day}?date=${encodeURIComponent(date)}`),
+  desk: () => call<ConsultantDeskView>('GET', CONSULTATION_API.consultant.desk),
+  setAvailable: (departments: Department[]) => call<ConsultantDeskView>('PUT', CONSULTATION_API.consultant.availability, { departments }),
+  acceptCall: (id: string) => call<CallView>('POST', withId(CONSULTATION_API.consultant.accept, { id }), {}),
+  endCall: (id: string) => call<CallView>('POST', withId(CONSULTATION_API.consultant.end, { id }), {}),
+  saveNotes: (id: string, text: string) => call<CallRecordView>('PUT', withId(CONSULTATION_API.consultant.notes, { id }), { text }),
+  turn: () => call<TurnCredentialsResponse>('GET', CONSULTATION_API.consultant.turn),
 };
+
+/**
+ * The consultant's call socket: call updates, queue changes and the resident's WebRTC signals. It
+ * reconnects quickly (a call is waiting on it) and says when it is back, so the peer can restart ICE.
+ */
+export function callSocket(onFrame: (f: CallServerFrame) => void, onConnection: (connected: boolean, returning: boolean) => void) {
+  let ws: WebSocket | null = null;
+  let stopped = false;
+  let retryMs = 250;
+  let opened = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const open = () => {
+    ws = new WebSocket(`wss://${location.host}${CONSULTATION_API.consultant.socket}`);
+    ws.onopen = () => {
+      retryMs = 250;
+      onConnection(true, opened);
+      opened = true;
+    };
+    ws.onmessage = (m) => {
+      try {
+        onFrame(JSON.parse(String(m.data)) as CallServerFrame);
+      } catch {
+        // not JSON: nothing for the screen
+      }
+    };
+    ws.onclose = () => {
+      onConnection(false, opened);
+      if (stopped) return;
+      timer = setTimeout(open, retryMs);
+      retryMs = Math.min(retryMs * 2, 2_000);
+    };
+  };
+  open();
+  return {
+    send(frame: CallClientFrame): boolean {
+      if (ws?.readyState !== WebSocket.OPEN) return false;
+      ws.send(JSON.stringify(frame));
+      return true;
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      ws?.close();
+    },
+  };
+}
 
 /** Live notices from the hub; reconnects with backoff. Returns a function that stops it. */
 export function watchHub(onEvent: (e: ConsoleEvent) => void, onConnection: (connected: boolean) => void): () => void {

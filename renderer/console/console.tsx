@@ -5,6 +5,7 @@ import { createRoot } from 'react-dom/client';
 import type { DayView, QueueItem, RegistryMatchView, ReprintItem } from '../../protocol/console-api';
 import { certificateKindLabel, idDocumentLabel, requesterRelationLabel, requestStepLabel } from '../../protocol/labels';
 import { watchHub } from './api';
+import { ConsultantDesk } from './desk';
 import { useConsole } from './store';
 
 const roleLabel = { operator: '証明書担当', consultant: '相談担当', dispatcher: '配車担当', admin: '管理者' } as const;
@@ -33,7 +34,7 @@ function SignIn() {
   return (
     <main>
       <section className="card narrow signin">
-        <h1>お出かけ市役所<br />証明書発行コンソール</h1>
+        <h1>お出かけ市役所<br />市役所職員コンソール</h1>
         <p className="lead">職員番号とパスワードでサインインしてください。</p>
         <Banners />
         <form onSubmit={submit}>
@@ -252,7 +253,9 @@ function App() {
     void restore();
   }, [restore]);
   if (checkingSession) return <main><p className="empty">読み込んでいます…</p></main>;
-  return session ? <Shell /> : <SignIn />;
+  if (!session) return <SignIn />;
+  // Consultants work the video consultation desk; everyone else the certificate console.
+  return session.role === 'consultant' ? <ConsultantDesk /> : <Shell />;
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -1,10 +1,12 @@
-// The resident-facing screen: their request in large type and one big button. Nothing else —
-// no staff controls, nothing to get lost in.
+// The resident-facing screen: their request in large type and one big button, the PIN pad for their
+// My Number card, or the consultant of a video consultation full size. Nothing else — no staff
+// controls, nothing to get lost in.
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { ResidentPinView } from '../../protocol/ipc';
+import type { ConsultationMedia, ResidentPinView } from '../../protocol/ipc';
 import type { ResidentView } from '../../protocol/request';
 import { connectFromPage, CallError } from './client';
+import { ResidentCall } from './resident-call';
 
 const client = connectFromPage();
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
@@ -78,6 +80,19 @@ function App() {
   const [problem, setProblem] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const [pin, setPin] = useState<ResidentPinView | null>(null);
+  const [media, setMedia] = useState<ConsultationMedia | null>(null);
+
+  useEffect(() => {
+    const off = client.on('consultationMedia', setMedia);
+    const offConn = client.onConnection((connected) => {
+      if (connected) void client.call('getConsultationMedia', {}).then(setMedia).catch(() => undefined);
+    });
+    void client.call('getConsultationMedia', {}).then(setMedia).catch(() => undefined);
+    return () => {
+      off();
+      offConn();
+    };
+  }, []);
 
   useEffect(() => {
     const offPin = client.on('residentPin', setPin);
@@ -122,6 +137,7 @@ function App() {
   };
 
   if (pin) return <PinPad pin={pin} />;
+  if (media) return <ResidentCall client={client} media={media} />;
   if (thanks) {
     return (
       <main className="resident center">

@@ -1,10 +1,10 @@
 // The staff screen's state. Every change goes through the contract; this store only mirrors the core.
 import { create } from 'zustand';
-import type { CallInput, CallName, CallOutput, CardSessionView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
+import type { CallInput, CallName, CallOutput, CardSessionView, ConsultationView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import { CallError, type Client } from './client';
 
-export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' };
+export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' };
 
 interface StaffState {
   client: Client | null;
@@ -24,6 +24,7 @@ interface StaffState {
   questions: HubQuestion[];
   cardSession: CardSessionView | null;
   nextVisit: NextVisitTask[];
+  consultation: ConsultationView | null;
   init(client: Client): void;
   /**
    * One call for the screen. A staff action clears the messages of the last one; `reload` (an event
@@ -54,6 +55,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   questions: [],
   cardSession: null,
   nextVisit: [],
+  consultation: null,
 
   init(client) {
     set({ client });
@@ -68,6 +70,7 @@ export const useStaff = create<StaffState>((set, get) => ({
     client.on('relayChanged', (relay) => set({ relay }));
     client.on('printAttention', (printAttention) => set({ printAttention }));
     client.on('cardSession', (cardSession) => set({ cardSession }));
+    client.on('consultationChanged', (consultation) => set({ consultation }));
     client.on('requestsChanged', ({ ids }) => {
       void get().refresh();
       const v = get().view;
@@ -106,15 +109,16 @@ export const useStaff = create<StaffState>((set, get) => ({
     const session = await client.call('getSession', {}).catch(() => null);
     set({ session });
     if (!session?.signedIn || session.locked) return;
-    const [requests, relay, fees, printAttention, questions, nextVisit] = await Promise.all([
+    const [requests, relay, fees, printAttention, questions, nextVisit, consultation] = await Promise.all([
       client.call('listToday', {}).catch(() => get().requests),
       client.call('getRelayStatus', {}).catch(() => get().relay),
       get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
       client.call('listPrintAttention', {}).catch(() => get().printAttention),
       client.call('listQuestions', {}).catch(() => get().questions),
       client.call('listNextVisitTasks', {}).catch(() => get().nextVisit),
+      client.call('getConsultation', {}).catch(() => get().consultation),
     ]);
-    set({ requests, relay, fees, printAttention, questions, nextVisit });
+    set({ requests, relay, fees, printAttention, questions, nextVisit, consultation });
   },
 
   async go(view) {

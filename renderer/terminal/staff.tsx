@@ -13,6 +13,7 @@ import {
 import type { CardSessionView, PrintJobSummary } from '../../protocol/ipc';
 import type { RequestDetail } from '../../protocol/request';
 import { connectFromPage } from './client';
+import { Consultation, ConsultationStrip } from './consultation';
 import { useStaff } from './staff-store';
 
 /** 1953-06-14 → 1953年6月14日（昭和28年）: staff read birth dates back to residents in the era they know. */
@@ -194,6 +195,9 @@ function ListView() {
       <div className="row space">
         <h1>本日の受付</h1>
         <div className="row">
+          <button className="secondary big" onClick={() => void go({ name: 'consult' })}>
+            ビデオ相談
+          </button>
           <button className="secondary big" onClick={() => void go({ name: 'link' })}>
             マイナ保険証の紐付け
           </button>
@@ -969,10 +973,12 @@ function App() {
       <Header />
       <PrintAttention />
       <Questions />
+      <ConsultationStrip />
       {view.name === 'list' && <ListView />}
       {view.name === 'new' && <NewRequest />}
       {view.name === 'request' && <RequestView />}
       {view.name === 'link' && <InsuranceLink />}
+      {view.name === 'consult' && <Consultation />}
     </>
   );
 }

@@ -27,9 +27,14 @@ describe('Electron shell security decisions', () => {
   });
 
   it('grants camera and microphone to our pages only, and nothing else to anyone', () => {
-    expect(permissionAllowed('media', page('staff.html'), dir)).toBe(true);
+    expect(permissionAllowed('media', page('resident.html'), dir)).toBe(true);
+    expect(permissionAllowed('media', page('resident.html'), dir, ['audio', 'video'])).toBe(true);
+    // The staff screen runs no call; and nothing but camera and microphone is granted.
+    expect(permissionAllowed('media', page('staff.html'), dir)).toBe(false);
+    expect(permissionAllowed('media', page('resident.html'), dir, ['video', 'screen'])).toBe(false);
+    expect(permissionAllowed('media', 'file:///', dir)).toBe(false);
     expect(permissionAllowed('media', 'https://evil.example/', dir)).toBe(false);
-    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'openExternal', 'midi']) expect(permissionAllowed(p, page('staff.html'), dir)).toBe(false);
+    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'openExternal', 'midi']) expect(permissionAllowed(p, page('resident.html'), dir)).toBe(false);
   });
 });
 

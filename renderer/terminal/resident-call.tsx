@@ -1,0 +1,138 @@
+// The resident's side of a video consultation: the consultant full size, a large caption saying who
+// is speaking and which department this is, a small picture of themselves — and no controls at all
+// (staff mute, switch camera and end from their own screen). This screen holds the camera, the
+// microphone and the WebRTC peer; its signals go to the hub through the terminal core.
+import { useEffect, useRef, useState } from 'react';
+import { departmentLabel, type SignalData } from '../../protocol/consultation-api';
+import type { ConsultationMedia, PeerReport } from '../../protocol/ipc';
+import { CallPeer, type PeerView } from '../call/peer';
+import type { Client } from './client';
+
+/** The camera and microphone, as good as the vehicle's link allows; audio alone if there is no camera. */
+export async function openLocalMedia(preferFrameRate: boolean): Promise<MediaStream> {
+  const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  try {
+    return await navigator.mediaDevices.getUserMedia({
+      audio,
+      video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: preferFrameRate ? 30 : 24 } },
+    });
+  } catch {
+    return navigator.mediaDevices.getUserMedia({ audio, video: false });
+  }
+}
+
+function caption(media: ConsultationMedia, view: PeerView | null): string {
+  const name = media.consultantName ? `${media.consultantName}さん` : '相談員';
+  if (!media.peerPresent) return '相談員側の通信が途切れています。このままお待ちください。';
+  if (!view || view.connection === 'connecting') return `${name}につないでいます…`;
+  if (view.connection === 'reconnecting') return '電波が弱くなっています。つなぎ直していますので、このままお待ちください。';
+  if (view.connection === 'failed') return 'つながらなくなりました。職員にお声がけください。';
+  if (view.remoteSpeaking) return `${name}（相談員）が話しています`;
+  if (view.localSpeaking) return 'あなたが話しています';
+  if (view.quality === 'audio_only') return '電波が弱いため、声だけでお話ししています';
+  return `${name}とつながっています。どうぞお話しください。`;
+}
+
+export function ResidentCall({ client, media }: { client: Client; media: ConsultationMedia }) {
+  const remoteRef = useRef<HTMLVideoElement>(null);
+  const selfRef = useRef<HTMLVideoElement>(null);
+  const peerRef = useRef<CallPeer | null>(null);
+  const latest = useRef(media);
+  latest.current = media;
+  const [view, setView] = useState<PeerView | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const { callId } = media;
+
+  // One peer per call: created when the call connects, destroyed when it ends or this screen closes.
+  useEffect(() => {
+    let cancelled = false;
+    let local: MediaStream | null = null;
+    const early: unknown[] = [];
+    const offSignal = client.on('consultationSignal', (s) => {
+      if (s.callId !== callId) return;
+      if (peerRef.current) peerRef.current.signal(s.data);
+      else early.push(s.data);
+    });
+    void (async () => {
+      try {
+        local = await openLocalMedia(media.preferFrameRate);
+      } catch {
+        setProblem('カメラとマイクが使えません。職員にお声がけください。');
+        return;
+      }
+      if (cancelled) {
+        local.getTracks().forEach((t) => t.stop());
+        return;
+      }
+      if (selfRef.current) selfRef.current.srcObject = local;
+      let last = '';
+      const peer = new CallPeer({
+        initiator: true,
+        iceServers: media.iceServers,
+        relayOnly: media.relayOnly,
+        localStream: local,
+        preferFrameRate: media.preferFrameRate,
+        // The core validates the signal against the contract before it goes to the hub.
+        send: (data) => void client.call('sendConsultationSignal', { callId, data: data as SignalData }).catch(() => undefined),
+        onRemoteStream: (stream) => {
+          if (remoteRef.current) remoteRef.current.srcObject = stream;
+        },
+        onChange: (v) => {
+          setView({ ...v });
+          const report: PeerReport = { ...v };
+          const key = JSON.stringify(report);
+          if (key === last) return;
+          last = key;
+          void client.call('reportConsultationPeer', { callId, peer: report }).catch(() => undefined);
+        },
+      });
+      peerRef.current = peer;
+      peer.setAudioMuted(latest.current.audioMuted);
+      peer.setVideoOff(latest.current.videoOff);
+      for (const data of early.splice(0)) peer.signal(data);
+    })();
+    return () => {
+      cancelled = true;
+      offSignal();
+      peerRef.current?.destroy();
+      peerRef.current = null;
+      local?.getTracks().forEach((t) => t.stop());
+    };
+    // The peer lives as long as the call id; the other settings are applied by the effects below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, callId]);
+
+  useEffect(() => peerRef.current?.setAudioMuted(media.audioMuted), [media.audioMuted]);
+  useEffect(() => peerRef.current?.setVideoOff(media.videoOff), [media.videoOff]);
+  const switches = useRef(media.cameraSwitches);
+  useEffect(() => {
+    if (media.cameraSwitches === switches.current) return;
+    switches.current = media.cameraSwitches;
+    void peerRef.current?.switchCamera().catch(() => undefined);
+  }, [media.cameraSwitches]);
+  const epoch = useRef(media.signalingEpoch);
+  useEffect(() => {
+    if (media.signalingEpoch === epoch.current) return;
+    epoch.current = media.signalingEpoch;
+    peerRef.current?.signalingRestored();
+  }, [media.signalingEpoch]);
+
+  const weak = view?.connection === 'reconnecting' || !media.peerPresent;
+  return (
+    <main className="resident-call" data-testid="resident-call">
+      <header className="call-title">
+        <span className="dept">{departmentLabel[media.department]}のご相談</span>
+        <span className="who">{media.consultantName ? `相談員 ${media.consultantName}さん` : '相談員'}</span>
+      </header>
+      <video ref={remoteRef} className="remote" autoPlay playsInline data-testid="remote-video" />
+      {(weak || view?.quality === 'audio_only') && <div className="call-overlay" role="status">{weak ? 'つなぎ直しています…' : '声だけでお話ししています'}</div>}
+      <figure className="self">
+        <video ref={selfRef} autoPlay playsInline muted />
+        <figcaption>{media.videoOff ? 'カメラは切れています' : 'あなた'}</figcaption>
+      </figure>
+      <p className={`call-caption ${view?.remoteSpeaking ? 'remote' : view?.localSpeaking ? 'local' : ''}`} aria-live="polite" data-testid="call-caption">
+        {problem ?? caption(media, view)}
+      </p>
+    </main>
+  );
+}
