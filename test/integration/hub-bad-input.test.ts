@@ -35,7 +35,7 @@ async function signIn(operatorId: string, password: string) {
 }
 
 beforeAll(async () => {
-  hub = await startTestHub();
+  hub = await startTestHub({ turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' } });
   url = hub.hub.url;
   ca = hub.hub.caCert;
   vehicleA = await hub.enroll('vehicle-a');
@@ -241,6 +241,26 @@ describe('bad input at every hub endpoint', () => {
     for (const body of sample(newOperator, 60, 15)) jobs.push(() => call('new operator', '/api/v1/admin/operators', { body, headers: asAdmin, tls: { ca } }));
     for (const raw of sample(rawBody, 30, 16)) jobs.push(() => call('console raw', '/api/v1/console/requests/aaaaaaaa/reject', { rawBody: raw, headers: asAdmin, tls: { ca } }));
 
+    // Video consultations: the vehicle's call API, and the consultant's desk with a valid session and CSRF token.
+    const asConsultant = { cookie: consultant.cookie, 'x-csrf-token': consultant.csrf, origin: new URL(url).origin };
+    const badCall = fc.oneof(
+      jsonBody,
+      fc.record({ department: fc.oneof(wrongValue, fc.string({ maxLength: 20 })), staffId: fc.constant('S0001') }),
+      fc.record({ department: fc.constant('pension'), staffId: fc.oneof(wrongValue, fc.constant(''), fc.string({ minLength: 33, maxLength: 40 }), fc.constant('S 0001')) }),
+    );
+    for (const body of sample(badCall, 60, 19)) jobs.push(() => call('call', '/api/v1/vehicle/consultations', { body, tls: a }));
+    for (const [id, body] of sample(fc.tuple(badId, fc.oneof(jsonBody, fc.record({ reason: wrongValue }))), 40, 20)) {
+      jobs.push(() => call('call end', `/api/v1/vehicle/consultations/${encodeURIComponent(id)}/end`, { body, tls: a }));
+      jobs.push(() => call('call abandon', `/api/v1/vehicle/consultations/${encodeURIComponent(id)}/abandon`, { body, tls: a }));
+    }
+    const badAvailability = fc.oneof(jsonBody, fc.record({ departments: fc.oneof(wrongValue, fc.array(fc.string({ maxLength: 15 }), { minLength: 1, maxLength: 3 }), fc.array(fc.constant('pension'), { minLength: 5, maxLength: 8 })) }));
+    for (const body of sample(badAvailability, 50, 21)) jobs.push(() => call('availability', '/api/v1/console/consultations/availability', { method: 'PUT', body, headers: asConsultant, tls: { ca } }));
+    for (const [id, body] of sample(fc.tuple(badId, jsonBody), 30, 22)) jobs.push(() => call('accept', `/api/v1/console/consultations/${encodeURIComponent(id)}/accept`, { body, headers: asConsultant, tls: { ca } }));
+    const badNotes = fc.oneof(jsonBody, fc.record({ text: fc.oneof(wrongValue.filter((v) => typeof v !== 'string'), fc.string({ minLength: 4_001, maxLength: 4_100 })) }));
+    for (const [id, body] of sample(fc.tuple(fc.oneof(badId, fc.constant('call-unknown-1')), badNotes), 40, 23)) {
+      jobs.push(() => call('notes', `/api/v1/console/consultations/${encodeURIComponent(id)}/notes`, { method: 'PUT', body, headers: asConsultant, tls: { ca } }));
+    }
+
     // Wrong content types, oversized bodies, wrong methods, unknown paths.
     const endpoints = ['/api/v1/vehicle/messages', '/api/v1/vehicle/inbox/ack', '/api/v1/console/session', '/api/v1/admin/operators', `/api/v1/console/requests/${seeded.requestIds[2]}/questions`];
     for (const path of endpoints) {
@@ -273,6 +293,25 @@ describe('bad input at every hub endpoint', () => {
       ws.close();
       await Promise.race([closed, sleep(2_000)]);
     }
+
+    // The call socket: junk, wrong shapes, oversized frames are each answered with INVALID_FRAME; the socket stays open.
+    const callWs = new WebSocket(`${url.replace('https', 'wss')}/api/v1/vehicle/consultations/ws`, a);
+    const callFrames: { type: string; code?: string }[] = [];
+    callWs.on('message', (d) => callFrames.push(JSON.parse(String(d))));
+    await new Promise<void>((resolve, reject) => {
+      callWs.once('open', () => resolve());
+      callWs.once('error', reject);
+    });
+    const junk = sample(fc.oneof(fc.string({ maxLength: 100 }), fc.anything({ maxDepth: 2 }).map((v) => JSON.stringify(v) ?? 'null'), fc.constant(JSON.stringify({ type: 'signal', callId: 'x', data: { type: 'offer', sdp: 'y'.repeat(20_000) } }))), 60, 24);
+    for (const f of junk) {
+      callWs.send(f);
+      sent++;
+    }
+    const deadline = Date.now() + 5_000;
+    while (callFrames.length < junk.length && Date.now() < deadline) await sleep(50);
+    expect(callFrames.map((f) => f.code)).toEqual(junk.map(() => 'INVALID_FRAME'));
+    expect(callWs.readyState).toBe(WebSocket.OPEN);
+    callWs.close();
 
     expect(problems).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(1_000);
@@ -358,6 +397,32 @@ describe('bad input at every hub endpoint', () => {
         jobs.push(() => call(`consultant ${path}`, path, { method, body, headers: { origin, cookie: consultant.cookie, 'x-csrf-token': consultant.csrf }, tls: noCert }));
       }
     }
+    // The consultant's desk: the same refusals, and an admin (not a consultant) may not work it either.
+    const deskCalls: [string, string, unknown][] = [
+      ['GET', '/api/v1/console/consultations', undefined],
+      ['GET', '/api/v1/console/turn-credentials', undefined],
+      ['PUT', '/api/v1/console/consultations/availability', { departments: ['pension'] }],
+      ['POST', '/api/v1/console/consultations/call-00000001/accept', {}],
+      ['POST', '/api/v1/console/consultations/call-00000001/end', {}],
+      ['PUT', '/api/v1/console/consultations/call-00000001/notes', { text: 'メモ' }],
+    ];
+    for (const [method, path, body] of deskCalls) {
+      jobs.push(() => call(`no session ${path}`, path, { method, body, headers: { origin }, tls: noCert }));
+      jobs.push(() => call(`vehicle cert ${path}`, path, { method, body, headers: { origin }, tls: { ...b } }));
+      for (const cookie of forged.slice(0, 5)) jobs.push(() => call(`forged cookie ${path}`, path, { method, body, headers: { origin, cookie, 'x-csrf-token': consultant.csrf }, tls: noCert }));
+      jobs.push(() => call(`admin ${path}`, path, { method, body, headers: { origin, cookie: admin.cookie, 'x-csrf-token': admin.csrf }, tls: noCert }));
+      if (method !== 'GET') {
+        jobs.push(() => call(`no csrf ${path}`, path, { method, body, headers: { origin, cookie: consultant.cookie }, tls: noCert }));
+        jobs.push(() => call(`other site ${path}`, path, { method, body, headers: { origin: 'https://evil.example', cookie: consultant.cookie, 'x-csrf-token': consultant.csrf }, tls: noCert }));
+      }
+    }
+    // The vehicle's call API without a certificate.
+    for (const [method, path, body] of [
+      ['GET', '/api/v1/vehicle/consultations/availability', undefined],
+      ['GET', '/api/v1/vehicle/turn-credentials', undefined],
+      ['POST', '/api/v1/vehicle/consultations', { department: 'pension', staffId: 'S0001' }],
+      ['POST', '/api/v1/vehicle/consultations/call-00000001/end', {}],
+    ] as const) jobs.push(() => call(`unauthenticated ${path}`, path, { method, body, tls: noCert }));
     await runAll(jobs, (job) => job());
 
     // WebSockets: a vehicle socket without a certificate, a console socket without a session or from another site.
@@ -379,6 +444,10 @@ describe('bad input at every hub endpoint', () => {
     answers.push({ what: 'vehicle ws without certificate', res: await refusedUpgrade(`${wss}/api/v1/vehicle/ws?after=0`, { ca }) });
     answers.push({ what: 'console ws without session', res: await refusedUpgrade(`${wss}/api/v1/console/ws`, { ca, origin }) });
     answers.push({ what: 'console ws from another site', res: await refusedUpgrade(`${wss}/api/v1/console/ws`, { ca, origin: 'https://evil.example', headers: { cookie: admin.cookie } }) });
+    answers.push({ what: 'vehicle call ws without certificate', res: await refusedUpgrade(`${wss}/api/v1/vehicle/consultations/ws`, { ca }) });
+    answers.push({ what: 'desk ws without session', res: await refusedUpgrade(`${wss}/api/v1/console/consultations/ws`, { ca, origin }) });
+    answers.push({ what: 'desk ws from another site', res: await refusedUpgrade(`${wss}/api/v1/console/consultations/ws`, { ca, origin: 'https://evil.example', headers: { cookie: consultant.cookie } }) });
+    answers.push({ what: 'desk ws as admin', res: await refusedUpgrade(`${wss}/api/v1/console/consultations/ws`, { ca, origin, headers: { cookie: admin.cookie } }) });
     answers.push({ what: 'console ws as consultant', res: await refusedUpgrade(`${wss}/api/v1/console/ws`, { ca, origin, headers: { cookie: consultant.cookie } }) });
     sent += 4;
 
