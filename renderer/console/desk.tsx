@@ -79,7 +79,6 @@ function LiveCall({ call, sendSignal, onSignal, restored }: {
       local?.getTracks().forEach((t) => t.stop());
     };
     // One peer per call.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [call.id]);
 
   useEffect(() => {

@@ -99,7 +99,6 @@ export function ResidentCall({ client, media }: { client: Client; media: Consult
       local?.getTracks().forEach((t) => t.stop());
     };
     // The peer lives as long as the call id; the other settings are applied by the effects below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, callId]);
 
   useEffect(() => peerRef.current?.setAudioMuted(media.audioMuted), [media.audioMuted]);
