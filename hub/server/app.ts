@@ -12,16 +12,16 @@ import {
   AskInput, CONSOLE_API, CSRF_HEADER, DayQuery, NewOperatorInput, RejectInput, ReprintDecisionInput, SignInInput,
   type ConsoleRole, type ConsoleSession,
 } from '../../protocol/console';
-import { fieldProblems } from '../../protocol/errors';
 import { CONSULTATION_API } from '../../protocol/consultation';
 import { HUB_API, HubMessageBody, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
 import type { Clock } from '../clock';
-import { AppError, badRequest, forbidden, HubError } from '../errors';
+import { AppError, forbidden, HubError } from '../errors';
 import type { Logger } from '../logger';
 import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
 import type { Consultations, Party } from './consultations';
 import type { InsuranceLinkService } from './insurance-link';
+import { parse } from './parse';
 import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
@@ -56,14 +56,6 @@ function peerOf(req: FastifyRequest): PeerCertificate {
   return { authorized: socket.authorized === true, fingerprint256: present ? cert.fingerprint256 : null, commonName: typeof cn === 'string' ? cn.slice(0, 64) : null };
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const fields = fieldProblems(r.error);
-    throw badRequest('INVALID_INPUT', fields[0]?.message ?? '入力が正しくありません。', fields);
-  }
-  return r.data;
-}
 
 const fastifyCodes: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE', '送信データが大きすぎます。分けて送ってください。'],

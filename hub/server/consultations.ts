@@ -3,19 +3,18 @@
 // between the two parties of a call and nobody else, the grace period when a party's network drops,
 // TURN credentials, and one record per call (department, times, outcome, staff and consultant ids,
 // the consultant's notes). No media passes through the hub and none is recorded.
-import { z } from 'zod';
 import {
   AvailabilityResponse, CALL_GRACE_MS, CallClientFrame, EndCallInput, CallNotesInput, ConsultantAvailabilityInput, departments, StartCallInput,
   type CallOutcome, type CallRecordView, type CallServerFrame, type CallView, type ConsultantDeskView, type Department,
   type TurnCredentialsResponse,
 } from '../../protocol/consultation';
-import { fieldProblems } from '../../protocol/errors';
 import type { Clock } from '../clock';
-import { badRequest, forbidden, HubError } from '../errors';
+import { forbidden, HubError } from '../errors';
 import type { IdGenerator } from '../ids';
 import type { Logger } from '../logger';
 import type { ConsultationRow, HubStore } from '../store/types';
 import { CallQueues, type Call } from './call-queue';
+import { parse } from './parse';
 import { turnCredentials } from './turn';
 
 export type Party = { kind: 'vehicle'; id: string } | { kind: 'consultant'; id: string };
@@ -47,14 +46,6 @@ const OPEN = 1;
 const MAX_PENDING_SIGNALS = 200;
 const key = (p: Party) => `${p.kind === 'vehicle' ? 'v' : 'c'}:${p.id}`;
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const fields = fieldProblems(r.error);
-    throw badRequest('INVALID_INPUT', fields[0]?.message ?? '入力が正しくありません。', fields);
-  }
-  return r.data;
-}
 
 export class Consultations {
   private readonly queues: CallQueues;

@@ -1,14 +1,41 @@
 // The resident-facing screen: their request in large type and one big button, the PIN pad for their
 // My Number card, or the consultant of a video consultation full size. Nothing else — no staff
 // controls, nothing to get lost in.
-import { StrictMode, useEffect, useState } from 'react';
+import { StrictMode, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { ConsultationMedia, ResidentPinView } from '../../protocol/ipc';
+import type { ConsultationMedia, EventPayload, ResidentPinView } from '../../protocol/ipc';
 import type { ResidentView } from '../../protocol/request';
 import { connectFromPage, CallError } from './client';
 import { ResidentCall } from './resident-call';
 
 const client = connectFromPage();
+
+/**
+ * Something the core shows this screen: read it now and again after every reconnection, and take each
+ * change the core pushes. `set` learns whether the value was pushed (a change) or read back.
+ */
+function useFromCore<E extends 'residentPin' | 'residentView' | 'consultationMedia'>(
+  event: E,
+  read: 'getResidentPin' | 'getResidentView' | 'getConsultationMedia',
+  set: (value: EventPayload<E>, pushed: boolean) => void,
+): void {
+  const latest = useRef(set);
+  latest.current = set;
+  useEffect(() => {
+    const load = () =>
+      void client
+        .call(read, {})
+        .then((v) => latest.current(v as EventPayload<E>, false))
+        .catch(() => undefined);
+    const off = client.on(event, (v) => latest.current(v, true));
+    const offConn = client.onConnection((connected) => connected && load());
+    load();
+    return () => {
+      off();
+      offConn();
+    };
+  }, [event, read]);
+}
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 
 /** A large keypad for the 4-digit PIN. Digits are shown as ●, kept only in this component, and cleared after sending. */
@@ -82,39 +109,16 @@ function App() {
   const [pin, setPin] = useState<ResidentPinView | null>(null);
   const [media, setMedia] = useState<ConsultationMedia | null>(null);
 
-  useEffect(() => {
-    const off = client.on('consultationMedia', setMedia);
-    const offConn = client.onConnection((connected) => {
-      if (connected) void client.call('getConsultationMedia', {}).then(setMedia).catch(() => undefined);
-    });
-    void client.call('getConsultationMedia', {}).then(setMedia).catch(() => undefined);
-    return () => {
-      off();
-      offConn();
-    };
-  }, []);
+  useFromCore('consultationMedia', 'getConsultationMedia', setMedia);
 
-  useEffect(() => {
-    const offPin = client.on('residentPin', setPin);
-    void client.call('getResidentPin', {}).then(setPin).catch(() => undefined);
-    return offPin;
-  }, []);
+  useFromCore('residentPin', 'getResidentPin', setPin);
 
-  useEffect(() => {
-    const off = client.on('residentView', (v) => {
-      setView(v);
-      setProblem(null);
-      if (v) setThanks(false);
-    });
-    const offConn = client.onConnection((connected) => {
-      if (connected) void client.call('getResidentView', {}).then(setView).catch(() => undefined);
-    });
-    void client.call('getResidentView', {}).then(setView).catch(() => undefined);
-    return () => {
-      off();
-      offConn();
-    };
-  }, []);
+  useFromCore('residentView', 'getResidentView', (v, pushed) => {
+    setView(v);
+    if (!pushed) return;
+    setProblem(null);
+    if (v) setThanks(false);
+  });
 
   useEffect(() => {
     if (!thanks) return;
