@@ -1,0 +1,124 @@
+// One side of a consultation in a bare page: the fake camera and microphone, a CallPeer, and hooks the
+// test drives through page.evaluate. Signals leave through `relaySignal`, which the test exposes and
+// hands to the other page (the hub's part). The HTML wraps RTCPeerConnection before this bundle loads
+// and lists every instance in `peerConnections`, so the test can tell that recovery made no new one.
+import type { SignalData } from '../../../protocol/consultation-api';
+import { CallPeer, type MediaStats, type PeerView } from '../../../renderer/call/peer';
+
+export interface StartOptions {
+  initiator: boolean;
+  iceServers: RTCIceServer[];
+  relayOnly: boolean;
+  preferFrameRate: boolean;
+  giveUpMs?: number;
+}
+
+export interface TimedView extends PeerView {
+  /** Date.now() of the change, comparable with the test's clock. */
+  at: number;
+}
+
+export interface SenderSnapshot {
+  maxBitrate: number | undefined;
+  active: boolean | undefined;
+  degradationPreference: string | undefined;
+}
+
+export interface CallPage {
+  start(options: StartOptions): Promise<void>;
+  signal(data: unknown): void;
+  signalingRestored(): void;
+  stats(): Promise<MediaStats>;
+  views(): TimedView[];
+  view(): PeerView;
+  /** How many CallPeers this page has created. */
+  peers(): number;
+  /** Candidate types this page's current connection gathered locally. */
+  localCandidateTypes(): Promise<string[]>;
+  sender(): SenderSnapshot | undefined;
+  setAudioMuted(muted: boolean): void;
+  switchCamera(): Promise<void>;
+  /** The device of the camera this page sends. */
+  cameraId(): string | undefined;
+  destroy(): void;
+}
+
+declare global {
+  interface Window {
+    relaySignal(signal: SignalData): Promise<void>;
+    peerConnections: RTCPeerConnection[];
+    callPage: CallPage;
+  }
+}
+
+let peer: CallPeer | undefined;
+let local: MediaStream | undefined;
+let created = 0;
+let history: TimedView[] = [];
+const remoteVideo = document.querySelector('video');
+// Remote audio is played as in the real screens: the browser measures its level (remoteSpeaking) only then.
+const remoteAudio = document.querySelector('audio');
+
+const currentPc = (): RTCPeerConnection | undefined => window.peerConnections[window.peerConnections.length - 1];
+
+window.callPage = {
+  async start(o) {
+    // Chromium's second fake camera is a depth camera (16-bit grey) that WebRTC cannot encode: start on
+    // the last one, so that switching goes round to the first, an ordinary one.
+    const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+    const camera = cameras.at(-1)?.deviceId;
+    local ??= await navigator.mediaDevices.getUserMedia({
+      audio: true,
+      video: { width: 640, height: 360, frameRate: 15, ...(camera ? { deviceId: { exact: camera } } : {}) },
+    });
+    history = [];
+    created++;
+    peer = new CallPeer({
+      initiator: o.initiator,
+      iceServers: o.iceServers,
+      relayOnly: o.relayOnly,
+      localStream: local,
+      preferFrameRate: o.preferFrameRate,
+      ...(o.giveUpMs === undefined ? {} : { giveUpMs: o.giveUpMs }),
+      send: (signal) => void window.relaySignal(signal),
+      onRemoteStream: (stream) => {
+        if (remoteVideo) remoteVideo.srcObject = stream;
+        if (remoteAudio) remoteAudio.srcObject = stream;
+      },
+      onChange: (view) => history.push({ ...view, at: Date.now() }),
+    });
+  },
+  signal: (data) => peer?.signal(data),
+  signalingRestored: () => peer?.signalingRestored(),
+  stats: () => {
+    if (!peer) throw new Error('no call yet');
+    return peer.stats();
+  },
+  views: () => history,
+  view: () => {
+    if (!peer) throw new Error('no call yet');
+    return peer.view;
+  },
+  peers: () => created,
+  async localCandidateTypes() {
+    const report = await currentPc()?.getStats();
+    const types: string[] = [];
+    report?.forEach((r: { type: string; candidateType?: string }) => {
+      if (r.type === 'local-candidate' && r.candidateType) types.push(r.candidateType);
+    });
+    return types;
+  },
+  sender() {
+    const sender = currentPc()?.getSenders().find((s) => s.track?.kind === 'video');
+    if (!sender) return undefined;
+    const p = sender.getParameters();
+    return { maxBitrate: p.encodings[0]?.maxBitrate, active: p.encodings[0]?.active, degradationPreference: p.degradationPreference };
+  },
+  setAudioMuted: (muted) => peer?.setAudioMuted(muted),
+  switchCamera: async () => peer?.switchCamera(),
+  cameraId: () => local?.getVideoTracks()[0]?.getSettings().deviceId,
+  destroy() {
+    peer?.destroy();
+    peer = undefined;
+  },
+};
