@@ -24,7 +24,7 @@ describe('hub migration 003 (health-insurance link challenges and links)', () =>
     db.prepare("INSERT INTO decisions VALUES ('r1', 'approved', NULL, 'op', 't')").run();
     db.prepare("INSERT INTO dead_letters (vehicle_id, idempotency_key, code, problem, payload, received_at) VALUES ('car-1', NULL, 'MALFORMED_MESSAGE', 'f', '{}', 't')").run();
 
-    migrate(db, migrations);
+    migrate(db, migrations, 3);
     expect(schemaVersion(db)).toBe(3);
     expect(db.prepare('SELECT id, step, input FROM requests').all()).toEqual([{ id: 'r1', step: 'approved', input: '{"k":1}' }]);
     expect(db.prepare('SELECT request_id, decision FROM decisions').all()).toEqual([{ request_id: 'r1', decision: 'approved' }]);
