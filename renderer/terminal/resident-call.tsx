@@ -2,7 +2,7 @@
 // is speaking and which department this is, a small picture of themselves — and no controls at all
 // (staff mute, switch camera and end from their own screen). This screen holds the camera, the
 // microphone and the WebRTC peer; its signals go to the hub through the terminal core.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import { departmentLabel, type SignalData } from '../../protocol/consultation-api';
 import type { ConsultationMedia, PeerReport } from '../../protocol/ipc';
 import { CallPeer, type PeerView } from '../call/peer';
@@ -21,11 +21,36 @@ export async function openLocalMedia(preferFrameRate: boolean): Promise<MediaStr
   }
 }
 
-function caption(media: ConsultationMedia, view: PeerView | null): string {
+/** True while the remote video has shown no new frame for 2.5 s although it should be moving. */
+function useStalledVideo(ref: RefObject<HTMLVideoElement | null>, expectMotion: boolean): boolean {
+  const [stalled, setStalled] = useState(false);
+  useEffect(() => {
+    const video = ref.current;
+    if (!video || !expectMotion) {
+      setStalled(false);
+      return;
+    }
+    let last = performance.now();
+    let handle = 0;
+    const onFrame = () => {
+      last = performance.now();
+      handle = video.requestVideoFrameCallback(onFrame);
+    };
+    handle = video.requestVideoFrameCallback(onFrame);
+    const check = setInterval(() => setStalled(performance.now() - last > 2_500), 500);
+    return () => {
+      video.cancelVideoFrameCallback(handle);
+      clearInterval(check);
+    };
+  }, [ref, expectMotion]);
+  return stalled;
+}
+
+function caption(media: ConsultationMedia, view: PeerView | null, stalled: boolean): string {
   const name = media.consultantName ? `${media.consultantName}さん` : '相談員';
   if (!media.peerPresent) return '相談員側の通信が途切れています。このままお待ちください。';
   if (!view || view.connection === 'connecting') return `${name}につないでいます…`;
-  if (view.connection === 'reconnecting') return '電波が弱くなっています。つなぎ直していますので、このままお待ちください。';
+  if (view.connection === 'reconnecting' || stalled) return '電波が弱くなっています。つなぎ直していますので、このままお待ちください。';
   if (view.connection === 'failed') return 'つながらなくなりました。職員にお声がけください。';
   if (view.remoteSpeaking) return `${name}（相談員）が話しています`;
   if (view.localSpeaking) return 'あなたが話しています';
@@ -116,7 +141,9 @@ export function ResidentCall({ client, media }: { client: Client; media: Consult
     peerRef.current?.signalingRestored();
   }, [media.signalingEpoch]);
 
-  const weak = view?.connection === 'reconnecting' || !media.peerPresent;
+  // The browser reports a cut only after 5–8 s; a picture that stopped moving says it at once.
+  const stalled = useStalledVideo(remoteRef, view?.connection === 'connected' && view.quality !== 'audio_only');
+  const weak = view?.connection === 'reconnecting' || !media.peerPresent || stalled;
   return (
     <main className="resident-call" data-testid="resident-call">
       <header className="call-title">
@@ -130,7 +157,7 @@ export function ResidentCall({ client, media }: { client: Client; media: Consult
         <figcaption>{media.videoOff ? 'カメラは切れています' : 'あなた'}</figcaption>
       </figure>
       <p className={`call-caption ${view?.remoteSpeaking ? 'remote' : view?.localSpeaking ? 'local' : ''}`} aria-live="polite" data-testid="call-caption">
-        {problem ?? caption(media, view)}
+        {problem ?? caption(media, view, stalled)}
       </p>
     </main>
   );

@@ -90,6 +90,8 @@ describe('video consultation (Chromium, coturn relay only)', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     const during = await Promise.all([sample(desk), sample(resident)]);
     await staff.getByTestId('call-connection').getByText(/つなぎ直しています|途切れています/).waitFor({ timeout: 10_000 });
+    // The resident is told too, as soon as the picture stops moving (before the browser reports the cut).
+    await resident.getByTestId('call-caption').getByText(/つなぎ直しています/).waitFor({ timeout: 4_000 });
     await shot(resident, 'call-07-resident-during-cut');
     await new Promise((r) => setTimeout(r, 7_000));
     const stalled = await Promise.all([sample(desk), sample(resident)]);
