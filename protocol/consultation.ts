@@ -38,6 +38,8 @@ export const CallView = z.object({
   outcome: CallOutcome.nullable(),
   /** False while the other party's connection to the hub is lost (the call waits for them). */
   peerPresent: z.boolean(),
+  /** Calling back after a call that was cut off: it is at the front of the queue. */
+  callBack: z.boolean(),
 });
 export type CallView = z.infer<typeof CallView>;
 

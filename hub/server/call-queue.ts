@@ -15,12 +15,17 @@ export interface Call {
   connectedAt: string | null;
   endedAt: string | null;
   outcome: CallOutcome | null;
+  /** A call-back after an interrupted call: it went to the front of the queue. */
+  callBack: boolean;
 }
 
 const conflict = (code: string, message: string) => new HubError(409, code, message);
 
 export class CallQueues {
   private readonly calls = new Map<string, Call>();
+  /** Place in line: call order, call-backs before everyone else. */
+  private readonly order = new Map<string, number>();
+  private counter = 0;
   /** Recently finished calls, so a late end or signal gets a clear answer rather than "not found". */
   private readonly finished = new Map<string, Call>();
   /** Consultant → the departments they are available for (absent = not available). */
@@ -31,8 +36,12 @@ export class CallQueues {
     private readonly newId: () => string,
   ) {}
 
-  /** A vehicle starts a consultation: it waits at the end of its department's queue. */
-  call(vehicleId: string, department: Department): Call {
+  /**
+   * A vehicle starts a consultation: it waits at the end of its department's queue — or, calling back
+   * after a call that was cut off, at the front (behind earlier call-backs), so the resident is not
+   * sent to the back of the line for a tunnel.
+   */
+  call(vehicleId: string, department: Department, options: { callBack?: boolean } = {}): Call {
     const open = [...this.calls.values()].find((c) => c.vehicleId === vehicleId && (c.state === 'waiting' || c.state === 'connected'));
     if (open) throw conflict('CALL_ALREADY_OPEN', 'この車両はすでに相談中か、順番待ちです。');
     const call: Call = {
@@ -45,7 +54,9 @@ export class CallQueues {
       connectedAt: null,
       endedAt: null,
       outcome: null,
+      callBack: options.callBack === true,
     };
+    this.order.set(call.id, options.callBack ? Number.MIN_SAFE_INTEGER + ++this.counter : ++this.counter);
     this.calls.set(call.id, call);
     return { ...call };
   }
@@ -58,8 +69,9 @@ export class CallQueues {
   }
 
   waiting(department: Department): Call[] {
-    // Insertion order of the map is call order.
-    return [...this.calls.values()].filter((c) => c.department === department && c.state === 'waiting');
+    return [...this.calls.values()]
+      .filter((c) => c.department === department && c.state === 'waiting')
+      .sort((a, b) => this.order.get(a.id)! - this.order.get(b.id)!);
   }
 
   /** Whether anyone is available for a department right now (the vehicle shows it before calling). */
@@ -168,6 +180,7 @@ export class CallQueues {
     call.endedAt = this.clock.now().toISOString();
     // Finished calls are in their records at the hub; the queue keeps only what is live.
     this.calls.delete(call.id);
+    this.order.delete(call.id);
     this.finished.set(call.id, call);
     if (this.finished.size > 200) this.finished.delete(this.finished.keys().next().value!);
   }

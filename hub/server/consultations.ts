@@ -43,6 +43,8 @@ export interface ConsultationDeps {
 }
 
 const OPEN = 1;
+/** A call to the same department this soon after an interrupted one is a call-back: front of the queue. */
+const CALL_BACK_MS = 10 * 60_000;
 const MAX_PENDING_SIGNALS = 200;
 const key = (p: Party) => `${p.kind === 'vehicle' ? 'v' : 'c'}:${p.id}`;
 
@@ -55,6 +57,8 @@ export class Consultations {
   /** Party key → signal frames held while that party was away (delivered when it reconnects). */
   private readonly pending = new Map<string, string[]>();
   private readonly names = new Map<string, string>();
+  /** Vehicle → its last interrupted call (department, when), for a call-back to the front of the line. */
+  private readonly interrupted = new Map<string, { department: Department; at: number }>();
   private readonly graceMs: number;
 
   constructor(private readonly deps: ConsultationDeps) {
@@ -160,12 +164,15 @@ export class Consultations {
     this.requireTurn();
     const input = parse(StartCallInput, body);
     const party: Party = { kind: 'vehicle', id: vehicleId };
-    const call = this.queues.call(vehicleId, input.department);
+    const cut = this.interrupted.get(vehicleId);
+    const callBack = cut !== undefined && cut.department === input.department && this.deps.clock.now().getTime() - cut.at <= CALL_BACK_MS;
+    this.interrupted.delete(vehicleId);
+    const call = this.queues.call(vehicleId, input.department, { callBack });
     const { store, clock } = this.deps;
     try {
       await store.transaction(async (tx) => {
         await tx.insertConsultation({ id: call.id, vehicleId, staffId: input.staffId, department: call.department, calledAt: call.calledAt });
-        await tx.appendAudit({ actor: vehicleId, action: 'consultation.called', place: `vehicle:${vehicleId}`, detail: { callId: call.id, department: call.department, staffId: input.staffId } }, clock.now().toISOString());
+        await tx.appendAudit({ actor: vehicleId, action: 'consultation.called', place: `vehicle:${vehicleId}`, detail: { callId: call.id, department: call.department, staffId: input.staffId, callBack } }, clock.now().toISOString());
       });
     } catch (e) {
       // Not recorded means not queued: nobody may take a call the city has no record of.
@@ -282,6 +289,7 @@ export class Consultations {
       endedAt: call.endedAt,
       outcome: call.outcome,
       peerPresent: other ? this.present(other) : true,
+      callBack: call.callBack,
     };
   }
 
@@ -339,6 +347,7 @@ export class Consultations {
     if (call.consultantId) this.pending.delete(key({ kind: 'consultant', id: call.consultantId }));
     const { store, clock, log } = this.deps;
     const outcome: CallOutcome = call.outcome ?? 'completed';
+    if (outcome === 'interrupted') this.interrupted.set(call.vehicleId, { department: call.department, at: clock.now().getTime() });
     try {
       await store.transaction(async (tx) => {
         await tx.endConsultation(call.id, outcome, call.endedAt ?? clock.now().toISOString());

@@ -185,7 +185,12 @@ export function ConsultantDesk() {
     const socket = callSocket(
       (f: CallServerFrame) => {
         if (f.type === 'queues') void load();
-        else if (f.type === 'call') void load();
+        else if (f.type === 'call') {
+          if (f.call.state === 'interrupted') {
+            setError(`車両 ${f.call.vehicleId} との相談が途切れました（30秒以上つながりませんでした）。車両から折り返しの呼び出しがあると、順番待ちの先頭に入ります。`);
+          }
+          void load();
+        }
         else if (f.type === 'signal') signalHandler.current?.(f.data);
         else if (f.type === 'error') setError(f.message);
       },
@@ -268,7 +273,7 @@ export function ConsultantDesk() {
                 <ol>
                   {q.calls.map((c, i) => (
                     <li key={c.id} data-testid="desk-waiting">
-                      車両 {c.vehicleId}　{time(c.calledAt)}から（{waited(c.calledAt, now)}待ち）
+                      {c.callBack && <span className="badge warn">折り返し</span>} 車両 {c.vehicleId}　{time(c.calledAt)}から（{waited(c.calledAt, now)}待ち）
                       {i === 0 && desk.available.includes(q.department) && (
                         <button className="primary" onClick={() => void act(() => api.acceptCall(c.id))}>受ける</button>
                       )}

@@ -72,7 +72,7 @@ function DepartmentChoice({ consultation }: { consultation: ConsultationView | n
       {interrupted && (
         <div className="card call-interrupted" role="alert" data-testid="call-interrupted">
           <h2>{departmentLabel[interrupted.department]}との相談が途切れました</h2>
-          <p>30秒以上つながらなかったため、相談は終わりました。電波のよい場所で、もう一度つなげます。</p>
+          <p>30秒以上つながらなかったため、相談は終わりました。電波のよい場所で、もう一度つなげます（10分以内なら順番待ちの先頭に入ります）。</p>
           <div className="row">
             <button className="primary big" disabled={busy} onClick={() => void run('startConsultation', { department: interrupted.department })}>
               もう一度つなぐ
@@ -121,7 +121,7 @@ export function Consultation() {
       {!live && <DepartmentChoice consultation={consultation} />}
       {call?.state === 'waiting' && (
         <div className="card call-waiting" data-testid="call-waiting">
-          <h2>{departmentLabel[call.department]}の相談員を呼んでいます</h2>
+          <h2>{departmentLabel[call.department]}の相談員を{call.callBack ? 'もう一度' : ''}呼んでいます</h2>
           <p className="huge-number">
             順番 <strong data-testid="call-position">{call.position ?? '-'}</strong> 番目
           </p>

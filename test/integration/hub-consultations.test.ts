@@ -218,8 +218,19 @@ describe('consultation queues at the hub', () => {
     sa = await a.socket();
     expect(sa.frames.filter((f) => f.type === 'call')).toEqual([]);
     expect(await hub.hub.store.transaction((tx) => tx.getConsultation(call.id))).toMatchObject({ outcome: 'interrupted' });
-    // One tap calls again.
-    expect((await a.call('sign_language')).body.state).toBe('waiting');
+    // One tap calls again: a call-back goes to the front of the line, ahead of a vehicle already waiting.
+    const b = await vehicle(hub, 'car-b');
+    await b.socket();
+    expect((await b.call('sign_language')).body.position).toBe(1);
+    const again = (await a.call('sign_language')).body;
+    expect(again).toMatchObject({ state: 'waiting', callBack: true, position: 1 });
+    expect((await mori.desk()).body.queues.find((q: any) => q.department === 'sign_language').calls.map((c: any) => [c.vehicleId, c.callBack])).toEqual([
+      ['car-a', true],
+      ['car-b', false],
+    ]);
+    // Only once, and only for the same department.
+    await a.abandon(again.id);
+    expect((await a.call('sign_language')).body).toMatchObject({ callBack: false, position: 2 });
   });
 
   it('hands out TURN credentials coturn will accept, refuses calls without TURN, and keeps notes for the consultant only', async () => {

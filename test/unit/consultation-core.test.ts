@@ -21,7 +21,7 @@ afterEach(() => tmp?.remove());
 
 const call = (over: Partial<CallView> = {}): CallView => ({
   id: 'call-00000001', department: 'pension', state: 'waiting', position: 1, consultantName: null, vehicleId: 'car-1',
-  calledAt: '2026-11-24T01:00:00.000Z', connectedAt: null, endedAt: null, outcome: null, peerPresent: true, ...over,
+  calledAt: '2026-11-24T01:00:00.000Z', connectedAt: null, endedAt: null, outcome: null, peerPresent: true, callBack: false, ...over,
 });
 
 class ScriptedHub implements ConsultationTransport {

@@ -24,6 +24,24 @@ describe('consultation call queues', () => {
     expect(q.accept('welfare-1', b.id).state).toBe('connected');
   });
 
+  it('puts call-backs after an interrupted call at the front, in their own order, and interrupts waiting and connected calls', () => {
+    const { q } = queues();
+    const a = q.call('vehicle-a', 'pension');
+    const b = q.call('vehicle-b', 'pension', { callBack: true });
+    const c = q.call('vehicle-c', 'pension', { callBack: true });
+    const d = q.call('vehicle-d', 'pension');
+    expect(q.waiting('pension').map((x) => x.vehicleId)).toEqual(['vehicle-b', 'vehicle-c', 'vehicle-a', 'vehicle-d']);
+    expect([q.position(b.id), q.position(c.id), q.position(a.id), q.position(d.id)]).toEqual([1, 2, 3, 4]);
+    expect(q.interrupt(b.id)).toMatchObject({ state: 'interrupted', outcome: 'interrupted' });
+    expect(q.interrupt(b.id)).toBeNull();
+    expect(q.position(c.id)).toBe(1);
+    q.setAvailable('p-1', ['pension']);
+    q.accept('p-1', c.id);
+    expect(q.interrupt(c.id)).toMatchObject({ state: 'interrupted', consultantId: 'p-1' });
+    expect(q.openCallOf('consultant', 'p-1')).toBeNull();
+    expect(q.openCallOf('vehicle', 'vehicle-a')).toMatchObject({ id: a.id });
+  });
+
   it('keeps waiting calls when a consultant leaves mid-queue, and ends the call they were in', () => {
     const { q } = queues();
     q.setAvailable('pension-1', ['pension']);
