@@ -15,6 +15,7 @@ import { launchChromium } from '../support/browser';
 import { projectRoot, tempDir } from '../support/fixtures';
 import { startUdpProxy, type UdpProxy } from '../support/udp-proxy';
 import type { StartOptions } from './call-peer/page';
+import { freePort } from '../support/ports';
 
 let tmp: ReturnType<typeof tempDir>;
 let turn: RunningCoturn;
@@ -30,13 +31,6 @@ const pageErrors: string[] = [];
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /**
  * The hub's part: every signal is checked against the hub's schema and handed to the other page in

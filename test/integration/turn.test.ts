@@ -3,25 +3,18 @@
 // credentials. A wrong or expired credential gets no relay.
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coturnConfig, startCoturn, turnCredentials, type RunningCoturn } from '../../hub/server/turn';
 import { tempDir } from '../support/fixtures';
+import { freePort } from '../support/ports';
 
 const run = promisify(execFile);
 let tmp: ReturnType<typeof tempDir>;
 let turn: RunningCoturn;
 let port: number;
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 /** Allocates a relay and sends a few packets through it; true when the allocation succeeded. */
 async function allocate(username: string, credential: string): Promise<boolean> {

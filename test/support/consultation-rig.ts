@@ -3,7 +3,6 @@
 // a tunnel), the hub with its consultant console, the terminal host process, and Debian's Chromium
 // with fake camera and microphone for the staff, resident and consultant pages. Used by the e2e test
 // and by bench/consultation.ts.
-import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { addOperator } from '../../hub/server';
@@ -11,6 +10,7 @@ import { startCoturn, type RunningCoturn } from '../../hub/server/turn';
 import { launchChromium } from './browser';
 import { demoStaff, tempDir } from './fixtures';
 import { startHostProcess, type HostProcess } from './host';
+import { freePort } from './ports';
 import { consoleDist, startTestHub, type TestHub } from './hub';
 import { startFaultProxy, type FaultProxy } from './tcp-proxy';
 import { startUdpProxy, type UdpProxy } from './udp-proxy';
@@ -84,14 +84,6 @@ export async function framesAfter(page: Page, above: number, timeoutMs = 20_000,
   }
 }
 
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 export interface ConsultationRig {
   hub: TestHub;
   coturn: RunningCoturn;
@@ -116,7 +108,7 @@ export async function startConsultationRig(options: { graceMs?: number } = {}): 
     for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined);
   };
   try {
-    const coturn = await startCoturn({ dir: join(tmp.dir, 'turn'), port: await freeUdpPort() });
+    const coturn = await startCoturn({ dir: join(tmp.dir, 'turn'), port: await freePort() });
     stops.push(() => coturn.stop());
     const udp = await startUdpProxy({ port: Number(new URL(coturn.url.replace('turn:', 'turn://')).port) });
     stops.push(() => udp.stop());
