@@ -84,6 +84,18 @@ class RecoverablePeer extends Peer {
     super._onConnectionStateChange();
   }
 
+  /**
+   * The data channel carries nothing in a consultation (media only), but simple-peer ends the whole
+   * peer when it closes or errs — and its SCTP association gives up during a long gap (seen on a 20-s
+   * cut under load) although the media would come back. Its end is not the call's end.
+   */
+  protected override _onChannelClose(): void {}
+
+  protected override _setupData(event: { channel: RTCDataChannel }): void {
+    super._setupData(event);
+    if (this._channel) this._channel.onerror = () => undefined;
+  }
+
   protected override _addIceCandidate(candidate: RTCIceCandidateInit): void {
     // A candidate from an ICE generation that a restart has replaced is refused by the browser. That is
     // expected after a gap (signals held by the hub arrive late) and must not end the call.
@@ -155,6 +167,8 @@ export class CallPeer {
   private current: PeerView;
   /** Destroyed, or given up: nothing more happens. */
   private finished = false;
+  /** simple-peer's error code when it ended the peer itself (for diagnostics; never personal data). */
+  endedBy: string | undefined;
   private everConnected = false;
   /** Since when media has been down (the start, before the first connection); undefined while connected. */
   private downSince: number | undefined;
@@ -192,7 +206,10 @@ export class CallPeer {
       if (!this.finished) o.onRemoteStream(stream);
     });
     // simple-peer ended itself on something a restart cannot fix (an SDP the browser refused): the call is cut off.
-    this.peer.on('error', () => this.giveUp());
+    this.peer.on('error', (e) => {
+      this.endedBy = e.code ?? e.name;
+      this.giveUp();
+    });
     this.peer.on('close', () => this.giveUp());
     const pc = this.peer._pc;
     pc?.addEventListener('connectionstatechange', () => this.onStateChange());

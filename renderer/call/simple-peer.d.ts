@@ -29,6 +29,8 @@ declare module '@thaunknown/simple-peer' {
     /** True from negotiate() until the signaling state is stable again (an unanswered offer leaves it set). */
     _isNegotiating: boolean;
     _queuedNegotiation: boolean;
+    /** The data channel simple-peer always opens (unused by consultations). */
+    _channel: RTCDataChannel | null;
 
     signal(data: PeerSignal | string): void;
     negotiate(): void;
@@ -43,5 +45,7 @@ declare module '@thaunknown/simple-peer' {
     protected _onIceStateChange(): void;
     protected _onConnectionStateChange(): void;
     protected _addIceCandidate(candidate: RTCIceCandidateInit): void;
+    protected _setupData(event: { channel: RTCDataChannel }): void;
+    protected _onChannelClose(): void;
   }
 }

@@ -92,8 +92,10 @@ async function until<T>(what: string, probe: () => Promise<T | false | undefined
     if (value !== false && value !== undefined) return value;
     if (Date.now() > deadline) {
       const views = await Promise.all([vehicle, consultant].map((p) => p.evaluate(() => window.callPage.views()).catch(() => [])));
+      const endedBy = await Promise.all([vehicle, consultant].map((p) => p.evaluate(() => window.callPage.endedBy()).catch(() => 'unknown')));
       throw new Error(
         `timed out waiting for ${what}\nproxy ${JSON.stringify(proxy.stats)}, signals relayed ${relay.relayed} dropped ${relay.dropped}\n` +
+          `ended by simple-peer: vehicle ${endedBy[0] ?? '-'}, consultant ${endedBy[1] ?? '-'}\n` +
           `vehicle views ${JSON.stringify(views[0])}\nconsultant views ${JSON.stringify(views[1])}\ncoturn log tail:\n${turnLog.slice(-3000)}`,
       );
     }

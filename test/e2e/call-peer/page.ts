@@ -33,6 +33,8 @@ export interface CallPage {
   view(): PeerView;
   /** How many CallPeers this page has created. */
   peers(): number;
+  /** simple-peer's error code if it ended the current peer itself. */
+  endedBy(): string | undefined;
   /** Candidate types this page's current connection gathered locally. */
   localCandidateTypes(): Promise<string[]>;
   sender(): SenderSnapshot | undefined;
@@ -100,6 +102,7 @@ window.callPage = {
     return peer.view;
   },
   peers: () => created,
+  endedBy: () => peer?.endedBy,
   async localCandidateTypes() {
     const report = await currentPc()?.getStats();
     const types: string[] = [];
