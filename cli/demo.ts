@@ -74,11 +74,11 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
       const { startCoturn } = await import('../hub/server/turn');
       turn = await startCoturn({ dir: join(opts.data, 'hub', 'turn'), port: opts.turnPort ?? 8750 });
       stops.push(() => turn?.stop());
-      turnLine = `  ビデオ相談の中継 (TURN): ${turn.url}`;
+      turnLine = `  ビデオ相談の中継 (TURN): ${turn.urls.join(' ')}`;
     } catch (e) {
       turnLine = `  ビデオ相談の中継 (TURN): 起動できませんでした (${(e as Error).message.slice(0, 120)})。ビデオ相談は使えません`;
     }
-    const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort, turn: turn ? { urls: [turn.url], secret: turn.secret } : undefined });
+    const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort, turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined });
     stops.push(() => hub.stop());
     const consultantPassword = await prepareConsultant(opts.data, hub.store);
 

@@ -95,13 +95,13 @@ export function registerHubCommands(program: Command): void {
           : null;
         const running = await startCityHub({
           dataDir: opts.data, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
-          turn: turn ? { urls: [turn.url], secret: turn.secret } : undefined,
+          turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined,
         }).catch(async (e: unknown) => {
           await turn?.stop();
           throw e;
         });
         if (opts.json) process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, url: running.url, port: running.port, turn: turn?.url ?? null })}\n`);
-        else process.stdout.write(`市役所ハブ: ${running.url}\n職員の操作画面: ${running.url}/\n${turn ? `TURN: ${turn.url}\n` : ''}`);
+        else process.stdout.write(`市役所ハブ: ${running.url}\n職員の操作画面: ${running.url}/\n${turn ? `TURN: ${turn.urls.join(' ')}\n` : ''}`);
         let stopping = false;
         for (const signal of ['SIGINT', 'SIGTERM'] as const) {
           process.on(signal, () => {

@@ -75,7 +75,10 @@ export function coturnConfig(raw: CoturnOptions, secret: string): string {
 }
 
 export interface RunningCoturn {
+  /** TURN over UDP, the normal path. */
   url: string;
+  /** Both transports: UDP first, then TCP on the same port for carrier networks that block UDP. */
+  urls: string[];
   secret: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -121,6 +124,7 @@ export async function startCoturn(raw: CoturnOptions): Promise<RunningCoturn> {
   child.removeAllListeners('exit');
   return {
     url: `turn:${o.ip}:${o.port}?transport=udp`,
+    urls: [`turn:${o.ip}:${o.port}?transport=udp`, `turn:${o.ip}:${o.port}?transport=tcp`],
     secret,
     process: child,
     stop: () =>

@@ -17,9 +17,10 @@ let port: number;
 
 
 /** Allocates a relay and sends a few packets through it; true when the allocation succeeded. */
-async function allocate(username: string, credential: string): Promise<boolean> {
+async function allocate(username: string, credential: string, transport: 'udp' | 'tcp' = 'udp'): Promise<boolean> {
   try {
-    const { stdout, stderr } = await run('turnutils_uclient', ['-u', username, '-w', credential, '-p', String(port), '-e', '127.0.0.1', '-n', '3', '-m', '1', '-y', '127.0.0.1'], { timeout: 20_000 });
+    const args = ['-u', username, '-w', credential, '-p', String(port), '-e', '127.0.0.1', '-n', '3', '-m', '1', '-y', ...(transport === 'tcp' ? ['-t'] : []), '127.0.0.1'];
+    const { stdout, stderr } = await run('turnutils_uclient', args, { timeout: 20_000 });
     return !/Cannot complete Allocation/.test(stdout + stderr) && /Total lost packets 0/.test(stdout + stderr);
   } catch {
     return false;
@@ -41,6 +42,12 @@ describe('TURN with the hub shared secret', () => {
     const c = turnCredentials({ secret: turn.secret, userId: 'consultant-7', urls: [turn.url] });
     expect(c.username).toMatch(/^\d+:consultant-7$/);
     expect(await allocate(c.username, c.credential)).toBe(true);
+  });
+
+  it('relays over TCP on the same port too, for carrier networks that block UDP', async () => {
+    expect(turn.urls).toEqual([`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`]);
+    const c = turnCredentials({ secret: turn.secret, userId: 'vehicle-2', urls: turn.urls });
+    expect(await allocate(c.username, c.credential, 'tcp')).toBe(true);
   });
 
   it('refuses a wrong credential and one whose time is up', async () => {
