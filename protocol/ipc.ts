@@ -161,6 +161,10 @@ export const ConsultationMedia = z.object({
 });
 export type ConsultationMedia = z.infer<typeof ConsultationMedia>;
 
+/** What the resident sees while their consultation waits for a consultant. */
+export const ConsultationWaiting = z.object({ department: Department, position: z.number().int().positive().nullable() });
+export type ConsultationWaiting = z.infer<typeof ConsultationWaiting>;
+
 interface CallDef<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   readonly input: I;
   readonly output: O;
@@ -227,6 +231,7 @@ export const terminalContract = {
       staff,
     ),
     getConsultationMedia: call(Empty, ConsultationMedia.nullable(), resident),
+    getConsultationWaiting: call(Empty, ConsultationWaiting.nullable(), resident),
     sendConsultationSignal: call(z.object({ callId: CallId, data: SignalData }), z.object({ ok: z.literal(true) }), resident),
     reportConsultationPeer: call(z.object({ callId: CallId, peer: PeerReport }), z.object({ ok: z.literal(true) }), resident),
     getResidentView: call(Empty, ResidentView.nullable(), resident),
@@ -244,6 +249,7 @@ export const terminalContract = {
     residentPin: event(ResidentPinView.nullable(), resident),
     consultationChanged: event(ConsultationView, staff),
     consultationMedia: event(ConsultationMedia.nullable(), resident),
+    consultationWaiting: event(ConsultationWaiting.nullable(), resident),
     consultationSignal: event(z.object({ callId: CallId, data: SignalData }), resident),
   },
 } as const;

@@ -4,7 +4,7 @@
 // screen sends while the socket is down are held and sent when it is back, and each return of the
 // socket bumps `signalingEpoch` so the peer restarts ICE if its media path did not survive the gap.
 import type { CallServerFrame, CallView, Department, SignalData, TurnCredentialsResponse } from '../../protocol/consultation';
-import type { ConsultationMedia, ConsultationView, PeerReport } from '../../protocol/ipc';
+import type { ConsultationMedia, ConsultationView, ConsultationWaiting, PeerReport } from '../../protocol/ipc';
 import type { AuditLog } from './audit';
 import type { Clock } from './clock';
 import { AppError } from './errors';
@@ -21,6 +21,7 @@ export interface ConsultationDeps {
   logger: Logger;
   onView(view: ConsultationView): void;
   onMedia(media: ConsultationMedia | null): void;
+  onWaiting(waiting: ConsultationWaiting | null): void;
   onSignal(signal: { callId: string; data: SignalData }): void;
 }
 
@@ -75,6 +76,12 @@ export class ConsultationService {
       signalingEpoch: this.signalingEpoch,
       peerPresent: call.peerPresent,
     };
+  }
+
+  /** The resident's view while the call waits: the department and their place in line. */
+  waiting(): ConsultationWaiting | null {
+    const call = this.call;
+    return call?.state === 'waiting' ? { department: call.department, position: call.position } : null;
   }
 
   availability() {
@@ -262,5 +269,6 @@ export class ConsultationService {
   private emit(): void {
     this.d.onView(this.view());
     this.d.onMedia(this.media());
+    this.d.onWaiting(this.waiting());
   }
 }

@@ -155,6 +155,7 @@ export class TerminalCore {
           logger: this.logger,
           onView: (view) => this.emit('consultationChanged', view),
           onMedia: (media) => this.emit('consultationMedia', media),
+          onWaiting: (waiting) => this.emit('consultationWaiting', waiting),
           onSignal: (signal) => this.emit('consultationSignal', signal),
         })
       : null;
@@ -386,6 +387,7 @@ export class TerminalCore {
     endConsultation: () => this.asStaff((staffId) => this.calls().end(staffId)),
     controlConsultation: (input) => this.asStaff(() => this.calls().control(input)),
     getConsultationMedia: () => this.consultations?.media() ?? null,
+    getConsultationWaiting: () => this.consultations?.waiting() ?? null,
     sendConsultationSignal: ({ callId, data }) => {
       this.calls().signal(callId, data);
       return { ok: true as const };

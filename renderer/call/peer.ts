@@ -320,6 +320,16 @@ export class CallPeer {
           if (!this.mediaUp()) this.recover();
           return;
         }
+        if (this.peer._pc.remoteDescription) {
+          // An answer after the first one (to a restart's offer) is applied here, not by simple-peer,
+          // which ends the whole peer when the browser refuses it. Held signals can pair an answer with
+          // a newer offer than the one it was made for (seen under load on a 20-s cut): refused, it
+          // only means the next restart goes out now.
+          this.peer._pc.setRemoteDescription(s).catch(() => {
+            if (!this.finished) this.recover();
+          });
+          return;
+        }
         break;
       case 'renegotiate':
       case 'transceiverRequest':

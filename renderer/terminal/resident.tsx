@@ -3,7 +3,8 @@
 // controls, nothing to get lost in.
 import { StrictMode, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { ConsultationMedia, EventPayload, ResidentPinView } from '../../protocol/ipc';
+import type { ConsultationMedia, ConsultationWaiting, EventPayload, ResidentPinView } from '../../protocol/ipc';
+import { departmentLabel } from '../../protocol/consultation-api';
 import type { ResidentView } from '../../protocol/request';
 import { connectFromPage, CallError } from './client';
 import { ResidentCall } from './resident-call';
@@ -14,9 +15,9 @@ const client = connectFromPage();
  * Something the core shows this screen: read it now and again after every reconnection, and take each
  * change the core pushes. `set` learns whether the value was pushed (a change) or read back.
  */
-function useFromCore<E extends 'residentPin' | 'residentView' | 'consultationMedia'>(
+function useFromCore<E extends 'residentPin' | 'residentView' | 'consultationMedia' | 'consultationWaiting'>(
   event: E,
-  read: 'getResidentPin' | 'getResidentView' | 'getConsultationMedia',
+  read: 'getResidentPin' | 'getResidentView' | 'getConsultationMedia' | 'getConsultationWaiting',
   set: (value: EventPayload<E>, pushed: boolean) => void,
 ): void {
   const latest = useRef(set);
@@ -109,7 +110,9 @@ function App() {
   const [pin, setPin] = useState<ResidentPinView | null>(null);
   const [media, setMedia] = useState<ConsultationMedia | null>(null);
 
+  const [waiting, setWaiting] = useState<ConsultationWaiting | null>(null);
   useFromCore('consultationMedia', 'getConsultationMedia', setMedia);
+  useFromCore('consultationWaiting', 'getConsultationWaiting', setWaiting);
 
   useFromCore('residentPin', 'getResidentPin', setPin);
 
@@ -142,6 +145,15 @@ function App() {
 
   if (pin) return <PinPad pin={pin} />;
   if (media) return <ResidentCall client={client} media={media} />;
+  if (waiting && !view) {
+    return (
+      <main className="resident center" data-testid="resident-call-waiting">
+        <p className="huge">{departmentLabel[waiting.department]}の相談員をお呼びしています</p>
+        {waiting.position !== null && <p className="large">順番 {waiting.position}番目</p>}
+        <p className="large">つながると、この画面に相談員が映ります。少しお待ちください。</p>
+      </main>
+    );
+  }
   if (thanks) {
     return (
       <main className="resident center">

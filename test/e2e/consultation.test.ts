@@ -43,6 +43,8 @@ describe('video consultation (Chromium, coturn relay only)', () => {
     await signLanguage.click();
     await staff.getByTestId('call-position').getByText('1').waitFor();
     await shot(staff, 'call-02-staff-waiting');
+    await resident.getByTestId('resident-call-waiting').getByText('手話の相談員をお呼びしています').waitFor();
+    await shot(resident, 'call-02b-resident-waiting');
 
     await desk.getByTestId('desk-waiting').waitFor();
     await shot(desk, 'call-03-consultant-queue');

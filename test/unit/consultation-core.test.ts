@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallServerFrame, CallView } from '../../protocol/consultation';
-import type { ConsultationMedia, ConsultationView } from '../../protocol/ipc';
+import type { ConsultationMedia, ConsultationView, ConsultationWaiting } from '../../protocol/ipc';
 import { ManualClock } from '../../common/clock';
 import { AuditLog } from '../../electron/core/audit';
 import { ConsultationService } from '../../electron/core/consultations';
@@ -84,11 +84,12 @@ function setup() {
   const hub = new ScriptedHub();
   const views: ConsultationView[] = [];
   const media: (ConsultationMedia | null)[] = [];
+  const waiting: (ConsultationWaiting | null)[] = [];
   const service = new ConsultationService({
     transport: hub, audit: new AuditLog(db, clock, 'car-1'), clock, logger: silentLogger,
-    onView: (v) => views.push(v), onMedia: (m) => media.push(m), onSignal: () => undefined,
+    onView: (v) => views.push(v), onMedia: (m) => media.push(m), onWaiting: (w) => waiting.push(w), onSignal: () => undefined,
   });
-  return { db, hub, service, views, media };
+  return { db, hub, service, views, media, waiting };
 }
 
 const until = async (cond: () => boolean, ms = 5_000) => {
@@ -101,10 +102,13 @@ const until = async (cond: () => boolean, ms = 5_000) => {
 
 describe('the vehicle consultation service', () => {
   it('holds signals over a dropped link, sends them when it is back, and tells the peer to restart ICE', async () => {
-    const { hub, service, media, db } = setup();
+    const { hub, service, media, db, waiting } = setup();
     expect((await service.start('pension', 'S0001')).call).toMatchObject({ state: 'waiting', position: 1 });
+    // The resident sees that a consultant is being called, and their place.
+    expect(waiting.at(-1)).toEqual({ department: 'pension', position: 1 });
     expect(hub.sockets).toBe(1);
     hub.frame({ type: 'call', call: call({ state: 'connected', position: null, consultantName: '佐藤', connectedAt: '2026-11-24T01:02:00.000Z' }) });
+    expect(waiting.at(-1)).toBeNull();
     const m = service.media()!;
     expect(m).toMatchObject({ callId: 'call-00000001', relayOnly: true, preferFrameRate: false, consultantName: '佐藤', signalingEpoch: 0 });
     expect(m.iceServers[0]!.urls).toEqual(['turn:127.0.0.1:3478']);
