@@ -43,6 +43,16 @@ export interface AppDeps {
 }
 
 const PING_MS = 25_000;
+
+/** Every hub socket: pinged so idle links stay up and dead ones are noticed; `onClose` runs once it closes. */
+function keepOpen(socket: import('ws').WebSocket, onClose: () => void): void {
+  const ping = setInterval(() => socket.ping(), PING_MS);
+  socket.on('close', () => {
+    clearInterval(ping);
+    onClose();
+  });
+  socket.on('error', () => undefined);
+}
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.map': 'application/json; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2',
@@ -139,13 +149,7 @@ export async function buildApp(deps: AppDeps) {
   const callSocket = (socket: import('ws').WebSocket, req: FastifyRequest) => {
     const party = callParties.get(req);
     if (!party) return socket.close(1008, 'unauthenticated');
-    const detach = consultations.attach(party, socket);
-    const ping = setInterval(() => socket.ping(), PING_MS);
-    socket.on('close', () => {
-      clearInterval(ping);
-      detach();
-    });
-    socket.on('error', () => undefined);
+    keepOpen(socket, consultations.attach(party, socket));
     socket.on('message', (data: Buffer, isBinary: boolean) => consultations.onFrame(party, socket, isBinary ? '' : data.toString('utf8')));
   };
   app.get(
@@ -166,13 +170,7 @@ export async function buildApp(deps: AppDeps) {
     (socket, req) => {
       const vehicleId = vehicleSockets.get(req);
       if (!vehicleId) return socket.close(1008, 'unauthenticated');
-      const remove = push.addVehicle(vehicleId, socket);
-      const ping = setInterval(() => socket.ping(), PING_MS);
-      socket.on('close', () => {
-        clearInterval(ping);
-        remove();
-      });
-      socket.on('error', () => undefined);
+      keepOpen(socket, push.addVehicle(vehicleId, socket));
       // Incoming frames carry nothing the hub needs; the vehicle acknowledges over HTTPS.
       socket.on('message', () => undefined);
       const after = z.coerce.number().int().min(0).safeParse((req.query as { after?: unknown }).after);
@@ -331,13 +329,7 @@ export async function buildApp(deps: AppDeps) {
       },
     },
     (socket) => {
-      const remove = push.addConsole(socket);
-      const ping = setInterval(() => socket.ping(), PING_MS);
-      socket.on('close', () => {
-        clearInterval(ping);
-        remove();
-      });
-      socket.on('error', () => undefined);
+      keepOpen(socket, push.addConsole(socket));
       socket.on('message', () => undefined);
     },
   );
