@@ -96,12 +96,11 @@ export class Consultations {
     const wasAway = set.size === 0;
     set.add(socket);
     const open = this.queues.openCallOf(party.kind, party.id);
-    const mine = open && this.isParty(open, party) ? open : null;
-    if (mine) {
-      this.send(socket, { type: 'call', call: this.view(mine, party) });
+    if (open) {
+      this.send(socket, { type: 'call', call: this.view(open, party) });
       for (const frame of this.pending.get(k) ?? []) this.sendRaw(socket, frame);
       this.pending.delete(k);
-      if (wasAway) this.presenceChanged(mine);
+      if (wasAway) this.presenceChanged(open);
     }
     return () => this.detach(party, socket);
   }
@@ -121,7 +120,7 @@ export class Consultations {
     }
     const { callId, data } = frame.data;
     const call = this.queues.openCallOf(party.kind, party.id);
-    if (!call || call.id !== callId || call.state !== 'connected' || !this.isParty(call, party)) {
+    if (!call || call.id !== callId || call.state !== 'connected') {
       // Someone not in this call (or a call that is over) trying to reach into it: refused and noted.
       this.deps.log.warn({ party: key(party), callId }, 'signal refused: not a party of a connected call');
       this.send(socket, { type: 'error', code: 'NOT_A_PARTY', message: 'この相談の当事者ではないため、送れません。' });
@@ -245,7 +244,7 @@ export class Consultations {
     const available = this.queues.availableFor(consultantId);
     const party: Party = { kind: 'consultant', id: consultantId };
     const open = this.queues.openCallOf('consultant', consultantId);
-    const current = open && this.isParty(open, party) ? this.view(open, party) : null;
+    const current = open ? this.view(open, party) : null;
     const since = new Date(this.deps.clock.now().getTime() - 24 * 3600_000).toISOString();
     const rows = await this.deps.store.transaction((tx) => tx.listConsultations({ consultantId, since, limit: 20 }));
     return {
@@ -300,7 +299,7 @@ export class Consultations {
     if (set.size > 0) return;
     this.sockets.delete(k);
     const open = this.queues.openCallOf(party.kind, party.id);
-    if (open && this.isParty(open, party)) {
+    if (open) {
       this.deps.log.info({ party: k, callId: open.id }, 'call party away; waiting for it to come back');
       this.startAwayTimer(open.id);
       this.presenceChanged(open);
