@@ -3,7 +3,7 @@
 // roads); the resident screen runs the WebRTC peer and sends its signals through here. Signals the
 // screen sends while the socket is down are held and sent when it is back, and each return of the
 // socket bumps `signalingEpoch` so the peer restarts ICE if its media path did not survive the gap.
-import type { CallServerFrame, CallView, Department, SignalData, TurnCredentialsResponse } from '../../protocol/consultation';
+import type { CallOutcome, CallServerFrame, CallView, Department, SignalData, TurnCredentialsResponse } from '../../protocol/consultation';
 import type { ConsultationMedia, ConsultationView, ConsultationWaiting, PeerReport } from '../../protocol/ipc';
 import type { AuditLog } from './audit';
 import type { Clock } from './clock';
@@ -46,6 +46,9 @@ export class ConsultationService {
   private staffId = '';
 
   constructor(private readonly d: ConsultationDeps) {}
+
+  /** What staff see on a terminal with no consultation service (no hub) or before any call. */
+  static readonly none: ConsultationView = { call: null, peer: null, signaling: false, interrupted: null, audioMuted: false, videoOff: false };
 
   view(): ConsultationView {
     return {
@@ -124,17 +127,15 @@ export class ConsultationService {
     }
     try {
       const after = call.state === 'waiting' ? await this.d.transport.abandonCall(call.id) : await this.d.transport.endCall(call.id);
-      this.d.audit.append({ actor: staffId, action: 'consultation.ended', detail: { callId: call.id, outcome: after.outcome ?? 'completed' } });
-      this.update(after);
+      this.update(after, { actor: staffId });
     } catch (e) {
       if (e instanceof AppError && (e.code === 'CALL_NOT_WAITING' || e.code === 'CALL_NOT_CONNECTED')) {
         // It had already finished at the hub; the socket brings the final state.
-        this.update({ ...call, state: 'ended', endedAt: this.d.clock.now().toISOString(), outcome: 'completed' });
+        this.update(this.finishedHere(call, 'ended', 'completed'), { actor: staffId });
       } else {
         // Unreachable: the camera stops now; the hub closes the call when its grace period runs out.
         this.d.logger.warn({ callId: call.id }, 'consultation ended locally; the hub will close it after the grace period');
-        this.d.audit.append({ actor: staffId, action: 'consultation.ended', detail: { callId: call.id, outcome: 'ended_offline' } });
-        this.update({ ...call, state: 'ended', endedAt: this.d.clock.now().toISOString(), outcome: 'completed' });
+        this.update(this.finishedHere(call, 'ended', 'completed'), { actor: staffId, outcome: 'ended_offline' });
       }
     }
     return this.view();
@@ -170,7 +171,7 @@ export class ConsultationService {
       void this.d.transport
         .endCall(call.id, 'media_failed')
         .then((after) => this.update(after))
-        .catch(() => this.update({ ...call, state: 'interrupted', endedAt: this.d.clock.now().toISOString(), outcome: 'interrupted' }));
+        .catch(() => this.update(this.finishedHere(call, 'interrupted', 'interrupted')));
     }
   }
 
@@ -251,13 +252,23 @@ export class ConsultationService {
     }
   }
 
-  private update(call: CallView): void {
+  /** The call as it ends here when the hub's word on it cannot be had. */
+  private finishedHere(call: CallView, state: 'ended' | 'interrupted', outcome: CallOutcome): CallView {
+    return { ...call, state, endedAt: this.d.clock.now().toISOString(), outcome };
+  }
+
+  /** Takes the call's new state; the one audit record of its end is written here, whoever ended it. */
+  private update(call: CallView, audit: { actor?: string; outcome?: string } = {}): void {
     const before = this.call;
     this.call = call;
     if (!live(call)) {
       if (call.state === 'interrupted') this.interrupted = { department: call.department, at: call.endedAt ?? this.d.clock.now().toISOString() };
       if (before && live(before)) {
-        this.d.audit.append({ actor: this.staffId || 'system', action: 'consultation.finished', detail: { callId: call.id, outcome: call.outcome ?? call.state } });
+        this.d.audit.append({
+          actor: audit.actor ?? (this.staffId || 'system'),
+          action: 'consultation.finished',
+          detail: { callId: call.id, outcome: audit.outcome ?? call.outcome ?? call.state },
+        });
       }
       this.peer = null;
       this.held = [];

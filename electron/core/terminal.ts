@@ -380,8 +380,7 @@ export class TerminalCore {
         })();
         return this.nextVisitTasks();
       }),
-    getConsultation: () =>
-      this.asStaff(() => this.consultations?.view() ?? { call: null, peer: null, signaling: false, interrupted: null, audioMuted: false, videoOff: false }),
+    getConsultation: () => this.asStaff(() => this.consultations?.view() ?? ConsultationService.none),
     getConsultationAvailability: () => this.asStaff(() => this.calls().availability()),
     startConsultation: ({ department }) => this.asStaff((staffId) => this.calls().start(department, staffId)),
     endConsultation: () => this.asStaff((staffId) => this.calls().end(staffId)),
