@@ -130,65 +130,66 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport {
     return CallView.parse(await this.send('POST', CONSULTATION_API.vehicle.end.replace(':id', encodeURIComponent(callId)), reason ? { reason } : {}));
   }
 
-  openCallSocket(onFrame: (frame: CallServerFrame) => void, onClose: () => void): Promise<{ send(frame: CallClientFrame): boolean; close(): void }> {
-    const url = new URL(CONSULTATION_API.vehicle.socket, this.base);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  async openCallSocket(onFrame: (frame: CallServerFrame) => void, onClose: () => void): Promise<{ send(frame: CallClientFrame): boolean; close(): void }> {
+    let alive = true;
     // A short handshake timeout: during a call a dead link should be noticed and retried quickly.
-    const ws = new WebSocket(url, { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key, handshakeTimeout: 5_000 });
-    return new Promise((resolve, reject) => {
-      let opened = false;
-      let alive = true;
-      // The hub pings every 25 s; a link that goes quiet longer than that is treated as gone.
-      const watchdog = setInterval(() => {
-        if (!alive) ws.terminate();
-        alive = false;
-        if (ws.readyState === WebSocket.OPEN) ws.ping();
-      }, 5_000);
-      watchdog.unref();
-      ws.on('pong', () => (alive = true));
-      ws.on('ping', () => (alive = true));
-      ws.once('open', () => {
-        opened = true;
-        resolve({
-          send: (frame) => {
-            if (ws.readyState !== WebSocket.OPEN) return false;
-            ws.send(JSON.stringify(frame));
-            return true;
-          },
-          close: () => ws.close(),
-        });
-      });
-      ws.on('message', (data) => {
+    const ws = await this.openSocket(
+      new URL(CONSULTATION_API.vehicle.socket, this.base),
+      5_000,
+      (text) => {
         alive = true;
-        const parsed = CallServerFrame.safeParse(safeJson(String(data)));
+        const parsed = CallServerFrame.safeParse(safeJson(text));
         if (parsed.success) onFrame(parsed.data);
-      });
-      ws.once('close', () => {
-        clearInterval(watchdog);
-        if (opened) onClose();
-      });
-      ws.once('error', (e) => {
-        if (!opened) reject(new HubUnreachable(e.message));
-      });
-    });
+      },
+      onClose,
+    );
+    // The hub pings every 25 s; during a call a link that stays quiet through our own ping is gone.
+    const watchdog = setInterval(() => {
+      if (!alive) ws.terminate();
+      alive = false;
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
+    }, 5_000);
+    watchdog.unref();
+    ws.once('close', () => clearInterval(watchdog));
+    ws.on('pong', () => (alive = true));
+    ws.on('ping', () => (alive = true));
+    return {
+      send: (frame) => {
+        if (ws.readyState !== WebSocket.OPEN) return false;
+        ws.send(JSON.stringify(frame));
+        return true;
+      },
+      close: () => ws.close(),
+    };
   }
 
-  listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void, after?: number): Promise<{ close(): void }> {
+  async listen(onMessage: (envelope: HubEnvelope) => void, onClose: () => void, after?: number): Promise<{ close(): void }> {
     const url = new URL(HUB_API.socket, this.base);
     // With `after`, the hub first sends what was stored since then: nothing falls between pull and push.
     if (after !== undefined) url.searchParams.set('after', String(after));
+    const ws = await this.openSocket(
+      url,
+      this.timeoutMs,
+      (text) => {
+        const parsed = HubEnvelope.safeParse(safeJson(text));
+        if (parsed.success) onMessage(parsed.data);
+      },
+      onClose,
+    );
+    return { close: () => ws.close() };
+  }
+
+  /** A WebSocket to the hub on the vehicle's certificate, resolved once open; `onClose` fires once, only if it opened. */
+  private openSocket(url: URL, handshakeTimeout: number, onText: (text: string) => void, onClose: () => void): Promise<WebSocket> {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(url, { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key, handshakeTimeout: this.timeoutMs });
+    const ws = new WebSocket(url, { ca: this.creds.ca, cert: this.creds.cert, key: this.creds.key, handshakeTimeout });
     return new Promise((resolve, reject) => {
       let opened = false;
       ws.once('open', () => {
         opened = true;
-        resolve({ close: () => ws.close() });
+        resolve(ws);
       });
-      ws.on('message', (data) => {
-        const parsed = HubEnvelope.safeParse(safeJson(String(data)));
-        if (parsed.success) onMessage(parsed.data);
-      });
+      ws.on('message', (data) => onText(String(data)));
       ws.once('close', () => (opened ? onClose() : undefined));
       ws.once('error', (e) => {
         if (!opened) reject(new HubUnreachable(e.message));
