@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { callOutcomeLabel, departmentLabel, departments, type Department } from '../../protocol/consultation-api';
 import type { CallServerFrame, CallView, ConsultantDeskView, SignalData } from '../../protocol/consultation-api';
+import { openLocalMedia } from '../call/local-media';
 import { CallPeer, type PeerView } from '../call/peer';
 import { api, ApiError, callSocket } from './api';
 import { useConsole } from './store';
@@ -17,14 +18,6 @@ const connectionLabel: Record<PeerView['connection'], string> = {
   failed: 'つながらなくなりました',
 };
 const qualityLabel: Record<PeerView['quality'], string> = { good: '良好', fair: 'ふつう', poor: '弱い', audio_only: '音声のみ', unknown: '確認中' };
-
-async function openLocalMedia(): Promise<MediaStream> {
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: { ideal: 640 }, height: { ideal: 480 } } });
-  } catch {
-    return navigator.mediaDevices.getUserMedia({ audio: true, video: false });
-  }
-}
 
 /** The call itself: the resident large, oneself small, the controls, the notes. */
 function LiveCall({ call, sendSignal, onSignal, restored }: {
@@ -49,7 +42,7 @@ function LiveCall({ call, sendSignal, onSignal, restored }: {
     onSignal((data) => (peerRef.current ? peerRef.current.signal(data) : early.push(data)));
     void (async () => {
       try {
-        const [stream, turn] = await Promise.all([openLocalMedia(), api.turn()]);
+        const [stream, turn] = await Promise.all([openLocalMedia(call.department === 'sign_language'), api.turn()]);
         local = stream;
         if (cancelled) return stream.getTracks().forEach((t) => t.stop());
         if (selfRef.current) selfRef.current.srcObject = stream;

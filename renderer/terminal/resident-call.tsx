@@ -5,21 +5,9 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { departmentLabel, type SignalData } from '../../protocol/consultation-api';
 import type { ConsultationMedia, PeerReport } from '../../protocol/ipc';
+import { openLocalMedia } from '../call/local-media';
 import { CallPeer, type PeerView } from '../call/peer';
 import type { Client } from './client';
-
-/** The camera and microphone, as good as the vehicle's link allows; audio alone if there is no camera. */
-export async function openLocalMedia(preferFrameRate: boolean): Promise<MediaStream> {
-  const audio = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-  try {
-    return await navigator.mediaDevices.getUserMedia({
-      audio,
-      video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: preferFrameRate ? 30 : 24 } },
-    });
-  } catch {
-    return navigator.mediaDevices.getUserMedia({ audio, video: false });
-  }
-}
 
 /** True while the remote video has shown no new frame for 2.5 s although it should be moving. */
 function useStalledVideo(ref: RefObject<HTMLVideoElement | null>, expectMotion: boolean): boolean {
