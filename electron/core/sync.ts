@@ -1,8 +1,9 @@
 // The vehicle's side of sync with city hall. Outbox messages go out in order with their idempotency
 // keys; the hub's answer decides each one (delivered, or set aside when refused). Decisions and print
 // jobs come back over the push channel and from the numbered inbox on every reconnect; each inbox
-// number is applied once, in the same transaction as its effect. Network failures back off
-// exponentially with jitter; nothing is lost and nothing blocks the queue behind it.
+// number is applied once, in the same transaction as its effect. Failures back off exponentially
+// with jitter, counted only while nothing gets through: a flaky link that still moves messages retries
+// soon. Nothing is lost and nothing blocks the queue behind it.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { z } from 'zod';
 import {
@@ -38,7 +39,7 @@ export interface SyncOptions {
   printSigningKey: string;
   /** Told after anything staff should see changed (requests, waiting count, questions). */
   onChange(requestIds: string[]): void;
-  /** Backoff: first retry after about baseMs, doubling up to maxMs. */
+  /** Backoff: first retry after about baseMs, doubling with each cycle that moved nothing, up to maxMs. */
   retry?: { baseMs: number; maxMs: number };
   /** While online, pull the inbox this often in case a pushed message was missed. */
   pollMs?: number;
@@ -52,9 +53,45 @@ const BATCH = 100;
 const EventPayload = z.object({ requestId: z.string(), event: z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']), at: z.string() });
 const ReprintPayload = z.object({ reprintRequestId: z.string(), jobId: z.string(), requestId: z.string(), reason: z.string(), staffId: z.string(), at: z.string() });
 
+/**
+ * When to try again after a failed sync cycle. Only failures in a row that moved nothing count: a
+ * cycle that delivered a batch or applied an inbox message shows the link works, so the next try
+ * comes after about baseMs again, however many cycles failed before: a vehicle on a flaky link
+ * (messages getting through between cuts) must not sit at the ceiling once the link is good again.
+ */
+export class SyncBackoff {
+  private idleFailures = 0;
+
+  constructor(
+    private readonly retry: { baseMs: number; maxMs: number },
+    private readonly random: () => number,
+  ) {}
+
+  /** A cycle failed; returns the delay before the next one. */
+  failed(progressed: boolean): number {
+    this.idleFailures = progressed ? 1 : this.idleFailures + 1;
+    const ceiling = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (this.idleFailures - 1));
+    // Jitter keeps a fleet of vehicles coming back from the same dead zone from retrying in step.
+    return ceiling / 2 + this.random() * (ceiling / 2);
+  }
+
+  succeeded(): void {
+    this.idleFailures = 0;
+  }
+
+  get failures(): number {
+    return this.idleFailures;
+  }
+}
+
+/** A handful of vehicles: a retry every 30 s at worst costs the hub nothing and staff no long wait. */
+const DEFAULT_RETRY = { baseMs: 2_000, maxMs: 30_000 };
+
 export class SyncService {
   private online = false;
-  private failures = 0;
+  private readonly backoff: SyncBackoff;
+  /** Whether the cycle in flight delivered or applied anything: the link worked at least for that. */
+  private progressed = false;
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -66,6 +103,7 @@ export class SyncService {
   private readonly relayRow;
 
   constructor(private readonly o: SyncOptions) {
+    this.backoff = new SyncBackoff(o.retry ?? DEFAULT_RETRY, o.random ?? Math.random);
     this.signingKey = createPublicKey(o.printSigningKey);
     this.applied = o.db.prepare('INSERT INTO hub_inbox_applied (seq, type, request_id, outcome, applied_at) VALUES (?, ?, ?, ?, ?)');
     this.lastApplied = o.db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM hub_inbox_applied');
@@ -112,6 +150,7 @@ export class SyncService {
   }
 
   private async cycle(): Promise<void> {
+    this.progressed = false;
     try {
       do {
         this.again = false;
@@ -119,17 +158,16 @@ export class SyncService {
         await this.pullInbox();
       } while (this.again);
       this.setOnline(true);
-      this.failures = 0;
+      this.backoff.succeeded();
       await this.ensureSocket();
       this.schedule(this.o.pollMs ?? 60_000);
     } catch (e) {
       this.setOnline(false);
-      this.failures++;
-      const { baseMs, maxMs } = this.o.retry ?? { baseMs: 2_000, maxMs: 120_000 };
-      const ceiling = Math.min(maxMs, baseMs * 2 ** (this.failures - 1));
-      // Jitter keeps a fleet of vehicles coming back from the same dead zone from retrying in step.
-      const delay = ceiling / 2 + (this.o.random ?? Math.random)() * (ceiling / 2);
-      this.o.logger.warn({ failures: this.failures, retryInMs: Math.round(delay), code: e instanceof AppError ? e.code : 'UNREACHABLE' }, 'sync with city hall failed');
+      const delay = this.backoff.failed(this.progressed);
+      this.o.logger.warn(
+        { failures: this.backoff.failures, progressed: this.progressed, retryInMs: Math.round(delay), code: e instanceof AppError ? e.code : 'UNREACHABLE' },
+        'sync with city hall failed',
+      );
       this.schedule(delay);
     }
   }
@@ -225,6 +263,7 @@ export class SyncService {
         }
         this.o.outbox.markSynced();
       })();
+      if (answered > 0) this.progressed = true;
       this.o.onChange([...changed]);
       if (answered < built.length) throw new AppError('HUB_PARTIAL_ANSWER', '市役所ハブの応答が途中で切れました。あとで再送します。');
     }
@@ -282,6 +321,7 @@ export class SyncService {
       for (const envelope of ordered) {
         this.applyEnvelope(envelope);
         last = envelope.seq;
+        this.progressed = true;
       }
       if (messages.length < INBOX_PAGE || ordered.length === 0) break;
     }

@@ -12,6 +12,8 @@ export interface HostProcess {
   staffUrl: string;
   residentUrl: string;
   tokens: { staff: string; resident: string };
+  /** What the host logged on standard error so far (warnings and errors: ids and codes, no personal data). */
+  log(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startHostProcess(dataDir: string, extraArgs: string[] = []
     proc,
     ...ready,
     tokens: { staff: token(ready.staffUrl), resident: token(ready.residentUrl) },
+    log: () => stderr,
     stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();

@@ -3,6 +3,7 @@
 // The real hub over mutual TLS is exercised in test/integration.
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliverResponse, HubEnvelope, VehicleMessage } from '../../protocol/hub';
 import { printJobSigningInput } from '../../protocol/hub';
@@ -10,7 +11,7 @@ import { ManualClock } from '../../electron/core/clock';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { HubUnreachable, type HubTransport } from '../../electron/core/hub-transport';
-import { silentLogger } from '../../electron/core/logger';
+import { createLogger } from '../../electron/core/logger';
 import { TerminalCore } from '../../electron/core/terminal';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
 import { contractOn } from '../support/contract';
@@ -21,6 +22,8 @@ class ScriptedHub implements HubTransport {
   inboxMessages: HubEnvelope[] = [];
   acked = 0;
   down = false;
+  /** Answer only this many messages of a batch, as when the answer is cut part-way. */
+  answerOnly: number | null = null;
   refuse = new Set<string>(); // request ids whose messages are refused as unknown
   deliveries = 0;
 
@@ -28,7 +31,7 @@ class ScriptedHub implements HubTransport {
     this.deliveries++;
     if (this.down) throw new HubUnreachable('ECONNREFUSED');
     return {
-      results: messages.map((m) => {
+      results: messages.slice(0, this.answerOnly ?? messages.length).map((m) => {
         const first = this.answers.get(m.idempotencyKey);
         if (first) return { ...first, status: first.status === 'applied' ? ('duplicate' as const) : first.status };
         this.received.push(m);
@@ -65,6 +68,9 @@ let core: TerminalCore;
 const { ok } = contractOn(() => core);
 const keys = generateKeyPairSync('ed25519');
 const clock = new ManualClock(new Date('2026-11-24T02:00:00.000Z'));
+/** The sync loop's warnings, parsed: codes and counters only, never personal data. */
+let warnings: Record<string, unknown>[] = [];
+const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _enc, done) => (warnings.push(JSON.parse(String(chunk))), done()) }) });
 
 async function queued(): Promise<string> {
   const { id } = await ok('createRequest', juminhyoRequest());
@@ -76,6 +82,7 @@ async function queued(): Promise<string> {
 const step = async (id: string) => (await ok('getRequest', { id })).step;
 
 beforeEach(async () => {
+  warnings = [];
   tmp = tempDir();
   hub = new ScriptedHub();
   core = new TerminalCore({
@@ -84,7 +91,7 @@ beforeEach(async () => {
     fees: loadFeeTable(feesFile),
     place: 'test-vehicle',
     clock,
-    logger: silentLogger,
+    logger,
     hub: { transport: hub, printSigningKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(), retry: { baseMs: 1, maxMs: 4 } },
   });
   core.staff.seedFromFile(staffFile);
@@ -117,6 +124,24 @@ describe('sync with city hall', () => {
     await core.sync!.syncNow();
     expect(hub.received.map((m) => m.requestId)).toEqual([a, b]);
     expect(await ok('getRelayStatus', {})).toMatchObject({ online: true, waiting: 0 });
+  });
+
+  it('after a cycle that got something through, retries soon again however many cycles failed before', async () => {
+    hub.down = true;
+    await queued();
+    for (let i = 0; i < 4; i++) await core.sync!.syncNow();
+    const idle = warnings.filter((w) => w.msg === 'sync with city hall failed');
+    expect(Math.max(...idle.map((w) => w.failures as number))).toBeGreaterThanOrEqual(4);
+    expect(idle.every((w) => w.progressed === false && w.code === 'UNREACHABLE')).toBe(true);
+    warnings = [];
+    hub.down = false;
+    hub.answerOnly = 1; // the link is back but cuts every answer after its first message
+    await queued();
+    await core.sync!.syncNow();
+    const partial = warnings.find((w) => w.code === 'HUB_PARTIAL_ANSWER');
+    expect(partial).toMatchObject({ failures: 1, progressed: true });
+    expect(partial!.retryInMs as number).toBeLessThanOrEqual(1);
+    expect(JSON.stringify(warnings)).not.toContain('磐城');
   });
 
   it('treats a duplicate answer as delivered, so a message the hub already had is not sent again', async () => {
