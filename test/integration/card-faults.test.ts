@@ -1,30 +1,17 @@
 // Failures through real pcscd + vpcd: a card pulled out mid-read, malformed data from the card, and
 // pcscd going away and coming back. Each ends in a clear error, never a crash or a partial record.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PinBuffer } from '../../native/card/index';
-import { loadProfile, type VirtualCardHandle } from '../../native/card/virtual/index';
-import { startCardRig, type CardRig } from '../support/card-rig';
+import { loadProfile } from '../../native/card/virtual/index';
+import { useCardRig } from '../support/use-card-rig';
 
-let rig: CardRig;
-let card: VirtualCardHandle | null = null;
+const rig = useCardRig();
 const profile = loadProfile('yamazaki-takashi');
-
-beforeAll(async () => {
-  rig = await startCardRig();
-});
-afterAll(async () => {
-  await rig.stop();
-});
-afterEach(async () => {
-  card?.stop();
-  card = null;
-  await rig.waitForCard(false);
-});
 
 describe('card faults', () => {
   it('a card pulled out mid-read gives CARD_REMOVED and no record; the next read after reinsertion succeeds', async () => {
     // The second READ BINARY of the long basic-4 file never gets an answer: the card leaves.
-    card = await rig.insert(profile.id, { faults: { removeOnReadBinary: 2 } });
+    const card = await rig.insert(profile.id, { faults: { removeOnReadBinary: 2 } });
     const results: unknown[] = [];
     const err = await rig.service
       .readBasicInfo(PinBuffer.digits4(profile.pin))
@@ -41,7 +28,7 @@ describe('card faults', () => {
   });
 
   it('malformed TLV from the card gives CARD_DATA_INVALID and no partial record', async () => {
-    card = await rig.insert(profile.id, { faults: { malformedBasicInfo: true } });
+    await rig.insert(profile.id, { faults: { malformedBasicInfo: true } });
     const err = await rig.service.readBasicInfo(PinBuffer.digits4(profile.pin)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CARD_DATA_INVALID' });
     expect((err as Error).message).toContain('正しく読み取れませんでした');
@@ -49,7 +36,7 @@ describe('card faults', () => {
   });
 
   it('a card that is not a My Number card is reported as such', async () => {
-    card = await rig.insert(profile.id);
+    const card = await rig.insert(profile.id);
     const original = card.card.handle.bind(card.card);
     // Another card type: it knows neither application.
     card.card.handle = (apdu) => (apdu[1] === 0xa4 && apdu[2] === 0x04 ? Uint8Array.of(0x6a, 0x82) : original(apdu));
@@ -59,7 +46,7 @@ describe('card faults', () => {
   });
 
   it('a second operation while one runs on the same reader is refused as busy', async () => {
-    card = await rig.insert(profile.id);
+    await rig.insert(profile.id);
     const first = rig.service.readAuthCertificate();
     await new Promise((r) => setTimeout(r, 5));
     await expect(rig.service.readAuthCertificate()).rejects.toMatchObject({ code: 'CARD_READER_BUSY' });
@@ -67,7 +54,7 @@ describe('card faults', () => {
   });
 
   it('after pcscd restarts, the reader and the card come back and reading works again', async () => {
-    card = await rig.insert(profile.id);
+    await rig.insert(profile.id);
     const lost = new Promise<void>((resolve) => rig.service.once('service-lost', () => resolve()));
     const restored = new Promise<void>((resolve) => rig.service.once('service-restored', () => resolve()));
     await rig.pcscd.stopDaemon();

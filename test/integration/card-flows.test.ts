@@ -8,19 +8,17 @@ import { foldAddress, foldName } from '../../electron/core/card-flows';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { TerminalCore } from '../../electron/core/terminal';
-import { loadProfile, type VirtualCardHandle } from '../../native/card/virtual/index';
+import { loadProfile } from '../../native/card/virtual/index';
 import { startCardRig, type CardRig } from '../support/card-rig';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
 import { contractOn } from '../support/contract';
 
 let rig: CardRig;
-let card: VirtualCardHandle | null = null;
 let tmp: ReturnType<typeof tempDir>;
 let core: TerminalCore;
 const { call, ok } = contractOn(() => core);
 const hanako = loadProfile('yoshida-hanako');
 const hanakoBirth = `${hanako.birthDate.slice(0, 4)}-${hanako.birthDate.slice(4, 6)}-${hanako.birthDate.slice(6, 8)}`;
-
 
 beforeAll(async () => {
   rig = await startCardRig();
@@ -35,9 +33,7 @@ beforeEach(async () => {
   await ok('signIn', demoStaff);
 });
 afterEach(async () => {
-  card?.stop();
-  card = null;
-  await rig.waitForCard(false);
+  await rig.pullAll();
   await core.close();
   tmp.remove();
 });
@@ -47,7 +43,7 @@ const hanakoRequest = (address = hanako.address) =>
 
 describe('card flows in the terminal core', () => {
   it('records the identity check from the card when name, birth date and address all match', async () => {
-    card = await rig.insert(hanako.id);
+    await rig.insert(hanako.id);
     const { id } = await ok('createRequest', hanakoRequest());
     expect(await ok('startCardRead', { purpose: 'identity', requestId: id })).toMatchObject({ stage: 'waiting_pin', triesLeft: 3 });
     expect(await ok('getResidentPin', {}, 'resident')).toEqual({ purpose: 'identity', stage: 'waiting_pin', triesLeft: 3, message: null });
@@ -60,7 +56,7 @@ describe('card flows in the terminal core', () => {
   });
 
   it('shows a mismatch field by field and records nothing', async () => {
-    card = await rig.insert(hanako.id);
+    await rig.insert(hanako.id);
     const { id } = await ok('createRequest', hanakoRequest('福島県いわき市平字架空町9-9'));
     await ok('startCardRead', { purpose: 'identity', requestId: id });
     await ok('submitCardPin', { pin: hanako.pin }, 'resident');
@@ -75,7 +71,7 @@ describe('card flows in the terminal core', () => {
   });
 
   it('stops before the last try until staff confirm, then spends it only once', async () => {
-    card = await rig.insert(hanako.id, { tries: { kenmen: 1 } });
+    const card = await rig.insert(hanako.id, { tries: { kenmen: 1 } });
     expect(await ok('startCardRead', { purpose: 'fill' })).toMatchObject({ stage: 'needs_confirmation', triesLeft: 1 });
     const refused = await call('submitCardPin', { pin: hanako.pin }, 'resident');
     expect(refused).toMatchObject({ ok: false, error: { code: 'CARD_NOT_WAITING_PIN', message: '職員にお声がけください。' } });
@@ -87,7 +83,7 @@ describe('card flows in the terminal core', () => {
   });
 
   it('refuses to start on a blocked card and says where it can be unlocked', async () => {
-    card = await rig.insert(hanako.id, { tries: { kenmen: 0 } });
+    const card = await rig.insert(hanako.id, { tries: { kenmen: 0 } });
     const r = await call('startCardRead', { purpose: 'fill' });
     expect(r).toMatchObject({ ok: false, error: { code: 'CARD_PIN_BLOCKED' } });
     expect((r as any).error.message).toContain('市役所の窓口');
@@ -95,7 +91,7 @@ describe('card flows in the terminal core', () => {
   });
 
   it('ends the session and clears the resident screen when the card is pulled', async () => {
-    card = await rig.insert(hanako.id);
+    const card = await rig.insert(hanako.id);
     await ok('startCardRead', { purpose: 'fill' });
     card.remove();
     for (let i = 0; i < 100 && (await ok('getCardSession', {})) !== null; i++) await new Promise((r) => setTimeout(r, 20));

@@ -1,29 +1,16 @@
 // PIN safety through real pcscd + vpcd: tries are read before every VERIFY, the last try needs
 // staff confirmation, a blocked PIN is reported and never tried, and nothing ever retries by itself.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PinBuffer } from '../../native/card/index';
-import { loadProfile, type VirtualCardHandle } from '../../native/card/virtual/index';
-import { startCardRig, type CardRig } from '../support/card-rig';
+import { loadProfile } from '../../native/card/virtual/index';
+import { useCardRig } from '../support/use-card-rig';
 
-let rig: CardRig;
-let card: VirtualCardHandle | null = null;
+const rig = useCardRig();
 const profile = loadProfile('yoshida-hanako');
-
-beforeAll(async () => {
-  rig = await startCardRig();
-});
-afterAll(async () => {
-  await rig.stop();
-});
-afterEach(async () => {
-  card?.stop();
-  card = null;
-  await rig.waitForCard(false);
-});
 
 describe('PIN safety', () => {
   it('reports a wrong PIN with the tries left, spends exactly one try and never retries', async () => {
-    card = await rig.insert(profile.id);
+    const card = await rig.insert(profile.id);
     await expect(rig.service.readBasicInfo(PinBuffer.digits4('0000'))).rejects.toMatchObject({
       code: 'CARD_PIN_WRONG',
       details: { triesLeft: 2, pin: 'kenmen' },
@@ -35,13 +22,13 @@ describe('PIN safety', () => {
   });
 
   it('a right PIN after a wrong one restores the tries', async () => {
-    card = await rig.insert(profile.id, { tries: { kenmen: 2 } });
+    const card = await rig.insert(profile.id, { tries: { kenmen: 2 } });
     await rig.service.readBasicInfo(PinBuffer.digits4(profile.pin));
     expect(card.card.triesLeft('kenmen')).toBe(3);
   });
 
   it('stops before the last try without confirmation and sends no VERIFY', async () => {
-    card = await rig.insert(profile.id, { tries: { kenmen: 1 } });
+    const card = await rig.insert(profile.id, { tries: { kenmen: 1 } });
     const pin = PinBuffer.digits4(profile.pin);
     const err = await rig.service.readBasicInfo(pin).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CARD_PIN_LAST_TRY_NEEDS_CONFIRMATION', details: { triesLeft: 1 } });
@@ -52,14 +39,14 @@ describe('PIN safety', () => {
   });
 
   it('spends the last try only with confirmation, and reads with the right PIN', async () => {
-    card = await rig.insert(profile.id, { tries: { kenmen: 1 } });
+    const card = await rig.insert(profile.id, { tries: { kenmen: 1 } });
     const info = await rig.service.readBasicInfo(PinBuffer.digits4(profile.pin), { confirmLastTry: true });
     expect(info.name).toBe(profile.name);
     expect(card.card.triesLeft('kenmen')).toBe(3);
   });
 
   it('a confirmed wrong last try locks the card and says where to unlock it', async () => {
-    card = await rig.insert(profile.id, { tries: { kenmen: 1 } });
+    const card = await rig.insert(profile.id, { tries: { kenmen: 1 } });
     const err = await rig.service.readBasicInfo(PinBuffer.digits4('0000'), { confirmLastTry: true }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CARD_PIN_BLOCKED', details: { triesLeft: 0 } });
     expect((err as Error).message).toContain('市役所の窓口');
@@ -67,7 +54,7 @@ describe('PIN safety', () => {
   });
 
   it('reports a blocked card and never sends it a PIN, even with confirmation', async () => {
-    card = await rig.insert(profile.id, { tries: { kenmen: 0, jpkiAuth: 0 } });
+    const card = await rig.insert(profile.id, { tries: { kenmen: 0, jpkiAuth: 0 } });
     await expect(rig.service.readBasicInfo(PinBuffer.digits4(profile.pin), { confirmLastTry: true })).rejects.toMatchObject({
       code: 'CARD_PIN_BLOCKED',
     });
@@ -86,7 +73,7 @@ describe('PIN safety', () => {
   });
 
   it('the signing PIN counter is separate: a wrong auth PIN leaves it untouched', async () => {
-    card = await rig.insert(profile.id);
+    const card = await rig.insert(profile.id);
     await expect(rig.service.signForAuth(new Uint8Array(32), PinBuffer.digits4('0000'))).rejects.toMatchObject({
       code: 'CARD_PIN_WRONG',
       details: { pin: 'jpkiAuth', triesLeft: 2 },

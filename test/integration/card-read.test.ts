@@ -1,23 +1,10 @@
 // Reading the basic 4 info and the PIN tries through real pcscd + vpcd with the virtual card.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PinBuffer } from '../../native/card/index';
-import { listProfiles, loadProfile, type VirtualCardHandle } from '../../native/card/virtual/index';
-import { startCardRig, type CardRig } from '../support/card-rig';
+import { listProfiles, loadProfile } from '../../native/card/virtual/index';
+import { useCardRig } from '../support/use-card-rig';
 
-let rig: CardRig;
-let card: VirtualCardHandle | null = null;
-
-beforeAll(async () => {
-  rig = await startCardRig();
-});
-afterAll(async () => {
-  await rig.stop();
-});
-afterEach(async () => {
-  card?.stop();
-  card = null;
-  await rig.waitForCard(false);
-});
+const rig = useCardRig();
 
 const expected = {
   'yamazaki-takashi': { birthDate: '1938-02-11', sex: 'male' },
@@ -33,7 +20,7 @@ describe('reading the basic 4 info from the card', () => {
   for (const id of Object.keys(expected) as Array<keyof typeof expected>) {
     it(`reads name, address, birth date and sex of ${id} exactly as on the card`, async () => {
       const profile = loadProfile(id);
-      card = await rig.insert(id);
+      const card = await rig.insert(id);
       const info = await rig.service.readBasicInfo(PinBuffer.digits4(profile.pin));
       expect(info).toEqual({ name: profile.name, address: profile.address, ...expected[id] });
       expect(card.card.triesLeft('kenmen')).toBe(3);
@@ -41,25 +28,25 @@ describe('reading the basic 4 info from the card', () => {
   }
 
   it('keeps old kanji and characters outside the BMP intact (﨑, 髙, 𠮷)', async () => {
-    card = await rig.insert('yoshida-hanako');
+    const first = await rig.insert('yoshida-hanako');
     const info = await rig.service.readBasicInfo(PinBuffer.digits4(loadProfile('yoshida-hanako').pin));
     expect(info.name.codePointAt(0)).toBe(0x20bb7);
-    card.stop();
+    first.stop();
     await rig.waitForCard(false);
-    card = await rig.insert('yamazaki-takashi');
+    await rig.insert('yamazaki-takashi');
     const info2 = await rig.service.readBasicInfo(PinBuffer.digits4(loadProfile('yamazaki-takashi').pin));
     expect(info2.name).toContain('﨑');
     expect(info2.name).toContain('髙');
   });
 
   it('reads the long address in several READ BINARY chunks within 8 APDUs', async () => {
-    card = await rig.insert('yamazaki-takashi');
+    await rig.insert('yamazaki-takashi');
     await rig.service.readBasicInfo(PinBuffer.digits4(loadProfile('yamazaki-takashi').pin));
     expect(rig.service.lastOperation?.apdus).toBeLessThanOrEqual(8);
   });
 
   it('never selects or reads the My Number EF', async () => {
-    card = await rig.insert('watanabe-sora');
+    const card = await rig.insert('watanabe-sora');
     const seen: string[] = [];
     const original = card.card.handle.bind(card.card);
     card.card.handle = (apdu) => {
@@ -72,7 +59,7 @@ describe('reading the basic 4 info from the card', () => {
   });
 
   it('wipes the PIN buffer after use, whatever the outcome', async () => {
-    card = await rig.insert('watanabe-sora');
+    await rig.insert('watanabe-sora');
     const right = PinBuffer.digits4(loadProfile('watanabe-sora').pin);
     await rig.service.readBasicInfo(right);
     expect(right.wiped).toBe(true);
@@ -86,7 +73,7 @@ describe('reading the basic 4 info from the card', () => {
   });
 
   it('reports the reader, the ATR and the tries of all three PINs without spending any', async () => {
-    card = await rig.insert('yoshida-hanako', { tries: { kenmen: 2, jpkiAuth: 3, jpkiSign: 4 } });
+    const card = await rig.insert('yoshida-hanako', { tries: { kenmen: 2, jpkiAuth: 3, jpkiSign: 4 } });
     const before = card.card.verifyAttempts;
     const status = await rig.service.status();
     expect(status).toMatchObject({
@@ -105,7 +92,7 @@ describe('reading the basic 4 info from the card', () => {
   });
 
   it('uses the named reader when one is given and says so when it does not exist', async () => {
-    card = await rig.insert('watanabe-sora');
+    await rig.insert('watanabe-sora');
     const status = await rig.service.status({ reader: rig.reader });
     expect(status.cardPresent).toBe(true);
     await expect(rig.service.status({ reader: 'No Such Reader 00 00' })).rejects.toMatchObject({ code: 'CARD_READER_NOT_FOUND' });
@@ -119,7 +106,7 @@ describe('reading the basic 4 info from the card', () => {
     const onOut = () => events.push('out');
     rig.service.on('card-inserted', onIn);
     rig.service.on('card-removed', onOut);
-    card = await rig.insert('watanabe-sora');
+    const card = await rig.insert('watanabe-sora');
     card.remove();
     await rig.waitForCard(false);
     rig.service.off('card-inserted', onIn);

@@ -1,28 +1,15 @@
 // Health-insurance linking needs the card to sign a challenge with the user-authentication key.
 import { createVerify, randomBytes, X509Certificate } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PinBuffer } from '../../native/card/index';
-import { loadProfile, testCaCertificatePem, type VirtualCardHandle } from '../../native/card/virtual/index';
-import { startCardRig, type CardRig } from '../support/card-rig';
+import { loadProfile, testCaCertificatePem } from '../../native/card/virtual/index';
+import { useCardRig } from '../support/use-card-rig';
 
-let rig: CardRig;
-let card: VirtualCardHandle | null = null;
-
-beforeAll(async () => {
-  rig = await startCardRig();
-});
-afterAll(async () => {
-  await rig.stop();
-});
-afterEach(async () => {
-  card?.stop();
-  card = null;
-  await rig.waitForCard(false);
-});
+const rig = useCardRig();
 
 describe('signing with the user-authentication key', () => {
   it('reads the user-authentication certificate without any PIN', async () => {
-    card = await rig.insert('watanabe-sora');
+    const card = await rig.insert('watanabe-sora');
     const der = await rig.service.readAuthCertificate();
     const cert = new X509Certificate(der);
     expect(cert.subject).toContain('TEST-ONLY-AUTH-watanabe-sora');
@@ -32,7 +19,7 @@ describe('signing with the user-authentication key', () => {
 
   it("returns a signature that verifies with the certificate's public key", async () => {
     const profile = loadProfile('yamazaki-takashi');
-    card = await rig.insert(profile.id);
+    await rig.insert(profile.id);
     const challenge = randomBytes(32);
     const result = await rig.service.signForAuth(challenge, PinBuffer.digits4(profile.pin));
     expect(result.algorithm).toBe('RSASSA-PKCS1-v1_5-SHA256');
@@ -47,19 +34,19 @@ describe('signing with the user-authentication key', () => {
 
   it('signs in at most 6 APDUs once the certificate is cached', async () => {
     const profile = loadProfile('yoshida-hanako');
-    card = await rig.insert(profile.id);
+    await rig.insert(profile.id);
     await rig.service.readAuthCertificate();
     await rig.service.signForAuth(randomBytes(32), PinBuffer.digits4(profile.pin));
     expect(rig.service.lastOperation?.apdus).toBeLessThanOrEqual(6);
   });
 
   it('forgets the cached certificate when the card is removed, so the next card is not confused with it', async () => {
-    card = await rig.insert('yoshida-hanako');
+    const hanako = await rig.insert('yoshida-hanako');
     const first = new X509Certificate(await rig.service.readAuthCertificate());
-    card.stop();
+    hanako.stop();
     await rig.waitForCard(false);
     const profile = loadProfile('watanabe-sora');
-    card = await rig.insert(profile.id);
+    await rig.insert(profile.id);
     const result = await rig.service.signForAuth(randomBytes(32), PinBuffer.digits4(profile.pin));
     const second = new X509Certificate(result.certificate);
     expect(second.subject).not.toBe(first.subject);

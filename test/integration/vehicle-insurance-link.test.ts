@@ -9,7 +9,7 @@ import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { HttpsHubTransport, loadEnrollment } from '../../electron/core/hub-transport';
 import { TerminalCore } from '../../electron/core/terminal';
-import { loadProfile, type VirtualCardHandle } from '../../native/card/virtual/index';
+import { loadProfile } from '../../native/card/virtual/index';
 import { startCardRig, type CardRig } from '../support/card-rig';
 import { demoStaff, feesFile, projectRoot, staffFile, tempDir } from '../support/fixtures';
 import { startTestHub, type TestHub } from '../support/hub';
@@ -21,12 +21,10 @@ const hanako = loadProfile('yoshida-hanako');
 const insurance = { insurerNumber: '070045', symbol: 'いわき国保', number: '4711235', branch: '01' };
 
 let rig: CardRig;
-let card: VirtualCardHandle | null = null;
 let tmp: ReturnType<typeof tempDir>;
 let hub: TestHub;
 let core: TerminalCore;
 const { call, ok } = contractOn(() => core);
-
 
 beforeAll(async () => {
   rig = await startCardRig();
@@ -51,9 +49,7 @@ beforeEach(async () => {
   await ok('signIn', demoStaff);
 });
 afterEach(async () => {
-  card?.stop();
-  card = null;
-  await rig.waitForCard(false);
+  await rig.pullAll();
   await core.close();
   await hub.stop();
   tmp.remove();
@@ -61,7 +57,7 @@ afterEach(async () => {
 
 describe('health-insurance linking from the vehicle', () => {
   it('links after the resident types the user-authentication PIN, and city hall records it', async () => {
-    card = await rig.insert(hanako.id);
+    await rig.insert(hanako.id);
     await core.sync!.syncNow(); // online
     expect(await ok('startCardRead', { purpose: 'link', insurance })).toMatchObject({ purpose: 'link', stage: 'waiting_pin', triesLeft: 3 });
     expect(await ok('getResidentPin', {}, 'resident')).toMatchObject({ purpose: 'link', stage: 'waiting_pin' });
@@ -77,7 +73,7 @@ describe('health-insurance linking from the vehicle', () => {
   });
 
   it('reports a refusal from city hall in Japanese and spends the PIN try only once', async () => {
-    card = await rig.insert(hanako.id);
+    const card = await rig.insert(hanako.id);
     await core.sync!.syncNow();
     await ok('startCardRead', { purpose: 'link', insurance: { ...insurance, insurerNumber: '070046' } });
     const refused = await call('submitCardPin', { pin: hanako.pin }, 'resident');
@@ -88,7 +84,7 @@ describe('health-insurance linking from the vehicle', () => {
   });
 
   it('refuses to start while city hall is unreachable, before any PIN, and suggests the next visit', async () => {
-    card = await rig.insert(hanako.id);
+    const card = await rig.insert(hanako.id);
     await hub.stop();
     await core.sync!.syncNow(); // offline now
     const r = await call('startCardRead', { purpose: 'link', insurance });

@@ -13,6 +13,8 @@ export interface CardRig {
   insert(profile: string, options?: Omit<StartVirtualCardOptions, 'profile' | 'port'>): Promise<VirtualCardHandle>;
   /** Waits until the service sees a card (or none) in the rig's reader. */
   waitForCard(present: boolean, timeoutMs?: number): Promise<void>;
+  /** Pulls every card still in the reader and waits until the service sees the slot empty. */
+  pullAll(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,8 +44,12 @@ export async function startCardRig(): Promise<CardRig> {
       if (options.inserted !== false) await waitForCard(true);
       return handle;
     },
+    async pullAll() {
+      for (const c of cards.splice(0)) c.stop();
+      await waitForCard(false);
+    },
     async stop() {
-      for (const c of cards) c.stop();
+      for (const c of cards.splice(0)) c.stop();
       service.close();
       await pcscd.stop();
     },
