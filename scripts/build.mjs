@@ -37,3 +37,5 @@ await Promise.all([
 ]);
 await cp(`${root}renderer/terminal/static`, `${out}/renderer/terminal`, { recursive: true });
 await cp(`${root}renderer/console/static`, `${out}/renderer/console`, { recursive: true });
+// The stylesheet all screens share goes beside each one's own.
+for (const screens of ['terminal', 'console']) await cp(`${root}renderer/shared/base.css`, `${out}/renderer/${screens}/base.css`);
