@@ -4,8 +4,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { callOutcomeLabel, departmentLabel, departments, type Department } from '../../protocol/consultation-api';
 import type { CallServerFrame, CallView, ConsultantDeskView, SignalData } from '../../protocol/consultation-api';
-import { openLocalMedia } from '../call/local-media';
-import { CallPeer, type PeerView } from '../call/peer';
+import type { PeerView } from '../call/peer';
+import { useCallPeer } from '../call/use-call-peer';
 import { api, ApiError, callSocket } from './api';
 import { useConsole } from './store';
 
@@ -26,53 +26,25 @@ function LiveCall({ call, sendSignal, onSignal, restored }: {
   onSignal: (handler: ((data: SignalData) => void) | null) => void;
   restored: number;
 }) {
-  const remoteRef = useRef<HTMLVideoElement>(null);
-  const selfRef = useRef<HTMLVideoElement>(null);
-  const peerRef = useRef<CallPeer | null>(null);
-  const [view, setView] = useState<PeerView | null>(null);
   const [muted, setMuted] = useState(false);
   const [videoOff, setVideoOff] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
   const [confirmEnd, setConfirmEnd] = useState(false);
-
-  useEffect(() => {
-    let cancelled = false;
-    let local: MediaStream | null = null;
-    const early: SignalData[] = [];
-    onSignal((data) => (peerRef.current ? peerRef.current.signal(data) : early.push(data)));
-    void (async () => {
-      try {
-        const [stream, turn] = await Promise.all([openLocalMedia(call.department === 'sign_language'), api.turn()]);
-        local = stream;
-        if (cancelled) return stream.getTracks().forEach((t) => t.stop());
-        if (selfRef.current) selfRef.current.srcObject = stream;
-        const peer = new CallPeer({
-          initiator: false,
-          iceServers: turn.iceServers,
-          relayOnly: true,
-          localStream: stream,
-          preferFrameRate: call.department === 'sign_language',
-          send: (data) => sendSignal(data as SignalData),
-          onRemoteStream: (s) => {
-            if (remoteRef.current) remoteRef.current.srcObject = s;
-          },
-          onChange: (v) => setView({ ...v }),
-        });
-        peerRef.current = peer;
-        for (const data of early.splice(0)) peer.signal(data);
-      } catch (e) {
-        setProblem(e instanceof ApiError ? e.message : 'カメラとマイクが使えません。ブラウザの設定で許可してください。');
-      }
-    })();
-    return () => {
-      cancelled = true;
-      onSignal(null);
-      peerRef.current?.destroy();
-      peerRef.current = null;
-      local?.getTracks().forEach((t) => t.stop());
-    };
-    // One peer per call.
-  }, [call.id]);
+  // One peer per call.
+  const { remoteRef, selfRef, peerRef, view, problem: mediaProblem } = useCallPeer({
+    callId: call.id,
+    initiator: false,
+    relayOnly: true,
+    preferFrameRate: call.department === 'sign_language',
+    iceServers: async () => (await api.turn()).iceServers,
+    send: sendSignal,
+    listen: (deliver) => {
+      onSignal(deliver);
+      return () => onSignal(null);
+    },
+    describeProblem: (e) => (e instanceof ApiError ? e.message : 'カメラとマイクが使えません。ブラウザの設定で許可してください。'),
+  });
+  const problem = failure ?? mediaProblem;
 
   useEffect(() => {
     if (restored > 0) peerRef.current?.signalingRestored();
@@ -105,7 +77,7 @@ function LiveCall({ call, sendSignal, onSignal, restored }: {
         <button className="secondary" onClick={() => void peerRef.current?.switchCamera()}>カメラを切り替える</button>
         {confirmEnd ? (
           <>
-            <button className="danger" onClick={() => void api.endCall(call.id).catch((e: unknown) => setProblem(e instanceof Error ? e.message : String(e)))}>はい、終える</button>
+            <button className="danger" onClick={() => void api.endCall(call.id).catch((e: unknown) => setFailure(e instanceof Error ? e.message : String(e)))}>はい、終える</button>
             <button className="secondary" onClick={() => setConfirmEnd(false)}>続ける</button>
           </>
         ) : (

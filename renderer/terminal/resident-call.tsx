@@ -3,10 +3,10 @@
 // (staff mute, switch camera and end from their own screen). This screen holds the camera, the
 // microphone and the WebRTC peer; its signals go to the hub through the terminal core.
 import { useEffect, useRef, useState, type RefObject } from 'react';
-import { departmentLabel, type SignalData } from '../../protocol/consultation-api';
+import { departmentLabel } from '../../protocol/consultation-api';
 import type { ConsultationMedia, PeerReport } from '../../protocol/ipc';
-import { openLocalMedia } from '../call/local-media';
-import { CallPeer, type PeerView } from '../call/peer';
+import type { PeerView } from '../call/peer';
+import { useCallPeer } from '../call/use-call-peer';
 import type { Client } from './client';
 
 /** True while the remote video has shown no new frame for 2.5 s although it should be moving. */
@@ -47,72 +47,33 @@ function caption(media: ConsultationMedia, view: PeerView | null, stalled: boole
 }
 
 export function ResidentCall({ client, media }: { client: Client; media: ConsultationMedia }) {
-  const remoteRef = useRef<HTMLVideoElement>(null);
-  const selfRef = useRef<HTMLVideoElement>(null);
-  const peerRef = useRef<CallPeer | null>(null);
   const latest = useRef(media);
   latest.current = media;
-  const [view, setView] = useState<PeerView | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
   const { callId } = media;
-
+  const lastReport = useRef('');
   // One peer per call: created when the call connects, destroyed when it ends or this screen closes.
-  useEffect(() => {
-    let cancelled = false;
-    let local: MediaStream | null = null;
-    const early: unknown[] = [];
-    const offSignal = client.on('consultationSignal', (s) => {
-      if (s.callId !== callId) return;
-      if (peerRef.current) peerRef.current.signal(s.data);
-      else early.push(s.data);
-    });
-    void (async () => {
-      try {
-        local = await openLocalMedia(media.preferFrameRate);
-      } catch {
-        setProblem('カメラとマイクが使えません。職員にお声がけください。');
-        return;
-      }
-      if (cancelled) {
-        local.getTracks().forEach((t) => t.stop());
-        return;
-      }
-      if (selfRef.current) selfRef.current.srcObject = local;
-      let last = '';
-      const peer = new CallPeer({
-        initiator: true,
-        iceServers: media.iceServers,
-        relayOnly: media.relayOnly,
-        localStream: local,
-        preferFrameRate: media.preferFrameRate,
-        // The core validates the signal against the contract before it goes to the hub.
-        send: (data) => void client.call('sendConsultationSignal', { callId, data: data as SignalData }).catch(() => undefined),
-        onRemoteStream: (stream) => {
-          if (remoteRef.current) remoteRef.current.srcObject = stream;
-        },
-        onChange: (v) => {
-          setView({ ...v });
-          const report: PeerReport = { ...v };
-          const key = JSON.stringify(report);
-          if (key === last) return;
-          last = key;
-          void client.call('reportConsultationPeer', { callId, peer: report }).catch(() => undefined);
-        },
-      });
-      peerRef.current = peer;
+  const { remoteRef, selfRef, peerRef, view, problem } = useCallPeer({
+    callId,
+    initiator: true,
+    relayOnly: media.relayOnly,
+    preferFrameRate: media.preferFrameRate,
+    iceServers: async () => media.iceServers,
+    // The core validates the signal against the contract before it goes to the hub.
+    send: (data) => void client.call('sendConsultationSignal', { callId, data }).catch(() => undefined),
+    listen: (deliver) => client.on('consultationSignal', (s) => s.callId === callId && deliver(s.data)),
+    onCreated: (peer) => {
       peer.setAudioMuted(latest.current.audioMuted);
       peer.setVideoOff(latest.current.videoOff);
-      for (const data of early.splice(0)) peer.signal(data);
-    })();
-    return () => {
-      cancelled = true;
-      offSignal();
-      peerRef.current?.destroy();
-      peerRef.current = null;
-      local?.getTracks().forEach((t) => t.stop());
-    };
-    // The peer lives as long as the call id; the other settings are applied by the effects below.
-  }, [client, callId]);
+    },
+    onView: (v) => {
+      const report: PeerReport = { ...v };
+      const key = JSON.stringify(report);
+      if (key === lastReport.current) return;
+      lastReport.current = key;
+      void client.call('reportConsultationPeer', { callId, peer: report }).catch(() => undefined);
+    },
+    describeProblem: () => 'カメラとマイクが使えません。職員にお声がけください。',
+  });
 
   useEffect(() => peerRef.current?.setAudioMuted(media.audioMuted), [media.audioMuted]);
   useEffect(() => peerRef.current?.setVideoOff(media.videoOff), [media.videoOff]);
