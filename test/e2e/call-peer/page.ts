@@ -24,6 +24,12 @@ export interface SenderSnapshot {
   degradationPreference: string | undefined;
 }
 
+export interface MediaPath {
+  local: { type: string; address: string } | undefined;
+  remote: { type: string; address: string } | undefined;
+  relayAddresses: string[];
+}
+
 export interface CallPage {
   start(options: StartOptions): Promise<void>;
   signal(data: unknown): void;
@@ -37,6 +43,8 @@ export interface CallPage {
   endedBy(): string | undefined;
   /** Candidate types this page's current connection gathered locally. */
   localCandidateTypes(): Promise<string[]>;
+  /** The candidate pair media goes over now, and this page's own relay addresses (ip:port). */
+  path(): Promise<MediaPath>;
   sender(): SenderSnapshot | undefined;
   setAudioMuted(muted: boolean): void;
   switchCamera(): Promise<void>;
@@ -110,6 +118,22 @@ window.callPage = {
       if (r.type === 'local-candidate' && r.candidateType) types.push(r.candidateType);
     });
     return types;
+  },
+  async path() {
+    const report = await currentPc()?.getStats();
+    const byId = new Map<string, Record<string, unknown>>();
+    report?.forEach((r: Record<string, unknown>) => byId.set(String(r.id), r));
+    const transport = [...byId.values()].find((r) => r.type === 'transport' && r.selectedCandidatePairId);
+    const pair = transport ? byId.get(String(transport.selectedCandidatePairId)) : undefined;
+    const candidate = (id: unknown) => {
+      const c = byId.get(String(id));
+      return c ? { type: String(c.candidateType), address: `${String(c.address)}:${String(c.port)}` } : undefined;
+    };
+    return {
+      local: candidate(pair?.localCandidateId),
+      remote: candidate(pair?.remoteCandidateId),
+      relayAddresses: [...byId.values()].filter((r) => r.type === 'local-candidate' && r.candidateType === 'relay').map((r) => `${String(r.address)}:${String(r.port)}`),
+    };
   },
   sender() {
     const sender = currentPc()?.getSenders().find((s) => s.track?.kind === 'video');
