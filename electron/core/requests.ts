@@ -43,6 +43,14 @@ interface RequestRow {
   updated_at: string;
 }
 
+/** What a step change may also write besides the step. */
+interface MoveExtra {
+  identity_sealed?: Buffer;
+  payment?: string;
+  reason?: string;
+  auditDetail?: Record<string, string | number>;
+}
+
 const StepFromRow = z.enum(Object.keys(requestStepLabel) as [RequestStep, ...RequestStep[]]);
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -211,21 +219,29 @@ export class RequestService {
     };
   }
 
-  private apply(
-    id: string,
-    event: WorkflowEvent,
-    actor: string,
-    extra: { identity_sealed?: Buffer; payment?: string; reason?: string; auditDetail?: Record<string, string | number> } = {},
-  ): RequestSummary {
-    this.db.transaction(() => {
-      // Read inside the transaction so two quick taps cannot both move the same step.
-      const row = this.row(id);
-      const { state, effects } = transition(this.stateOf(row), event);
-      this.stmt.update.run(state.step, state.residentConfirmed ? 1 : 0, extra.identity_sealed ?? null, extra.payment ?? null, extra.reason ?? null, this.clock.now().toISOString(), id);
-      this.audit.append({ actor, action: `request.${event.type.toLowerCase()}`, requestId: id, detail: { from: row.step, to: state.step, ...extra.auditDetail } });
-      for (const effect of effects) this.runEffect(effect, id, actor);
-    })();
+  /**
+   * City hall acknowledged the request (step 3 done): queued → relayed, unless it has already moved
+   * on. Runs inside the caller's transaction, the one that records the delivery (a failure aborts
+   * both), with a single read of the request.
+   */
+  markRelayedIn(id: string): void {
+    if (!this.db.inTransaction) throw new Error('markRelayedIn runs inside the delivery transaction');
+    const row = this.row(id);
+    if (row.step === 'queued') this.move(row, { type: 'RELAY_ACKED' }, 'hub', {});
+  }
+
+  private apply(id: string, event: WorkflowEvent, actor: string, extra: MoveExtra = {}): RequestSummary {
+    // Read inside the transaction so two quick taps cannot both move the same step.
+    this.db.transaction(() => this.move(this.row(id), event, actor, extra))();
     return this.summary(id);
+  }
+
+  private move(row: RequestRow, event: WorkflowEvent, actor: string, extra: MoveExtra): void {
+    const { id } = row;
+    const { state, effects } = transition(this.stateOf(row), event);
+    this.stmt.update.run(state.step, state.residentConfirmed ? 1 : 0, extra.identity_sealed ?? null, extra.payment ?? null, extra.reason ?? null, this.clock.now().toISOString(), id);
+    this.audit.append({ actor, action: `request.${event.type.toLowerCase()}`, requestId: id, detail: { from: row.step, to: state.step, ...extra.auditDetail } });
+    for (const effect of effects) this.runEffect(effect, id, actor);
   }
 
   private runEffect(effect: Effect, id: string, actor: string): void {

@@ -301,7 +301,7 @@ export class SyncService {
 
   private afterDelivery(m: OutboxMessage): void {
     if (m.kind === 'request.submit') {
-      if (this.o.requests.summary(m.requestId).step === 'queued') this.o.requests.applyExternal(m.requestId, { type: 'RELAY_ACKED' }, 'hub');
+      this.o.requests.markRelayedIn(m.requestId);
       return;
     }
     if (m.kind === 'request.event' && EventPayload.parse(m.payload).event === 'HANDED_OVER') {
