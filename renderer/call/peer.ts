@@ -8,6 +8,7 @@
 // `restart-ice` signal), and the give-up clock is ours (30 s, after which the caller offers to call back).
 import Peer, { type PeerSignal } from '@thaunknown/simple-peer';
 import type { SignalData } from '../../protocol/consultation-api';
+import { openSendableCamera } from './local-media';
 import {
   initialQuality,
   nextQuality,
@@ -252,25 +253,21 @@ export class CallPeer {
   }
 
   /** The next camera, swapped in on the same sender (no renegotiation); the local stream gets the new track. */
+  /** The next camera whose pictures can be sent (a depth or infrared camera is passed over); no renegotiation. */
   async switchCamera(): Promise<void> {
     const stream = this.o.localStream;
     const old = stream.getVideoTracks()[0];
     const sender = this.videoSender();
     if (!old || !sender || this.finished) return;
-    const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
-    const at = cameras.findIndex((c) => c.deviceId === old.getSettings().deviceId);
-    const next = cameras[(at + 1) % cameras.length];
-    if (!next || cameras.length < 2) return;
-    const constraints: MediaTrackConstraints = { ...old.getConstraints(), deviceId: { exact: next.deviceId } };
-    let track: MediaStreamTrack | undefined;
-    try {
-      track = (await navigator.mediaDevices.getUserMedia({ video: constraints })).getVideoTracks()[0];
-    } catch (e) {
-      // Some cameras share a bus and cannot run together: free the current one and try once more.
-      if (!(e instanceof DOMException && e.name === 'NotReadableError')) throw e;
+    const current = old.getSettings().deviceId;
+    const { deviceId: _device, ...constraints } = old.getConstraints();
+    let released = false;
+    let track = await openSendableCamera(constraints, current, () => {
+      released = true;
       old.stop();
-      track = (await navigator.mediaDevices.getUserMedia({ video: constraints })).getVideoTracks()[0];
-    }
+    });
+    // Nowhere else to go: stay on this camera (opened again if it had to be let go for the others).
+    if (!track && released && current) track = (await navigator.mediaDevices.getUserMedia({ video: { ...constraints, deviceId: { exact: current } } })).getVideoTracks()[0] ?? null;
     if (!track) return;
     if (this.finished) {
       track.stop();

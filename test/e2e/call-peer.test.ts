@@ -308,7 +308,23 @@ describe('consultation media through TURN only', () => {
     await framesResume([consultant], 10_000);
     expect(relay.offers).toBe(offers);
     expect(await connection(consultant)).toBe('connected');
+
+    // The next camera is a depth camera (Chromium's second fake one: 16-bit grey, which no encoder
+    // takes): it is passed over, and the picture keeps moving from the camera after it.
+    const cameras = await vehicle.evaluate(() => window.callPage.cameras());
+    expect(cameras).toHaveLength(3);
+    expect(after).toBe(cameras[0]);
+    await vehicle.evaluate(() => window.callPage.switchCamera());
+    expect(await vehicle.evaluate(() => window.callPage.cameraId())).toBe(cameras[2]);
+    await framesResume([consultant], 10_000);
+    expect(relay.offers).toBe(offers);
   }, 60_000);
+
+  it('opens a camera whose pictures can be sent, passing over a depth camera asked for first', async () => {
+    const cameras = await vehicle.evaluate(() => window.callPage.cameras());
+    expect(await vehicle.evaluate(() => window.callPage.openLocalMedia(0))).toBe(cameras[0]);
+    expect(await vehicle.evaluate(() => window.callPage.openLocalMedia(1))).toBe(cameras[2]);
+  }, 30_000);
 
   // The same call through a series of cuts of the vehicle's link. The call socket to the hub either
   // stays up, or goes down with the link and the signals of the gap are lost, or held (by the hub, and

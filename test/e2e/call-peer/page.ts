@@ -3,6 +3,7 @@
 // hands to the other page (the hub's part). The HTML wraps RTCPeerConnection before this bundle loads
 // and lists every instance in `peerConnections`, so the test can tell that recovery made no new one.
 import type { SignalData } from '../../../protocol/consultation-api';
+import { openLocalMedia } from '../../../renderer/call/local-media';
 import { CallPeer, type MediaStats, type PeerView } from '../../../renderer/call/peer';
 
 export interface StartOptions {
@@ -11,6 +12,8 @@ export interface StartOptions {
   relayOnly: boolean;
   preferFrameRate: boolean;
   giveUpMs?: number;
+  /** Which of the fake cameras to start on; the last unless given. */
+  camera?: number;
 }
 
 export interface TimedView extends PeerView {
@@ -50,6 +53,10 @@ export interface CallPage {
   switchCamera(): Promise<void>;
   /** The device of the camera this page sends. */
   cameraId(): string | undefined;
+  /** The device ids of the cameras, in the browser's order. */
+  cameras(): Promise<string[]>;
+  /** Opens camera and microphone as the screens do, asking for the given camera first; the video track's device, then all is closed. */
+  openLocalMedia(camera: number): Promise<string | undefined>;
   destroy(): void;
 }
 
@@ -76,7 +83,7 @@ window.callPage = {
     // Chromium's second fake camera is a depth camera (16-bit grey) that WebRTC cannot encode: start on
     // the last one, so that switching goes round to the first, an ordinary one.
     const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
-    const camera = cameras.at(-1)?.deviceId;
+    const camera = cameras.at(o.camera ?? -1)?.deviceId;
     local ??= await navigator.mediaDevices.getUserMedia({
       audio: true,
       video: { width: 640, height: 360, frameRate: 15, ...(camera ? { deviceId: { exact: camera } } : {}) },
@@ -144,8 +151,17 @@ window.callPage = {
   setAudioMuted: (muted) => peer?.setAudioMuted(muted),
   switchCamera: async () => peer?.switchCamera(),
   cameraId: () => local?.getVideoTracks()[0]?.getSettings().deviceId,
+  cameras: async () => (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput').map((d) => d.deviceId),
+  async openLocalMedia(camera) {
+    const stream = await openLocalMedia(false, (await window.callPage.cameras())[camera]);
+    const device = stream.getVideoTracks()[0]?.getSettings().deviceId;
+    stream.getTracks().forEach((t) => t.stop());
+    return device;
+  },
   destroy() {
     peer?.destroy();
     peer = undefined;
+    local?.getTracks().forEach((t) => t.stop());
+    local = undefined;
   },
 };
