@@ -12,7 +12,9 @@ import type { ConsultationTransport } from './hub-transport';
 import type { Logger } from './logger';
 
 const MAX_HELD_SIGNALS = 200;
-const RECONNECT_MS = [250, 500, 1_000, 1_000, 2_000];
+/** While a call waits or runs, the call socket is tried again at once and then every second: the
+ * signals of a call that survived a cut wait for it, and one refused connection a second costs nothing. */
+const RECONNECT_MS = [250, 500, 1_000];
 
 export interface ConsultationDeps {
   transport: ConsultationTransport;
