@@ -40,6 +40,9 @@ function hex(cp: number): string {
 
 /** Loaded once per hub and shared by every rendering (the fallback face is 46 MB). */
 export class CertificateFonts {
+  /** Advance widths in ems by code point: layout measures the same characters again and again. */
+  private readonly advances = new Map<number, number>();
+
   private constructor(
     private readonly main: { bytes: Uint8Array; font: Fontkit },
     private readonly fallback: { bytes: Uint8Array; font: Fontkit } | null,
@@ -60,13 +63,18 @@ export class CertificateFonts {
 
   /** Width in points, glyph by glyph with the face that draws each one (no kerning in 明朝 text). */
   widthOf(text: string, size: number): number {
-    let units = 0;
+    let ems = 0;
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
-      const f = this.faceFor(cp) === 'main' ? this.main.font : this.fallback!.font;
-      units += f.glyphForCodePoint(cp).advanceWidth / f.unitsPerEm;
+      let advance = this.advances.get(cp);
+      if (advance === undefined) {
+        const f = this.faceFor(cp) === 'main' ? this.main.font : this.fallback!.font;
+        advance = f.glyphForCodePoint(cp).advanceWidth / f.unitsPerEm;
+        this.advances.set(cp, advance);
+      }
+      ems += advance;
     }
-    return units * size;
+    return ems * size;
   }
 
   /** Embeds the main face (subset by pdf-lib) and, only when `text` needs it, a subset of the fallback. */
