@@ -134,7 +134,7 @@ window.callPage = {
     const pair = transport ? byId.get(String(transport.selectedCandidatePairId)) : undefined;
     const candidate = (id: unknown) => {
       const c = byId.get(String(id));
-      return c ? { type: String(c.candidateType), address: `${String(c.address)}:${String(c.port)}` } : undefined;
+      return c ? { type: String(c.candidateType), address: `${typeof c.address === 'string' ? c.address : ''}:${String(c.port)}` } : undefined;
     };
     return {
       local: candidate(pair?.localCandidateId),
