@@ -30,8 +30,8 @@ export const CoturnOptions = z.object({
   dir: z.string().min(1),
   /** UDP/TCP port coturn listens on. */
   port: z.number().int().min(1).max(65_535),
-  /** Address coturn listens on and relays from; 127.0.0.1 for tests and the demo. */
-  ip: z.string().default('127.0.0.1'),
+  /** Address coturn listens on and relays from (the only peer it relays to); 127.0.0.1 for tests and the demo. */
+  ip: z.union([z.ipv4(), z.ipv6()]).default('127.0.0.1'),
   realm: z.string().regex(/^[a-z0-9.-]+$/).default('odekake.local'),
   relayPorts: z.tuple([z.number().int().min(1024), z.number().int().max(65_535)]).default([49160, 49400]),
 });
@@ -62,6 +62,8 @@ export function coturnConfig(raw: CoturnOptions, secret: string): string {
     'no-dtls',
     'no-cli',
     'no-multicast-peers',
+    // Browsers ask for UDP relays only; TCP connections from the relay to a peer (RFC 6062) are never needed.
+    'no-tcp-relay',
     `min-port=${o.relayPorts[0]}`,
     `max-port=${o.relayPorts[1]}`,
     `pidfile=${join(o.dir, 'turnserver.pid')}`,
@@ -69,6 +71,10 @@ export function coturnConfig(raw: CoturnOptions, secret: string): string {
     'simple-log',
     'log-file=stdout',
   ];
+  // Every call goes relay to relay on this one coturn, so the only peer a relay ever needs is the
+  // relay address itself: a TURN credential must not reach anything else, neither the city hall's
+  // network behind the hub nor the internet.
+  lines.push('denied-peer-ip=0.0.0.0-255.255.255.255', 'denied-peer-ip=::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', `allowed-peer-ip=${o.ip}`);
   // Relaying between two peers on one machine (tests, the demo) needs loopback peers; never elsewhere.
   if (o.ip === '127.0.0.1') lines.push('allow-loopback-peers');
   return `${lines.join('\n')}\n`;
