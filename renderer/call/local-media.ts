@@ -27,7 +27,7 @@ export async function openLocalMedia(preferFrameRate: boolean, camera?: string):
     const passedOver = first.getSettings().deviceId;
     stream.removeTrack(first);
     first.stop();
-    const other = await openSendableCamera(videoFor(preferFrameRate), passedOver);
+    const other = await openSendableCamera(video, passedOver);
     if (other) stream.addTrack(other);
   }
   return stream;
@@ -43,7 +43,7 @@ export async function openSendableCamera(constraints: MediaTrackConstraints, cur
   const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
   const at = cameras.findIndex((c) => c.deviceId === current);
   const order = [...cameras.slice(at + 1), ...cameras.slice(0, Math.max(0, at))];
-  const open = async (deviceId: string) => (await navigator.mediaDevices.getUserMedia({ video: { ...constraints, deviceId: { exact: deviceId } } })).getVideoTracks()[0];
+  const open = (deviceId: string) => openCamera(deviceId, constraints);
   let released = false;
   for (const camera of order) {
     let track: MediaStreamTrack | undefined;
@@ -59,6 +59,11 @@ export async function openSendableCamera(constraints: MediaTrackConstraints, cur
     track?.stop();
   }
   return null;
+}
+
+/** The camera with this device id, opened with `constraints` (video only). */
+export async function openCamera(deviceId: string, constraints: MediaTrackConstraints): Promise<MediaStreamTrack | undefined> {
+  return (await navigator.mediaDevices.getUserMedia({ video: { ...constraints, deviceId: { exact: deviceId } } })).getVideoTracks()[0];
 }
 
 /**

@@ -8,7 +8,7 @@
 // `restart-ice` signal), and the give-up clock is ours (30 s, after which the caller offers to call back).
 import Peer, { type PeerSignal } from '@thaunknown/simple-peer';
 import type { SignalData } from '../../protocol/consultation-api';
-import { openSendableCamera } from './local-media';
+import { openCamera, openSendableCamera } from './local-media';
 import {
   initialQuality,
   nextQuality,
@@ -252,8 +252,10 @@ export class CallPeer {
     this.update({ videoOff: off });
   }
 
-  /** The next camera, swapped in on the same sender (no renegotiation); the local stream gets the new track. */
-  /** The next camera whose pictures can be sent (a depth or infrared camera is passed over); no renegotiation. */
+  /**
+   * The next camera whose pictures can be sent (a depth or infrared camera is passed over), swapped in
+   * on the same sender (no renegotiation); the local stream gets the new track.
+   */
   async switchCamera(): Promise<void> {
     const stream = this.o.localStream;
     const old = stream.getVideoTracks()[0];
@@ -267,7 +269,7 @@ export class CallPeer {
       old.stop();
     });
     // Nowhere else to go: stay on this camera (opened again if it had to be let go for the others).
-    if (!track && released && current) track = (await navigator.mediaDevices.getUserMedia({ video: { ...constraints, deviceId: { exact: current } } })).getVideoTracks()[0] ?? null;
+    if (!track && released && current) track = (await openCamera(current, constraints)) ?? null;
     if (!track) return;
     if (this.finished) {
       track.stop();
@@ -428,9 +430,7 @@ export class CallPeer {
 
   private giveUp(): void {
     if (this.finished) return;
-    this.finished = true;
-    clearInterval(this.tick);
-    this.peer.destroy();
+    this.destroy();
     this.update({ connection: 'failed', quality: 'unknown', localSpeaking: false, remoteSpeaking: false });
   }
 
