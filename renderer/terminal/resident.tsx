@@ -15,14 +15,18 @@ const client = connectFromPage();
  * Something the core shows this screen: read it now and again after every reconnection, and take each
  * change the core pushes. `set` learns whether the value was pushed (a change) or read back.
  */
-function useFromCore<E extends 'residentPin' | 'residentView' | 'consultationMedia' | 'consultationWaiting'>(
-  event: E,
-  read: 'getResidentPin' | 'getResidentView' | 'getConsultationMedia' | 'getConsultationWaiting',
-  set: (value: EventPayload<E>, pushed: boolean) => void,
-): void {
+const readFor = {
+  residentPin: 'getResidentPin',
+  residentView: 'getResidentView',
+  consultationMedia: 'getConsultationMedia',
+  consultationWaiting: 'getConsultationWaiting',
+} as const;
+
+function useFromCore<E extends keyof typeof readFor>(event: E, set: (value: EventPayload<E>, pushed: boolean) => void): void {
   const latest = useRef(set);
   latest.current = set;
   useEffect(() => {
+    const read: (typeof readFor)[keyof typeof readFor] = readFor[event];
     const load = () =>
       void client
         .call(read, {})
@@ -35,7 +39,7 @@ function useFromCore<E extends 'residentPin' | 'residentView' | 'consultationMed
       off();
       offConn();
     };
-  }, [event, read]);
+  }, [event]);
 }
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
 
@@ -111,12 +115,12 @@ function App() {
   const [media, setMedia] = useState<ConsultationMedia | null>(null);
 
   const [waiting, setWaiting] = useState<ConsultationWaiting | null>(null);
-  useFromCore('consultationMedia', 'getConsultationMedia', setMedia);
-  useFromCore('consultationWaiting', 'getConsultationWaiting', setWaiting);
+  useFromCore('consultationMedia', setMedia);
+  useFromCore('consultationWaiting', setWaiting);
 
-  useFromCore('residentPin', 'getResidentPin', setPin);
+  useFromCore('residentPin', setPin);
 
-  useFromCore('residentView', 'getResidentView', (v, pushed) => {
+  useFromCore('residentView', (v, pushed) => {
     setView(v);
     if (!pushed) return;
     setProblem(null);
