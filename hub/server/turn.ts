@@ -128,9 +128,10 @@ export async function startCoturn(raw: CoturnOptions): Promise<RunningCoturn> {
     });
   });
   child.removeAllListeners('exit');
+  const url = (transport: 'udp' | 'tcp') => `turn:${o.ip}:${o.port}?transport=${transport}`;
   return {
-    url: `turn:${o.ip}:${o.port}?transport=udp`,
-    urls: [`turn:${o.ip}:${o.port}?transport=udp`, `turn:${o.ip}:${o.port}?transport=tcp`],
+    url: url('udp'),
+    urls: [url('udp'), url('tcp')],
     secret,
     process: child,
     stop: () =>
