@@ -276,13 +276,14 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
     const tSettled = Date.now();
 
     // The faults and crashes really happened.
+    const faults = `proxy ${JSON.stringify(proxy.stats)}`;
     expect(vehicleKills).toBeGreaterThanOrEqual(4);
     expect(hubKills).toBeGreaterThanOrEqual(4);
-    expect(proxy.stats.refused + proxy.stats.dropped).toBeGreaterThan(0);
-    expect(proxy.stats.cut).toBeGreaterThan(0);
-    expect(proxy.stats.tunnelDrops).toBeGreaterThan(5);
-    expect(proxy.stats.delayed).toBeGreaterThan(0);
-    expect(proxy.stats.replayedDuplicates).toBeGreaterThan(0);
+    expect(proxy.stats.refused + proxy.stats.dropped, faults).toBeGreaterThan(0);
+    expect(proxy.stats.cut, faults).toBeGreaterThan(0);
+    expect(proxy.stats.tunnelDrops, faults).toBeGreaterThan(5);
+    expect(proxy.stats.delayed, faults).toBeGreaterThan(0);
+    expect(proxy.stats.replayedDuplicates, faults).toBeGreaterThan(0);
 
     const v = readVehicle((db) => ({
       queued: ids(db, "SELECT DISTINCT request_id FROM audit_log WHERE action = 'relay.queued'"),
