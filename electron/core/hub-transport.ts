@@ -215,6 +215,13 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
+          // An answer cut off part-way (the link drops mid-body) ends in neither 'end' nor a request
+          // error, and its socket is gone, so no timeout fires either: without this the call, and the
+          // sync cycle awaiting it, would wait forever.
+          res.on('error', () => undefined);
+          res.on('close', () => {
+            if (!res.complete) reject(new HubUnreachable('answer cut off'));
+          });
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
