@@ -118,6 +118,7 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
     // City hall: operators decide on some requests while the vehicle keeps relaying.
     const operator = operatorClient(`https://127.0.0.1:${hubPort}`, readHubKeys(hubDir).caCert);
     let signedIn = false;
+    let lastAnswer = 'none';
     const decideLoop = (async () => {
       while (creating || wanted.size > 0) {
         await sleep(150);
@@ -125,7 +126,14 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
         // arrives on its own retries, through a network that still misbehaves.
         if (tCreated && Date.now() - tCreated > 90_000) {
           const longest = Math.max(0, ...syncRetries().map((r) => r.retryInMs));
-          throw new Error(`operator decisions did not finish 90 s after the last request: ${wanted.size} left; longest sync retry so far ${longest} ms; host log tail: ${(host?.log() ?? '').slice(-1500)}`);
+          const [first] = wanted.keys();
+          const outbox = first
+            ? readVehicle((db) => db.prepare('SELECT kind, delivered_at AS delivered, rejected_code AS rejected, attempts, last_error AS error FROM outbox WHERE request_id = ?').all(first))
+            : [];
+          throw new Error(
+            `operator decisions did not finish 90 s after the last request: ${wanted.size} left; the first waits on ${first} (last answer ${lastAnswer}; ` +
+              `vehicle outbox ${JSON.stringify(outbox)}); longest sync retry so far ${longest} ms; host log tail: ${(host?.log() ?? '').slice(-1500)}`,
+          );
         }
         for (const [id, what] of [...wanted]) {
           try {
@@ -138,6 +146,7 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
               what === 'approve'
                 ? await operator.call('POST', `/api/v1/console/requests/${id}/approve`, {})
                 : await operator.call('POST', `/api/v1/console/requests/${id}/reject`, { reason: '本人確認書類の写りが不鮮明です。' });
+            lastAnswer = `${res.status} ${String(res.body?.code ?? '')}`;
             if (res.status === 200 || (res.status === 409 && res.body.code === 'NOT_PENDING')) {
               // 409: an earlier try was applied but its answer was lost when the hub was killed.
               wanted.delete(id);
@@ -146,6 +155,7 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
             else if (res.status !== 404) throw new Error(`${what} ${id}: ${res.status} ${JSON.stringify(res.body)}`);
             else break; // not relayed yet: later ones are not either
           } catch (e) {
+            lastAnswer = e instanceof Error ? e.message.slice(0, 120) : String(e);
             if (e instanceof Error && /^(approve|reject|sign-in)/.test(e.message)) throw e;
             break; // the hub is down: try again after it is back
           }
