@@ -108,9 +108,10 @@ export async function startConsultationRig(options: { graceMs?: number } = {}): 
     for (const s of stops.reverse()) await Promise.resolve(s()).catch(() => undefined);
   };
   try {
-    const coturn = await startCoturn({ dir: join(tmp.dir, 'turn'), port: await freePort() });
+    const turnPort = await freePort();
+    const coturn = await startCoturn({ dir: join(tmp.dir, 'turn'), port: turnPort });
     stops.push(() => coturn.stop());
-    const udp = await startUdpProxy({ port: Number(new URL(coturn.url.replace('turn:', 'turn://')).port) });
+    const udp = await startUdpProxy({ port: turnPort });
     stops.push(() => udp.stop());
     const hub = await startTestHub({
       consoleDir: consoleDist,
