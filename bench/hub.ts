@@ -3,13 +3,16 @@
 // Prints one table with each figure beside its target.
 //   npm run bench:hub                      (all three)
 //   node --import tsx bench/hub.ts drain   (one part: drain | approve | rss)
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { WebSocket } from 'ws';
 import { CONSOLE_API } from '../protocol/console';
 import { KeyFileProvider } from '../electron/core/crypto';
@@ -28,7 +31,14 @@ import { EscposReceiptPrinter } from '../native/printer/escpos-printer';
 import { IppCertificatePrinter } from '../native/printer/ipp-printer';
 import { feesFile, juminhyoRequest, projectRoot, staffFile, tempDir } from '../test/support/fixtures';
 import { adminCredentials, operatorClient, readEnrollment, startTestHub, vehicleClient, type VehicleTls } from '../test/support/hub';
+import { startHubProcess, type HubProcess } from '../test/support/hub-process';
 import { startTestIppPrinter } from '../test/support/ippeveprinter';
+import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster';
+import type { DrainResult, FillResult, VehicleCommand } from './drain-vehicle';
+import { pouchdbReplication } from './pouchdb-reference';
+
+const parts = process.argv.slice(2);
+const want = (p: string) => parts.length === 0 || parts.includes(p);
 
 type Row = [what: string, measured: string, target: string, verdict: string];
 const rows: Row[] = [];
@@ -139,61 +149,244 @@ async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// (1) 10,000 queued outbox messages drained after the hub comes back.
-async function drain(n = 10_000): Promise<void> {
+// (1) 10,000 queued outbox messages drained after the hub comes back, each store beside PouchDB.
+
+/** A drain configuration: which store, how many hub processes, and how the messages are split among vehicles. */
+interface DrainSetup {
+  name: string;
+  store: 'sqlite' | 'postgres';
+  /** Messages per vehicle; vehicle i talks to hub process i % processes, all at the same time. */
+  vehicles: number[];
+  processes: number;
+}
+
+/** A vehicle process (bench/drain-vehicle.ts) driven over the fork IPC channel. */
+function vehicleProcess(): { call<T>(c: VehicleCommand): Promise<T>; stop(): void } {
+  const child = fork(fileURLToPath(new URL('./drain-vehicle.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ODEKAKE_LOG_LEVEL: 'silent' },
+  });
+  return {
+    call<T>(c: VehicleCommand) {
+      return new Promise<T>((resolve, reject) => {
+        const onExit = (code: number | null) => reject(new Error(`vehicle process exited (${code}) during ${c.cmd}`));
+        child.once('exit', onExit);
+        child.once('message', (m: { ok: boolean; result?: T; error?: string }) => {
+          child.off('exit', onExit);
+          if (m.ok) resolve(m.result as T);
+          else reject(new Error(m.error));
+        });
+        child.send(c);
+      });
+    },
+    stop: () => child.kill(),
+  };
+}
+
+/** The hub's own record of what arrived: every request id, to check exactly once. */
+async function requestIdsAtHub(hubData: string, db: string | undefined): Promise<string[]> {
+  if (!db) {
+    const file = new Database(join(hubData, 'hub.sqlite3'), { readonly: true });
+    try {
+      return file.prepare('SELECT id FROM requests').pluck().all() as string[];
+    } finally {
+      file.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: db });
+  await client.connect();
+  try {
+    return (await client.query<{ id: string }>('SELECT id FROM requests')).rows.map((r) => r.id);
+  } finally {
+    await client.end();
+  }
+}
+
+async function cliSupportsDb(): Promise<boolean> {
+  const r = spawnSync(process.execPath, [join(projectRoot, 'dist', 'cli.js'), 'hub', 'start', '--help'], { encoding: 'utf8' });
+  return r.stdout.includes('--db');
+}
+
+/** Samples of a CPU profile, in ms, whose stack holds a frame the predicate picks (each sample counted once). */
+function inclusiveMs(profileFile: string, picks: Record<string, (f: { functionName: string; url: string }) => boolean>): Record<string, number> {
+  type Node = { id: number; callFrame: { functionName: string; url: string }; children?: number[] };
+  const p = JSON.parse(readFileSync(profileFile, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+  const parent = new Map<number, number>();
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const out: Record<string, number> = Object.fromEntries(Object.keys(picks).map((k) => [k, 0]));
+  p.samples.forEach((leaf, i) => {
+    const ms = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const hit = new Set<string>();
+    for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
+      const frame = byId.get(id)!.callFrame;
+      for (const [k, pick] of Object.entries(picks)) if (pick(frame)) hit.add(k);
+    }
+    for (const k of hit) out[k]! += ms;
+  });
+  return out;
+}
+
+const frameIn = (file: string, fn?: string) => (f: { functionName: string; url: string }) => f.url.includes(file) && (fn === undefined || f.functionName === fn);
+const busy = (f: { functionName: string }) => !['(idle)', '(root)', '(program)'].includes(f.functionName);
+
+async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string; ids: string[] }>, postgresAdmin: string | null): Promise<void> {
+  const n = sum(setup.vehicles);
   const tmp = tempDir('odekake-bench-drain-');
   const hubData = join(tmp.dir, 'hub');
-  let core: TerminalCore | null = null;
-  let hub: Awaited<ReturnType<typeof startTestHub>> | null = null;
-  let timed: ReturnType<typeof timedTransport> | null = null;
+  const hubs: HubProcess[] = [];
+  const vehicles: ReturnType<typeof vehicleProcess>[] = [];
+  const profileDir = process.env.ODEKAKE_BENCH_PROFILE;
+  let db: string | undefined;
   try {
-    await initHub({ dataDir: hubData, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
-    const port = await freePort();
-    const hubUrl = `https://127.0.0.1:${port}`;
-    const enrollmentDir = join(tmp.dir, 'enrollment');
-    await enrollVehicle({ dataDir: hubData, vehicleId: 'bench-drain', outDir: enrollmentDir, hubUrl, actor: 'bench' });
-    const creds = loadEnrollment(enrollmentDir);
-    timed = timedTransport(new HttpsHubTransport(creds, 30_000));
-    const stats = timed.stats;
-    core = vehicleCore(join(tmp.dir, 'vehicle'), timed.transport, creds.printSigningKey);
-
-    // The hub is down (nothing listens on its port) while the requests are entered.
-    let t0 = performance.now();
-    const ids = queueRequests(core, n);
-    const fillMs = performance.now() - t0;
-    const queued = core.db.prepare('SELECT COUNT(*) FROM outbox WHERE rejected_at IS NULL').pluck().get() as number;
-    if (queued !== n) throw new Error(`expected ${n} queued messages, found ${queued}`);
-    row(`vehicle: ${n} requests entered offline (3 durable steps each)`, `${(fillMs / 1000).toFixed(1)} s`);
-
-    hub = await startTestHub({ dataDir: hubData, port });
-    const outboxLeft = core.db.prepare('SELECT COUNT(*) FROM outbox').pluck();
-    t0 = performance.now();
-    await profiled('drain', async () => {
-      core!.sync!.start();
-      await until('the outbox to empty', () => (outboxLeft.get() as number) === 0, 600_000, 5);
-    });
-    const drainMs = performance.now() - t0;
-    core.sync!.stop();
-
-    // Exactly once: the hub holds each request once, the vehicle has none set aside.
-    const atHub = await hub.hub.store.transaction((tx) => tx.listRequests({ limit: n * 2 }));
-    const distinct = new Set(atHub.map((r) => r.id));
-    const setAside = core.outbox.setAside().length;
-    if (atHub.length !== n || distinct.size !== n || !ids.every((id) => distinct.has(id)) || setAside !== 0) {
-      throw new Error(`drain was not exactly once: hub has ${atHub.length} (${distinct.size} distinct), set aside ${setAside}`);
+    if (setup.store === 'postgres') {
+      const name = `bench_${setup.name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}`;
+      const admin = new pg.Client({ connectionString: postgresAdmin! });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(postgresAdmin!);
+      url.pathname = `/${name}`;
+      db = url.toString();
     }
+    const dbOption = db ? { db } : {};
+    await initHub({ dataDir: hubData, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, ...dbOption });
+    const ports = await Promise.all(Array.from({ length: setup.processes }, () => freePort()));
+    const enrolled: string[] = [];
+    for (const [i] of setup.vehicles.entries()) {
+      const outDir = join(tmp.dir, `enrollment-${i}`);
+      await enrollVehicle({ dataDir: hubData, vehicleId: `bench-drain-${i}`, outDir, hubUrl: null, actor: 'bench', ...dbOption });
+      enrolled.push(outDir);
+    }
+    for (const [i, port] of ports.entries()) {
+      const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=drain-${setup.name}-hub-${i}.cpuprofile`] : [];
+      hubs.push(await startHubProcess(hubData, port, { ...dbOption, execArgv }));
+    }
+    // Each vehicle starts from a copy of the same offline-filled store, so every row drains the same messages.
+    const expected: string[] = [];
+    for (const [i, count] of setup.vehicles.entries()) {
+      const template = templates.get(count)!;
+      const dataDir = join(tmp.dir, `vehicle-${i}`);
+      cpSync(template.dir, dataDir, { recursive: true });
+      expected.push(...template.ids);
+      const v = vehicleProcess();
+      vehicles.push(v);
+      await v.call({ cmd: 'open', dataDir, enrollmentDir: enrolled[i]!, hubUrl: hubs[i % hubs.length]!.url });
+    }
+    const hubCpu0 = hubs.map((h) => cpuMsOf(h.proc.pid!));
+    const t0 = performance.now();
+    const results = await Promise.all(
+      vehicles.map((v, i) => v.call<DrainResult>({ cmd: 'drain', ...(profileDir ? { profileName: `drain-${setup.name}-vehicle-${i}` } : {}) })),
+    );
+    const drainMs = performance.now() - t0;
+    const hubCpuMs = sum(hubs.map((h, i) => cpuMsOf(h.proc.pid!) - hubCpu0[i]!));
+    for (const h of hubs) await h.stop();
+    hubs.length = 0;
+
+    // Exactly once: the hub holds each request once, no vehicle has any left or set aside.
+    const atHub = await requestIdsAtHub(hubData, db);
+    const distinct = new Set(atHub);
+    const setAside = sum(results.map((r) => r.setAside));
+    const left = sum(results.map((r) => r.left));
+    if (atHub.length !== n || distinct.size !== n || !expected.every((id) => distinct.has(id)) || setAside !== 0 || left !== 0) {
+      throw new Error(`drain was not exactly once: hub has ${atHub.length} (${distinct.size} distinct), set aside ${setAside}, left ${left}`);
+    }
+    // The reference right after, in the same run, so both see the same machine load.
+    const pouch = await pouchdbReplication(n);
     const rate = n / (drainMs / 1000);
-    const inDeliver = sum(stats.deliverMs);
-    row(`drain ${n} outbox messages over loopback mutual TLS`, `${rate.toFixed(0)} msg/s (${(drainMs / 1000).toFixed(2)} s)`, '≥ 10,000 msg/s', rate >= 10_000);
-    row('  reference: CouchDB-style replication with PouchDB', '≈ 2,700 docs/s', '(issue 4 figure, not measured here)');
-    row('  batches (messages per HTTPS call)', `${stats.batchSizes.length} × ${median(stats.batchSizes)}`);
-    row('  time inside deliver() (TLS + hub apply)', `${(inDeliver / 1000).toFixed(2)} s = ${((inDeliver / drainMs) * 100).toFixed(0)} %; median call ${median(stats.deliverMs).toFixed(1)} ms`);
-    row('  vehicle side (build batch, record delivery)', `${((drainMs - inDeliver) / 1000).toFixed(2)} s = ${(((drainMs - inDeliver) / drainMs) * 100).toFixed(0)} %`);
-    row('  exactly once at the hub / set aside on vehicle', `${distinct.size} of ${n} / ${setAside}`);
+    const ratio = rate / pouch.docsPerSecond;
+    const split = setup.vehicles.length === 1 ? `1 vehicle × ${n}` : `${setup.vehicles.length} vehicles × ${setup.vehicles[0]}, one per process, at the same time`;
+    row(
+      `drain ${n}: ${setup.store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${setup.processes} hub process${setup.processes > 1 ? 'es' : ''} (${split})`,
+      `${rate.toFixed(0)} msg/s (${(drainMs / 1000).toFixed(2)} s) = ${ratio.toFixed(2)}× PouchDB (${pouch.docsPerSecond.toFixed(0)} docs/s, ${pouch.docBytes} B docs)`,
+      '≥ 3× PouchDB',
+      ratio >= 3,
+    );
+    const inDeliver = sum(results.map((r) => r.inDeliverMs)) / results.length;
+    const vehicleMs = sum(results.map((r) => r.ms)) / results.length;
+    const sizes = results.flatMap((r) => r.batchSizes);
+    const bytes = results.flatMap((r) => r.batchBytes);
+    row('  batches (messages / KB per HTTPS call, median)', `${sizes.length} × ${median(sizes)} / ${(median(bytes) / 1024).toFixed(0)} KB`);
+    row(
+      '  per vehicle: awaiting the hub (network + TLS + apply + commit) / vehicle only',
+      `${((inDeliver / vehicleMs) * 100).toFixed(0)} % / ${(((vehicleMs - inDeliver) / vehicleMs) * 100).toFixed(0)} %; median call ${median(results.flatMap((r) => r.deliverMs)).toFixed(1)} ms`,
+    );
+    row(
+      '  CPU per message: vehicle processes / hub processes',
+      `${((sum(results.map((r) => r.cpuMs)) / n) * 1000).toFixed(0)} µs / ${((hubCpuMs / n) * 1000).toFixed(0)} µs (load-independent; wall time is not)`,
+    );
+    row('  exactly once at the hub / set aside on vehicles', `${distinct.size} of ${n} / ${setAside}`);
+    if (profileDir) {
+      for (const [i] of setup.vehicles.entries()) {
+        const v = inclusiveMs(join(profileDir, `drain-${setup.name}-vehicle-${i}.cpuprofile`), {
+          busy,
+          build: frameIn('electron/core/sync.ts', 'build'),
+          record: frameIn('electron/core/sync.ts', 'recordAnswers'),
+          https: frameIn('electron/core/hub-transport.ts'),
+        });
+        row(`  vehicle ${i} CPU (profile): build / record delivery / HTTPS client`, `${v.busy!.toFixed(0)} ms busy: ${v.build!.toFixed(0)} / ${v.record!.toFixed(0)} / ${v.https!.toFixed(0)} ms`);
+      }
+      for (const [i] of ports.entries()) {
+        const h = inclusiveMs(join(profileDir, `drain-${setup.name}-hub-${i}.cpuprofile`), {
+          busy,
+          deliver: frameIn('hub/server/vehicle-sync', 'deliver'),
+          validate: (f) => f.url.includes('zod'),
+          store: frameIn('hub/store'),
+          gc: (f) => f.functionName === '(garbage collector)',
+        });
+        row(
+          `  hub process ${i} CPU (profile, whole process life): apply / of it zod / store / GC`,
+          `${h.busy!.toFixed(0)} ms busy: ${h.deliver!.toFixed(0)} / ${h.validate!.toFixed(0)} / ${h.store!.toFixed(0)} / ${h.gc!.toFixed(0)} ms`,
+        );
+      }
+    }
   } finally {
-    await closeCore(core);
-    timed?.close();
-    await hub?.stop();
+    for (const v of vehicles) v.stop();
+    for (const h of hubs) await h.stop();
+    tmp.remove();
+  }
+}
+
+async function drain(n = 10_000): Promise<void> {
+  const haveDb = await cliSupportsDb();
+  const setups: DrainSetup[] = [
+    { name: 'sqlite-1', store: 'sqlite', vehicles: [n], processes: 1 },
+    { name: 'postgres-1', store: 'postgres', vehicles: [n], processes: 1 },
+    { name: 'postgres-2', store: 'postgres', vehicles: [n / 2, n / 2], processes: 2 },
+  ].filter((s) => want(`drain-${s.store}`) || want('drain')) as DrainSetup[];
+  const tmp = tempDir('odekake-bench-templates-');
+  let cluster: PostgresCluster | null = null;
+  try {
+    // The outboxes are filled once, offline, and copied for each row.
+    const templates = new Map<number, { dir: string; ids: string[] }>();
+    const filler = vehicleProcess();
+    try {
+      for (const count of new Set(setups.flatMap((s) => s.vehicles))) {
+        const dir = join(tmp.dir, `vehicle-${count}`);
+        const filled = await filler.call<FillResult>({ cmd: 'fill', dataDir: dir, n: count });
+        templates.set(count, { dir, ids: filled.ids });
+      }
+    } finally {
+      filler.stop();
+    }
+    for (const setup of setups) {
+      if (setup.store === 'postgres') {
+        if (!haveDb) {
+          row(`drain ${n}: PostgreSQL, ${setup.processes} hub process(es)`, 'not run: `odekake hub start` has no --db yet', '≥ 3× PouchDB', false);
+          continue;
+        }
+        // Real durability (fsync on): what city hall would run.
+        cluster ??= await startPostgresCluster();
+      }
+      try {
+        await drainRow(setup, templates, cluster?.adminUrl ?? null);
+      } catch (e) {
+        row(`drain ${setup.name}: FAILED`, (e as Error).message.slice(0, 200), '', false);
+      }
+    }
+  } finally {
+    await cluster?.stop();
     tmp.remove();
   }
 }
@@ -372,6 +565,12 @@ async function fleetOf(count: number, budgetMs: number): Promise<{ hubData: stri
   return { hubData, vehicles: done.map(readEnrollment), issuedNow, issueMs: performance.now() - t0 };
 }
 
+/** CPU time (user + system) a process has used so far, from /proc. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 function rssMb(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]);
@@ -430,12 +629,10 @@ async function hubMemory(count = 500): Promise<void> {
   }
 }
 
-const parts = process.argv.slice(2);
-const want = (p: string) => parts.length === 0 || parts.includes(p);
 const startedAt = new Date().toISOString();
 // A part that fails is reported in the table and the others still run.
 async function part(name: string, fn: () => Promise<void>): Promise<void> {
-  if (!want(name)) return;
+  if (!want(name) && !parts.some((p) => p.startsWith(`${name}-`))) return;
   try {
     await fn();
   } catch (e) {

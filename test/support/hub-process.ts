@@ -25,8 +25,16 @@ export function initHubProcessData(dataDir: string): void {
   if (r.status !== 0) throw new Error(`hub init failed (${r.status}): ${r.stderr}`);
 }
 
-export async function startHubProcess(dataDir: string, port: number): Promise<HubProcess> {
-  const proc = spawn(process.execPath, [cliPath, 'hub', 'start', '--data', dataDir, '--port', String(port), '--json'], {
+export interface HubProcessOptions {
+  /** A postgres:// URL (`hub start --db`); without it the hub uses what `hub init` recorded. */
+  db?: string;
+  /** Node options for the hub process (e.g. --cpu-prof in the benchmark). */
+  execArgv?: string[];
+}
+
+export async function startHubProcess(dataDir: string, port: number, options: HubProcessOptions = {}): Promise<HubProcess> {
+  const args = [cliPath, 'hub', 'start', '--data', dataDir, '--port', String(port), '--json', ...(options.db ? ['--db', options.db] : [])];
+  const proc = spawn(process.execPath, [...(options.execArgv ?? []), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ODEKAKE_LOG_LEVEL: 'silent' },
   });
