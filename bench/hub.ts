@@ -318,26 +318,34 @@ async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string;
     );
     row('  exactly once at the hub / set aside on vehicles', `${distinct.size} of ${n} / ${setAside}`);
     if (profileDir) {
+      const named = (...names: string[]) => (f: { functionName: string }) => names.includes(f.functionName);
       for (const [i] of setup.vehicles.entries()) {
         const v = inclusiveMs(join(profileDir, `drain-${setup.name}-vehicle-${i}.cpuprofile`), {
           busy,
-          build: frameIn('electron/core/sync.ts', 'build'),
-          record: frameIn('electron/core/sync.ts', 'recordAnswers'),
+          build: named('nextBatch'),
+          record: named('recordAnswers'),
           https: frameIn('electron/core/hub-transport.ts'),
-        });
-        row(`  vehicle ${i} CPU (profile): build / record delivery / HTTPS client`, `${v.busy!.toFixed(0)} ms busy: ${v.build!.toFixed(0)} / ${v.record!.toFixed(0)} / ${v.https!.toFixed(0)} ms`);
-      }
-      for (const [i] of ports.entries()) {
-        const h = inclusiveMs(join(profileDir, `drain-${setup.name}-hub-${i}.cpuprofile`), {
-          busy,
-          deliver: frameIn('hub/server/vehicle-sync', 'deliver'),
-          validate: (f) => f.url.includes('zod'),
-          store: frameIn('hub/store'),
-          gc: (f) => f.functionName === '(garbage collector)',
+          status: named('relayStatus'),
+          gc: named('(garbage collector)'),
         });
         row(
-          `  hub process ${i} CPU (profile, whole process life): apply / of it zod / store / GC`,
-          `${h.busy!.toFixed(0)} ms busy: ${h.deliver!.toFixed(0)} / ${h.validate!.toFixed(0)} / ${h.store!.toFixed(0)} / ${h.gc!.toFixed(0)} ms`,
+          `  vehicle ${i} CPU (profile): build batch / record answers / HTTPS client / relay status for screens / GC`,
+          `${v.busy!.toFixed(0)} ms busy: ${v.build!.toFixed(0)} / ${v.record!.toFixed(0)} / ${v.https!.toFixed(0)} / ${v.status!.toFixed(0)} / ${v.gc!.toFixed(0)} ms`,
+        );
+      }
+      for (const [i] of ports.entries()) {
+        // The hub runs bundled (dist/), so frames are told apart by function name.
+        const h = inclusiveMs(join(profileDir, `drain-${setup.name}-hub-${i}.cpuprofile`), {
+          busy,
+          validate: named('validated'),
+          apply: named('applyOnce'),
+          statements: named('run', 'get', 'all', 'query', 'execute'),
+          transaction: named('exec'),
+          gc: named('(garbage collector)'),
+        });
+        row(
+          `  hub process ${i} CPU (profile, whole process life incl. start-up): validate / apply / SQL statements / BEGIN-COMMIT-SAVEPOINT / GC`,
+          `${h.busy!.toFixed(0)} ms busy: ${h.validate!.toFixed(0)} / ${h.apply!.toFixed(0)} / ${h.statements!.toFixed(0)} / ${h.transaction!.toFixed(0)} / ${h.gc!.toFixed(0)} ms`,
         );
       }
     }
