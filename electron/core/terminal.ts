@@ -98,7 +98,7 @@ export class TerminalCore {
     this.db = db;
     const audit = new AuditLog(db, clock, options.place);
     this.audit = audit;
-    this.outbox = new Outbox(db, cipher, clock, newId);
+    this.outbox = new Outbox({ db, cipher, clock, newId });
     this.requests = new RequestService({ db, cipher, audit, outbox: this.outbox, clock, newId, fees: options.fees });
     this.staff = new StaffSessions({ db, clock, audit });
     this.nextVisit = new NextVisitTasks({ db, cipher, audit, clock, newId });
