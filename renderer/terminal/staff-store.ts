@@ -64,6 +64,12 @@ interface StaffState {
   /** True when the task was recorded. */
   addNextVisitTask(name: string, phone: string): Promise<boolean>;
   finishNextVisitTask(id: string): Promise<void>;
+  /** Polled while staff choose a department; a poll does not clear what staff were last told. */
+  consultationAvailability(): Promise<CallOutput<'getConsultationAvailability'> | null>;
+  // The call's state arrives through the core's consultationChanged event.
+  startConsultation(department: CallInput<'startConsultation'>['department']): Promise<void>;
+  endConsultation(): Promise<void>;
+  controlConsultation(input: CallInput<'controlConsultation'>): Promise<void>;
 }
 
 export const useStaff = create<StaffState>((set, get) => ({
@@ -272,5 +278,21 @@ export const useStaff = create<StaffState>((set, get) => ({
   async finishNextVisitTask(id) {
     const nextVisit = await get().run('finishNextVisitTask', { id });
     if (nextVisit) set({ nextVisit });
+  },
+
+  consultationAvailability() {
+    return get().run('getConsultationAvailability', {}, { reload: true });
+  },
+
+  async startConsultation(department) {
+    await get().run('startConsultation', { department });
+  },
+
+  async endConsultation() {
+    await get().run('endConsultation', {});
+  },
+
+  async controlConsultation(input) {
+    await get().run('controlConsultation', input);
   },
 }));
