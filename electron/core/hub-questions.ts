@@ -1,5 +1,6 @@
-// Questions from city-hall operators about a request (the sync stores them as they arrive); staff read
-// them and mark them seen. The text is sealed at rest: it may name the resident.
+// Questions from city-hall operators about a request: stored as the sync receives them, read and
+// marked seen by staff, dropped with the request's personal data. The text is sealed at rest: it may
+// name the resident.
 import type { HubQuestion } from '../../protocol/ipc';
 import type { AuditLog } from './audit';
 import type { Clock } from './clock';
@@ -12,6 +13,8 @@ export interface HubQuestionsOptions {
   audit: AuditLog;
   clock: Clock;
 }
+
+const sealContext = (seq: number) => `question:${seq}`;
 
 export class HubQuestions {
   private readonly db: Db;
@@ -26,6 +29,19 @@ export class HubQuestions {
     this.clock = options.clock;
   }
 
+  /** A question from the hub's inbox; call inside the transaction that applies the inbox message. */
+  record(q: { seq: number; requestId: string; text: string; operatorId: string; askedAt: string }): void {
+    this.db
+      .prepare('INSERT INTO hub_questions (seq, request_id, text_sealed, operator_id, asked_at) VALUES (?, ?, ?, ?, ?)')
+      .run(q.seq, q.requestId, this.cipher.seal(q.text, sealContext(q.seq)), q.operatorId, q.askedAt);
+    this.audit.append({ actor: q.operatorId, action: 'hub.question', requestId: q.requestId });
+  }
+
+  /** City hall holds the handed-over request: its questions go with the rest of its personal data. */
+  forgetRequest(requestId: string): void {
+    this.db.prepare('DELETE FROM hub_questions WHERE request_id = ?').run(requestId);
+  }
+
   /** Not yet marked seen, newest first. */
   unseen(): HubQuestion[] {
     return this.db
@@ -34,7 +50,7 @@ export class HubQuestions {
          WHERE q.seen_at IS NULL ORDER BY q.seq DESC`,
       )
       .all()
-      .map((q) => ({ seq: q.seq, requestId: q.request_id, number: q.number, text: this.cipher.open(q.text_sealed, `question:${q.seq}`), askedAt: q.asked_at }));
+      .map((q) => ({ seq: q.seq, requestId: q.request_id, number: q.number, text: this.cipher.open(q.text_sealed, sealContext(q.seq)), askedAt: q.asked_at }));
   }
 
   markSeen(seq: number, staffId: string): HubQuestion[] {

@@ -160,6 +160,7 @@ export class TerminalCore {
           outbox: this.outbox,
           audit,
           printing: this.printing,
+          questions: this.questions,
           cipher,
           clock,
           logger,
