@@ -52,20 +52,37 @@ export function foldAddress(s: string): string {
     .replace(/(\d+)番地?の?(\d+)号?/g, '$1-$2');
 }
 
+export interface CardFlowsOptions {
+  card: CardService | null;
+  requests: RequestService;
+  audit: AuditLog;
+  db: Db;
+  logger: Logger;
+  onChange: (view: CardSessionView | null) => void;
+  linker?: InsuranceLinker | null;
+}
+
 export class CardFlows {
   private session: Session | null = null;
 
-  constructor(
-    private readonly card: CardService | null,
-    private readonly requests: RequestService,
-    private readonly audit: AuditLog,
-    private readonly db: Db,
-    private readonly logger: Logger,
-    private readonly onChange: (view: CardSessionView | null) => void,
-    private readonly linker: InsuranceLinker | null = null,
-  ) {
+  private readonly card: CardService | null;
+  private readonly requests: RequestService;
+  private readonly audit: AuditLog;
+  private readonly db: Db;
+  private readonly logger: Logger;
+  private readonly onChange: (view: CardSessionView | null) => void;
+  private readonly linker: InsuranceLinker | null;
+
+  constructor(options: CardFlowsOptions) {
+    this.card = options.card;
+    this.requests = options.requests;
+    this.audit = options.audit;
+    this.db = options.db;
+    this.logger = options.logger;
+    this.onChange = options.onChange;
+    this.linker = options.linker ?? null;
     // Pulling the card ends the session: nothing of it is left for the next resident.
-    card?.on('card-removed', () => {
+    this.card?.on('card-removed', () => {
       if (this.session) this.end('カードが取り出されました。');
     });
   }

@@ -39,16 +39,26 @@ interface Session {
   locked: boolean;
 }
 
+export interface StaffSessionsOptions {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+}
+
 export class StaffSessions {
   private session: Session | null = null;
   private failures = new Map<string, { count: number; until: number }>();
   private dummyHash: string | null = null;
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly audit: AuditLog,
-  ) {}
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly audit: AuditLog;
+
+  constructor(options: StaffSessionsOptions) {
+    this.db = options.db;
+    this.clock = options.clock;
+    this.audit = options.audit;
+  }
 
   /** Adds the staff of a roster file that are not yet known (PINs are hashed on the way in). */
   seedFromFile(file: string): number {
