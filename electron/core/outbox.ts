@@ -110,14 +110,23 @@ export class Outbox {
   pending(limit = 100, afterSeq = 0): OutboxMessage[] {
     return this.next
       .all(afterSeq, limit)
-      .map((r) => ({
-        seq: r.seq,
-        idempotencyKey: r.idempotency_key,
-        requestId: r.request_id,
-        kind: OutboxKind.parse(r.kind),
-        payload: JSON.parse(this.cipher.open(r.payload_sealed, `outbox:${r.idempotency_key}`)) as unknown,
-        attempts: r.attempts,
-      }));
+      .map((r) => {
+        const cipher = this.cipher;
+        let opened: { value: unknown } | null = null;
+        return {
+          seq: r.seq,
+          idempotencyKey: r.idempotency_key,
+          requestId: r.request_id,
+          kind: OutboxKind.parse(r.kind),
+          // Opened on first use: a relayed request's message is built from the request itself, so its
+          // sealed payload (the request id) need not be decrypted on every delivery.
+          get payload(): unknown {
+            opened ??= { value: JSON.parse(cipher.open(r.payload_sealed, `outbox:${r.idempotency_key}`)) as unknown };
+            return opened.value;
+          },
+          attempts: r.attempts,
+        };
+      });
   }
 
   lastSyncAt(): string | null {

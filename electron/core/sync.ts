@@ -339,7 +339,6 @@ export class SyncService {
   }
 
   private build(m: OutboxMessage): VehicleMessage {
-    const p = m.payload as Record<string, unknown>;
     switch (m.kind) {
       case 'request.submit': {
         const detail = this.o.requests.relayContent(m.requestId);
@@ -358,11 +357,11 @@ export class SyncService {
         };
       }
       case 'request.event': {
-        const e = EventPayload.parse(p);
+        const e = EventPayload.parse(m.payload);
         return { type: 'request.event', idempotencyKey: m.idempotencyKey, requestId: e.requestId, event: e.event, at: e.at };
       }
       case 'print.reprint_request': {
-        const r = ReprintPayload.parse(p);
+        const r = ReprintPayload.parse(m.payload);
         return { type: 'print.reprint_request', idempotencyKey: m.idempotencyKey, ...r };
       }
     }
