@@ -7,7 +7,7 @@
 //   node --import tsx bench/hub.ts drain            (parts: drain | drain-sqlite | drain-postgres | approve | rss)
 // ODEKAKE_BENCH_PROFILE=<dir> writes CPU profiles of the vehicle and hub processes and adds where their time went.
 import { fork, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,6 +172,34 @@ function vehicleProcess(): { call<T>(c: VehicleCommand): Promise<T>; stop(): voi
   };
 }
 
+/**
+ * CPU time (user + system) of a PostgreSQL cluster so far: the postmaster, its live children and the
+ * children it has reaped (backends come and go with connections).
+ */
+async function postgresCpuMs(adminUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  let backend: number;
+  try {
+    backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  } finally {
+    await client.end();
+  }
+  const stat = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const postmaster = Number(stat(backend)[1]);
+  const own = stat(postmaster);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const f = stat(pid);
+      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // Gone between the listing and the read: its time is in the postmaster's reaped children.
+    }
+  }
+  return (ticks * 1000) / 100;
+}
+
 /** The hub's own record of what arrived: every request id, to check exactly once. */
 async function requestIdsAtHub(hubData: string, db: string | undefined): Promise<string[]> {
   if (!db) {
@@ -209,6 +237,8 @@ function inclusiveMs(profileFile: string, picks: Record<string, (f: { functionNa
     const hit = new Set<string>();
     for (let id: number | undefined = leaf; id !== undefined; id = parent.get(id)) {
       const frame = byId.get(id)!.callFrame;
+      // Loading modules is the process starting, not the work measured.
+      if (frame.url.includes('internal/modules')) return;
       for (const [k, pick] of Object.entries(picks)) if (pick(frame)) hit.add(k);
     }
     for (const k of hit) out[k]! += ms;
@@ -254,12 +284,14 @@ async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string;
       await v.call({ cmd: 'open', dataDir, enrollmentDir: enrolled[i]!, hubUrl: hubs[i % hubs.length]!.url });
     }
     const hubCpu0 = hubs.map((h) => cpuMsOf(h.proc.pid!));
+    const pgCpu0 = postgresAdmin && setup.store === 'postgres' ? await postgresCpuMs(postgresAdmin) : null;
     const t0 = performance.now();
     const results = await Promise.all(
       vehicles.map((v, i) => v.call<DrainResult>({ cmd: 'drain', ...(profileDir ? { profileName: `drain-${setup.name}-vehicle-${i}` } : {}) })),
     );
     const drainMs = performance.now() - t0;
     const hubCpuMs = sum(hubs.map((h, i) => cpuMsOf(h.proc.pid!) - hubCpu0[i]!));
+    const pgCpuMs = pgCpu0 === null ? null : (await postgresCpuMs(postgresAdmin!)) - pgCpu0;
     for (const h of hubs) await h.stop();
     hubs.length = 0;
 
@@ -292,12 +324,13 @@ async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string;
       `${((inDeliver / vehicleMs) * 100).toFixed(0)} % / ${(((vehicleMs - inDeliver) / vehicleMs) * 100).toFixed(0)} %; median call ${median(results.flatMap((r) => r.deliverMs)).toFixed(1)} ms`,
     );
     row(
-      '  CPU per message: vehicle processes / hub processes',
-      `${((sum(results.map((r) => r.cpuMs)) / n) * 1000).toFixed(0)} µs / ${((hubCpuMs / n) * 1000).toFixed(0)} µs (load-independent; wall time is not)`,
+      `  CPU per message: vehicle processes / hub processes${pgCpuMs === null ? '' : ' / PostgreSQL server'}`,
+      `${((sum(results.map((r) => r.cpuMs)) / n) * 1000).toFixed(0)} µs / ${((hubCpuMs / n) * 1000).toFixed(0)} µs${pgCpuMs === null ? '' : ` / ${((pgCpuMs / n) * 1000).toFixed(0)} µs`} (less load-dependent than wall time)`,
     );
     row('  exactly once at the hub / set aside on vehicles', `${distinct.size} of ${n} / ${setAside}`);
     if (profileDir) {
       const named = (...names: string[]) => (f: { functionName: string }) => names.includes(f.functionName);
+      const pct = (part: number, whole: number) => `${((part / whole) * 100).toFixed(0)} %`;
       for (const [i] of setup.vehicles.entries()) {
         const v = inclusiveMs(join(profileDir, `drain-${setup.name}-vehicle-${i}.cpuprofile`), {
           busy,
@@ -308,8 +341,8 @@ async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string;
           gc: named('(garbage collector)'),
         });
         row(
-          `  vehicle ${i} CPU (profile): build batch / record answers / HTTPS client / relay status for screens / GC`,
-          `${v.busy!.toFixed(0)} ms busy: ${v.build!.toFixed(0)} / ${v.record!.toFixed(0)} / ${v.https!.toFixed(0)} / ${v.status!.toFixed(0)} / ${v.gc!.toFixed(0)} ms`,
+          `  vehicle ${i} CPU profile: build batches (read, decrypt, parse) / record answers (delete, audit ×2, step) / HTTPS client / relay status for screens / GC`,
+          `${pct(v.build!, v.busy!)} / ${pct(v.record!, v.busy!)} / ${pct(v.https!, v.busy!)} / ${pct(v.status!, v.busy!)} / ${pct(v.gc!, v.busy!)} of ${v.busy!.toFixed(0)} ms busy`,
         );
       }
       for (const [i] of ports.entries()) {
@@ -317,14 +350,13 @@ async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string;
         const h = inclusiveMs(join(profileDir, `drain-${setup.name}-hub-${i}.cpuprofile`), {
           busy,
           validate: named('validated'),
-          apply: named('applyOnce'),
-          statements: named('run', 'get', 'all', 'query', 'execute'),
-          transaction: named('exec'),
+          statements: named('run', 'get', 'all', 'query', 'execute', 'executeQuery'),
+          transaction: named('exec', 'transaction'),
           gc: named('(garbage collector)'),
         });
         row(
-          `  hub process ${i} CPU (profile, whole process life incl. start-up): validate / apply / SQL statements / BEGIN-COMMIT-SAVEPOINT / GC`,
-          `${h.busy!.toFixed(0)} ms busy: ${h.validate!.toFixed(0)} / ${h.apply!.toFixed(0)} / ${h.statements!.toFixed(0)} / ${h.transaction!.toFixed(0)} / ${h.gc!.toFixed(0)} ms`,
+          `  hub ${i} CPU profile: validate (zod) / SQL statements (driver + query layer) / transactions / GC / rest (HTTP, TLS, JSON, apply logic)`,
+          `${pct(h.validate!, h.busy!)} / ${pct(h.statements!, h.busy!)} / ${pct(h.transaction!, h.busy!)} / ${pct(h.gc!, h.busy!)} / ${pct(h.busy! - h.validate! - h.statements! - h.transaction! - h.gc!, h.busy!)} of ${h.busy!.toFixed(0)} ms busy`,
         );
       }
     }
