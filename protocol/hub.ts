@@ -4,6 +4,7 @@
 // numbered inbox the vehicle pulls on reconnect, so a vehicle that was offline misses nothing.
 import { z } from 'zod';
 import { IdentityCheckInput, RequestInput } from './request';
+import { vehicleNotifiedEvents } from './workflow';
 
 export const HUB_API = {
   /** POST: a batch of outbox messages, applied in order. */
@@ -35,7 +36,7 @@ export const SubmitRequestMessage = z.object({
 });
 
 /** What happened in the vehicle after relay (steps 5–7, cancellation). */
-export const VehicleEventType = z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']);
+export const VehicleEventType = z.enum(vehicleNotifiedEvents);
 export const RequestEventMessage = z.object({
   type: z.literal('request.event'),
   idempotencyKey: IdempotencyKey,

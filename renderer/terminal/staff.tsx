@@ -12,6 +12,7 @@ import {
 } from '../../protocol/labels';
 import type { CardSessionView, PrintJobSummary } from '../../protocol/ipc';
 import type { RequestDetail } from '../../protocol/request';
+import { progressSteps, terminalSteps } from '../../protocol/workflow';
 import { connectFromPage } from './client';
 import { Consultation, ConsultationStrip } from './consultation';
 import { useStaff } from './staff-store';
@@ -185,7 +186,7 @@ function PrintAttention() {
   );
 }
 
-const stepOrder: RequestStep[] = ['entered', 'identity_checked', 'queued', 'relayed', 'approved', 'printed', 'checked', 'paid', 'handed_over'];
+const stepOrder = progressSteps;
 const stepClass = (step: RequestStep) => (step === 'cancelled' || step === 'rejected' ? 'stopped' : step === 'handed_over' ? 'done' : 'active');
 
 function ListView() {
@@ -721,7 +722,7 @@ function RequestView() {
   const { detail, run, go, view } = useStaff();
   if (!detail) return <RequestWithoutDetail id={view.name === 'request' ? view.id : ''} />;
   const { input } = detail;
-  const ended = detail.step === 'handed_over' || detail.step === 'cancelled' || detail.step === 'rejected';
+  const ended = terminalSteps.has(detail.step);
   let action: ReactNode = null;
   switch (detail.step) {
     case 'entered':

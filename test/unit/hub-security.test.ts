@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../hub/logger';
 import { checkCsrf, requireRole } from '../../hub/server/operator-auth';
 import { hashPassword, verifyPassword } from '../../hub/server/passwords';
-import { nextStepAfterEvent } from '../../hub/server/vehicle-sync';
 
 describe('hub security helpers', () => {
   it('hashes passwords with scrypt and a salt, and verifies only the right one', async () => {
@@ -34,14 +33,5 @@ describe('hub security helpers', () => {
     expect(out).not.toContain('いわき市');
     expect(out).not.toContain('tok"');
     expect(out).toContain('r1');
-  });
-
-  it('follows the vehicle workflow for events after relay', () => {
-    expect(nextStepAfterEvent('approved', 'PRINTED', 300)).toBe('printed');
-    expect(nextStepAfterEvent('relayed', 'PRINTED', 300)).toBeNull();
-    expect(nextStepAfterEvent('checked', 'HANDED_OVER', 300)).toBeNull();
-    expect(nextStepAfterEvent('checked', 'HANDED_OVER', 0)).toBe('handed_over');
-    expect(nextStepAfterEvent('handed_over', 'CANCELLED', 300)).toBeNull();
-    expect(nextStepAfterEvent('spoiled', 'CANCELLED', 300)).toBe('cancelled');
   });
 });
