@@ -8,7 +8,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { terminalContract, WsClientFrame, type Screen, type WsServerFrame } from '../protocol/ipc';
 import type { TerminalCore } from './core/terminal';
-import type { Logger } from './core/logger';
+import type { Logger } from '../common/logger';
 
 export const WS_PROTOCOL = 'odekake.v1';
 export const TOKEN_PROTOCOL_PREFIX = 'odekake-token.';

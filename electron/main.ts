@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callNames, ipcChannel, terminalContract, type Screen } from '../protocol/ipc';
 import { loadFeeTable } from './core/fees';
-import { createLogger } from './core/logger';
+import { createLogger } from '../common/logger';
 import { TerminalCore, type TerminalOptions } from './core/terminal';
 import { HttpsHubTransport, loadEnrollment } from './core/hub-transport';
 import { hubOptions } from './core/terminal';

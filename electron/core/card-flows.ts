@@ -9,7 +9,7 @@ import type { CardSessionView, CardFieldCheck } from '../../protocol/ipc';
 import type { AuditLog } from './audit';
 import type { Db } from './db';
 import { AppError } from './errors';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 import type { RequestService } from './requests';
 
 type Purpose = 'fill' | 'identity' | 'link';

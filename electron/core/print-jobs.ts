@@ -11,8 +11,8 @@ import { PrinterError, type CertificatePrinter, type PrinterProblem, type Receip
 import { tokyoDay, type Clock } from './clock';
 import type { Db } from './db';
 import { AppError, NotFoundError } from './errors';
-import { newId as defaultNewId, type IdGenerator } from './ids';
-import { silentLogger, type Logger } from './logger';
+import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
+import { silentLogger, type Logger } from '../../common/logger';
 
 export type PrintJobKind = 'certificate' | 'receipt';
 export const PrintJobState = z.enum(['queued', 'held', 'sending', 'done', 'outcome_unknown', 'reprint_requested', 'failed']);

@@ -16,7 +16,7 @@ import { CONSULTATION_API } from '../../protocol/consultation';
 import { HUB_API, HubMessageBody, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
 import type { Clock } from '../clock';
 import { AppError, forbidden, HubError } from '../errors';
-import type { Logger } from '../logger';
+import type { Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
 import type { Consultations, Party } from './consultations';

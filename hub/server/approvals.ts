@@ -8,8 +8,8 @@ import { HubMessageBody, printJobSigningInput, type PrintJobMessage } from '../.
 import { IdentityCheckInput, RequestInput } from '../../protocol/request';
 import type { Clock } from '../clock';
 import { conflict, notFound } from '../errors';
-import type { IdGenerator } from '../ids';
-import type { Logger } from '../logger';
+import type { IdGenerator } from '../../common/ids';
+import type { Logger } from '../../common/logger';
 import type { DocumentRow, HubStore, HubTx, RequestRow } from '../store/types';
 import type { CertificateIssuer, ResidentLookup } from './ports';
 import type { PushHub } from './push';

@@ -11,7 +11,7 @@ import {
 import { stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
-import type { Logger } from '../logger';
+import type { Logger } from '../../common/logger';
 import type { HubStore, HubTx, RequestRow } from '../store/types';
 import type { PushHub } from './push';
 

@@ -1,6 +1,6 @@
 // The card test rig: a private pcscd with the vpcd driver, the card service on it, and virtual cards
 // put into its first slot. Nothing below pcsclite is replaced.
-import { silentLogger } from '../../electron/core/logger';
+import { silentLogger } from '../../common/logger';
 import { PcscCardService } from '../../native/card/index';
 import { startVirtualCard, type StartVirtualCardOptions, type VirtualCardHandle } from '../../native/card/virtual/index';
 import { startPrivatePcscd, type PrivatePcscd } from './pcscd';
