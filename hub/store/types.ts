@@ -3,9 +3,9 @@
 // (SERIALIZABLE or row locks). Rows are plain data; JSON columns are parsed by the services with zod.
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
 import type { ChainVerdict } from '../../protocol/audit-chain';
+import type { OperatorRole } from '../../protocol/roles';
 
-export type OperatorRole = 'operator' | 'consultant' | 'dispatcher' | 'admin';
-export const operatorRoles: readonly OperatorRole[] = ['operator', 'consultant', 'dispatcher', 'admin'];
+export type { OperatorRole };
 
 export interface VehicleRow {
   id: string;
