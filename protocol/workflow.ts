@@ -163,3 +163,22 @@ export function stepAfterVehicleEvent(current: RequestStep, event: VehicleNotifi
   }
   return next.effects.some((x) => x.type === 'notifyHub' && x.event === event) ? next.state.step : null;
 }
+
+/** What an operator at the hub decides about a relayed request. */
+export type HubDecision = 'APPROVED' | 'REJECTED' | 'REPRINT_APPROVED';
+
+/**
+ * The hub's decisions on the same table: the step a request moves to when an operator approves,
+ * rejects or approves a reprint, or null when the vehicle could not take that decision in `current`.
+ * The hub never holds a request before relay, so `queued` is not a step it decides from.
+ */
+export function stepAfterHubDecision(current: RequestStep, decision: HubDecision): RequestStep | null {
+  if (current === 'entered' || current === 'identity_checked' || current === 'queued') return null;
+  const state: WorkflowState = { step: current, feeYen: 0, residentConfirmed: true, paid: current === 'paid' };
+  try {
+    return transition(state, decision === 'REJECTED' ? { type: decision, reason: '' } : { type: decision }).state.step;
+  } catch (e) {
+    if (e instanceof TransitionError) return null;
+    throw e;
+  }
+}

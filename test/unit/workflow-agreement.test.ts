@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RequestStep } from '../../protocol/domain';
-import { stepAfterVehicleEvent, vehicleNotifiedEvents, type VehicleNotifiedEvent } from '../../protocol/workflow';
+import { stepAfterHubDecision, stepAfterVehicleEvent, vehicleNotifiedEvents, type VehicleNotifiedEvent } from '../../protocol/workflow';
 import { initialState, transition, TransitionError, type WorkflowEvent, type WorkflowState } from '../../electron/core/workflow';
 
 type Move =
@@ -28,9 +28,6 @@ const allMoves: Move[] = [
  */
 const choice = fc.record({ legalOnly: fc.nat(9).map((n) => n < 8), pick: fc.nat(1000) });
 
-// Where the hub decides (hub/server/approvals.ts): a decision on a relayed request, a reprint on a spoiled one.
-const decisionFrom = { APPROVED: 'relayed', REJECTED: 'relayed', REPRINT_APPROVED: 'spoiled' } as const;
-const decisionTo = { APPROVED: 'approved', REJECTED: 'rejected', REPRINT_APPROVED: 'approved' } as const;
 
 /** The step the hub should hold for a vehicle step, or undefined while the request has not been relayed. */
 function hubView(step: RequestStep): RequestStep | undefined {
@@ -57,12 +54,13 @@ describe('one workflow table on both sides', () => {
         let hub: RequestStep | undefined;
         let cancelledBeforeRelay = false;
         for (const c of choices) {
-          const legal = allMoves.filter((m) => (m.side === 'hub' ? hub === decisionFrom[m.decision] : tryTransition(vehicle, m.event) !== null));
+          const legal = allMoves.filter((m) => (m.side === 'hub' ? hub !== undefined && stepAfterHubDecision(hub, m.decision) !== null : tryTransition(vehicle, m.event) !== null));
           const pool = c.legalOnly && legal.length > 0 ? legal : allMoves;
           const m = pool[c.pick % pool.length]!;
           if (m.side === 'hub') {
-            if (hub !== decisionFrom[m.decision]) continue;
-            hub = decisionTo[m.decision];
+            const decided = hub ? stepAfterHubDecision(hub, m.decision) : null;
+            if (!decided) continue;
+            hub = decided;
             // A decision the hub makes reaches the vehicle (push or inbox) and must be legal there too.
             const t = tryTransition(vehicle, { type: m.decision, ...(m.decision === 'REJECTED' ? { reason: '該当者なし' } : {}) } as WorkflowEvent);
             expect(t, `the vehicle at ${vehicle.step} refused the hub's ${m.decision}`).not.toBeNull();
@@ -94,6 +92,16 @@ describe('one workflow table on both sides', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('lets the hub decide only where the vehicle can take the decision', () => {
+    expect(stepAfterHubDecision('relayed', 'APPROVED')).toBe('approved');
+    expect(stepAfterHubDecision('relayed', 'REJECTED')).toBe('rejected');
+    expect(stepAfterHubDecision('approved', 'APPROVED')).toBeNull();
+    expect(stepAfterHubDecision('cancelled', 'REJECTED')).toBeNull();
+    expect(stepAfterHubDecision('spoiled', 'REPRINT_APPROVED')).toBe('approved');
+    // A reprint of a sheet the vehicle holds as printed (not spoiled) leaves the step where the vehicle keeps it.
+    expect(stepAfterHubDecision('printed', 'REPRINT_APPROVED')).toBeNull();
   });
 
   it('moves a relayed request the way the vehicle reports it', () => {
