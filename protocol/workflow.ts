@@ -1,4 +1,5 @@
-// The seven-step certificate flow (MISSION.md) as a pure state machine: state + event → state + effects.
+// The seven-step certificate flow (受付 → 本人確認 → 送信 → 承認・印刷 → 確認 → 収納 → 交付) as a pure state
+// machine: state + event → state + effects.
 // Written once for both sides: the vehicle's request service applies `transition` and runs the effects
 // in the same transaction; the hub applies `stepAfterVehicleEvent` to the events a vehicle relays, so
 // the two can never disagree on which step comes next. No I/O.
