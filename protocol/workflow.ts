@@ -165,6 +165,12 @@ export function stepAfterVehicleEvent(current: RequestStep, event: VehicleNotifi
   return next.effects.some((x) => x.type === 'notifyHub' && x.event === event) ? next.state.step : null;
 }
 
+/**
+ * Where a certificate may be printed again: a job whose outcome is unknown (still `approved`), or a
+ * sheet recorded as printed or spoiled. Later steps have the certificate in the resident's hands.
+ */
+export const reprintableSteps: ReadonlySet<RequestStep> = new Set(['approved', 'printed', 'spoiled']);
+
 /** What an operator at the hub decides about a relayed request. */
 export type HubDecision = 'APPROVED' | 'REJECTED' | 'REPRINT_APPROVED';
 

@@ -13,7 +13,7 @@ import type { Logger } from '../../common/logger';
 import type { DocumentRow, HubStore, HubTx, RequestRow } from '../store/types';
 import type { CertificateIssuer, ResidentLookup } from './ports';
 import type { PushHub } from './push';
-import { stepAfterHubDecision } from '../../protocol/workflow';
+import { reprintableSteps, stepAfterHubDecision } from '../../protocol/workflow';
 
 export interface ApprovalDeps {
   store: HubStore;
@@ -188,7 +188,7 @@ export class Approvals {
       if (rr.status !== 'pending') throw conflict('NOT_PENDING', 'この再印刷の依頼はもう判断済みです。一覧を更新してください。');
       const row = await tx.getRequest(rr.requestId);
       if (!row) throw notFound();
-      if (approve && !['approved', 'printed', 'spoiled'].includes(row.step)) {
+      if (approve && !reprintableSteps.has(row.step)) {
         throw conflict('NOT_PENDING', 'この受付は取り消されたか交付済みのため、再印刷できません。却下してください。');
       }
       const envelopes: Envelope[] = [

@@ -8,7 +8,7 @@ import {
   DeliverBatch, HubMessageBody, hubErrorMessages, IdempotencyKey, VehicleMessage,
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
-import { stepAfterVehicleEvent } from '../../protocol/workflow';
+import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
 import type { Logger } from '../../common/logger';
@@ -187,7 +187,7 @@ export class VehicleSync {
           throw new Rejection('ILLEGAL_EVENT', 'reprint_already_requested');
         }
         const request = await tx.getRequest(m.requestId);
-        if (!request || !['approved', 'printed', 'spoiled'].includes(request.step)) throw new Rejection('ILLEGAL_EVENT', `reprint,step=${request?.step}`);
+        if (!request || !reprintableSteps.has(request.step)) throw new Rejection('ILLEGAL_EVENT', `reprint,step=${request?.step}`);
         await tx.insertReprintRequest({
           id: m.reprintRequestId, vehicleId, jobId: m.jobId, requestId: m.requestId, reason: m.reason, staffId: m.staffId,
           requestedAt: m.at, receivedAt: at, status: 'pending', decidedBy: null, decidedAt: null, newJobId: null,
