@@ -41,7 +41,7 @@ export type Effect =
   /** Put the whole request in the outbox for city hall (step 3). */
   | { type: 'relayRequest' }
   /** Tell city hall what happened in the vehicle after relay (printed, checked, paid, handed over…). */
-  | { type: 'notifyHub'; event: WorkflowEventType }
+  | { type: 'notifyHub'; event: VehicleNotifiedEvent }
   | { type: 'recordSpoiledSheet'; reason: string }
   | { type: 'refundDue'; amountYen: number };
 

@@ -78,7 +78,6 @@ describe('one workflow table on both sides', () => {
               if (effect.type === 'relayRequest') hub = 'relayed';
               if (effect.type === 'notifyHub') {
                 expect(hub, `${effect.event} sent before the request was relayed`).toBeDefined();
-                if (!isNotified(effect.event)) throw new Error(`the vehicle notifies ${effect.event}, which the hub contract does not carry`);
                 const next = stepAfterVehicleEvent(hub!, effect.event, fee);
                 expect(next, `the hub at ${hub} refused ${effect.event} the vehicle sent from ${before}`).not.toBeNull();
                 hub = next!;
