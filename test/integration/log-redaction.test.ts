@@ -2,8 +2,9 @@
 // logging at the most verbose level into memory, carry invented residents through the integration
 // flows — a request entered, checked, relayed, questioned, approved, printed, paid and handed over;
 // one rejected, one cancelled; a next-visit task; a consultation with notes; an insurance link with
-// its card numbers; a wrong staff PIN and a resident PIN with no card; a malformed message carrying a
-// name — and then every captured line is searched for every value the test gave.
+// its card numbers; a My Number card read for the identity check (a wrong PIN, then the right one); a
+// wrong staff PIN; a malformed message carrying a name — and then every captured line is searched for
+// every value the test gave, the card's own data included.
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +19,10 @@ import { receiptProfiles } from '../../native/printer/config';
 import { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { EscposReceiptPrinter } from '../../native/printer/escpos-printer';
 import { IppCertificatePrinter } from '../../native/printer/ipp-printer';
-import { testCaCertificatePem } from '../../native/card/virtual/index';
+import { loadProfile, testCaCertificatePem } from '../../native/card/virtual/index';
 import { HUB_API, INSURANCE_LINK_API } from '../../protocol/hub';
 import type { RequestInput } from '../../protocol/request';
+import { startCardRig, type CardRig } from '../support/card-rig';
 import { contractOn } from '../support/contract';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
 import { adminCredentials, httpsCall, operatorClient, startTestHub, type TestHub, type VehicleTls } from '../support/hub';
@@ -46,11 +48,18 @@ const secrets = {
   insuredNumber: '55501234',
   insuranceSymbol: '検証記号七',
   wrongStaffPin: '86429753',
-  residentPin: '7193',
+  wrongCardPin: '7193',
   deadLetterName: '蓮沼 紗希',
 };
+/** An invented card in the virtual reader: what it holds is personal data too. */
+const card = loadProfile('yoshida-hanako');
+const cardHolder = {
+  name: card.name, address: card.address, birthDate: `${card.birthDate.slice(0, 4)}-${card.birthDate.slice(4, 6)}-${card.birthDate.slice(6, 8)}`,
+};
+const cardHolderKana = 'よしだ はなこ';
 const personalValues: string[] = [
   ...Object.values(resident), ...Object.values(proxy), ...Object.values(other), ...Object.values(secrets),
+  ...Object.values(cardHolder), card.birthDate, card.pin, card.signingPin, card.fakeMyNumber, cardHolderKana,
   // The kana as typed without its space, and the address without the prefecture, as the code may reshape them.
   ...[resident, proxy, other].flatMap((p) => [p.kana.replace(' ', ''), p.address.replace('福島県', '')]),
 ];
@@ -60,6 +69,7 @@ const capture = (side: 'hub' | 'vehicle') =>
   createLogger({ level: 'trace', destination: new Writable({ write: (c, _e, done) => (lines.push({ side, text: String(c) }), done()) }) });
 
 let tmp: ReturnType<typeof tempDir>;
+let rig: CardRig;
 let ipp: TestIppPrinter;
 let emulator: EscposEmulator;
 let hub: TestHub;
@@ -89,6 +99,7 @@ async function relayed(input: RequestInput): Promise<string> {
 
 beforeAll(async () => {
   tmp = tempDir();
+  rig = await startCardRig({ logger: capture('vehicle') });
   ipp = await startTestIppPrinter();
   emulator = new EscposEmulator();
   await emulator.start();
@@ -105,6 +116,7 @@ beforeAll(async () => {
     place: 'vehicle-north-1',
     clock,
     logger: capture('vehicle'),
+    card: rig.service,
     printers: {
       certificate: new IppCertificatePrinter({ uri: ipp.uri, jobTimeoutMs: 20_000 }),
       receipt: new EscposReceiptPrinter({ host: '127.0.0.1', port: emulator.port, profile: receiptProfiles['kanji-80mm'], jobTimeoutMs: 5_000 }),
@@ -117,6 +129,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await core?.close();
+  await rig?.stop();
   await hub?.stop();
   await emulator?.stop();
   await ipp?.dispose();
@@ -129,7 +142,18 @@ describe('logs on both sides', () => {
     expect((await core.call('staff', 'signIn', { staffId: demoStaff.staffId, pin: secrets.wrongStaffPin })).ok).toBe(false);
     await ok('signIn', demoStaff);
     // A resident PIN typed while no card is being read.
-    expect((await core.call('resident', 'submitCardPin', { pin: secrets.residentPin })).ok).toBe(false);
+    expect((await core.call('resident', 'submitCardPin', { pin: secrets.wrongCardPin })).ok).toBe(false);
+
+    // The identity check from the My Number card: a wrong PIN, then the right one; the card's 基本4情報 are compared.
+    await rig.insert(card.id);
+    const { id: cardRequestId } = await ok('createRequest', juminhyoRequest({ subject: { ...cardHolder, kana: cardHolderKana } }));
+    await ok('startCardRead', { purpose: 'identity', requestId: cardRequestId });
+    expect((await core.call('resident', 'submitCardPin', { pin: secrets.wrongCardPin })).ok).toBe(false);
+    expect(await ok('getCardSession', {})).toMatchObject({ stage: 'waiting_pin', triesLeft: 2 });
+    await ok('submitCardPin', { pin: card.pin }, 'resident');
+    expect((await ok('getRequest', { id: cardRequestId })).step).toBe('identity_checked');
+    await ok('cancelRequest', { id: cardRequestId, reason: secrets.cancelReason });
+    await rig.pullAll();
 
     const operator = operatorClient(hub.hub.url, hub.hub.caCert);
     expect((await operator.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
@@ -190,7 +214,7 @@ describe('logs on both sides', () => {
     // The capture saw the paths that handle personal data (so an empty search below proves something).
     const messages = (side: 'hub' | 'vehicle') => lines.filter((l) => l.side === side).map((l) => (JSON.parse(l.text) as { msg: string }).msg);
     expect(messages('hub')).toEqual(expect.arrayContaining(['request approved; print job queued for the vehicle', 'insurance link refused', 'vehicle message rejected and kept aside']));
-    expect(messages('vehicle')).toContain('print job confirmed by the printer');
+    expect(messages('vehicle')).toEqual(expect.arrayContaining(['print job confirmed by the printer', 'card inserted', 'card operation failed']));
     expect(lines.some((l) => l.text.includes(approvedId))).toBe(true);
 
     const leaks = personalValues.flatMap((value) => {
