@@ -24,10 +24,12 @@ export interface AuditRow {
   hash: string;
 }
 
-/** A stored row as the shared chain sees it (the table's columns are snake_case). */
-const chained = (r: AuditRow): ChainedAuditRecord => ({
-  seq: r.seq, at: r.at, actor: r.actor, action: r.action, requestId: r.request_id, place: r.place, detail: r.detail, prevHash: r.prev_hash, hash: r.hash,
-});
+/** Stored rows as the shared chain sees them (the table's columns are snake_case), read as the walk goes. */
+function* chained(rows: Iterable<AuditRow>): Generator<ChainedAuditRecord> {
+  for (const r of rows) {
+    yield { seq: r.seq, at: r.at, actor: r.actor, action: r.action, requestId: r.request_id, place: r.place, detail: r.detail, prevHash: r.prev_hash, hash: r.hash };
+  }
+}
 
 export class AuditLog {
   private readonly last;
@@ -62,10 +64,7 @@ export class AuditLog {
 
   /** Walks the whole chain; the first row whose link or content does not match is reported. */
   verify(): ChainVerdict {
-    const rows = this.db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate();
-    return verifyChain((function* () {
-      for (const r of rows) yield chained(r);
-    })());
+    return verifyChain(chained(this.db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate()));
   }
 
   forRequest(requestId: string): AuditRow[] {
