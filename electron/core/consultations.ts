@@ -9,7 +9,7 @@ import type { AuditLog } from './audit';
 import type { Clock } from './clock';
 import { AppError } from './errors';
 import type { ConsultationTransport } from './hub-transport';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 
 const MAX_HELD_SIGNALS = 200;
 /** While a call waits or runs, the call socket is tried again at once and then every second: the

@@ -6,7 +6,7 @@ import type { AuditLog } from './audit';
 import type { Clock } from './clock';
 import type { FieldCipher } from './crypto';
 import type { Db } from './db';
-import type { IdGenerator } from './ids';
+import type { IdGenerator } from '../../common/ids';
 
 export interface NextVisitTasksOptions {
   db: Db;

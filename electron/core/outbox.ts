@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from './db';
 import type { FieldCipher } from './crypto';
 import type { Clock } from './clock';
-import type { IdGenerator } from './ids';
+import type { IdGenerator } from '../../common/ids';
 
 export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request']);
 export type OutboxKind = z.infer<typeof OutboxKind>;

@@ -11,8 +11,9 @@ import { PrinterError, type CertificatePrinter, type PrinterProblem, type Receip
 import { tokyoDay, type Clock } from './clock';
 import type { Db } from './db';
 import { AppError, NotFoundError } from './errors';
-import { newId as defaultNewId, type IdGenerator } from './ids';
-import { silentLogger, type Logger } from './logger';
+import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
+import { silentLogger, type Logger } from '../../common/logger';
+import { StaffId } from '../../protocol/ids';
 
 export type PrintJobKind = 'certificate' | 'receipt';
 export const PrintJobState = z.enum(['queued', 'held', 'sending', 'done', 'outcome_unknown', 'reprint_requested', 'failed']);
@@ -85,7 +86,6 @@ export interface ReprintRequestView {
 
 export const outcomeUnknownMessage = '印刷できたか確認できませんでした。プリンターを確認し、「印刷済み」か「再印刷を依頼」を選んでください。';
 
-const StaffId = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, '職員IDが正しくありません。');
 const Reason = z.string().trim().min(1, '理由を入力してください。').max(200, '理由は200文字以内で入力してください。');
 
 export class PrintLedger {

@@ -8,7 +8,7 @@ import type { AuditLog } from './audit';
 import { tokyoDay, type Clock } from './clock';
 import type { Db } from './db';
 import { AppError } from './errors';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 import type { PrintJobKind, PrintJobView, PrintLedger } from './print-jobs';
 import type { Outbox } from './outbox';
 import type { RequestService } from './requests';

@@ -4,7 +4,7 @@
 import type { IdentityCheckInput, PaymentInput, RequestInput, RequestSummary, Payment } from '../../protocol/request';
 import type { Db } from './db';
 import { AppError } from './errors';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 import type { PrintService } from './printing';
 import type { RequestService } from './requests';
 import type { ResidentScreen } from './resident-screen';

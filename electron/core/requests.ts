@@ -21,7 +21,7 @@ import type { FieldCipher } from './crypto';
 import type { Db } from './db';
 import { AppError, NotFoundError, ValidationError } from './errors';
 import { feeFor } from './fees';
-import type { IdGenerator } from './ids';
+import type { IdGenerator } from '../../common/ids';
 import type { Outbox } from './outbox';
 import { transition, type Effect, type WorkflowEvent, type WorkflowState } from './workflow';
 

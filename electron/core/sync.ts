@@ -24,7 +24,7 @@ import type { FieldCipher } from './crypto';
 import type { Db } from './db';
 import { AppError, TransitionError } from './errors';
 import type { HubTransport } from './hub-transport';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 import type { Outbox, OutboxMessage } from './outbox';
 import type { PrintService } from './printing';
 import type { HubQuestions } from './hub-questions';

@@ -4,7 +4,8 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnrollmentManifest, VEHICLE_ENROLLMENT_FILES, VehicleId } from '../../protocol/hub';
+import { EnrollmentManifest, VEHICLE_ENROLLMENT_FILES } from '../../protocol/hub';
+import { VehicleId } from '../../protocol/ids';
 import { systemClock, type Clock } from '../clock';
 import { badRequest, conflict, notFound } from '../errors';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../pki/openssl';

@@ -12,7 +12,7 @@ import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { AppError } from '../../electron/core/errors';
 import { HubUnreachable, type HubTransport } from '../../electron/core/hub-transport';
-import { createLogger } from '../../electron/core/logger';
+import { createLogger } from '../../common/logger';
 import { TerminalCore } from '../../electron/core/terminal';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
 import { contractOn } from '../support/contract';

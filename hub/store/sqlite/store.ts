@@ -2,7 +2,7 @@
 // transactions are serialized through a promise chain: no other transaction's statements can land
 // between this one's BEGIN and COMMIT, even when the caller awaits inside it.
 import type { RequestStep } from '../../../protocol/domain';
-import { auditRowHash, GENESIS_HASH, verifyChain } from '../audit-chain';
+import { auditRowHash, GENESIS_HASH, verifyChain } from '../../../common/audit-chain';
 import type {
   AppliedMessageRow, AuditEntry, AuditRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx, InboxRow, OperatorRow,
   PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow, RequestFilter, RequestRow, SessionRow,

@@ -2,6 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import { certificateKindLabel, requesterRelationLabel, requestStepLabel } from '../../../protocol/labels';
 import type { RequestDetail } from '../../../protocol/request';
+import { terminalSteps } from '../../../protocol/workflow';
 import { useStaff } from '../staff-store';
 import { japaneseDate, yen } from './format';
 import { CheckPrinted, IdentityCheck, Payment, ShowToResident } from './request-steps';
@@ -61,7 +62,7 @@ export function RequestView() {
   const { detail, handOver, go, view } = useStaff();
   if (!detail) return <RequestWithoutDetail id={view.name === 'request' ? view.id : ''} />;
   const { input } = detail;
-  const ended = detail.step === 'handed_over' || detail.step === 'cancelled' || detail.step === 'rejected';
+  const ended = terminalSteps.has(detail.step);
   let action: ReactNode = null;
   switch (detail.step) {
     case 'entered':

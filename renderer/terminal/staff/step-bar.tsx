@@ -1,7 +1,8 @@
 // The seven steps, and where a request is among them.
 import type { RequestStep } from '../../../protocol/domain';
+import { progressSteps } from '../../../protocol/workflow';
 
-const stepOrder: RequestStep[] = ['entered', 'identity_checked', 'queued', 'relayed', 'approved', 'printed', 'checked', 'paid', 'handed_over'];
+const stepOrder = progressSteps;
 
 export function StepBar({ step }: { step: RequestStep }) {
   const at = stepOrder.indexOf(step === 'spoiled' ? 'printed' : step);
