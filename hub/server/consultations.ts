@@ -13,8 +13,10 @@ import { forbidden, HubError } from '../errors';
 import type { IdGenerator } from '../ids';
 import type { Logger } from '../logger';
 import type { ConsultationRow, HubStore } from '../store/types';
+import type { HubEvent, HubEventBus } from './bus';
 import { CallQueues, type Call } from './call-queue';
 import { parse } from './parse';
+import { REVOKED_CLOSE_CODE } from './push';
 import { turnCredentials } from './turn';
 
 export type Party = { kind: 'vehicle'; id: string } | { kind: 'consultant'; id: string };
@@ -35,6 +37,8 @@ export interface ConsultationDeps {
   store: HubStore;
   clock: Clock;
   log: Logger;
+  /** Carries signals to a party whose call socket is on another hub process, and revocations. */
+  bus: HubEventBus;
   ids: IdGenerator;
   /** Without TURN, calls are refused: media must go through the city's relay. */
   turn?: TurnConfig;
@@ -60,10 +64,12 @@ export class Consultations {
   /** Vehicle → its last interrupted call (department, when), for a call-back to the front of the line. */
   private readonly interrupted = new Map<string, { department: Department; at: number }>();
   private readonly graceMs: number;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: ConsultationDeps) {
     this.queues = new CallQueues(deps.clock, () => deps.ids());
     this.graceMs = deps.graceMs ?? CALL_GRACE_MS;
+    this.unsubscribe = deps.bus.subscribe((e, meta) => this.onEvent(e, meta.local));
   }
 
   /** Records left open by a hub that stopped mid-call are closed as interrupted. */
@@ -74,6 +80,7 @@ export class Consultations {
   }
 
   stop(): void {
+    this.unsubscribe();
     for (const t of this.awayTimers.values()) clearTimeout(t);
     this.awayTimers.clear();
     for (const set of this.sockets.values()) for (const s of set) s.close(1001, 'hub stopping');
@@ -127,17 +134,35 @@ export class Consultations {
       return;
     }
     const other = this.otherParty(call, party);
-    const out = JSON.stringify({ type: 'signal', callId, data } satisfies CallServerFrame);
-    const set = this.sockets.get(key(other));
-    if (set && set.size > 0) {
-      for (const s of set) this.sendRaw(s, out);
+    if (this.present(other)) {
+      this.sendTo(other, { type: 'signal', callId, data });
       return;
     }
-    // The other party is away (its network dropped): hold the signal for when it is back.
-    const held = this.pending.get(key(other)) ?? [];
-    held.push(out);
+    // Not connected here: its socket may be on another hub process.
+    this.deps.bus
+      .publish({ type: 'call.signal', to: other, callId, data })
+      .catch((e: unknown) => this.deps.log.error({ callId, err: (e as Error).message }, 'call signal not published'));
+  }
+
+  private onEvent(event: HubEvent, local: boolean): void {
+    if (event.type === 'vehicle.revoked') {
+      for (const s of this.sockets.get(key({ kind: 'vehicle', id: event.vehicleId })) ?? []) s.close(REVOKED_CLOSE_CODE, 'vehicle revoked');
+      return;
+    }
+    if (event.type !== 'call.signal') return;
+    const to: Party = event.to;
+    const frame: CallServerFrame = { type: 'signal', callId: event.callId, data: event.data };
+    if (this.present(to)) {
+      this.sendTo(to, frame);
+      return;
+    }
+    if (!local) return;
+    // The party is away (its network dropped): the process that relayed the signal holds it for when
+    // the party is back here. Another process holding the party's socket has already delivered it.
+    const held = this.pending.get(key(to)) ?? [];
+    held.push(JSON.stringify(frame));
     if (held.length > MAX_PENDING_SIGNALS) held.shift();
-    this.pending.set(key(other), held);
+    this.pending.set(key(to), held);
   }
 
   /** Either party ends the call; `media_failed` (the media path never came back) records it as interrupted. */

@@ -1,7 +1,12 @@
-// Who is connected right now: vehicles (their inbox envelopes are pushed as they are committed) and
-// operator consoles (told that the queue changed, then they re-read it). A push is only a hint of
-// speed: the inbox is the record, and a vehicle pulls whatever it missed.
+// Who is connected to this hub process right now: vehicles (their inbox rows are pushed as they are
+// committed) and operator consoles (told that the queue changed, then they re-read it). With several
+// processes a vehicle's socket may be on another one, so a push goes through the event bus as the
+// vehicle id and inbox numbers, and the process holding the socket reads those rows and sends them.
+// A push is only a hint of speed: the inbox is the record, and a vehicle pulls whatever it missed.
+import { HubMessageBody } from '../../protocol/hub';
 import type { Logger } from '../logger';
+import type { HubStore } from '../store/types';
+import type { HubEvent, HubEventBus } from './bus';
 
 export interface PushSocket {
   send(data: string): void;
@@ -10,17 +15,38 @@ export interface PushSocket {
 }
 
 const OPEN = 1;
+/** Sent to consoles after a re-sync: any notice makes them read their lists again. */
+const RESYNC_NOTICE = JSON.stringify({ type: 'resync' });
+/** Close code for a revoked vehicle's socket; its reconnect is refused with REVOKED_VEHICLE. */
+export const REVOKED_CLOSE_CODE = 4403;
+/** At most this many inbox rows are re-sent to a socket in a re-sync: a gap makes the vehicle pull the rest. */
+const RESYNC_ROWS = 50;
+
+export interface PushHubDeps {
+  store: HubStore;
+  bus: HubEventBus;
+  log: Logger;
+}
 
 export class PushHub {
   private readonly vehicles = new Map<string, Set<PushSocket>>();
   private readonly consoles = new Set<PushSocket>();
+  /** The certificate each vehicle socket authenticated with, to notice when it is revoked. */
+  private readonly fingerprints = new WeakMap<PushSocket, string>();
+  private revocationTimer: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: (() => void)[];
+  /** Inbox reads and sends run one after another, so a vehicle gets its rows in order. */
+  private sending: Promise<void> = Promise.resolve();
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly deps: PushHubDeps) {
+    this.unsubscribe = [deps.bus.subscribe((e) => this.onEvent(e)), deps.bus.onResync(() => this.resync())];
+  }
 
-  addVehicle(vehicleId: string, socket: PushSocket): () => void {
+  addVehicle(vehicleId: string, socket: PushSocket, certificateFingerprint?: string): () => void {
     let set = this.vehicles.get(vehicleId);
     if (!set) this.vehicles.set(vehicleId, (set = new Set()));
     set.add(socket);
+    if (certificateFingerprint) this.fingerprints.set(socket, certificateFingerprint);
     return () => {
       set.delete(socket);
       if (set.size === 0 && this.vehicles.get(vehicleId) === set) this.vehicles.delete(vehicleId);
@@ -32,30 +58,145 @@ export class PushHub {
     return () => this.consoles.delete(socket);
   }
 
+  /** Vehicles with a socket on this process. */
   connectedVehicles(): string[] {
     return [...this.vehicles.keys()];
   }
 
-  /** Sends inbox envelopes (already committed) to every open socket of that vehicle. */
-  toVehicle(vehicleId: string, envelopes: readonly { seq: number; body: unknown }[]): void {
-    const set = this.vehicles.get(vehicleId);
-    if (!set) return;
-    for (const env of envelopes) {
-      const frame = JSON.stringify(env);
-      for (const s of set) this.sendSafely(s, frame, { vehicleId, seq: env.seq });
-    }
+  /** Inbox rows of a vehicle were committed: every process holding a socket of that vehicle sends them. */
+  toVehicle(vehicleId: string, envelopes: readonly { seq: number }[]): void {
+    if (envelopes.length === 0) return;
+    const seqs = envelopes.map((e) => e.seq);
+    this.publish({ type: 'inbox.appended', vehicleId, fromSeq: Math.min(...seqs), toSeq: Math.max(...seqs) });
   }
 
-  toConsoles(event: { type: string; requestId?: string }): void {
-    const frame = JSON.stringify(event);
-    for (const s of this.consoles) this.sendSafely(s, frame, { event: event.type });
+  toConsoles(notice: { type: string; requestId?: string }): void {
+    this.publish({ type: 'console.notice', notice: notice.requestId === undefined ? { type: notice.type } : { type: notice.type, requestId: notice.requestId } });
+  }
+
+  /** A vehicle or its certificate was revoked (committed): every process closes that vehicle's sockets. */
+  vehicleRevoked(vehicleId: string): void {
+    this.publish({ type: 'vehicle.revoked', vehicleId });
+  }
+
+  /**
+   * Re-checks, every `everyMs`, that the vehicles and certificates of the sockets held here are still
+   * valid: a revocation written outside a running hub (the command line) publishes nothing.
+   */
+  checkRevocationsEvery(everyMs: number): void {
+    if (this.revocationTimer) clearInterval(this.revocationTimer);
+    this.revocationTimer = setInterval(() => void this.closeRevoked(), everyMs);
+    this.revocationTimer.unref();
+  }
+
+  /**
+   * Closes the sockets of revoked certificates here and announces revoked vehicles to every process
+   * (their call sockets close too); returns how many sockets were found revoked.
+   */
+  async closeRevoked(): Promise<number> {
+    const held = [...this.vehicles].flatMap(([vehicleId, set]) => [...set].map((socket) => ({ vehicleId, socket, fingerprint: this.fingerprints.get(socket) })));
+    if (held.length === 0) return 0;
+    let found: { vehicles: Set<string>; certificates: typeof held };
+    try {
+      found = await this.deps.store.transaction(async (tx) => {
+        const vehicles = new Set<string>();
+        const certificates: typeof held = [];
+        for (const h of held) {
+          const vehicle = await tx.getVehicle(h.vehicleId);
+          if (!vehicle || vehicle.revokedAt) {
+            vehicles.add(h.vehicleId);
+            continue;
+          }
+          const cert = h.fingerprint ? await tx.getVehicleCertificate(h.fingerprint) : undefined;
+          if (h.fingerprint && (!cert || cert.revokedAt)) certificates.push(h);
+        }
+        return { vehicles, certificates };
+      });
+    } catch (e) {
+      this.deps.log.warn({ err: (e as Error).message }, 'revocation check failed; trying again later');
+      return 0;
+    }
+    let closed = 0;
+    for (const vehicleId of found.vehicles) {
+      closed += this.vehicles.get(vehicleId)?.size ?? 0;
+      this.vehicleRevoked(vehicleId);
+    }
+    for (const h of found.certificates) {
+      this.vehicles.get(h.vehicleId)?.delete(h.socket);
+      if (this.vehicles.get(h.vehicleId)?.size === 0) this.vehicles.delete(h.vehicleId);
+      h.socket.close(REVOKED_CLOSE_CODE, 'certificate revoked');
+      this.deps.log.warn({ vehicleId: h.vehicleId }, 'socket of a revoked certificate disconnected');
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Waits until the pushes already under way have been sent (tests, and an orderly stop). */
+  async idle(): Promise<void> {
+    await this.sending;
   }
 
   closeAll(): void {
+    if (this.revocationTimer) clearInterval(this.revocationTimer);
+    for (const off of this.unsubscribe) off();
     for (const set of this.vehicles.values()) for (const s of set) s.close(1001, 'hub stopping');
     for (const s of this.consoles) s.close(1001, 'hub stopping');
     this.vehicles.clear();
     this.consoles.clear();
+  }
+
+  private publish(event: HubEvent): void {
+    this.deps.bus.publish(event).catch((e: unknown) => this.deps.log.error({ event: event.type, err: (e as Error).message }, 'hub event not published'));
+  }
+
+  private onEvent(event: HubEvent): void {
+    switch (event.type) {
+      case 'inbox.appended':
+        if (this.vehicles.has(event.vehicleId)) this.sendInbox(event.vehicleId, event.fromSeq - 1, event.toSeq);
+        return;
+      case 'console.notice': {
+        const frame = JSON.stringify(event.notice);
+        for (const s of this.consoles) this.sendSafely(s, frame, { event: event.notice.type });
+        return;
+      }
+      case 'vehicle.revoked': {
+        const set = this.vehicles.get(event.vehicleId);
+        if (!set) return;
+        this.vehicles.delete(event.vehicleId);
+        for (const s of set) s.close(REVOKED_CLOSE_CODE, 'vehicle revoked');
+        this.deps.log.warn({ vehicleId: event.vehicleId, sockets: set.size }, 'revoked vehicle disconnected');
+        return;
+      }
+      case 'call.signal':
+        return;
+    }
+  }
+
+  /** Events may have been missed: vehicles get their unacknowledged rows again, consoles re-read. */
+  private resync(): void {
+    for (const s of this.consoles) this.sendSafely(s, RESYNC_NOTICE, { event: 'resync' });
+    for (const vehicleId of this.vehicles.keys()) this.sendInbox(vehicleId, null, null);
+  }
+
+  /** Sends inbox rows after `afterSeq` (null: after what the vehicle acknowledged) up to `toSeq`. */
+  private sendInbox(vehicleId: string, afterSeq: number | null, toSeq: number | null): void {
+    const { store, log } = this.deps;
+    this.sending = this.sending.then(async () => {
+      try {
+        const rows = await store.transaction(async (tx) => {
+          const after = afterSeq ?? (await tx.getVehicle(vehicleId))?.inboxAckedSeq ?? 0;
+          return tx.listInbox(vehicleId, after, toSeq === null ? RESYNC_ROWS : Math.max(1, toSeq - after));
+        });
+        const set = this.vehicles.get(vehicleId);
+        if (!set) return;
+        for (const r of rows) {
+          const frame = JSON.stringify({ seq: r.seq, body: HubMessageBody.parse(JSON.parse(r.body)) });
+          for (const s of set) this.sendSafely(s, frame, { vehicleId, seq: r.seq });
+        }
+      } catch (e) {
+        log.warn({ vehicleId, err: (e as Error).message }, 'inbox push not sent; the vehicle pulls it');
+      }
+    });
   }
 
   private sendSafely(s: PushSocket, frame: string, context: Record<string, unknown>): void {
@@ -63,7 +204,7 @@ export class PushHub {
     try {
       s.send(frame);
     } catch (e) {
-      this.log.warn({ ...context, err: (e as Error).message }, 'push failed; the inbox keeps the message');
+      this.deps.log.warn({ ...context, err: (e as Error).message }, 'push failed; the inbox keeps the message');
     }
   }
 }
