@@ -47,6 +47,7 @@ export class PostgresBus implements HubEventBus {
   private readonly channel: string;
   private readonly publisher: pg.Pool;
   private listener: pg.Client | null = null;
+  private listenerPid: number | null = null;
   private retryMs: number;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -130,7 +131,7 @@ export class PostgresBus implements HubEventBus {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.url });
+    const client = new pg.Client({ connectionString: this.options.url, application_name: 'odekake-hub-bus' });
     client.on('error', (e) => this.lost(client, e.message));
     client.on('end', () => this.lost(client, 'connection ended'));
     client.on('notification', (n) => {
@@ -140,11 +141,18 @@ export class PostgresBus implements HubEventBus {
     });
     await client.connect();
     await client.query(`LISTEN ${this.channel}`);
+    const pid = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     if (this.closed) {
       await client.end();
       return;
     }
     this.listener = client;
+    this.listenerPid = pid.rows[0]?.pid ?? null;
+  }
+
+  /** The server process of the listening connection (pg_stat_activity.pid), null while reconnecting. */
+  get listeningBackendPid(): number | null {
+    return this.listener ? this.listenerPid : null;
   }
 
   private lost(client: pg.Client, why: string): void {
