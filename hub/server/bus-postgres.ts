@@ -42,6 +42,7 @@ export function describeDatabase(url: string): string {
 }
 
 export class PostgresBus implements HubEventBus {
+  readonly spansProcesses = true;
   private readonly subscribers: Subscribers;
   private readonly origin = randomUUID();
   private readonly channel: string;

@@ -3,12 +3,27 @@
 // Events carry ids and sequence numbers, never personal data: the receiver reads the rows it needs.
 // One process on SQLite uses the in-process bus; several processes on one PostgreSQL use bus-postgres.
 import { z } from 'zod';
-import { SignalData } from '../../protocol/consultation';
+import { CallOutcome, CallState, Department, SignalData } from '../../protocol/consultation';
 import { VehicleId } from '../../protocol/hub';
 import type { Logger } from '../logger';
 
 const CallId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 const RequestId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const Party = z.object({ kind: z.enum(['vehicle', 'consultant']), id: VehicleId });
+/** A hub process's id for the life of the process (presence is counted per process). */
+const ProcessId = z.string().uuid();
+const CallEvent = z.object({
+  id: CallId,
+  vehicleId: VehicleId,
+  department: Department,
+  state: CallState,
+  consultantId: VehicleId.nullable(),
+  calledAt: z.string().max(40),
+  connectedAt: z.string().max(40).nullable(),
+  endedAt: z.string().max(40).nullable(),
+  outcome: CallOutcome.nullable(),
+  callBack: z.boolean(),
+});
 
 export const HubEvent = z.discriminatedUnion('type', [
   /** Inbox rows fromSeq..toSeq of a vehicle are committed: whoever holds its socket sends them. */
@@ -18,12 +33,15 @@ export const HubEvent = z.discriminatedUnion('type', [
   /** A vehicle (or its certificate) was revoked: every socket of it closes now. */
   z.object({ type: z.literal('vehicle.revoked'), vehicleId: VehicleId }),
   /** A WebRTC signal for one party of a call, relayed to whichever process holds that party's socket. */
-  z.object({
-    type: z.literal('call.signal'),
-    to: z.object({ kind: z.enum(['vehicle', 'consultant']), id: VehicleId }),
-    callId: CallId,
-    data: SignalData,
-  }),
+  z.object({ type: z.literal('call.signal'), to: Party, callId: CallId, data: SignalData }),
+  /** A call changed (called, taken, ended…), as committed to its record: every copy of the queues takes it. */
+  z.object({ type: z.literal('call.changed'), call: CallEvent, consultantName: z.string().max(40).nullable() }),
+  /** A consultant's departments (empty: not available). */
+  z.object({ type: z.literal('call.availability'), consultantId: VehicleId, departments: z.array(Department).max(4), consultantName: z.string().max(40) }),
+  /** A party's call socket opened on, or its last one closed from, a hub process. */
+  z.object({ type: z.literal('call.presence'), party: Party, present: z.boolean(), process: ProcessId }),
+  /** A process that (re)joined asks the others to announce who is connected to them. */
+  z.object({ type: z.literal('call.presence_query'), process: ProcessId }),
 ]);
 export type HubEvent = z.infer<typeof HubEvent>;
 
@@ -31,6 +49,8 @@ export type HubEvent = z.infer<typeof HubEvent>;
 export type HubEventHandler = (event: HubEvent, meta: { local: boolean }) => void;
 
 export interface HubEventBus {
+  /** True when other hub processes may be on the same database (their state arrives as events). */
+  readonly spansProcesses: boolean;
   /** Delivers to this process's subscribers at once and to every other process's; call it after the commit. */
   publish(event: HubEvent): Promise<void>;
   subscribe(handler: HubEventHandler): () => void;
@@ -82,6 +102,7 @@ export class Subscribers {
 
 /** One hub process: events go to this process's subscribers, in the order they were published. */
 export class InProcessBus implements HubEventBus {
+  readonly spansProcesses = false;
   private readonly subscribers: Subscribers;
   private closed = false;
 

@@ -104,7 +104,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     await app.listen({ host, port: options.port ?? 0 });
   } catch (e) {
     push.closeAll();
-    consultations.stop();
+    await consultations.stop();
     await bus.close();
     await store.close();
     throw e;
@@ -120,7 +120,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       if (stopped) return;
       stopped = true;
       push.closeAll();
-      consultations.stop();
+      await consultations.stop();
       await app.close();
       await push.idle();
       await bus.close();

@@ -6,12 +6,12 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogger, silentLogger } from '../../hub/logger';
-import { enrollVehicle, initHub, revokeVehicle, startHub, type RunningHub } from '../../hub/server';
+import { addOperator, enrollVehicle, initHub, revokeVehicle, startHub, type RunningHub } from '../../hub/server';
 import type { HubEvent, HubEventBus } from '../../hub/server/bus';
 import { BUS_CHANNEL, PostgresBus } from '../../hub/server/bus-postgres';
 import { REVOKED_CLOSE_CODE } from '../../hub/server/push';
 import { tempDir } from '../support/fixtures';
-import { adminCredentials, operatorClient, readEnrollment, submitMessage, vehicleClient } from '../support/hub';
+import { adminCredentials, httpsCall, operatorClient, readEnrollment, submitMessage, vehicleClient, type VehicleTls } from '../support/hub';
 import { testCertificates, testRegistry } from '../support/hub-ports';
 import { createTestDatabase } from '../support/postgres-local';
 
@@ -152,7 +152,10 @@ describe('two hub processes on one database', () => {
     tmp = tempDir('odekake-hub-pair-');
     dataDir = join(tmp.dir, 'hub');
     await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
-    const options = { dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: database.url };
+    const options = {
+      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: database.url,
+      turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
+    };
     a = await startHub(options);
     b = await startHub(options);
   });
@@ -236,5 +239,105 @@ describe('two hub processes on one database', () => {
     expect(await closedA).toBe(REVOKED_CLOSE_CODE);
     expect(await closedB).toBe(REVOKED_CLOSE_CODE);
     await expect(vehicleClient(b.url, v).socket(0)).rejects.toThrow(/403/);
+  });
+});
+
+/** A call socket whose frames can be awaited. */
+function callSocket(url: string, options: ConstructorParameters<typeof WebSocket>[2]) {
+  const ws = new WebSocket(url, options);
+  const frames: any[] = [];
+  let arrived: () => void = () => undefined;
+  ws.on('message', (d) => {
+    frames.push(JSON.parse(String(d)));
+    arrived();
+  });
+  const waitFor = (pick: (f: any) => boolean, timeoutMs = 5_000) =>
+    new Promise<any>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching frame; got ${JSON.stringify(frames)}`)), timeoutMs);
+      const look = () => {
+        const hit = frames.find(pick);
+        if (!hit) return;
+        frames.splice(frames.indexOf(hit), 1);
+        clearTimeout(timer);
+        arrived = () => undefined;
+        resolve(hit);
+      };
+      arrived = look;
+      look();
+    });
+  return new Promise<{ ws: WebSocket; waitFor: typeof waitFor; send(f: unknown): void }>((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, waitFor, send: (f) => ws.send(JSON.stringify(f)) }));
+    ws.once('error', reject);
+  });
+}
+
+describe('a consultation across two hub processes', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let dataDir: string;
+  let a: RunningHub;
+  let b: RunningHub;
+
+  beforeAll(async () => {
+    tmp = tempDir('odekake-hub-call-pair-');
+    dataDir = join(tmp.dir, 'hub');
+    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
+    const options = {
+      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: database.url,
+      turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
+    };
+    a = await startHub(options);
+    b = await startHub(options);
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    tmp?.remove();
+  });
+
+  it('queues a vehicle calling on one process for a consultant on the other, relays signals both ways and ends on both', async () => {
+    const dir = join(tmp.dir, 'vehicle-car-call');
+    await enrollVehicle({ dataDir, vehicleId: 'car-call', outDir: dir, hubUrl: a.url, actor: 'test' });
+    const v: VehicleTls = readEnrollment(dir);
+    const tls = { cert: v.cert, key: v.key, ca: v.ca };
+    const vehicleApi = `${a.url}/api/v1/vehicle/consultations`;
+    await addOperator(a.store, { id: 'suzuki', displayName: '鈴木 福祉担当', role: 'consultant', password: 'suzuki-password-1', actor: 'test' });
+    const op = operatorClient(b.url, b.caCert);
+    expect((await op.signIn('suzuki', 'suzuki-password-1')).status).toBe(200);
+
+    const vehicleSocket = await callSocket(`${a.url.replace('https', 'wss')}/api/v1/vehicle/consultations/ws`, tls);
+    const consultantSocket = await callSocket(`${b.url.replace('https', 'wss')}/api/v1/console/consultations/ws`, {
+      ca: b.caCert, headers: { cookie: op.cookie, origin: new URL(b.url).origin },
+    });
+    expect((await op.call('PUT', '/api/v1/console/consultations/availability', { departments: ['welfare_health'] })).status).toBe(200);
+    await consultantSocket.waitFor((f) => f.type === 'queues');
+
+    const called = await httpsCall(vehicleApi, { body: { department: 'welfare_health', staffId: 'S0001' }, tls });
+    expect(called.status, JSON.stringify(called.body)).toBe(200);
+    const callId: string = called.body.id;
+    // Process B hears of the call: its consultant is told the queues changed, and its desk lists it.
+    await consultantSocket.waitFor((f) => f.type === 'queues');
+    const desk = (await op.call('GET', '/api/v1/console/consultations')).body;
+    expect(desk.queues.find((q: any) => q.department === 'welfare_health').calls.map((c: any) => c.id)).toEqual([callId]);
+
+    const accepted = await op.call('POST', `/api/v1/console/consultations/${callId}/accept`, {});
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(accepted.body).toMatchObject({ state: 'connected', peerPresent: true });
+    const connected = await vehicleSocket.waitFor((f) => f.type === 'call' && f.call.state === 'connected');
+    expect(connected.call).toMatchObject({ id: callId, consultantName: '鈴木 福祉担当', peerPresent: true });
+
+    const offer = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
+    const answer = { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' };
+    vehicleSocket.send({ type: 'signal', callId, data: offer });
+    expect((await consultantSocket.waitFor((f) => f.type === 'signal')).data).toEqual(offer);
+    consultantSocket.send({ type: 'signal', callId, data: answer });
+    expect((await vehicleSocket.waitFor((f) => f.type === 'signal')).data).toEqual(answer);
+
+    const ended = await httpsCall(`${vehicleApi}/${callId}/end`, { body: {}, tls });
+    expect(ended.status, JSON.stringify(ended.body)).toBe(200);
+    expect((await consultantSocket.waitFor((f) => f.type === 'call' && f.call.state === 'ended')).call.outcome).toBe('completed');
+    const record = await b.store.transaction((tx) => tx.getConsultation(callId));
+    expect(record).toMatchObject({ consultantId: 'suzuki', outcome: 'completed' });
+    vehicleSocket.ws.close();
+    consultantSocket.ws.close();
   });
 });
