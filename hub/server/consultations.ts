@@ -58,6 +58,11 @@ const key = (p: Party) => `${p.kind === 'vehicle' ? 'v' : 'c'}:${p.id}`;
 const partyOf = (k: string): Party => (k.startsWith('v:') ? { kind: 'vehicle', id: k.slice(2) } : { kind: 'consultant', id: k.slice(2) });
 /** Open records older than this are not live calls (nobody waits a day); they are left to the records. */
 const OPEN_CALL_HORIZON_MS = 24 * 3600_000;
+/**
+ * Several processes: each re-announces its parties every few seconds (a quarter of the grace period
+ * at most); a process silent for three beats has stopped, and its parties count as away.
+ */
+const PRESENCE_EVERY_MS = 5_000;
 
 
 export class Consultations {
@@ -74,12 +79,18 @@ export class Consultations {
   private readonly unsubscribe: (() => void)[];
   /** This process, as other hub processes count where a party is connected. */
   private readonly process = randomUUID();
-  /** Party key → the other hub processes where that party has a call socket open. */
-  private readonly elsewhere = new Map<string, Set<string>>();
+  /**
+   * Party key → the other hub processes where that party has a call socket open, with when that was
+   * last announced: a process that died stops announcing, and its parties count as away.
+   */
+  private readonly elsewhere = new Map<string, Map<string, number>>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly beatMs: number;
 
   constructor(private readonly deps: ConsultationDeps) {
     this.queues = new CallQueues(deps.clock, () => deps.ids());
     this.graceMs = deps.graceMs ?? CALL_GRACE_MS;
+    this.beatMs = Math.max(100, Math.min(PRESENCE_EVERY_MS, Math.floor(this.graceMs / 4)));
     this.unsubscribe = [
       deps.bus.subscribe((e, meta) => this.onEvent(e, meta.local)),
       deps.bus.onResync(() => void this.rejoin().catch((e: unknown) => deps.log.error({ err: (e as Error).message }, 'consultations not re-synced'))),
@@ -100,6 +111,8 @@ export class Consultations {
     }
     await this.rejoin();
     for (const call of this.queues.live()) this.startAwayTimer(call.id);
+    this.heartbeat = setInterval(() => this.beat(), this.beatMs);
+    this.heartbeat.unref();
   }
 
   /** Re-reads the open calls from their records and asks the other processes who is connected where. */
@@ -123,6 +136,7 @@ export class Consultations {
   }
 
   async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
     for (const off of this.unsubscribe) off();
     const { bus, log } = this.deps;
     // The others stop counting this process's parties as present (a crashed process is not announced).
@@ -207,12 +221,16 @@ export class Consultations {
         if (event.consultantName && event.call.consultantId) this.names.set(event.call.consultantId, event.consultantName);
         this.take(event.call);
         return;
-      case 'call.availability':
+      case 'call.availability': {
         if (local) return;
         this.names.set(event.consultantId, event.consultantName);
+        // Re-announced on every heartbeat: only a change is news to the consultants here.
+        const before = this.queues.availableFor(event.consultantId).sort().join(',');
+        if (before === [...event.departments].sort().join(',')) return;
         this.queues.setAvailable(event.consultantId, event.departments);
         this.broadcastQueues();
         return;
+      }
       case 'call.presence':
         return this.onPresence(event.party, event.present, event.process);
       case 'call.presence_query':
@@ -239,12 +257,13 @@ export class Consultations {
   private onPresence(party: Party, present: boolean, process: string): void {
     if (process === this.process) return;
     const k = key(party);
-    const set = this.elsewhere.get(k) ?? new Set<string>();
-    if (present === set.has(process)) return;
-    if (present) set.add(process);
-    else set.delete(process);
-    if (set.size > 0) this.elsewhere.set(k, set);
+    const seen = this.elsewhere.get(k) ?? new Map<string, number>();
+    const was = seen.has(process);
+    if (present) seen.set(process, this.deps.clock.now().getTime());
+    else seen.delete(process);
+    if (seen.size > 0) this.elsewhere.set(k, seen);
     else this.elsewhere.delete(k);
+    if (present === was) return;
     const open = this.queues.openCallOf(party.kind, party.id);
     if (!open) return;
     if (!present && !this.present(party)) this.startAwayTimer(open.id);
@@ -441,6 +460,27 @@ export class Consultations {
   /** Connected to this process or, as the others announced, to another one. */
   private present(party: Party): boolean {
     return this.presentHere(party) || (this.elsewhere.get(key(party))?.size ?? 0) > 0;
+  }
+
+  /**
+   * Several processes: announce the parties here again, forget parties of processes that stopped
+   * announcing, and start the grace period for calls a party of which is now nowhere.
+   */
+  private beat(): void {
+    this.announcePresence();
+    const stale = this.deps.clock.now().getTime() - 3 * this.beatMs;
+    for (const [k, seen] of this.elsewhere) {
+      for (const [process, at] of seen) if (at < stale) seen.delete(process);
+      if (seen.size === 0) this.elsewhere.delete(k);
+    }
+    for (const call of this.queues.live()) {
+      const vehicle: Party = { kind: 'vehicle', id: call.vehicleId };
+      const consultantAway = call.consultantId !== null && !this.present({ kind: 'consultant', id: call.consultantId });
+      if ((!this.present(vehicle) || consultantAway) && !this.awayTimers.has(call.id)) {
+        this.startAwayTimer(call.id);
+        this.presenceChanged(call);
+      }
+    }
   }
 
   private presentHere(party: Party): boolean {

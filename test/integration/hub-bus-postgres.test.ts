@@ -284,6 +284,7 @@ describe('a consultation across two hub processes', () => {
     const options = {
       dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: database.url,
       turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
+      callGraceMs: 1_000,
     };
     a = await startHub(options);
     b = await startHub(options);
@@ -294,23 +295,27 @@ describe('a consultation across two hub processes', () => {
     tmp?.remove();
   });
 
-  it('queues a vehicle calling on one process for a consultant on the other, relays signals both ways and ends on both', async () => {
-    const dir = join(tmp.dir, 'vehicle-car-call');
-    await enrollVehicle({ dataDir, vehicleId: 'car-call', outDir: dir, hubUrl: a.url, actor: 'test' });
+  /** A vehicle calling on process A, a consultant on process B available for welfare_health. */
+  async function parties(vehicleId: string, consultantId: string, consultantName: string) {
+    const dir = join(tmp.dir, `vehicle-${vehicleId}`);
+    await enrollVehicle({ dataDir, vehicleId, outDir: dir, hubUrl: a.url, actor: 'test' });
     const v: VehicleTls = readEnrollment(dir);
     const tls = { cert: v.cert, key: v.key, ca: v.ca };
     const vehicleApi = `${a.url}/api/v1/vehicle/consultations`;
-    await addOperator(a.store, { id: 'suzuki', displayName: '鈴木 福祉担当', role: 'consultant', password: 'suzuki-password-1', actor: 'test' });
+    await addOperator(a.store, { id: consultantId, displayName: consultantName, role: 'consultant', password: `${consultantId}-password-1`, actor: 'test' });
     const op = operatorClient(b.url, b.caCert);
-    expect((await op.signIn('suzuki', 'suzuki-password-1')).status).toBe(200);
-
+    expect((await op.signIn(consultantId, `${consultantId}-password-1`)).status).toBe(200);
     const vehicleSocket = await callSocket(`${a.url.replace('https', 'wss')}/api/v1/vehicle/consultations/ws`, tls);
     const consultantSocket = await callSocket(`${b.url.replace('https', 'wss')}/api/v1/console/consultations/ws`, {
       ca: b.caCert, headers: { cookie: op.cookie, origin: new URL(b.url).origin },
     });
     expect((await op.call('PUT', '/api/v1/console/consultations/availability', { departments: ['welfare_health'] })).status).toBe(200);
     await consultantSocket.waitFor((f) => f.type === 'queues');
+    return { tls, vehicleApi, op, vehicleSocket, consultantSocket };
+  }
 
+  it('queues a vehicle calling on one process for a consultant on the other, relays signals both ways and ends on both', async () => {
+    const { tls, vehicleApi, op, vehicleSocket, consultantSocket } = await parties('car-call', 'suzuki', '鈴木 福祉担当');
     const called = await httpsCall(vehicleApi, { body: { department: 'welfare_health', staffId: 'S0001' }, tls });
     expect(called.status, JSON.stringify(called.body)).toBe(200);
     const callId: string = called.body.id;
@@ -339,5 +344,20 @@ describe('a consultation across two hub processes', () => {
     expect(record).toMatchObject({ consultantId: 'suzuki', outcome: 'completed' });
     vehicleSocket.ws.close();
     consultantSocket.ws.close();
+  });
+
+  it('interrupts a call after the grace period when the process holding the consultant stops announcing (it died)', async () => {
+    const { tls, vehicleApi, op, vehicleSocket, consultantSocket } = await parties('car-crash', 'tanaka', '田中 福祉担当');
+    const called = await httpsCall(vehicleApi, { body: { department: 'welfare_health', staffId: 'S0001' }, tls });
+    const callId: string = called.body.id;
+    await consultantSocket.waitFor((f) => f.type === 'queues');
+    const accepted = await op.call('POST', `/api/v1/console/consultations/${callId}/accept`, {});
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    await vehicleSocket.waitFor((f) => f.type === 'call' && f.call.state === 'connected' && f.call.peerPresent === true);
+    // Process B goes silent as a killed process would: no goodbye, no more heartbeats.
+    await b.bus.close();
+    const cut = await vehicleSocket.waitFor((f) => f.type === 'call' && f.call.state === 'interrupted', 10_000);
+    expect(cut.call).toMatchObject({ id: callId, outcome: 'interrupted' });
+    expect(await a.store.transaction((tx) => tx.getConsultation(callId))).toMatchObject({ outcome: 'interrupted' });
   });
 });
