@@ -13,7 +13,7 @@ import { REVOKED_CLOSE_CODE } from '../../hub/server/push';
 import { tempDir } from '../support/fixtures';
 import { adminCredentials, httpsCall, operatorClient, readEnrollment, submitMessage, vehicleClient, type VehicleTls } from '../support/hub';
 import { testCertificates, testRegistry } from '../support/hub-ports';
-import { createTestDatabase } from '../support/postgres-local';
+import { createTestDatabase } from '../support/postgres';
 
 let database: { url: string; drop(): Promise<void> };
 const opened: { close(): Promise<void> }[] = [];
