@@ -40,6 +40,10 @@ export const HubEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('call.availability'), consultantId: VehicleId, departments: z.array(Department).max(4), consultantName: z.string().max(40) }),
   /** A party's call socket opened on, or its last one closed from, a hub process. */
   z.object({ type: z.literal('call.presence'), party: Party, present: z.boolean(), process: ProcessId }),
+  /** A vehicle's first push socket opened on, or its last one closed from, a hub process. */
+  z.object({ type: z.literal('vehicle.presence'), vehicleId: VehicleId, connected: z.boolean(), process: ProcessId }),
+  /** Every vehicle connected to a process, re-announced on a heartbeat (replaces what was known of it). */
+  z.object({ type: z.literal('vehicles.here'), vehicleIds: z.array(VehicleId).max(20_000), process: ProcessId }),
   /** A process that (re)joined asks the others to announce who is connected to them. */
   z.object({ type: z.literal('call.presence_query'), process: ProcessId }),
 ]);

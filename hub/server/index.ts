@@ -81,7 +81,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     await store.close();
     throw e;
   }
-  const push = new PushHub({ store, bus, log });
+  const push = new PushHub({ store, bus, log, clock });
   push.checkRevocationsEvery(options.revocationCheckMs ?? 10_000);
   const sync = new VehicleSync({ store, clock, log, push });
   const approvals = new Approvals({

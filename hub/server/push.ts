@@ -3,7 +3,9 @@
 // processes a vehicle's socket may be on another one, so a push goes through the event bus as the
 // vehicle id and inbox numbers, and the process holding the socket reads those rows and sends them.
 // A push is only a hint of speed: the inbox is the record, and a vehicle pulls whatever it missed.
+import { randomUUID } from 'node:crypto';
 import { HubMessageBody } from '../../protocol/hub';
+import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import type { HubStore } from '../store/types';
 import type { HubEvent, HubEventBus } from './bus';
@@ -22,10 +24,14 @@ export const REVOKED_CLOSE_CODE = 4403;
 /** At most this many inbox rows are re-sent to a socket in a re-sync: a gap makes the vehicle pull the rest. */
 const RESYNC_ROWS = 50;
 
+/** Several processes: each re-announces the vehicles connected to it this often; three missed beats and it is gone. */
+const PRESENCE_EVERY_MS = 10_000;
+
 export interface PushHubDeps {
   store: HubStore;
   bus: HubEventBus;
   log: Logger;
+  clock: Clock;
 }
 
 export class PushHub {
@@ -34,22 +40,38 @@ export class PushHub {
   /** The certificate each vehicle socket authenticated with, to notice when it is revoked. */
   private readonly fingerprints = new WeakMap<PushSocket, string>();
   private revocationTimer: NodeJS.Timeout | null = null;
+  private presenceTimer: NodeJS.Timeout | null = null;
+  /** This process, as the others count which vehicles are connected where. */
+  private readonly process = randomUUID();
+  /** Other process → the vehicles connected to it and when it last said so. */
+  private readonly elsewhere = new Map<string, { vehicles: Set<string>; at: number }>();
   private readonly unsubscribe: (() => void)[];
   /** Inbox reads and sends run one after another, so a vehicle gets its rows in order. */
   private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: PushHubDeps) {
     this.unsubscribe = [deps.bus.subscribe((e) => this.onEvent(e)), deps.bus.onResync(() => this.resync())];
+    if (deps.bus.spansProcesses) {
+      this.presenceTimer = setInterval(() => this.announceVehicles(), PRESENCE_EVERY_MS);
+      this.presenceTimer.unref();
+      this.announceVehicles();
+    }
   }
 
   addVehicle(vehicleId: string, socket: PushSocket, certificateFingerprint?: string): () => void {
     let set = this.vehicles.get(vehicleId);
-    if (!set) this.vehicles.set(vehicleId, (set = new Set()));
+    if (!set) {
+      this.vehicles.set(vehicleId, (set = new Set()));
+      if (this.deps.bus.spansProcesses) this.publish({ type: 'vehicle.presence', vehicleId, connected: true, process: this.process });
+    }
     set.add(socket);
     if (certificateFingerprint) this.fingerprints.set(socket, certificateFingerprint);
     return () => {
       set.delete(socket);
-      if (set.size === 0 && this.vehicles.get(vehicleId) === set) this.vehicles.delete(vehicleId);
+      if (set.size === 0 && this.vehicles.get(vehicleId) === set) {
+        this.vehicles.delete(vehicleId);
+        if (this.deps.bus.spansProcesses) this.publish({ type: 'vehicle.presence', vehicleId, connected: false, process: this.process });
+      }
     };
   }
 
@@ -58,9 +80,15 @@ export class PushHub {
     return () => this.consoles.delete(socket);
   }
 
-  /** Vehicles with a socket on this process. */
+  /** Vehicles with a socket on this process or, as the others announced, on another one. */
   connectedVehicles(): string[] {
-    return [...this.vehicles.keys()];
+    const all = new Set(this.vehicles.keys());
+    const stale = this.deps.clock.now().getTime() - 3 * PRESENCE_EVERY_MS;
+    for (const [process, known] of this.elsewhere) {
+      if (known.at < stale) this.elsewhere.delete(process);
+      else for (const id of known.vehicles) all.add(id);
+    }
+    return [...all];
   }
 
   /** Inbox rows of a vehicle were committed: every process holding a socket of that vehicle sends them. */
@@ -138,6 +166,8 @@ export class PushHub {
 
   closeAll(): void {
     if (this.revocationTimer) clearInterval(this.revocationTimer);
+    if (this.presenceTimer) clearInterval(this.presenceTimer);
+    if (this.deps.bus.spansProcesses) this.publish({ type: 'vehicles.here', vehicleIds: [], process: this.process });
     for (const off of this.unsubscribe) off();
     for (const set of this.vehicles.values()) for (const s of set) s.close(1001, 'hub stopping');
     for (const s of this.consoles) s.close(1001, 'hub stopping');
@@ -167,9 +197,27 @@ export class PushHub {
         this.deps.log.warn({ vehicleId: event.vehicleId, sockets: set.size }, 'revoked vehicle disconnected');
         return;
       }
-      case 'call.signal':
+      case 'vehicle.presence': {
+        if (event.process === this.process) return;
+        const known = this.elsewhere.get(event.process) ?? { vehicles: new Set<string>(), at: 0 };
+        known.at = this.deps.clock.now().getTime();
+        if (event.connected) known.vehicles.add(event.vehicleId);
+        else known.vehicles.delete(event.vehicleId);
+        this.elsewhere.set(event.process, known);
+        return;
+      }
+      case 'vehicles.here':
+        if (event.process === this.process) return;
+        if (event.vehicleIds.length === 0) this.elsewhere.delete(event.process);
+        else this.elsewhere.set(event.process, { vehicles: new Set(event.vehicleIds), at: this.deps.clock.now().getTime() });
+        return;
+      default:
         return;
     }
+  }
+
+  private announceVehicles(): void {
+    this.publish({ type: 'vehicles.here', vehicleIds: [...this.vehicles.keys()], process: this.process });
   }
 
   /** Events may have been missed: vehicles get their unacknowledged rows again, consoles re-read. */

@@ -201,7 +201,11 @@ describe('two hub processes on one database', () => {
 
   it('pushes a decision made on one process to the vehicle socket on the other, and tells consoles there', async () => {
     const v = await enroll('car-pair');
+    const heardOnA = nextEvent(a.bus, (e) => e.type === 'vehicle.presence' && e.vehicleId === 'car-pair');
     const socketOnB = await vehicleClient(b.url, v).socket(0);
+    // The operators' lists on A show the vehicle connected to B.
+    expect((await heardOnA).event).toMatchObject({ connected: true });
+    expect(a.push.connectedVehicles()).toContain('car-pair');
     const op = operatorClient(a.url, a.caCert);
     expect((await op.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
     const consoleOnB = await consoleSocket(b, op.cookie);
@@ -223,7 +227,10 @@ describe('two hub processes on one database', () => {
     const again = await socketOnB.next(4, 10_000);
     expect(again.slice(2).map((f) => f.seq)).toEqual([1, 2]);
     expect(await consoleOnB.next()).toEqual({ type: 'resync' });
+    const goneOnA = nextEvent(a.bus, (e) => e.type === 'vehicle.presence' && e.vehicleId === 'car-pair');
     socketOnB.ws.close();
+    expect((await goneOnA).event).toMatchObject({ connected: false });
+    expect(a.push.connectedVehicles()).not.toContain('car-pair');
     consoleOnB.ws.close();
   });
 
