@@ -140,9 +140,15 @@ export class PostgresBus implements HubEventBus {
       const payload = n.payload ?? '';
       this.inbound = this.inbound.then(() => this.received(payload));
     });
-    await client.connect();
-    await client.query(`LISTEN ${this.channel}`);
-    const pid = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    let pid: pg.QueryResult<{ pid: number }>;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+      pid = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e;
+    }
     if (this.closed) {
       await client.end();
       return;

@@ -288,7 +288,7 @@ export class Consultations {
 
   /** After its record is committed, a call's new state goes to the other processes' copies. */
   private announce(call: Call): void {
-    this.publish({ type: 'call.changed', call, consultantName: call.consultantId ? (this.names.get(call.consultantId) ?? null) : null });
+    this.publish({ type: 'call.changed', call, consultantName: call.consultantId ? this.nameOf(call.consultantId) : null });
   }
 
   private nameOf(consultantId: string): string {
