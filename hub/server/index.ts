@@ -22,6 +22,8 @@ export type { InsuranceLinkAdapter, InsuranceLinkRequest, InsuranceLinkResult } 
 
 export interface StartHubOptions {
   dataDir: string;
+  /** A postgres:// URL: overrides the database `initHub` recorded in the data folder (SQLite without either). */
+  db?: string;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -63,7 +65,10 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   // Parsed before the store opens, so a wrong CA file stops the start with nothing left open.
   const trustedJpkiCas = parseTrustedJpkiCas(jpkiPems);
   if (trustedJpkiCas.length === 0) log.warn('no JPKI CA configured: health-insurance links will be refused');
-  const store = openHubStore(options.dataDir);
+  const store = await openHubStore(options.dataDir, options.db, {
+    // The message names the failure only: the URL may hold a password.
+    onIdleError: (e) => log.warn({ code: (e as { code?: string }).code, err: e.message }, 'database connection lost while idle'),
+  });
   const push = new PushHub(log);
   const sync = new VehicleSync({ store, clock, log, push });
   const approvals = new Approvals({
