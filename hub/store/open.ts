@@ -67,8 +67,9 @@ export function openSqliteHubStore(file: string): KyselyHubStore {
     raw.close();
     throw e;
   }
-  const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: preparedOnce(raw) }) });
-  return new KyselyHubStore({ db, dialect: 'sqlite', sqliteInTransaction: () => raw.inTransaction });
+  const database = preparedOnce(raw);
+  const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database }) });
+  return new KyselyHubStore({ db, dialect: 'sqlite', sqlite: { database, inTransaction: () => raw.inTransaction } });
 }
 
 /** int8 (COUNT(*), SUM) arrives as text from pg; the hub's counts fit a number. */

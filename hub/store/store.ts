@@ -7,7 +7,7 @@
 // vehicle's inbox counter (its vehicles row, FOR UPDATE), a vehicle's deliveries (an advisory lock
 // taken before an idempotency key is looked up) — and primary keys stay the final arbiter: a whole
 // transaction that loses a race on one of them, or on a deadlock or serialization check, runs again.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type QueryResult, type SqliteDatabase, type Transaction } from 'kysely';
 import type { RequestStep } from '../../protocol/domain';
 import { auditRowHash, GENESIS_HASH, verifyChain } from './audit-chain';
 import type { Dialect, HubDatabase } from './schema';
@@ -83,6 +83,49 @@ class HeldLocks {
   }
 }
 
+
+interface Template {
+  compiled: CompiledQuery<unknown>;
+  /** For each compiled parameter: the index of the value that fills it, or null to keep the compiled one. */
+  slots: (number | null)[];
+}
+
+/**
+ * Each fixed query built and compiled once per store: Kysely rebuilds and recompiles a query on every
+ * call, which costs more than better-sqlite3 takes to run the hub's small statements. The template is
+ * compiled with marker values, and each later call only binds its own values in their places.
+ */
+export class QueryTemplates {
+  private readonly templates = new Map<string, Template>();
+  constructor(private readonly db: Kysely<HubDatabase>) {}
+
+  bind<P extends readonly unknown[], R>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<R> }): CompiledQuery<R> {
+    let t = this.templates.get(name);
+    if (!t) {
+      const markers = values.map((_, i) => `\u0000hub-value-${i}\u0000`);
+      const compiled = build(this.db, markers as unknown as P).compile() as CompiledQuery<unknown>;
+      t = { compiled, slots: compiled.parameters.map((p) => (typeof p === 'string' && markers.includes(p) ? markers.indexOf(p) : null)) };
+      this.templates.set(name, t);
+    }
+    const { compiled, slots } = t;
+    return { ...compiled, parameters: slots.map((slot, i) => (slot === null ? compiled.parameters[i] : values[slot])) } as CompiledQuery<R>;
+  }
+}
+
+/** SQLite's connection as the store drives it directly. */
+export interface SqliteAccess {
+  database: SqliteDatabase;
+  inTransaction(): boolean;
+}
+
+function runOnSqlite<R>(database: SqliteDatabase, query: CompiledQuery<R>): QueryResult<R> {
+  const stmt = database.prepare(query.sql);
+  if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
+  return { rows: [], numAffectedRows: BigInt(stmt.run(query.parameters).changes) };
+}
+
+const savepointSql = (verb: 'SAVEPOINT' | 'RELEASE SAVEPOINT' | 'ROLLBACK TO SAVEPOINT', depth: number) => CompiledQuery.raw(`${verb} sp${depth}`);
+
 export class KyselyHubTx implements HubTx {
   private depth = 0;
   private readonly locks = new HeldLocks();
@@ -90,23 +133,44 @@ export class KyselyHubTx implements HubTx {
   constructor(
     private readonly q: Q,
     private readonly dialect: Dialect,
-    /** False once SQLite itself ended the transaction (a disk error rolls it back whole). */
-    private readonly inTransaction: () => boolean = () => true,
+    private readonly templates: QueryTemplates,
+    private readonly sqlite: SqliteAccess | null = null,
   ) {}
+
+  /**
+   * Runs a compiled query. On SQLite a fixed query goes straight to its prepared statement: the same
+   * SQL and values Kysely would send, without the driver's per-query promise chain around a call that
+   * is synchronous anyway.
+   */
+  private execute<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
+    return this.sqlite ? Promise.resolve(runOnSqlite(this.sqlite.database, query)) : this.q.executeQuery(query);
+  }
+
+  /** Runs a fixed query by its template and returns its rows. */
+  private async rows<P extends readonly unknown[], R>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<R> }): Promise<R[]> {
+    return (await this.execute(this.templates.bind(name, values, build))).rows;
+  }
+  private async first<P extends readonly unknown[], R>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<R> }): Promise<R | undefined> {
+    return (await this.rows(name, values, build))[0];
+  }
+  /** Runs a fixed write by its template and returns how many rows it changed. */
+  private async write<P extends readonly unknown[]>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<unknown> }): Promise<number> {
+    return count((await this.execute(this.templates.bind(name, values, build))).numAffectedRows);
+  }
 
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
     const depth = ++this.depth;
-    const name = `sp${depth}`;
-    await sql.raw(`SAVEPOINT ${name}`).execute(this.q);
+    await this.execute(savepointSql('SAVEPOINT', depth));
     try {
       const result = await fn();
-      await sql.raw(`RELEASE SAVEPOINT ${name}`).execute(this.q);
+      await this.execute(savepointSql('RELEASE SAVEPOINT', depth));
       this.locks.released(depth);
       return result;
     } catch (e) {
-      if (this.inTransaction()) {
-        await sql.raw(`ROLLBACK TO SAVEPOINT ${name}`).execute(this.q);
-        await sql.raw(`RELEASE SAVEPOINT ${name}`).execute(this.q);
+      // SQLite ends the whole transaction itself on some errors (a full disk): then there is no savepoint.
+      if (this.sqlite?.inTransaction() ?? true) {
+        await this.execute(savepointSql('ROLLBACK TO SAVEPOINT', depth));
+        await this.execute(savepointSql('RELEASE SAVEPOINT', depth));
       }
       this.locks.rolledBack(depth);
       throw e;
@@ -120,22 +184,27 @@ export class KyselyHubTx implements HubTx {
     if (this.dialect !== 'postgres') return;
     const id = `${space}:${key}`;
     if (this.locks.has(id)) return;
-    await sql`SELECT pg_advisory_xact_lock(${space}::int4, hashtext(${key}))`.execute(this.q);
+    await this.rows('advisoryLock', [space, key] as const, (db, [space, key]) => ({
+      compile: () => sql`SELECT pg_advisory_xact_lock(${space}::int4, hashtext(${key}))`.compile(db),
+    }));
     this.locks.add(id, this.depth);
   }
 
   async insertVehicle(v: Pick<VehicleRow, 'id' | 'enrolledAt' | 'enrolledBy'>) {
-    await this.q.insertInto('vehicles').values({ id: v.id, enrolled_at: v.enrolledAt, enrolled_by: v.enrolledBy }).execute();
+    await this.write('insertVehicle', [v.id, v.enrolledAt, v.enrolledBy] as const, (db, [id, at, by]) =>
+      db.insertInto('vehicles').values({ id, enrolled_at: at, enrolled_by: by }));
   }
   async getVehicle(id: string) {
-    return this.q.selectFrom('vehicles').select(vehicleCols).where('id', '=', id).executeTakeFirst();
+    return this.first('getVehicle', [id] as const, (db, [id]) => db.selectFrom('vehicles').select(vehicleCols).where('id', '=', id));
   }
   async listVehicles() {
     return this.q.selectFrom('vehicles').select(vehicleCols).orderBy('id').execute();
   }
   async revokeVehicle(id: string, at: string, by: string) {
-    await this.q.updateTable('vehicles').set({ revoked_at: at, revoked_by: by }).where('id', '=', id).where('revoked_at', 'is', null).execute();
-    await this.q.updateTable('vehicle_certificates').set({ revoked_at: at }).where('vehicle_id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.write('revokeVehicle', [id, at, by] as const, (db, [id, at, by]) =>
+      db.updateTable('vehicles').set({ revoked_at: at, revoked_by: by }).where('id', '=', id).where('revoked_at', 'is', null));
+    await this.write('revokeVehicleCertificates', [id, at] as const, (db, [id, at]) =>
+      db.updateTable('vehicle_certificates').set({ revoked_at: at }).where('vehicle_id', '=', id).where('revoked_at', 'is', null));
   }
   async insertVehicleCertificate(c: Omit<VehicleCertificateRow, 'revokedAt'>) {
     await this.q
@@ -144,11 +213,12 @@ export class KyselyHubTx implements HubTx {
       .execute();
   }
   async getVehicleCertificate(fingerprint: string) {
-    return this.q.selectFrom('vehicle_certificates').select(certCols).where('fingerprint', '=', fingerprint).executeTakeFirst();
+    return this.first('getVehicleCertificate', [fingerprint] as const, (db, [fp]) => db.selectFrom('vehicle_certificates').select(certCols).where('fingerprint', '=', fp));
   }
   async setInboxAcked(vehicleId: string, seq: number) {
     // Never backwards: an old acknowledgement arriving late leaves the newer one.
-    await this.q.updateTable('vehicles').set({ inbox_acked_seq: seq }).where('id', '=', vehicleId).where('inbox_acked_seq', '<', seq).execute();
+    await this.write('setInboxAcked', [vehicleId, seq] as const, (db, [id, seq]) =>
+      db.updateTable('vehicles').set({ inbox_acked_seq: seq }).where('id', '=', id).where('inbox_acked_seq', '<', seq));
   }
 
   async insertOperator(o: OperatorRow) {
@@ -158,7 +228,7 @@ export class KyselyHubTx implements HubTx {
       .execute();
   }
   async getOperator(id: string) {
-    const row = await this.q.selectFrom('operators').select(operatorCols).where('id', '=', id).executeTakeFirst();
+    const row = await this.first('getOperator', [id] as const, (db, [id]) => db.selectFrom('operators').select(operatorCols).where('id', '=', id));
     return row ? toOperator(row) : undefined;
   }
   async listOperators() {
@@ -172,10 +242,11 @@ export class KyselyHubTx implements HubTx {
       .execute();
   }
   async getSession(tokenHash: string) {
-    return this.q.selectFrom('sessions').select(sessionCols).where('token_hash', '=', tokenHash).executeTakeFirst();
+    return this.first('getSession', [tokenHash] as const, (db, [h]) => db.selectFrom('sessions').select(sessionCols).where('token_hash', '=', h));
   }
   async touchSession(tokenHash: string, lastSeenAt: string, expiresAt: string) {
-    await this.q.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt }).where('token_hash', '=', tokenHash).execute();
+    await this.write('touchSession', [tokenHash, lastSeenAt, expiresAt] as const, (db, [h, seen, expires]) =>
+      db.updateTable('sessions').set({ last_seen_at: seen, expires_at: expires }).where('token_hash', '=', h));
   }
   async deleteSession(tokenHash: string) {
     await this.q.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
@@ -185,29 +256,27 @@ export class KyselyHubTx implements HubTx {
     // A delivery looks its key up before applying it: holding the vehicle's delivery lock from here
     // to commit makes a second process with the same batch wait, then find the key applied.
     await this.advisoryLock(LOCK_VEHICLE_DELIVERY, vehicleId);
-    return this.q.selectFrom('applied_messages').select(appliedCols).where('vehicle_id', '=', vehicleId).where('idempotency_key', '=', key).executeTakeFirst();
+    return this.first('getAppliedMessage', [vehicleId, key] as const, (db, [v, k]) =>
+      db.selectFrom('applied_messages').select(appliedCols).where('vehicle_id', '=', v).where('idempotency_key', '=', k));
   }
   async insertAppliedMessage(m: AppliedMessageRow) {
-    await this.q
-      .insertInto('applied_messages')
-      .values({ vehicle_id: m.vehicleId, idempotency_key: m.idempotencyKey, message_type: m.messageType, result: m.result, applied_at: m.appliedAt })
-      .execute();
+    await this.write('insertAppliedMessage', [m.vehicleId, m.idempotencyKey, m.messageType, m.result, m.appliedAt] as const, (db, [v, k, type, result, at]) =>
+      db.insertInto('applied_messages').values({ vehicle_id: v, idempotency_key: k, message_type: type, result, applied_at: at }));
   }
 
   async insertRequest(r: RequestRow) {
-    await this.q
-      .insertInto('requests')
-      .values({
-        id: r.id, vehicle_id: r.vehicleId, number: r.number, day: r.day, kind: r.kind, copies: r.copies, fee_yen: r.feeYen, step: r.step, input: r.input,
-        identity: r.identity, staff_id: r.staffId, sent_at: r.sentAt, received_at: r.receivedAt, updated_at: r.updatedAt,
-      })
-      .execute();
+    const values = [r.id, r.vehicleId, r.number, r.day, r.kind, r.copies, r.feeYen, r.step, r.input, r.identity, r.staffId, r.sentAt, r.receivedAt, r.updatedAt] as const;
+    await this.write('insertRequest', values, (db, [id, vehicleId, number, day, kind, copies, feeYen, step, input, identity, staffId, sentAt, receivedAt, updatedAt]) =>
+      db.insertInto('requests').values({
+        id, vehicle_id: vehicleId, number, day, kind, copies, fee_yen: feeYen, step, input, identity, staff_id: staffId, sent_at: sentAt, received_at: receivedAt,
+        updated_at: updatedAt,
+      }));
   }
   async getRequest(id: string) {
-    return this.q.selectFrom('requests').select(requestCols).where('id', '=', id).executeTakeFirst();
+    return this.first('getRequest', [id] as const, (db, [id]) => db.selectFrom('requests').select(requestCols).where('id', '=', id));
   }
   async setRequestStep(id: string, step: RequestStep, at: string) {
-    await this.q.updateTable('requests').set({ step, updated_at: at }).where('id', '=', id).execute();
+    await this.write('setRequestStep', [id, step, at] as const, (db, [id, step, at]) => db.updateTable('requests').set({ step, updated_at: at }).where('id', '=', id));
   }
   async listRequests(filter: RequestFilter) {
     let query = this.q.selectFrom('requests').select(requestCols);
@@ -219,7 +288,8 @@ export class KyselyHubTx implements HubTx {
     return query.orderBy('received_at').orderBy('id').limit(filter.limit ?? 1000).execute();
   }
   async insertRequestEvent(e: RequestEventRow) {
-    await this.q.insertInto('request_events').values({ request_id: e.requestId, event: e.event, step: e.step, actor: e.actor, at: e.at, reason: e.reason }).execute();
+    await this.write('insertRequestEvent', [e.requestId, e.event, e.step, e.actor, e.at, e.reason] as const, (db, [requestId, event, step, actor, at, reason]) =>
+      db.insertInto('request_events').values({ request_id: requestId, event, step, actor, at, reason }));
   }
   async listRequestEvents(requestIds: readonly string[]) {
     const out: RequestEventRow[] = [];
@@ -235,26 +305,30 @@ export class KyselyHubTx implements HubTx {
     if (this.dialect === 'postgres' && !this.locks.has(`inbox:${vehicleId}`)) {
       // The vehicle's row is its inbox counter's lock: a second process waits here, then reads the
       // number the first committed (READ COMMITTED takes a fresh snapshot per statement).
-      await this.q.selectFrom('vehicles').select('id').where('id', '=', vehicleId).forUpdate().execute();
+      await this.rows('lockVehicleInbox', [vehicleId] as const, (db, [id]) => db.selectFrom('vehicles').select('id').where('id', '=', id).forUpdate());
       this.locks.add(`inbox:${vehicleId}`, this.depth);
     }
     const seq = (await this.latestInboxSeq(vehicleId)) + 1;
-    await this.q.insertInto('inbox').values({ vehicle_id: vehicleId, seq, type, body, created_at: at }).execute();
+    await this.write('insertInbox', [vehicleId, seq, type, body, at] as const, (db, [vehicleId, seq, type, body, at]) =>
+      db.insertInto('inbox').values({ vehicle_id: vehicleId, seq, type, body, created_at: at }));
     return seq;
   }
   async listInbox(vehicleId: string, afterSeq: number, limit: number) {
-    return this.q.selectFrom('inbox').select(inboxCols).where('vehicle_id', '=', vehicleId).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    return this.rows('listInbox', [vehicleId, afterSeq, limit] as const, (db, [v, after, limit]) =>
+      db.selectFrom('inbox').select(inboxCols).where('vehicle_id', '=', v).where('seq', '>', after).orderBy('seq').limit(limit));
   }
   async latestInboxSeq(vehicleId: string) {
-    const row = await this.q.selectFrom('inbox').select((eb) => eb.fn.max('seq').as('seq')).where('vehicle_id', '=', vehicleId).executeTakeFirst();
+    const row = await this.first('latestInboxSeq', [vehicleId] as const, (db, [v]) =>
+      db.selectFrom('inbox').select((eb) => eb.fn.max('seq').as('seq')).where('vehicle_id', '=', v));
     return count(row?.seq ?? 0);
   }
 
   async insertDecision(d: DecisionRow) {
-    await this.q.insertInto('decisions').values({ request_id: d.requestId, decision: d.decision, reason: d.reason, operator_id: d.operatorId, decided_at: d.decidedAt }).execute();
+    await this.write('insertDecision', [d.requestId, d.decision, d.reason, d.operatorId, d.decidedAt] as const, (db, [requestId, decision, reason, operatorId, at]) =>
+      db.insertInto('decisions').values({ request_id: requestId, decision, reason, operator_id: operatorId, decided_at: at }));
   }
   async getDecision(requestId: string) {
-    return this.q.selectFrom('decisions').select(decisionCols).where('request_id', '=', requestId).executeTakeFirst();
+    return this.first('getDecision', [requestId] as const, (db, [id]) => db.selectFrom('decisions').select(decisionCols).where('request_id', '=', id));
   }
   async insertQuestion(q: QuestionRow) {
     await this.q.insertInto('questions').values({ id: q.id, request_id: q.requestId, text: q.text, operator_id: q.operatorId, asked_at: q.askedAt }).execute();
@@ -285,7 +359,7 @@ export class KyselyHubTx implements HubTx {
       .execute();
   }
   async getPrintJob(id: string) {
-    return this.q.selectFrom('print_jobs').select(printJobCols).where('id', '=', id).executeTakeFirst();
+    return this.first('getPrintJob', [id] as const, (db, [id]) => db.selectFrom('print_jobs').select(printJobCols).where('id', '=', id));
   }
   async listPrintJobs(requestId: string) {
     return this.q.selectFrom('print_jobs').select(printJobCols).where('request_id', '=', requestId).orderBy('issued_at').orderBy('id').execute();
@@ -304,7 +378,7 @@ export class KyselyHubTx implements HubTx {
     return this.q.selectFrom('reprint_requests').select(reprintCols).where('vehicle_id', '=', vehicleId).where('id', '=', id).executeTakeFirst();
   }
   async getReprintRequestForJob(jobId: string) {
-    return this.q.selectFrom('reprint_requests').select(reprintCols).where('job_id', '=', jobId).executeTakeFirst();
+    return this.first('getReprintRequestForJob', [jobId] as const, (db, [id]) => db.selectFrom('reprint_requests').select(reprintCols).where('job_id', '=', id));
   }
   async decideReprintRequest(vehicleId: string, id: string, status: 'approved' | 'rejected', by: string, at: string, newJobId: string | null) {
     await this.q
@@ -322,12 +396,9 @@ export class KyselyHubTx implements HubTx {
   }
 
   async insertDeadLetter(d: Omit<DeadLetterRow, 'id'>) {
-    const row = await this.q
-      .insertInto('dead_letters')
-      .values({ vehicle_id: d.vehicleId, idempotency_key: d.idempotencyKey, code: d.code, problem: d.problem, payload: d.payload, received_at: d.receivedAt })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    return count(row.id);
+    const row = await this.first('insertDeadLetter', [d.vehicleId, d.idempotencyKey, d.code, d.problem, d.payload, d.receivedAt] as const, (db, [v, key, code, problem, payload, at]) =>
+      db.insertInto('dead_letters').values({ vehicle_id: v, idempotency_key: key, code, problem, payload, received_at: at }).returning('id'));
+    return count(row?.id);
   }
   async listDeadLetters(limit: number) {
     return this.q.selectFrom('dead_letters').select(deadLetterCols).orderBy('id', 'desc').limit(limit).execute();
@@ -393,7 +464,8 @@ export class KyselyHubTx implements HubTx {
     // The chain has one head: appends from every process line up behind this lock until commit, so
     // each reads the head the previous one committed.
     await this.advisoryLock(LOCK_AUDIT_CHAIN, 'audit_log');
-    const prev = await this.q.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    // LIMIT as a literal: bound as a parameter, SQLite reads the head several times slower.
+    const prev = await this.first('auditHead', [] as const, (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(sql.lit(1)));
     const row = {
       seq: (prev?.seq ?? 0) + 1,
       at,
@@ -404,13 +476,9 @@ export class KyselyHubTx implements HubTx {
       detail: JSON.stringify(entry.detail ?? {}),
     };
     const prevHash = prev?.hash ?? GENESIS_HASH;
-    await this.q
-      .insertInto('audit_log')
-      .values({
-        seq: row.seq, at: row.at, actor: row.actor, action: row.action, request_id: row.requestId, place: row.place, detail: row.detail,
-        prev_hash: prevHash, hash: auditRowHash(prevHash, row),
-      })
-      .execute();
+    const values = [row.seq, row.at, row.actor, row.action, row.requestId, row.place, row.detail, prevHash, auditRowHash(prevHash, row)] as const;
+    await this.write('insertAudit', values, (db, [seq, at, actor, action, requestId, place, detail, prevHash, hash]) =>
+      db.insertInto('audit_log').values({ seq, at, actor, action, request_id: requestId, place, detail, prev_hash: prevHash, hash }));
   }
   async listAudit(filter: { requestId?: string; action?: string; limit?: number }) {
     let query = this.q.selectFrom('audit_log').select(auditCols);
@@ -443,24 +511,31 @@ function shouldRetry(e: unknown): boolean {
   return RETRY_CODES.has(err.code) || (err.code === '23505' && typeof err.constraint === 'string' && ARBITER_CONSTRAINTS.has(err.constraint));
 }
 
+const BEGIN_IMMEDIATE = CompiledQuery.raw('BEGIN IMMEDIATE');
+const COMMIT = CompiledQuery.raw('COMMIT');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK');
+
 export interface KyselyHubStoreOptions {
   db: Kysely<HubDatabase>;
   dialect: Dialect;
-  /** SQLite only: whether the connection is inside a transaction (a disk error can end it early). */
-  sqliteInTransaction?: () => boolean;
+  /** SQLite only: its connection, for fixed queries run without the driver's promise chain. */
+  sqlite?: SqliteAccess;
 }
 
 export class KyselyHubStore implements HubStore {
   readonly db: Kysely<HubDatabase>;
   readonly dialect: Dialect;
-  private readonly sqliteInTransaction: () => boolean;
+  private readonly sqlite: SqliteAccess | null;
+  private readonly templates: QueryTemplates;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(options: KyselyHubStoreOptions) {
     this.db = options.db;
     this.dialect = options.dialect;
-    this.sqliteInTransaction = options.sqliteInTransaction ?? (() => true);
+    this.sqlite = options.sqlite ?? null;
+    if (this.dialect === 'sqlite' && !this.sqlite) throw new Error('a SQLite hub store needs its connection');
+    this.templates = new QueryTemplates(options.db);
   }
 
   transaction<T>(fn: (tx: HubTx) => Promise<T>): Promise<T> {
@@ -471,13 +546,14 @@ export class KyselyHubStore implements HubStore {
     const run = async (): Promise<T> => {
       if (this.closed) throw new Error('hub store is closed');
       return this.db.connection().execute(async (conn) => {
-        await sql.raw('BEGIN IMMEDIATE').execute(conn);
+        const sqlite = this.sqlite!;
+        runOnSqlite(sqlite.database, BEGIN_IMMEDIATE);
         try {
-          const result = await fn(new KyselyHubTx(conn, 'sqlite', this.sqliteInTransaction));
-          await sql.raw('COMMIT').execute(conn);
+          const result = await fn(new KyselyHubTx(conn, 'sqlite', this.templates, sqlite));
+          runOnSqlite(sqlite.database, COMMIT);
           return result;
         } catch (e) {
-          if (this.sqliteInTransaction()) await sql.raw('ROLLBACK').execute(conn);
+          if (sqlite.inTransaction()) runOnSqlite(sqlite.database, ROLLBACK);
           throw e;
         }
       });
@@ -492,7 +568,7 @@ export class KyselyHubStore implements HubStore {
     const work = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.db.transaction().execute((trx) => fn(new KyselyHubTx(trx, 'postgres')));
+          return await this.db.transaction().execute((trx) => fn(new KyselyHubTx(trx, 'postgres', this.templates)));
         } catch (e) {
           if (attempt >= MAX_ATTEMPTS || !shouldRetry(e)) throw e;
           // A short, jittered pause so two processes that collided do not collide again in step.
