@@ -129,6 +129,12 @@ const savepointSql = (verb: 'SAVEPOINT' | 'RELEASE SAVEPOINT' | 'ROLLBACK TO SAV
 export class KyselyHubTx implements HubTx {
   private depth = 0;
   private readonly locks = new HeldLocks();
+  /**
+   * The chain head this transaction last wrote, and the savepoint depth it was written at: while the
+   * transaction holds the chain (its lock on PostgreSQL, the one connection on SQLite) nobody else can
+   * move it, so the next append need not read it back.
+   */
+  private auditHead: { seq: number; hash: string; depth: number } | null = null;
 
   constructor(
     private readonly q: Q,
@@ -165,6 +171,7 @@ export class KyselyHubTx implements HubTx {
       const result = await fn();
       await this.execute(savepointSql('RELEASE SAVEPOINT', depth));
       this.locks.released(depth);
+      if (this.auditHead?.depth === depth) this.auditHead.depth = depth - 1;
       return result;
     } catch (e) {
       // SQLite ends the whole transaction itself on some errors (a full disk): then there is no savepoint.
@@ -173,6 +180,7 @@ export class KyselyHubTx implements HubTx {
         await this.execute(savepointSql('RELEASE SAVEPOINT', depth));
       }
       this.locks.rolledBack(depth);
+      if (this.auditHead && this.auditHead.depth >= depth) this.auditHead = null;
       throw e;
     } finally {
       this.depth--;
@@ -465,7 +473,7 @@ export class KyselyHubTx implements HubTx {
     // each reads the head the previous one committed.
     await this.advisoryLock(LOCK_AUDIT_CHAIN, 'audit_log');
     // LIMIT as a literal: bound as a parameter, SQLite reads the head several times slower.
-    const prev = await this.first('auditHead', [] as const, (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(sql.lit(1)));
+    const prev = this.auditHead ?? (await this.first('auditHead', [] as const, (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(sql.lit(1))));
     const row = {
       seq: (prev?.seq ?? 0) + 1,
       at,
@@ -476,9 +484,11 @@ export class KyselyHubTx implements HubTx {
       detail: JSON.stringify(entry.detail ?? {}),
     };
     const prevHash = prev?.hash ?? GENESIS_HASH;
-    const values = [row.seq, row.at, row.actor, row.action, row.requestId, row.place, row.detail, prevHash, auditRowHash(prevHash, row)] as const;
+    const hash = auditRowHash(prevHash, row);
+    const values = [row.seq, row.at, row.actor, row.action, row.requestId, row.place, row.detail, prevHash, hash] as const;
     await this.write('insertAudit', values, (db, [seq, at, actor, action, requestId, place, detail, prevHash, hash]) =>
       db.insertInto('audit_log').values({ seq, at, actor, action, request_id: requestId, place, detail, prev_hash: prevHash, hash }));
+    this.auditHead = { seq: row.seq, hash, depth: this.depth };
   }
   async listAudit(filter: { requestId?: string; action?: string; limit?: number }) {
     let query = this.q.selectFrom('audit_log').select(auditCols);

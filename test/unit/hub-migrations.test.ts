@@ -105,4 +105,25 @@ describe.each(dialects)('hub store on %s', (dialect) => {
     await sql.raw("UPDATE audit_log SET actor = 'someone' WHERE seq = 1").execute(store.db);
     expect(await store.transaction((tx) => tx.verifyAudit())).toMatchObject({ ok: false, brokenAt: 1 });
   });
+
+  it('undoes a savepoint whole — its rows and its place in the audit chain — and the transaction goes on', async () => {
+    const t = await openTestStore(dialect);
+    cleanup = t.close;
+    const { store } = t;
+    await store.transaction(async (tx) => {
+      await tx.insertVehicle({ id: 'car-1', enrolledAt: 't', enrolledBy: 'admin' });
+      await tx.appendAudit({ actor: 'admin', action: 'first', place: 'hub' }, 't1');
+      await expect(
+        tx.savepoint(async () => {
+          await tx.appendInbox('car-1', 'question', '{}', 't');
+          await tx.appendAudit({ actor: 'admin', action: 'undone', place: 'hub' }, 't2');
+          throw new Error('refused');
+        }),
+      ).rejects.toThrow('refused');
+      await tx.savepoint(async () => tx.appendAudit({ actor: 'admin', action: 'kept', place: 'hub' }, 't3'));
+      expect(await tx.appendInbox('car-1', 'question', '{}', 't')).toBe(1);
+    });
+    expect((await store.transaction((tx) => tx.listAudit({}))).map((r) => [r.seq, r.action])).toEqual([[1, 'first'], [2, 'kept']]);
+    expect(await store.transaction((tx) => tx.verifyAudit())).toEqual({ ok: true, rows: 2 });
+  });
 });
