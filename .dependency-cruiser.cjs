@@ -1,5 +1,5 @@
 /**
- * The dependency direction of ARCHITECTURE.md:
+ * The dependency direction of docs/architecture.md:
  *   protocol ← electron/core ← electron/main|host;  protocol ← native ← electron/core (interfaces);
  *   protocol ← hub;  protocol ← renderer.  Nothing imports renderer; hub and electron never meet.
  *   common/ (clock, SQLite and migrations) sits beside protocol for the core and the hub, which share
@@ -7,7 +7,7 @@
  */
 module.exports = {
   forbidden: [
-    { name: 'protocol-is-pure', severity: 'error', comment: 'protocol/ holds schemas and types only: no app code, no I/O modules',
+    { name: 'protocol-is-pure', severity: 'error', comment: 'protocol/ holds the contracts and the rules both sides apply: no app code, no I/O modules',
       from: { path: '^protocol/' }, to: { path: '^(electron|native|hub|renderer|cli)/|^node:|^(fs|net|http|child_process)$' } },
     { name: 'core-without-electron', severity: 'error', comment: 'the terminal core runs under plain Node too',
       from: { path: '^electron/core/' }, to: { path: '^electron$|node_modules/electron/' } },

@@ -2,7 +2,7 @@
 // Works with any card that follows the public description of the My Number card, not only ours.
 // The PIN is read from standard input, never from the command line (it would show in `ps`).
 import type { Command } from 'commander';
-import { createLogger } from '../electron/core/logger';
+import { createLogger } from '../common/logger';
 import { CardError, PcscCardService, PinBuffer, type CardStatus } from '../native/card/index';
 import { listProfiles, startVirtualCard, VPCD_DEFAULT_PORT } from '../native/card/virtual/index';
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { operatorRoles, type OperatorRole } from '../hub/store/types';
+import { operatorRoles, type OperatorRole } from '../protocol/roles';
 import { projectRoot } from './paths';
 
 function readLine(prompt: string): Promise<string> {

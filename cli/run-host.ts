@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { TerminalCore } from '../electron/core/terminal';
 import { KeyFileProvider } from '../electron/core/crypto';
 import { loadFeeTable } from '../electron/core/fees';
-import { createLogger } from '../electron/core/logger';
+import { createLogger } from '../common/logger';
 import { startHost, type RunningHost } from '../electron/host';
 import { HttpsHubTransport, loadEnrollment } from '../electron/core/hub-transport';
 import { hubOptions } from '../electron/core/terminal';

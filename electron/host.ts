@@ -8,10 +8,9 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { terminalContract, WsClientFrame, type Screen, type WsServerFrame } from '../protocol/ipc';
 import type { TerminalCore } from './core/terminal';
-import type { Logger } from './core/logger';
+import type { Logger } from '../common/logger';
+import { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from '../protocol/ids';
 
-export const WS_PROTOCOL = 'odekake.v1';
-export const TOKEN_PROTOCOL_PREFIX = 'odekake-token.';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -53,8 +52,8 @@ export function screenForHandshake(
   const offered = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((s) => s.trim());
-  if (!offered.includes(WS_PROTOCOL)) return null;
-  const token = offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX))?.slice(TOKEN_PROTOCOL_PREFIX.length);
+  if (!offered.includes(HOST_WS_PROTOCOL)) return null;
+  const token = offered.find((p) => p.startsWith(HOST_TOKEN_PROTOCOL_PREFIX))?.slice(HOST_TOKEN_PROTOCOL_PREFIX.length);
   if (!token) return null;
   for (const screen of ['staff', 'resident'] as const) if (sameToken(token, tokens[screen])) return screen;
   return null;
@@ -107,7 +106,7 @@ export async function startHost({ core, rendererDir, port = 0, logger }: HostOpt
     server,
     path: '/ws',
     maxPayload: 256 * 1024,
-    handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
+    handleProtocols: (protocols) => (protocols.has(HOST_WS_PROTOCOL) ? HOST_WS_PROTOCOL : false),
     verifyClient: ({ req }: { req: IncomingMessage }) => screenForHandshake(req, origin, tokens) !== null,
   });
   const clients = new Map<WebSocket, Screen>();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callNames, ipcChannel, terminalContract, type Screen } from '../protocol/ipc';
 import { loadFeeTable } from './core/fees';
-import { createLogger } from './core/logger';
+import { createLogger } from '../common/logger';
 import { TerminalCore, type TerminalOptions } from './core/terminal';
 import { HttpsHubTransport, loadEnrollment } from './core/hub-transport';
 import { hubOptions } from './core/terminal';
@@ -15,6 +15,7 @@ import { loadPrinterConfig } from '../native/printer/config';
 import { createPrinters } from '../native/printer/create';
 import { SafeStorageKeyProvider } from './keychain.main';
 import { isAppUrl, permissionAllowed, screenForUrl } from './security';
+import { VehicleId } from '../protocol/ids';
 
 const distDir = fileURLToPath(new URL('..', import.meta.url));
 const rendererDir = join(distDir, 'renderer', 'terminal');
@@ -56,7 +57,7 @@ function createWindow(screen: Screen, bounds: Electron.Rectangle | undefined): B
 
 /** The vehicle's own devices and city hall, from `terminal-config.json` in the app's data folder. */
 const TerminalConfig = z.object({
-  vehicleId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('vehicle-1'),
+  vehicleId: VehicleId.default('vehicle-1'),
   printers: z.string().optional(), // printer configuration file (native/printer/config.ts)
   card: z.boolean().default(true),
   hubEnrollment: z.string().optional(), // the folder `odekake vehicle enroll` wrote

@@ -1,6 +1,7 @@
 // The operator console's HTTP API paths and answer types, free of zod so the console's bundle can
 // import them; the input schemas the hub validates are in console.ts.
 import type { CertificateKind, IdDocumentKind, RequestStep } from './domain';
+import type { OperatorRole } from './roles';
 
 export const CONSOLE_API = {
   session: '/api/v1/console/session',
@@ -20,7 +21,7 @@ export const CONSOLE_API = {
 /** The header that carries the session's CSRF token on every state-changing console call. */
 export const CSRF_HEADER = 'x-csrf-token';
 
-export type ConsoleRole = 'operator' | 'consultant' | 'dispatcher' | 'admin';
+export type ConsoleRole = OperatorRole;
 
 export interface ConsoleSession {
   operatorId: string;

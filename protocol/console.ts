@@ -1,6 +1,8 @@
 // The operator console's HTTP API (served by the hub, same origin): the inputs the hub validates.
 // Paths and answer types are in console-api.ts, which the console's bundle imports without zod.
 import { z } from 'zod';
+import { StaffId } from './ids';
+import { OperatorRole } from './roles';
 
 export const SignInInput = z.object({
   operatorId: z.string().min(1, { error: '職員番号を入力してください。' }).max(32),
@@ -15,9 +17,9 @@ export const AskInput = z.object({
 export const ReprintDecisionInput = z.object({ approve: z.boolean() });
 export const DayQuery = z.object({ date: z.iso.date({ error: '日付は 2026-11-24 の形で指定してください。' }) });
 export const NewOperatorInput = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: '職員番号は半角英数字32文字以内です。' }),
+  id: StaffId,
   displayName: z.string().trim().min(1).max(40),
-  role: z.enum(['operator', 'consultant', 'dispatcher', 'admin']),
+  role: OperatorRole,
   password: z.string().min(12, { error: 'パスワードは12文字以上にしてください。' }).max(200),
 });
 

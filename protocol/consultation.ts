@@ -3,6 +3,7 @@
 // and the frames of the call socket both use to see the call and to relay WebRTC signals.
 import { z } from 'zod';
 import { callOutcomes, departments } from './consultation-api';
+import { entityId, StaffId } from './ids';
 
 export * from './consultation-api';
 
@@ -19,7 +20,7 @@ export type CallState = z.infer<typeof CallState>;
 export const CallOutcome = z.enum(callOutcomes);
 export type CallOutcome = z.infer<typeof CallOutcome>;
 
-const Id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { error: '相談の番号が正しくありません。' });
+const Id = entityId('相談の番号が正しくありません。');
 export const CallId = Id;
 
 /** A call as either party sees it. */
@@ -97,7 +98,7 @@ export type TurnCredentialsResponse = z.infer<typeof TurnCredentialsResponse>;
 export const StartCallInput = z.object({
   department: Department,
   /** Staff member who started it (recorded with the call). */
-  staffId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  staffId: StaffId,
 });
 
 export const EndCallInput = z.object({ reason: z.enum(['media_failed']).optional() });

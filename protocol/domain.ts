@@ -1,7 +1,7 @@
 // Domain vocabulary shared by the terminal, the hub and the screens. No I/O here.
 import { z } from 'zod';
 
-/** 証明書の種類 (000_de5fdb6aadee74f9.txt). Fees live in fixtures/fees.json, keyed by these ids. */
+/** 証明書の種類 the vehicle issues. Fees live in fixtures/fees.json, keyed by these ids. */
 export const CertificateKind = z.enum([
   'juminhyo', // 住民票の写し
   'inkan', // 印鑑登録証明書
@@ -22,8 +22,8 @@ export type RequesterRelation = z.infer<typeof RequesterRelation>;
 
 
 /**
- * The seven steps of MISSION.md as workflow states. 送信待ち/送信済み are `queued`/`relayed`;
- * `spoiled` waits for a reprint decision; `cancelled` and `rejected` are terminal like `handed_over`.
+ * The seven steps of the certificate flow (protocol/workflow.ts) as workflow states. 送信待ち/送信済み are
+ * `queued`/`relayed`; `spoiled` waits for a reprint decision; `cancelled` and `rejected` are terminal like `handed_over`.
  */
 export const RequestStep = z.enum([
   'entered', // 受付

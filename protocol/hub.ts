@@ -4,6 +4,8 @@
 // numbered inbox the vehicle pulls on reconnect, so a vehicle that was offline misses nothing.
 import { z } from 'zod';
 import { IdentityCheckInput, RequestInput } from './request';
+import { vehicleNotifiedEvents } from './workflow';
+import { EntityId, Sha256Hex, VehicleId } from './ids';
 
 export const HUB_API = {
   /** POST: a batch of outbox messages, applied in order. */
@@ -16,8 +18,8 @@ export const HUB_API = {
   socket: '/api/v1/vehicle/ws',
 } as const;
 
-export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
-const RequestIdField = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+export const IdempotencyKey = EntityId;
+const RequestIdField = EntityId;
 const Instant = z.iso.datetime({ offset: true });
 
 /** Step 3: a whole request, as entered and checked in the vehicle. */
@@ -35,7 +37,7 @@ export const SubmitRequestMessage = z.object({
 });
 
 /** What happened in the vehicle after relay (steps 5–7, cancellation). */
-export const VehicleEventType = z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']);
+export const VehicleEventType = z.enum(vehicleNotifiedEvents);
 export const RequestEventMessage = z.object({
   type: z.literal('request.event'),
   idempotencyKey: IdempotencyKey,
@@ -103,11 +105,11 @@ export const QuestionMessage = z.object({
  */
 export const PrintJobMessage = z.object({
   type: z.literal('print_job'),
-  jobId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  jobId: EntityId,
   requestId: RequestIdField,
   copies: z.number().int().min(1).max(10),
   pdfBase64: z.string().max(20_000_000),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: Sha256Hex,
   reprintOf: z.string().max(64).optional(),
   issuedAt: Instant,
   signature: z.string().max(200),
@@ -146,9 +148,6 @@ export const hubErrorMessages = {
   ILLEGAL_EVENT: 'この受付の今の段階ではできない連絡です。管理者が確認します。',
 } as const;
 
-/** A vehicle id as its client certificate names it (the certificate's common name). */
-export const VehicleId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/);
-
 /**
  * The folder `odekake vehicle enroll` writes for one vehicle: its client certificate and key (mutual
  * TLS), the hub's CA certificate (to trust the hub) and the hub's Ed25519 print-signing public key
@@ -183,7 +182,7 @@ export const INSURANCE_LINK_API = {
 } as const;
 
 export const LinkChallengeResponse = z.object({
-  challengeId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  challengeId: EntityId,
   /** base64 of 32 random bytes; the card signs SHA-256 DigestInfo of these bytes (RSASSA-PKCS1-v1_5). */
   challenge: z.string().max(100),
   expiresAt: Instant,
@@ -200,7 +199,7 @@ export const InsuranceCardInput = z.object({
 export type InsuranceCardInput = z.infer<typeof InsuranceCardInput>;
 
 export const LinkCompleteRequest = z.object({
-  challengeId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/),
+  challengeId: EntityId,
   /** base64 RSASSA-PKCS1-v1_5 SHA-256 signature by the card's user-authentication key. */
   signature: z.string().max(1024),
   /** base64 DER of the card's user-authentication certificate. */

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 mode="${1:-}"
 case "$mode" in demo|test) ;; *) echo "使い方: bash scripts/setup.sh demo|test" >&2; exit 2 ;; esac
 
-debs=(openssl util-linux chromium cups-ipp-utils dbus avahi-daemon pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools poppler-utils fonts-ipaexfont fonts-ipamj-mincho coturn)
+debs=(openssl util-linux chromium cups-ipp-utils dbus avahi-daemon pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools poppler-utils fonts-ipaexfont fonts-ipamj-mincho coturn postgresql)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

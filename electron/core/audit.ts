@@ -1,6 +1,6 @@
 // The audit trail: who did what, when, where, to which request. Append-only (triggers refuse
 // UPDATE/DELETE) and hash-chained, so an edit made behind the triggers' back is found by verify().
-import { createHash } from 'node:crypto';
+import { auditRowHash, GENESIS_HASH, verifyChain, type ChainedAuditRecord, type ChainVerdict } from '../../common/audit-chain';
 import type { Db } from './db';
 import type { Clock } from './clock';
 
@@ -24,14 +24,12 @@ export interface AuditRow {
   hash: string;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
-
-function rowHash(prev: string, r: Omit<AuditRow, 'hash' | 'prev_hash'>): string {
-  const canonical = JSON.stringify([r.seq, r.at, r.actor, r.action, r.request_id, r.place, r.detail]);
-  return createHash('sha256').update(prev).update('\n').update(canonical).digest('hex');
+/** Stored rows as the shared chain sees them (the table's columns are snake_case), read as the walk goes. */
+function* chained(rows: Iterable<AuditRow>): Generator<ChainedAuditRecord> {
+  for (const r of rows) {
+    yield { seq: r.seq, at: r.at, actor: r.actor, action: r.action, requestId: r.request_id, place: r.place, detail: r.detail, prevHash: r.prev_hash, hash: r.hash };
+  }
 }
-
-export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; why: string };
 
 export class AuditLog {
   private readonly last;
@@ -61,23 +59,12 @@ export class AuditLog {
       detail: JSON.stringify(entry.detail ?? {}),
     };
     const prevHash = prev?.hash ?? GENESIS_HASH;
-    this.insert.run({ ...row, prev_hash: prevHash, hash: rowHash(prevHash, row) });
+    this.insert.run({ ...row, prev_hash: prevHash, hash: auditRowHash(prevHash, { ...row, requestId: row.request_id }) });
   }
 
   /** Walks the whole chain; the first row whose link or content does not match is reported. */
   verify(): ChainVerdict {
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1;
-    let rows = 0;
-    for (const r of this.db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate()) {
-      rows++;
-      if (r.seq !== expectedSeq) return { ok: false, rows, brokenAt: r.seq, why: `番号が飛んでいます（${expectedSeq} のはずが ${r.seq}）` };
-      if (r.prev_hash !== prevHash) return { ok: false, rows, brokenAt: r.seq, why: '前の記録とのつながりが合いません' };
-      if (rowHash(prevHash, r) !== r.hash) return { ok: false, rows, brokenAt: r.seq, why: '記録の内容が書き換えられています' };
-      prevHash = r.hash;
-      expectedSeq++;
-    }
-    return { ok: true, rows };
+    return verifyChain(chained(this.db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate()));
   }
 
   forRequest(requestId: string): AuditRow[] {

@@ -6,10 +6,11 @@ import type { BasicInfo, CardService } from '../../native/card/service';
 import type { InsuranceCardInput, LinkChallengeResponse, LinkCompleteRequest, LinkCompleteResponse } from '../../protocol/hub';
 import { PinBuffer } from '../../native/card/pin';
 import type { CardSessionView, CardFieldCheck } from '../../protocol/ipc';
+import { addressesMatch, normalizeName } from '../../protocol/name-folding';
 import type { AuditLog } from './audit';
 import type { Db } from './db';
 import { AppError } from './errors';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 import type { RequestService } from './requests';
 
 type Purpose = 'fill' | 'identity' | 'link';
@@ -35,37 +36,49 @@ interface Session {
   linkedAt: string | null;
 }
 
-/** Names compared as people read them: width, spaces and the old forms of a few kanji folded. */
-export function foldName(s: string): string {
-  return s
-    .normalize('NFKC')
-    .replace(/[\s\u3000]/g, '')
-    .replace(/髙/g, '高')
-    .replace(/﨑/g, '崎')
-    .replace(/𠮷/g, '吉');
+/**
+ * The card's 基本4情報 beside the request's person, field by field, folded by the same rules the hub
+ * uses to match a request with the registry (protocol/name-folding.ts).
+ */
+export function cardFieldChecks(card: BasicInfo, person: { name: string; birthDate: string; address: string }): CardFieldCheck[] {
+  return [
+    { field: 'name', label: '氏名', card: card.name, request: person.name, match: normalizeName(card.name) === normalizeName(person.name) },
+    { field: 'birthDate', label: '生年月日', card: card.birthDate, request: person.birthDate, match: card.birthDate === person.birthDate },
+    { field: 'address', label: '住所', card: card.address, request: person.address, match: addressesMatch(card.address, person.address) },
+  ];
 }
-/** Addresses compared without spaces and with hyphen and 丁目/番/号 forms made alike. */
-export function foldAddress(s: string): string {
-  return foldName(s)
-    .replace(/[‐－―ー−]/g, '-')
-    .replace(/(\d+)丁目(\d+)番地?(\d+)号?/g, '$1-$2-$3')
-    .replace(/(\d+)番地?の?(\d+)号?/g, '$1-$2');
+
+export interface CardFlowsOptions {
+  card: CardService | null;
+  requests: RequestService;
+  audit: AuditLog;
+  db: Db;
+  logger: Logger;
+  onChange: (view: CardSessionView | null) => void;
+  linker?: InsuranceLinker | null;
 }
 
 export class CardFlows {
   private session: Session | null = null;
 
-  constructor(
-    private readonly card: CardService | null,
-    private readonly requests: RequestService,
-    private readonly audit: AuditLog,
-    private readonly db: Db,
-    private readonly logger: Logger,
-    private readonly onChange: (view: CardSessionView | null) => void,
-    private readonly linker: InsuranceLinker | null = null,
-  ) {
+  private readonly card: CardService | null;
+  private readonly requests: RequestService;
+  private readonly audit: AuditLog;
+  private readonly db: Db;
+  private readonly logger: Logger;
+  private readonly onChange: (view: CardSessionView | null) => void;
+  private readonly linker: InsuranceLinker | null;
+
+  constructor(options: CardFlowsOptions) {
+    this.card = options.card;
+    this.requests = options.requests;
+    this.audit = options.audit;
+    this.db = options.db;
+    this.logger = options.logger;
+    this.onChange = options.onChange;
+    this.linker = options.linker ?? null;
     // Pulling the card ends the session: nothing of it is left for the next resident.
-    card?.on('card-removed', () => {
+    this.card?.on('card-removed', () => {
       if (this.session) this.end('カードが取り出されました。');
     });
   }
@@ -227,11 +240,7 @@ export class CardFlows {
   private compare(requestId: string, info: BasicInfo): CardFieldCheck[] {
     const { input } = this.requests.relayContent(requestId);
     const person = input.requester.relation === 'self' ? input.subject : input.requester.person!;
-    return [
-      { field: 'name', label: '氏名', card: info.name, request: person.name, match: foldName(info.name) === foldName(person.name) },
-      { field: 'birthDate', label: '生年月日', card: info.birthDate, request: person.birthDate, match: info.birthDate === person.birthDate },
-      { field: 'address', label: '住所', card: info.address, request: person.address, match: foldAddress(info.address) === foldAddress(person.address) },
-    ];
+    return cardFieldChecks(info, person);
   }
 
   private end(message: string | null): void {

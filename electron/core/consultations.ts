@@ -9,14 +9,14 @@ import type { AuditLog } from './audit';
 import type { Clock } from './clock';
 import { AppError } from './errors';
 import type { ConsultationTransport } from './hub-transport';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 
 const MAX_HELD_SIGNALS = 200;
 /** While a call waits or runs, the call socket is tried again at once and then every second: the
  * signals of a call that survived a cut wait for it, and one refused connection a second costs nothing. */
 const RECONNECT_MS = [250, 500, 1_000];
 
-export interface ConsultationDeps {
+export interface ConsultationServiceOptions {
   transport: ConsultationTransport;
   audit: AuditLog;
   clock: Clock;
@@ -47,7 +47,29 @@ export class ConsultationService {
   private stopped = false;
   private staffId = '';
 
-  constructor(private readonly d: ConsultationDeps) {}
+  private readonly transport: ConsultationTransport;
+  private readonly audit: AuditLog;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  /** What staff see of the call changed. */
+  private readonly onView: (view: ConsultationView) => void;
+  /** What the resident screen's video needs to join the call (call id, ICE servers), or null. */
+  private readonly onMedia: (media: ConsultationMedia | null) => void;
+  /** The resident's place in the consultant queue. */
+  private readonly onWaiting: (waiting: ConsultationWaiting | null) => void;
+  /** Signaling from the consultant, for the renderer's WebRTC peer. */
+  private readonly onSignal: (signal: { callId: string; data: SignalData }) => void;
+
+  constructor(options: ConsultationServiceOptions) {
+    this.transport = options.transport;
+    this.audit = options.audit;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.onView = (view) => options.onView(view);
+    this.onMedia = (media) => options.onMedia(media);
+    this.onWaiting = (waiting) => options.onWaiting(waiting);
+    this.onSignal = (signal) => options.onSignal(signal);
+  }
 
   /** What staff see on a terminal with no consultation service (no hub) or before any call. */
   static readonly none: ConsultationView = { call: null, peer: null, signaling: false, interrupted: null, audioMuted: false, videoOff: false };
@@ -90,7 +112,7 @@ export class ConsultationService {
   }
 
   availability() {
-    return this.d.transport.availability().catch((e: unknown) => {
+    return this.transport.availability().catch((e: unknown) => {
       throw this.offline(e);
     });
   }
@@ -102,14 +124,14 @@ export class ConsultationService {
     try {
       // Socket first: the hub counts a caller without one as away.
       await this.ensureSocket();
-      this.iceServers = (await this.d.transport.turnCredentials()).iceServers;
-      const call = await this.d.transport.startCall(department, staffId);
+      this.iceServers = (await this.transport.turnCredentials()).iceServers;
+      const call = await this.transport.startCall(department, staffId);
       this.interrupted = null;
       this.audioMuted = false;
       this.videoOff = false;
       this.peer = null;
       this.held = [];
-      this.d.audit.append({ actor: staffId, action: 'consultation.started', detail: { callId: call.id, department } });
+      this.audit.append({ actor: staffId, action: 'consultation.started', detail: { callId: call.id, department } });
       this.update(call);
     } catch (e) {
       if (!live(this.call)) this.closeSocket();
@@ -128,7 +150,7 @@ export class ConsultationService {
       return this.view();
     }
     try {
-      const after = call.state === 'waiting' ? await this.d.transport.abandonCall(call.id) : await this.d.transport.endCall(call.id);
+      const after = call.state === 'waiting' ? await this.transport.abandonCall(call.id) : await this.transport.endCall(call.id);
       this.update(after, { actor: staffId });
     } catch (e) {
       if (e instanceof AppError && (e.code === 'CALL_NOT_WAITING' || e.code === 'CALL_NOT_CONNECTED')) {
@@ -136,7 +158,7 @@ export class ConsultationService {
         this.update(this.finishedHere(call, 'ended', 'completed'), { actor: staffId });
       } else {
         // Unreachable: the camera stops now; the hub closes the call when its grace period runs out.
-        this.d.logger.warn({ callId: call.id }, 'consultation ended locally; the hub will close it after the grace period');
+        this.logger.warn({ callId: call.id }, 'consultation ended locally; the hub will close it after the grace period');
         this.update(this.finishedHere(call, 'ended', 'completed'), { actor: staffId, outcome: 'ended_offline' });
       }
     }
@@ -170,7 +192,7 @@ export class ConsultationService {
     this.emit();
     if (failedNow) {
       const call = this.call;
-      void this.d.transport
+      void this.transport
         .endCall(call.id, 'media_failed')
         .then((after) => this.update(after))
         .catch(() => this.update(this.finishedHere(call, 'interrupted', 'interrupted')));
@@ -191,7 +213,7 @@ export class ConsultationService {
 
   private async ensureSocket(): Promise<void> {
     if (this.socket) return;
-    this.connecting ??= this.d.transport
+    this.connecting ??= this.transport
       .openCallSocket(
         (frame) => this.onFrame(frame),
         () => this.onSocketClosed(),
@@ -244,10 +266,10 @@ export class ConsultationService {
         this.update(frame.call);
         return;
       case 'signal':
-        if (this.call?.id === frame.callId && this.call.state === 'connected') this.d.onSignal({ callId: frame.callId, data: frame.data });
+        if (this.call?.id === frame.callId && this.call.state === 'connected') this.onSignal({ callId: frame.callId, data: frame.data });
         return;
       case 'error':
-        this.d.logger.warn({ code: frame.code }, 'hub refused a consultation frame');
+        this.logger.warn({ code: frame.code }, 'hub refused a consultation frame');
         return;
       case 'queues':
         return;
@@ -256,7 +278,7 @@ export class ConsultationService {
 
   /** The call as it ends here when the hub's word on it cannot be had. */
   private finishedHere(call: CallView, state: 'ended' | 'interrupted', outcome: CallOutcome): CallView {
-    return { ...call, state, endedAt: this.d.clock.now().toISOString(), outcome };
+    return { ...call, state, endedAt: this.clock.now().toISOString(), outcome };
   }
 
   /** Takes the call's new state; the one audit record of its end is written here, whoever ended it. */
@@ -264,9 +286,9 @@ export class ConsultationService {
     const before = this.call;
     this.call = call;
     if (!live(call)) {
-      if (call.state === 'interrupted') this.interrupted = { department: call.department, at: call.endedAt ?? this.d.clock.now().toISOString() };
+      if (call.state === 'interrupted') this.interrupted = { department: call.department, at: call.endedAt ?? this.clock.now().toISOString() };
       if (before && live(before)) {
-        this.d.audit.append({
+        this.audit.append({
           actor: audit.actor ?? (this.staffId || 'system'),
           action: 'consultation.finished',
           detail: { callId: call.id, outcome: audit.outcome ?? call.outcome ?? call.state },
@@ -280,8 +302,8 @@ export class ConsultationService {
   }
 
   private emit(): void {
-    this.d.onView(this.view());
-    this.d.onMedia(this.media());
-    this.d.onWaiting(this.waiting());
+    this.onView(this.view());
+    this.onMedia(this.media());
+    this.onWaiting(this.waiting());
   }
 }

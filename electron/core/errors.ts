@@ -9,11 +9,7 @@ export class ValidationError extends AppError {
   }
 }
 
-export class TransitionError extends AppError {
-  constructor(message: string) {
-    super('ILLEGAL_TRANSITION', message);
-  }
-}
+export { TransitionError } from '../../protocol/workflow';
 
 export class NotFoundError extends AppError {
   constructor(message = '指定の受付が見つかりません。一覧から選び直してください。') {

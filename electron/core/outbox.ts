@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from './db';
 import type { FieldCipher } from './crypto';
 import type { Clock } from './clock';
-import type { IdGenerator } from './ids';
+import type { IdGenerator } from '../../common/ids';
 
 export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request']);
 export type OutboxKind = z.infer<typeof OutboxKind>;
@@ -18,6 +18,15 @@ export interface OutboxMessage {
   attempts: number;
 }
 
+export interface OutboxOptions {
+  db: Db;
+  /** Seals each message's payload at rest (it may carry personal data until delivered). */
+  cipher: FieldCipher;
+  clock: Clock;
+  /** Makes each message's idempotency key. */
+  newId: IdGenerator;
+}
+
 export class Outbox {
   // Prepared once: the delivery loop runs these per message, and preparing costs more than running.
   private readonly insert;
@@ -27,12 +36,17 @@ export class Outbox {
   private readonly lastSync;
   private readonly next;
 
-  constructor(
-    private readonly db: Db,
-    private readonly cipher: FieldCipher,
-    private readonly clock: Clock,
-    private readonly newId: IdGenerator,
-  ) {
+  private readonly db: Db;
+  private readonly cipher: FieldCipher;
+  private readonly clock: Clock;
+  private readonly newId: IdGenerator;
+
+  constructor(options: OutboxOptions) {
+    const db = options.db;
+    this.db = db;
+    this.cipher = options.cipher;
+    this.clock = options.clock;
+    this.newId = options.newId;
     this.insert = db.prepare('INSERT INTO outbox (idempotency_key, request_id, kind, payload_sealed, created_at) VALUES (?, ?, ?, ?, ?)');
     this.remove = db.prepare('DELETE FROM outbox WHERE seq = ?');
     this.setRejected = db.prepare('UPDATE outbox SET rejected_code = ?, rejected_at = ? WHERE seq = ?');

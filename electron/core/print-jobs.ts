@@ -11,8 +11,9 @@ import { PrinterError, type CertificatePrinter, type PrinterProblem, type Receip
 import { tokyoDay, type Clock } from './clock';
 import type { Db } from './db';
 import { AppError, NotFoundError } from './errors';
-import { newId as defaultNewId, type IdGenerator } from './ids';
-import { silentLogger, type Logger } from './logger';
+import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
+import { silentLogger, type Logger } from '../../common/logger';
+import { StaffId } from '../../protocol/ids';
 
 export type PrintJobKind = 'certificate' | 'receipt';
 export const PrintJobState = z.enum(['queued', 'held', 'sending', 'done', 'outcome_unknown', 'reprint_requested', 'failed']);
@@ -85,7 +86,6 @@ export interface ReprintRequestView {
 
 export const outcomeUnknownMessage = '印刷できたか確認できませんでした。プリンターを確認し、「印刷済み」か「再印刷を依頼」を選んでください。';
 
-const StaffId = z.string().regex(/^[A-Za-z0-9-]{1,32}$/, '職員IDが正しくありません。');
 const Reason = z.string().trim().min(1, '理由を入力してください。').max(200, '理由は200文字以内で入力してください。');
 
 export class PrintLedger {
@@ -155,8 +155,11 @@ export class PrintLedger {
     return lane;
   }
 
-  /** After paper is refilled (or the printer is back): prints every waiting job of a kind, oldest first. */
-  async resumeHeld(kind: PrintJobKind): Promise<PrintJobView[]> {
+  /**
+   * After paper is refilled (or the printer is back): prints every waiting job of a kind, oldest first.
+   * `settled` runs after each job, before the next one is sent, so what a job did is recorded at once.
+   */
+  async resumeHeld(kind: PrintJobKind, settled: (job: PrintJobView) => void = () => undefined): Promise<PrintJobView[]> {
     const ids = this.deps.db
       .prepare(`SELECT id FROM print_jobs WHERE kind = ? AND state IN ('queued', 'held') ORDER BY created_at, rowid`)
       .pluck()
@@ -164,6 +167,7 @@ export class PrintLedger {
     const results: PrintJobView[] = [];
     for (const id of ids) {
       const result = await this.run(id);
+      settled(result);
       results.push(result);
       // The printer still has the same problem; the rest would only be held again.
       if (result.state === 'held') break;
@@ -272,37 +276,6 @@ export class PrintLedger {
     })();
   }
 
-  /** An operator approved a certificate reprint: the same document is queued as a new job. */
-  approveReprint(reprintRequestId: string, operatorId: string): PrintJobView {
-    StaffId.parse(operatorId);
-    const now = this.now();
-    return this.deps.db.transaction(() => {
-      const req = this.reprintRequest(reprintRequestId);
-      if (req.status !== 'pending_approval') throw new AppError('REPRINT_ALREADY_DECIDED', 'この再印刷依頼はすでに承認または却下されています。');
-      const original = this.mustRow(req.jobId);
-      const pdf = Buffer.from(this.deps.cipher.open(original.payload_sealed, `print_job:${original.id}`), 'base64');
-      const job = this.enqueueCertificate({ jobId: this.newId(), requestId: original.request_id ?? '', pdf, copies: original.copies, reprintOf: original.id });
-      this.deps.db
-        .prepare(`UPDATE print_reprint_requests SET status = 'approved', decided_by = ?, decided_at = ?, new_job_id = ? WHERE id = ?`)
-        .run(operatorId, now, job.id, reprintRequestId);
-      return job;
-    })();
-  }
-
-  rejectReprint(reprintRequestId: string, operatorId: string): ReprintRequestView {
-    StaffId.parse(operatorId);
-    const res = this.deps.db
-      .prepare(`UPDATE print_reprint_requests SET status = 'rejected', decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending_approval'`)
-      .run(operatorId, this.now(), reprintRequestId);
-    if (res.changes !== 1) throw new AppError('REPRINT_ALREADY_DECIDED', 'この再印刷依頼はすでに承認または却下されています。');
-    return this.reprintRequest(reprintRequestId);
-  }
-
-  pendingReprintRequests(): ReprintRequestView[] {
-    const ids = this.deps.db.prepare(`SELECT id FROM print_reprint_requests WHERE status = 'pending_approval' ORDER BY requested_at`).pluck().all() as string[];
-    return ids.map((id) => this.reprintRequest(id));
-  }
-
   /** 書き損じ: a sheet that came out but cannot be handed over, with why, for the end-of-day count. */
   recordSpoiled(input: { jobId: string; sheets?: number; reason: string; staffId: string }): void {
     StaffId.parse(input.staffId);
@@ -312,6 +285,14 @@ export class PrintLedger {
     this.deps.db
       .prepare(`INSERT INTO print_spoilage (id, job_id, day, sheets, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(this.newId(), input.jobId, tokyoDay(this.deps.clock.now()), sheets, why, input.staffId, this.now());
+  }
+
+  /** The request's certificate job that printed last: the sheet a 書き損じ refers to. */
+  lastPrintedCertificate(requestId: string): PrintJobView | null {
+    const r = this.deps.db
+      .prepare(`SELECT * FROM print_jobs WHERE request_id = ? AND kind = 'certificate' AND state = 'done' ORDER BY done_at DESC, rowid DESC LIMIT 1`)
+      .get(requestId);
+    return r === undefined ? null : view(Row.parse(r));
   }
 
   /**
@@ -330,11 +311,6 @@ export class PrintLedger {
       .run(approved ? 'approved' : 'rejected', operatorId, this.now(), newJobId, reprintRequestId);
     if (res.changes !== 1) throw new AppError('REPRINT_ALREADY_DECIDED', 'この再印刷依頼はすでに承認または却下されています。');
     return this.reprintRequest(reprintRequestId);
-  }
-
-  /** Spoiled sheets on a day (YYYY-MM-DD, Asia/Tokyo). */
-  spoiledSheets(day: string): number {
-    return (this.deps.db.prepare(`SELECT COALESCE(SUM(sheets), 0) FROM print_spoilage WHERE day = ?`).pluck().get(day) as number) ?? 0;
   }
 
   get(jobId: string): PrintJobView {

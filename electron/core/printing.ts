@@ -8,7 +8,7 @@ import type { AuditLog } from './audit';
 import { tokyoDay, type Clock } from './clock';
 import type { Db } from './db';
 import { AppError } from './errors';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 import type { PrintJobKind, PrintJobView, PrintLedger } from './print-jobs';
 import type { Outbox } from './outbox';
 import type { RequestService } from './requests';
@@ -29,18 +29,42 @@ const summary = (j: PrintJobView): PrintJobSummary => ({
   createdAt: j.createdAt,
 });
 
+export interface PrintServiceOptions {
+  db: Db;
+  /** Null when the vehicle has no printers: the terminal runs, and every print call says so. */
+  ledger: PrintLedger | null;
+  printers: Printers | null;
+  audit: AuditLog;
+  requests: RequestService;
+  outbox: Outbox;
+  clock: Clock;
+  logger: Logger;
+  /** A job's state changed (with its request, when it has one). */
+  onChange: (requestId: string | null) => void;
+}
+
 export class PrintService {
-  constructor(
-    private readonly db: Db,
-    private readonly ledger: PrintLedger | null,
-    private readonly printers: Printers | null,
-    private readonly audit: AuditLog,
-    private readonly requests: RequestService,
-    private readonly outbox: Outbox,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-    private readonly onChange: (requestId: string | null) => void,
-  ) {}
+  private readonly db: Db;
+  private readonly ledger: PrintLedger | null;
+  private readonly printers: Printers | null;
+  private readonly audit: AuditLog;
+  private readonly requests: RequestService;
+  private readonly outbox: Outbox;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly onChange: (requestId: string | null) => void;
+
+  constructor(options: PrintServiceOptions) {
+    this.db = options.db;
+    this.ledger = options.ledger;
+    this.printers = options.printers;
+    this.audit = options.audit;
+    this.requests = options.requests;
+    this.outbox = options.outbox;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.onChange = options.onChange;
+  }
 
   /** At start-up: jobs cut off between send and confirmation become outcome unknown, for staff to check. */
   recover(): number {
@@ -114,7 +138,11 @@ export class PrintService {
   /** Sends one job and records what came of it. Never resends a job whose outcome is unknown. */
   async run(jobId: string): Promise<PrintJobSummary> {
     if (!this.ledger) throw notConfigured();
-    const job = await this.ledger.run(jobId);
+    return this.settled(await this.ledger.run(jobId));
+  }
+
+  /** Records what came of one job: the audit entry, the purge of a printed document, 印刷済み. */
+  private settled(job: PrintJobView): PrintJobSummary {
     this.db.transaction(() => {
       this.audit.append({ actor: 'system', action: `print.${job.state}`, requestId: job.requestId, detail: { jobId: job.id, kind: job.kind, code: job.problemCode } });
       if (job.state === 'done' && job.kind === 'certificate') {
@@ -146,14 +174,7 @@ export class PrintService {
         reprintJob = result.reprintJob?.id;
         if (result.reprintRequest && result.job.requestId) {
           // A certificate reprint needs an operator at city hall: the request travels in the outbox.
-          this.outbox.enqueue(result.job.requestId, 'print.reprint_request', {
-            reprintRequestId: result.reprintRequest.id,
-            jobId,
-            requestId: result.job.requestId,
-            reason,
-            staffId,
-            at: this.clock.now().toISOString(),
-          });
+          this.askCityHallToReprint(result.job.requestId, result.reprintRequest.id, jobId, reason, staffId);
         }
         this.audit.append({
           actor: staffId,
@@ -169,15 +190,30 @@ export class PrintService {
     return this.attention();
   }
 
-  /** Paper refilled or cover closed: print what was held, oldest first. */
+  /** Paper refilled or cover closed: print what was held or waiting, oldest first. */
   async resume(kind: PrintJobKind): Promise<PrintJobSummary[]> {
     if (!this.ledger) throw notConfigured();
-    const ids = this.ledger.list({ state: 'held', kind }).concat(this.ledger.list({ state: 'queued', kind })).map((j) => j.id);
-    for (const id of ids) {
-      const result = await this.run(id);
-      if (result.state === 'held') break;
-    }
+    await this.ledger.resumeHeld(kind, (job) => this.settled(job));
     return this.attention();
+  }
+
+  /**
+   * 書き損じ: the printed certificate cannot be handed over. Call inside the transaction that moves the
+   * request to 書き損じ: the spoiled sheet is counted and city hall is asked for a reprint (the request
+   * waits at 書き損じ for the operator's decision; an approved reprint arrives as a new job).
+   */
+  recordSpoiled(requestId: string, reason: string, staffId: string): void {
+    const job = this.ledger?.lastPrintedCertificate(requestId);
+    // A sheet printed before this terminal had printers (or confirmed elsewhere) has no job to count.
+    if (!this.ledger || !job) return;
+    this.ledger.recordSpoiled({ jobId: job.id, reason, staffId });
+    const result = this.ledger.requestReprint(job.id, staffId, reason);
+    if (result.reprintRequest) this.askCityHallToReprint(requestId, result.reprintRequest.id, job.id, reason, staffId);
+    this.audit.append({ actor: staffId, action: 'print.reprint_requested', requestId, detail: { jobId: job.id, reprintRequestId: result.reprintRequest?.id ?? null } });
+  }
+
+  private askCityHallToReprint(requestId: string, reprintRequestId: string, jobId: string, reason: string, staffId: string): void {
+    this.outbox.enqueue(requestId, 'print.reprint_request', { reprintRequestId, jobId, requestId, reason, staffId, at: this.clock.now().toISOString() });
   }
 
   async status(): Promise<PrinterState[]> {

@@ -21,7 +21,7 @@ import type { FieldCipher } from './crypto';
 import type { Db } from './db';
 import { AppError, NotFoundError, ValidationError } from './errors';
 import { feeFor } from './fees';
-import type { IdGenerator } from './ids';
+import type { IdGenerator } from '../../common/ids';
 import type { Outbox } from './outbox';
 import { transition, type Effect, type WorkflowEvent, type WorkflowState } from './workflow';
 
@@ -59,33 +59,50 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   return r.data;
 }
 
+export interface RequestServiceOptions {
+  db: Db;
+  cipher: FieldCipher;
+  audit: AuditLog;
+  outbox: Outbox;
+  clock: Clock;
+  newId: IdGenerator;
+  fees: FeeTable;
+}
+
 export class RequestService {
   // Prepared once: statement compilation would otherwise cost more than the write itself.
   private readonly stmt;
 
-  constructor(
-    private readonly db: Db,
-    private readonly cipher: FieldCipher,
-    private readonly audit: AuditLog,
-    private readonly outbox: Outbox,
-    private readonly clock: Clock,
-    private readonly newId: IdGenerator,
-    private readonly fees: FeeTable,
-  ) {
+  private readonly db: Db;
+  private readonly cipher: FieldCipher;
+  private readonly audit: AuditLog;
+  private readonly outbox: Outbox;
+  private readonly clock: Clock;
+  private readonly newId: IdGenerator;
+  private readonly fees: FeeTable;
+
+  constructor(options: RequestServiceOptions) {
+    this.db = options.db;
+    this.cipher = options.cipher;
+    this.audit = options.audit;
+    this.outbox = options.outbox;
+    this.clock = options.clock;
+    this.newId = options.newId;
+    this.fees = options.fees;
     this.stmt = {
       // The newest row by rowid (requests are never deleted): O(1), where COUNT(*) over the day
       // would grow with every request and a counter row would cost one more page per write.
-      newest: db.prepare<[], { day: string; number: string }>('SELECT day, number FROM requests ORDER BY rowid DESC LIMIT 1'),
-      insert: db.prepare(
+      newest: this.db.prepare<[], { day: string; number: string }>('SELECT day, number FROM requests ORDER BY rowid DESC LIMIT 1'),
+      insert: this.db.prepare(
         `INSERT INTO requests (id, day, number, kind, copies, fee_yen, step, personal_sealed, staff_id, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, 'entered', ?, ?, ?, ?)`,
       ),
-      update: db.prepare(
+      update: this.db.prepare(
         `UPDATE requests SET step = ?, resident_confirmed = ?, identity_sealed = COALESCE(?, identity_sealed),
            payment = COALESCE(?, payment), reason = COALESCE(?, reason), updated_at = ? WHERE id = ?`,
       ),
-      byId: db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?'),
-      byDay: db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE day = ? ORDER BY rowid DESC'),
+      byId: this.db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?'),
+      byDay: this.db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE day = ? ORDER BY rowid DESC'),
     };
   }
 

@@ -8,6 +8,7 @@ import type { AuditLog } from './audit';
 import type { Clock } from './clock';
 import type { Db } from './db';
 import { AuthError } from './errors';
+import { StaffId } from '../../protocol/ids';
 
 export const IDLE_LOCK_MS = 5 * 60_000;
 const MAX_FAILURES = 5;
@@ -29,7 +30,7 @@ export function verifyPin(pin: string, stored: string): boolean {
 }
 
 const StaffFile = z.object({
-  staff: z.array(z.object({ id: z.string().regex(/^[A-Za-z0-9-]{1,32}$/), displayName: z.string().min(1).max(40), pin: z.string().regex(/^\d{4,12}$/) })),
+  staff: z.array(z.object({ id: StaffId, displayName: z.string().min(1).max(40), pin: z.string().regex(/^\d{4,12}$/) })),
 });
 
 interface Session {
@@ -39,16 +40,26 @@ interface Session {
   locked: boolean;
 }
 
+export interface StaffSessionsOptions {
+  db: Db;
+  clock: Clock;
+  audit: AuditLog;
+}
+
 export class StaffSessions {
   private session: Session | null = null;
   private failures = new Map<string, { count: number; until: number }>();
   private dummyHash: string | null = null;
 
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly audit: AuditLog,
-  ) {}
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly audit: AuditLog;
+
+  constructor(options: StaffSessionsOptions) {
+    this.db = options.db;
+    this.clock = options.clock;
+    this.audit = options.audit;
+  }
 
   /** Adds the staff of a roster file that are not yet known (PINs are hashed on the way in). */
   seedFromFile(file: string): number {

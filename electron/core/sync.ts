@@ -20,9 +20,10 @@ import type { FieldCipher } from './crypto';
 import type { Db } from './db';
 import { AppError, TransitionError } from './errors';
 import type { HubTransport } from './hub-transport';
-import type { Logger } from './logger';
+import type { Logger } from '../../common/logger';
 import type { Outbox, OutboxMessage } from './outbox';
 import type { PrintService } from './printing';
+import type { HubQuestions } from './hub-questions';
 import type { RequestService } from './requests';
 
 export interface SyncOptions {
@@ -31,6 +32,7 @@ export interface SyncOptions {
   outbox: Outbox;
   audit: AuditLog;
   printing: PrintService;
+  questions: HubQuestions;
   cipher: FieldCipher;
   clock: Clock;
   logger: Logger;
@@ -307,7 +309,7 @@ export class SyncService {
     if (m.kind === 'request.event' && EventPayload.parse(m.payload).event === 'HANDED_OVER') {
       // City hall holds the handover: the vehicle keeps no personal data of this request.
       this.o.requests.purgePersonal(m.requestId, 'system');
-      this.o.db.prepare('DELETE FROM hub_questions WHERE request_id = ?').run(m.requestId);
+      this.o.questions.forgetRequest(m.requestId);
     }
   }
 
@@ -370,10 +372,7 @@ export class SyncService {
           );
           return { result: 'applied' };
         case 'question':
-          this.o.db
-            .prepare('INSERT INTO hub_questions (seq, request_id, text_sealed, operator_id, asked_at) VALUES (?, ?, ?, ?, ?)')
-            .run(seq, body.requestId, this.o.cipher.seal(body.text, `question:${seq}`), body.operatorId, body.at);
-          this.o.audit.append({ actor: body.operatorId, action: 'hub.question', requestId: body.requestId });
+          this.o.questions.record({ seq, requestId: body.requestId, text: body.text, operatorId: body.operatorId, askedAt: body.at });
           return { result: 'applied' };
         case 'print_job': {
           const pdf = Buffer.from(body.pdfBase64, 'base64');

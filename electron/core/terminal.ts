@@ -1,29 +1,33 @@
-// The terminal core: composes the services and answers the contract's calls. It knows nothing of
-// Electron or of WebSockets; main.ts and host.ts wire it to their transports.
+// The terminal core's composition root: builds one service per feature and maps the contract's calls
+// onto them. It knows nothing of Electron or of WebSockets; main.ts and host.ts wire it to their
+// transports.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventName, EventPayload, FeeTable, RelayStatus, Screen, TerminalHandlers } from '../../protocol/ipc';
-import type { ResidentView } from '../../protocol/request';
+import type { CallResult, CardSessionView, FeeTable, RelayStatus, ResidentPinView, Screen, TerminalHandlers } from '../../protocol/ipc';
 import { dispatchCall } from '../../protocol/dispatch';
-import type { CallResult } from '../../protocol/ipc';
+import type { CardService } from '../../native/card/service';
 import { AuditLog } from './audit';
+import { CardFlows } from './card-flows';
 import { systemClock, type Clock } from './clock';
+import { ConsultationService } from './consultations';
 import { FieldCipher, type KeyProvider } from './crypto';
 import { openDatabase, type Db } from './db';
 import { AppError } from './errors';
-import { newId as defaultNewId, type IdGenerator } from './ids';
-import { silentLogger, type Logger } from './logger';
+import type { ConsultationTransport, HubTransport } from './hub-transport';
+import { HubQuestions } from './hub-questions';
+import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
+import { silentLogger, type Logger } from '../../common/logger';
+import { NextVisitTasks } from './next-visit';
 import { Outbox } from './outbox';
 import { PrintLedger } from './print-jobs';
 import { PrintService, type Printers } from './printing';
+import { RequestDesk } from './request-desk';
 import { RequestService } from './requests';
+import { ResidentScreen } from './resident-screen';
 import { StaffSessions } from './staff';
+import { StaffAccess } from './staff-access';
 import { SyncService } from './sync';
-import { CardFlows } from './card-flows';
-import type { CardService } from '../../native/card/service';
-import type { ConsultationTransport, HubTransport } from './hub-transport';
-import { ConsultationService } from './consultations';
-import type { HubQuestion, NextVisitTask } from '../../protocol/ipc';
+import { TerminalEvents, type TerminalListener } from './terminal-events';
 
 export interface TerminalOptions {
   dataDir: string;
@@ -56,7 +60,10 @@ export function hubOptions(transport: HubTransport & ConsultationTransport, prin
   return { transport, calls: transport, printSigningKey };
 }
 
-type Listener = <K extends EventName>(name: K, payload: EventPayload<K>) => void;
+/** What the resident's PIN pad shows of a card session: no card data, only where the PIN entry is. */
+function residentPin(view: CardSessionView | null): ResidentPinView | null {
+  return view ? { purpose: view.purpose, stage: view.stage, triesLeft: view.triesLeft, message: view.message } : null;
+}
 
 export class TerminalCore {
   readonly db: Db;
@@ -68,127 +75,136 @@ export class TerminalCore {
   readonly sync: SyncService | null;
   readonly cards: CardFlows;
   readonly consultations: ConsultationService | null;
-  private readonly cipher: FieldCipher;
-  private readonly clock: Clock;
+  readonly nextVisit: NextVisitTasks;
+  readonly questions: HubQuestions;
+  private readonly events = new TerminalEvents();
+  private readonly residentScreen: ResidentScreen;
+  private readonly access: StaffAccess;
+  private readonly desk: RequestDesk;
   private readonly logger: Logger;
-  private readonly listeners = new Set<Listener>();
-  private residentView: ResidentView | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: TerminalOptions) {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? silentLogger;
     const newId = options.newId ?? defaultNewId;
     const cipher = new FieldCipher(options.keys.loadOrCreateKey());
-    this.cipher = cipher;
+    const events = this.events;
+    this.logger = logger;
     const file = join(options.dataDir, 'terminal.sqlite3');
     // SQLite gives the -wal and -shm files the database file's mode: create it owner-only first.
     if (!existsSync(file)) writeFileSync(file, '', { mode: 0o600 });
-    this.db = openDatabase(file);
-    this.audit = new AuditLog(this.db, this.clock, options.place);
-    this.outbox = new Outbox(this.db, cipher, this.clock, newId);
-    this.requests = new RequestService(this.db, cipher, this.audit, this.outbox, this.clock, newId, options.fees);
-    this.staff = new StaffSessions(this.db, this.clock, this.audit);
+    const db = openDatabase(file);
+    this.db = db;
+    const audit = new AuditLog(db, clock, options.place);
+    this.audit = audit;
+    this.outbox = new Outbox({ db, cipher, clock, newId });
+    this.requests = new RequestService({ db, cipher, audit, outbox: this.outbox, clock, newId, fees: options.fees });
+    this.staff = new StaffSessions({ db, clock, audit });
+    this.nextVisit = new NextVisitTasks({ db, cipher, audit, clock, newId });
+    this.questions = new HubQuestions({ db, cipher, audit, clock });
+    this.residentScreen = new ResidentScreen({ events });
     const ledger = options.printers
       ? new PrintLedger({
-          db: this.db,
-          clock: this.clock,
+          db,
+          clock,
           certificatePrinter: options.printers.certificate,
           receiptPrinter: options.printers.receipt,
           cipher,
           newId,
-          logger: this.logger,
+          logger,
           ...(options.receiptColumns ? { receiptColumns: options.receiptColumns } : {}),
         })
       : null;
-    this.printing = new PrintService(this.db, ledger, options.printers ?? null, this.audit, this.requests, this.outbox, this.clock, this.logger, (requestId) => {
-      if (requestId) this.changed(requestId);
-      this.emit('printAttention', this.printing.attention());
+    this.printing = new PrintService({
+      db,
+      ledger,
+      printers: options.printers ?? null,
+      audit,
+      requests: this.requests,
+      outbox: this.outbox,
+      clock,
+      logger,
+      onChange: (requestId) => {
+        if (requestId) this.changed(requestId);
+        events.emit('printAttention', this.printing.attention());
+      },
     });
     this.printing.recover();
     const hub = options.hub;
-    this.cards = new CardFlows(
-      options.card ?? null,
-      this.requests,
-      this.audit,
-      this.db,
-      this.logger,
-      (view) => {
-        this.emit('cardSession', view);
-        this.emit('residentPin', view ? { purpose: view.purpose, stage: view.stage, triesLeft: view.triesLeft, message: view.message } : null);
+    this.cards = new CardFlows({
+      card: options.card ?? null,
+      requests: this.requests,
+      audit,
+      db,
+      logger,
+      onChange: (view) => {
+        events.emit('cardSession', view);
+        events.emit('residentPin', residentPin(view));
         if (view?.stage === 'done' && view.purpose === 'identity' && view.requestId) this.changed(view.requestId);
       },
-      hub
+      linker: hub
         ? {
             online: () => this.sync?.status().online ?? false,
             challenge: () => hub.transport.linkChallenge(),
             complete: (body) => hub.transport.linkComplete(body),
           }
         : null,
-    );
-    this.sync = options.hub
+    });
+    this.access = new StaffAccess({ sessions: this.staff, residentScreen: this.residentScreen, cards: this.cards, events });
+    this.desk = new RequestDesk({ db, requests: this.requests, printing: this.printing, residentScreen: this.residentScreen, logger, onChanged: (id) => this.changed(id) });
+    this.sync = hub
       ? new SyncService({
-          db: this.db,
+          db,
           requests: this.requests,
           outbox: this.outbox,
-          audit: this.audit,
+          audit,
           printing: this.printing,
+          questions: this.questions,
           cipher,
-          clock: this.clock,
-          logger: this.logger,
-          transport: options.hub.transport,
-          printSigningKey: options.hub.printSigningKey,
-          ...(options.hub.retry ? { retry: options.hub.retry } : {}),
-          ...(options.hub.pollMs ? { pollMs: options.hub.pollMs } : {}),
+          clock,
+          logger,
+          transport: hub.transport,
+          printSigningKey: hub.printSigningKey,
+          ...(hub.retry ? { retry: hub.retry } : {}),
+          ...(hub.pollMs ? { pollMs: hub.pollMs } : {}),
           onChange: (ids) => {
-            if (ids.length > 0) this.emit('requestsChanged', { ids });
-            this.emit('relayChanged', this.relayStatus());
+            if (ids.length > 0) events.emit('requestsChanged', { ids });
+            events.emit('relayChanged', this.relayStatus());
           },
         })
       : null;
-    this.consultations = options.hub?.calls
+    this.consultations = hub?.calls
       ? new ConsultationService({
-          transport: options.hub.calls,
-          audit: this.audit,
-          clock: this.clock,
-          logger: this.logger,
-          onView: (view) => this.emit('consultationChanged', view),
-          onMedia: (media) => this.emit('consultationMedia', media),
-          onWaiting: (waiting) => this.emit('consultationWaiting', waiting),
-          onSignal: (signal) => this.emit('consultationSignal', signal),
+          transport: hub.calls,
+          audit,
+          clock,
+          logger,
+          onView: (view) => events.emit('consultationChanged', view),
+          onMedia: (media) => events.emit('consultationMedia', media),
+          onWaiting: (waiting) => events.emit('consultationWaiting', waiting),
+          onSignal: (signal) => events.emit('consultationSignal', signal),
         })
       : null;
   }
 
-  /** Video consultations need city hall; a terminal set up without it says so. */
-  private calls(): ConsultationService {
-    if (!this.consultations) throw new AppError('HUB_NOT_CONFIGURED', 'この端末は市役所ハブに登録されていないため、ビデオ相談は使えません。管理者に連絡してください。');
-    return this.consultations;
-  }
-
-  /** Checks the idle lock every few seconds so the screens lock even when nobody touches them. */
+  /** Starts the idle lock, the queued print jobs and the sync loop. */
   startTimers(intervalMs = 5_000): void {
-    this.idleTimer ??= setInterval(() => {
-      if (this.staff.applyIdleLock()) this.onLocked();
-    }, intervalMs);
-    this.idleTimer.unref();
+    this.access.startIdleLock(intervalMs);
     this.printing.resumeQueued();
     this.sync?.start();
   }
 
   async close(): Promise<void> {
-    if (this.idleTimer) clearInterval(this.idleTimer);
-    this.idleTimer = null;
+    this.access.stop();
     await this.sync?.stop();
     await this.consultations?.stop();
     this.db.close();
     await this.printing.close();
   }
 
-  onEvent(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  onEvent(listener: TerminalListener): () => void {
+    return this.events.on(listener);
   }
 
   /** The one way any transport calls in: screen check, validation, handler, Japanese errors. */
@@ -207,184 +223,71 @@ export class TerminalCore {
     };
   }
 
-  private emit<K extends EventName>(name: K, payload: EventPayload<K>): void {
-    for (const l of this.listeners) l(name, payload);
-  }
-
   private changed(id: string): void {
-    this.emit('requestsChanged', { ids: [id] });
-    this.emit('relayChanged', this.relayStatus());
+    this.events.emit('requestsChanged', { ids: [id] });
+    this.events.emit('relayChanged', this.relayStatus());
     // Anything new in the outbox goes to city hall as soon as it can.
     this.sync?.kick();
   }
 
-  /** Next-visit tasks, oldest first (their names and phones are sealed at rest like every personal field). */
-  nextVisitTasks(): NextVisitTask[] {
-    return this.db
-      .prepare<[], { id: string; kind: 'insurance_link'; person_sealed: Buffer; created_at: string }>('SELECT id, kind, person_sealed, created_at FROM next_visit_tasks ORDER BY created_at, id')
-      .all()
-      .map((t) => ({ id: t.id, kind: t.kind, createdAt: t.created_at, ...(JSON.parse(this.cipher.open(t.person_sealed, `next_visit:${t.id}`)) as { name: string; phone: string }) }));
-  }
-
-  /** Questions from city-hall operators not yet marked seen, newest first. */
-  questions(): HubQuestion[] {
-    return this.db
-      .prepare<[], { seq: number; request_id: string; number: string; text_sealed: Buffer; asked_at: string }>(
-        `SELECT q.seq, q.request_id, r.number, q.text_sealed, q.asked_at FROM hub_questions q JOIN requests r ON r.id = q.request_id
-         WHERE q.seen_at IS NULL ORDER BY q.seq DESC`,
-      )
-      .all()
-      .map((q) => ({ seq: q.seq, requestId: q.request_id, number: q.number, text: this.cipher.open(q.text_sealed, `question:${q.seq}`), askedAt: q.asked_at }));
-  }
-
-  private setResidentView(view: ResidentView | null): void {
-    this.residentView = view;
-    this.emit('residentView', view);
-  }
-
-  private onLocked(): void {
-    // A locked terminal shows the resident nothing of the last request, and no card read stays open.
-    this.setResidentView(null);
-    this.cards.cancel();
-    this.emit('sessionChanged', this.staff.status());
-  }
-
-  /** A staff call: the session must be signed in and unlocked; the idle timer restarts. */
-  private asStaff<T>(fn: (staffId: string) => T): T {
-    try {
-      return fn(this.staff.requireActive());
-    } catch (e) {
-      if (e instanceof AppError && e.code === 'LOCKED') this.onLocked();
-      throw e;
-    }
+  /** Video consultations need city hall; a terminal set up without it says so. */
+  private calls(): ConsultationService {
+    if (!this.consultations) throw new AppError('HUB_NOT_CONFIGURED', 'この端末は市役所ハブに登録されていないため、ビデオ相談は使えません。管理者に連絡してください。');
+    return this.consultations;
   }
 
   private readonly handlers: TerminalHandlers = {
-    getSession: () => this.staff.status(),
-    signIn: ({ staffId, pin }) => {
-      const status = this.staff.signIn(staffId, pin);
-      this.emit('sessionChanged', status);
-      return status;
-    },
-    signOut: () => {
-      this.setResidentView(null);
-      const status = this.staff.signOut();
-      this.emit('sessionChanged', status);
-      return status;
-    },
-    lock: () => {
-      const status = this.staff.lock('manual');
-      this.onLocked();
-      return status;
-    },
+    getSession: () => this.access.status(),
+    signIn: ({ staffId, pin }) => this.access.signIn(staffId, pin),
+    signOut: () => this.access.signOut(),
+    lock: () => this.access.lock(),
     reportActivity: () => {
-      this.staff.touch();
+      this.access.touch();
       return { ok: true as const };
     },
-    getFees: () => this.asStaff(() => this.options.fees),
-    listToday: () => this.asStaff(() => this.requests.listForDay()),
-    getRequest: ({ id }) => this.asStaff((staffId) => this.requests.detail(id, staffId)),
-    createRequest: (input) =>
-      this.asStaff((staffId) => {
-        const summary = this.requests.create(input, staffId);
-        this.changed(summary.id);
-        return summary;
-      }),
-    checkIdentity: ({ id, identity }) =>
-      this.asStaff((staffId) => {
-        const summary = this.requests.checkIdentity(id, identity, staffId);
-        this.changed(id);
-        return summary;
-      }),
+    getFees: () => this.access.asStaff(() => this.options.fees),
+    listToday: () => this.access.asStaff(() => this.requests.listForDay()),
+    getRequest: ({ id }) => this.access.asStaff((staffId) => this.requests.detail(id, staffId)),
+    createRequest: (input) => this.access.asStaff((staffId) => this.desk.create(input, staffId)),
+    checkIdentity: ({ id, identity }) => this.access.asStaff((staffId) => this.desk.checkIdentity(id, identity, staffId)),
     showToResident: ({ id }) =>
-      this.asStaff((staffId) => {
-        this.setResidentView(this.requests.residentView(id, staffId));
+      this.access.asStaff((staffId) => {
+        this.desk.showToResident(id, staffId);
         return { ok: true as const };
       }),
     clearResidentScreen: () =>
-      this.asStaff(() => {
-        this.setResidentView(null);
+      this.access.asStaff(() => {
+        this.residentScreen.clear();
         return { ok: true as const };
       }),
-    checkPrinted: ({ id, ok, reason }) =>
-      this.asStaff((staffId) => {
-        const summary = this.requests.checkPrinted(id, ok, reason, staffId);
-        this.changed(id);
-        return summary;
-      }),
-    recordPayment: ({ id, payment }) =>
-      this.asStaff((staffId) => {
-        // The receipt job is written with the payment it proves: both land, or neither.
-        const { result, receiptJob } = this.db.transaction(() => {
-          const r = this.requests.recordPayment(id, payment, staffId);
-          return { result: r, receiptJob: this.printing.queueFeeReceipt(id, r.payment, staffId) };
-        })();
-        this.changed(id);
-        if (receiptJob) void this.printing.run(receiptJob).catch((e: unknown) => this.logger.error({ err: String(e) }, 'receipt print failed'));
-        return result;
-      }),
-    handOver: ({ id }) =>
-      this.asStaff((staffId) => {
-        const summary = this.requests.handOver(id, staffId);
-        this.changed(id);
-        return summary;
-      }),
-    cancelRequest: ({ id, reason }) =>
-      this.asStaff((staffId) => {
-        const summary = this.requests.cancel(id, reason, staffId);
-        if (this.residentView?.requestId === id) this.setResidentView(null);
-        this.changed(id);
-        return summary;
-      }),
-    getRelayStatus: () => this.asStaff(() => this.relayStatus()),
-    listQuestions: () => this.asStaff(() => this.questions()),
-    markQuestionSeen: ({ seq }) =>
-      this.asStaff((staffId) => {
-        this.db.transaction(() => {
-          this.db.prepare('UPDATE hub_questions SET seen_at = ? WHERE seq = ? AND seen_at IS NULL').run(this.clock.now().toISOString(), seq);
-          this.audit.append({ actor: staffId, action: 'hub.question_seen', detail: { seq } });
-        })();
-        return this.questions();
-      }),
-    listPrintAttention: () => this.asStaff(() => this.printing.attention()),
-    resolvePrintJob: ({ jobId, action, reason }) => this.asStaff((staffId) => this.printing.resolve(jobId, action, reason, staffId)),
-    resumePrinting: ({ kind }) => this.asStaff(() => this.printing.resume(kind)),
-    getPrinterStatus: () => this.asStaff(() => this.printing.status()),
+    checkPrinted: ({ id, ok, reason }) => this.access.asStaff((staffId) => this.desk.checkPrinted(id, ok, reason, staffId)),
+    recordPayment: ({ id, payment }) => this.access.asStaff((staffId) => this.desk.recordPayment(id, payment, staffId)),
+    handOver: ({ id }) => this.access.asStaff((staffId) => this.desk.handOver(id, staffId)),
+    cancelRequest: ({ id, reason }) => this.access.asStaff((staffId) => this.desk.cancel(id, reason, staffId)),
+    getRelayStatus: () => this.access.asStaff(() => this.relayStatus()),
+    listQuestions: () => this.access.asStaff(() => this.questions.unseen()),
+    markQuestionSeen: ({ seq }) => this.access.asStaff((staffId) => this.questions.markSeen(seq, staffId)),
+    listPrintAttention: () => this.access.asStaff(() => this.printing.attention()),
+    resolvePrintJob: ({ jobId, action, reason }) => this.access.asStaff((staffId) => this.printing.resolve(jobId, action, reason, staffId)),
+    resumePrinting: ({ kind }) => this.access.asStaff(() => this.printing.resume(kind)),
+    getPrinterStatus: () => this.access.asStaff(() => this.printing.status()),
     startCardRead: ({ purpose, requestId, insurance }) =>
-      this.asStaff((staffId) => {
+      this.access.asStaff((staffId) => {
         // The PIN pad takes the resident screen; the request summary comes back after.
-        this.setResidentView(null);
+        this.residentScreen.clear();
         return this.cards.start(purpose, requestId ?? null, staffId, insurance ?? null);
       }),
-    confirmLastPinTry: () => this.asStaff((staffId) => this.cards.confirmLastTry(staffId)),
-    cancelCardRead: () => this.asStaff(() => this.cards.cancel()),
-    getCardSession: () => this.asStaff(() => this.cards.view()),
-    addNextVisitTask: ({ kind, name, phone }) =>
-      this.asStaff((staffId) => {
-        const id = (this.options.newId ?? defaultNewId)();
-        this.db.transaction(() => {
-          this.db
-            .prepare('INSERT INTO next_visit_tasks (id, kind, person_sealed, staff_id, created_at) VALUES (?, ?, ?, ?, ?)')
-            .run(id, kind, this.cipher.seal(JSON.stringify({ name, phone }), `next_visit:${id}`), staffId, this.clock.now().toISOString());
-          this.audit.append({ actor: staffId, action: 'next_visit.added', detail: { id, kind } });
-        })();
-        return this.nextVisitTasks();
-      }),
-    listNextVisitTasks: () => this.asStaff(() => this.nextVisitTasks()),
-    finishNextVisitTask: ({ id }) =>
-      this.asStaff((staffId) => {
-        this.db.transaction(() => {
-          if (this.db.prepare('DELETE FROM next_visit_tasks WHERE id = ?').run(id).changes === 1) {
-            this.audit.append({ actor: staffId, action: 'next_visit.finished', detail: { id } });
-          }
-        })();
-        return this.nextVisitTasks();
-      }),
-    getConsultation: () => this.asStaff(() => this.consultations?.view() ?? ConsultationService.none),
-    getConsultationAvailability: () => this.asStaff(() => this.calls().availability()),
-    startConsultation: ({ department }) => this.asStaff((staffId) => this.calls().start(department, staffId)),
-    endConsultation: () => this.asStaff((staffId) => this.calls().end(staffId)),
-    controlConsultation: (input) => this.asStaff(() => this.calls().control(input)),
+    confirmLastPinTry: () => this.access.asStaff((staffId) => this.cards.confirmLastTry(staffId)),
+    cancelCardRead: () => this.access.asStaff(() => this.cards.cancel()),
+    getCardSession: () => this.access.asStaff(() => this.cards.view()),
+    addNextVisitTask: (input) => this.access.asStaff((staffId) => this.nextVisit.add(input, staffId)),
+    listNextVisitTasks: () => this.access.asStaff(() => this.nextVisit.list()),
+    finishNextVisitTask: ({ id }) => this.access.asStaff((staffId) => this.nextVisit.finish(id, staffId)),
+    getConsultation: () => this.access.asStaff(() => this.consultations?.view() ?? ConsultationService.none),
+    getConsultationAvailability: () => this.access.asStaff(() => this.calls().availability()),
+    startConsultation: ({ department }) => this.access.asStaff((staffId) => this.calls().start(department, staffId)),
+    endConsultation: () => this.access.asStaff((staffId) => this.calls().end(staffId)),
+    controlConsultation: (input) => this.access.asStaff(() => this.calls().control(input)),
     getConsultationMedia: () => this.consultations?.media() ?? null,
     getConsultationWaiting: () => this.consultations?.waiting() ?? null,
     sendConsultationSignal: ({ callId, data }) => {
@@ -395,20 +298,11 @@ export class TerminalCore {
       this.calls().report(callId, peer);
       return { ok: true as const };
     },
-    getResidentView: () => this.residentView,
-    getResidentPin: () => {
-      const v = this.cards.view();
-      return v ? { purpose: v.purpose, stage: v.stage, triesLeft: v.triesLeft, message: v.message } : null;
-    },
+    getResidentView: () => this.residentScreen.view(),
+    getResidentPin: () => residentPin(this.cards.view()),
     submitCardPin: ({ pin }) => this.cards.submitPin(pin),
     confirmAsResident: ({ requestId }) => {
-      // The resident can confirm only the request the staff put on their screen, and only once.
-      if (this.residentView?.requestId !== requestId) {
-        throw new AppError('NOTHING_TO_CONFIRM', '確認する内容がありません。職員にお声がけください。');
-      }
-      const summary = this.requests.confirmByResident(requestId);
-      this.setResidentView(null);
-      this.changed(summary.id);
+      this.desk.confirmAsResident(requestId);
       return { ok: true as const };
     },
   };

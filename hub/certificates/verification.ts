@@ -5,6 +5,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { CertificateKind } from '../../protocol/domain';
 import { AppError } from '../../protocol/errors';
+import { Sha256Hex } from '../../protocol/ids';
 
 export const CertificateSerial = z.string().regex(/^[A-Za-z0-9-]{4,32}$/, { error: '証明書番号は英数字とハイフン4〜32文字です。' });
 
@@ -13,7 +14,7 @@ export const VerificationInput = z.object({
   kind: CertificateKind,
   residentId: z.string().min(1).max(64),
   issueDate: z.iso.date(),
-  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+  contentHash: Sha256Hex,
 });
 export type VerificationInput = z.infer<typeof VerificationInput>;
 

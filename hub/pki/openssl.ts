@@ -6,6 +6,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { VEHICLE_ID_PATTERN } from '../../protocol/ids';
 
 const OPENSSL = process.env.ODEKAKE_OPENSSL ?? 'openssl';
 
@@ -84,6 +85,6 @@ export function issueServerCertificate(ca: { keyFile: string; certFile: string }
 
 /** A vehicle's client certificate: its common name is the vehicle id the hub knows it by. */
 export function issueClientCertificate(ca: { keyFile: string; certFile: string }, vehicleId: string, days = 825): IssuedCertificate {
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(vehicleId)) throw new Error(`invalid vehicle id for a certificate: ${vehicleId}`);
+  if (!VEHICLE_ID_PATTERN.test(vehicleId)) throw new Error(`invalid vehicle id for a certificate: ${vehicleId}`);
   return issue(ca, vehicleId, ['keyUsage = critical, digitalSignature', 'extendedKeyUsage = clientAuth'], days);
 }

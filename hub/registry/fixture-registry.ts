@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppError, fieldProblems } from '../../protocol/errors';
-import { addressesMatch, normalizeName } from './normalize';
+import { addressesMatch, normalizeName } from '../../protocol/name-folding';
 import type { Registry, ResidentMatch, ResidentRecord, ResidentSummary } from './registry';
 import { ResidentQuery } from './registry';
 import { AssetsFile, HouseholdsFile, RegistryData, SealsFile, TaxesFile } from './schema';

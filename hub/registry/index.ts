@@ -1,4 +1,3 @@
 export * from './schema';
 export * from './registry';
-export * from './normalize';
 export { FixtureRegistry, defaultRegistryDir } from './fixture-registry';

@@ -16,7 +16,7 @@ import { CONSULTATION_API } from '../../protocol/consultation';
 import { HUB_API, HubMessageBody, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
 import type { Clock } from '../clock';
 import { AppError, forbidden, HubError } from '../errors';
-import type { Logger } from '../logger';
+import type { Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
 import type { Consultations, Party } from './consultations';
@@ -26,6 +26,8 @@ import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
+import { entityId, VehicleId } from '../../protocol/ids';
+import { operatorRoles } from '../../protocol/roles';
 
 export interface AppDeps {
   store: HubStore;
@@ -134,7 +136,7 @@ export async function buildApp(deps: AppDeps) {
 
   // Video consultations, the vehicle's side.
   const { consultations } = deps;
-  const CallIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { error: '相談の番号が正しくありません。' }) });
+  const CallIdParam = z.object({ id: entityId('相談の番号が正しくありません。') });
   const vehicleParty = async (req: FastifyRequest): Promise<Party> => ({ kind: 'vehicle', id: await vehicleOf(req) });
   app.get(CONSULTATION_API.vehicle.availability, async (req) => {
     await vehicleOf(req);
@@ -206,7 +208,7 @@ export async function buildApp(deps: AppDeps) {
     return session;
   }
   const deciders: ConsoleRole[] = ['operator', 'admin'];
-  const everyone: ConsoleRole[] = ['operator', 'consultant', 'dispatcher', 'admin'];
+  const everyone: readonly ConsoleRole[] = operatorRoles;
 
   app.post(CONSOLE_API.session, async (req, reply) => {
     if (!sameOrigin(req)) throw forbidden('CSRF_REJECTED', '別のサイトからの操作は受け付けません。ページを開き直してください。');
@@ -228,7 +230,7 @@ export async function buildApp(deps: AppDeps) {
     await operator(req, deciders, { csrf: false });
     return approvals.queue();
   });
-  const IdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { error: '受付の番号が正しくありません。' }) });
+  const IdParam = z.object({ id: entityId('受付の番号が正しくありません。') });
   app.get(CONSOLE_API.request, async (req) => {
     const s = await operator(req, deciders, { csrf: false });
     return approvals.detail(parse(IdParam, req.params).id, s.operatorId);
@@ -247,7 +249,7 @@ export async function buildApp(deps: AppDeps) {
     await approvals.ask(parse(IdParam, req.params).id, s.operatorId, parse(AskInput, req.body).text);
     return { asked: true };
   });
-  const ReprintParams = z.object({ vehicleId: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/), id: z.string().min(1).max(64) });
+  const ReprintParams = z.object({ vehicleId: VehicleId, id: z.string().min(1).max(64) });
   app.post(CONSOLE_API.reprintDecision, async (req) => {
     const s = await operator(req, deciders);
     const p = parse(ReprintParams, req.params);

@@ -8,11 +8,12 @@ import { HubMessageBody, printJobSigningInput, type PrintJobMessage } from '../.
 import { IdentityCheckInput, RequestInput } from '../../protocol/request';
 import type { Clock } from '../clock';
 import { conflict, notFound } from '../errors';
-import type { IdGenerator } from '../ids';
-import type { Logger } from '../logger';
+import type { IdGenerator } from '../../common/ids';
+import type { Logger } from '../../common/logger';
 import type { DocumentRow, HubStore, HubTx, RequestRow } from '../store/types';
 import type { CertificateIssuer, ResidentLookup } from './ports';
 import type { PushHub } from './push';
+import { reprintableSteps, stepAfterHubDecision } from '../../protocol/workflow';
 
 export interface ApprovalDeps {
   store: HubStore;
@@ -102,7 +103,7 @@ export class Approvals {
     const { store, clock, ids, certificates, push, log } = this.deps;
     const row = await store.transaction((tx) => tx.getRequest(requestId));
     if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
-    if (row.step !== 'relayed') throw notPending();
+    if (!stepAfterHubDecision(row.step, 'APPROVED')) throw notPending();
     const input = RequestInput.parse(JSON.parse(row.input));
     const match = await this.registryMatch(input);
     if (match.status !== 'found') {
@@ -125,7 +126,7 @@ export class Approvals {
     };
     const { envelopes, jobId } = await store.transaction(async (tx) => {
       const current = await tx.getRequest(requestId);
-      if (!current || current.step !== 'relayed' || (await tx.getDecision(requestId))) throw notPending();
+      if (!current || !stepAfterHubDecision(current.step, 'APPROVED') || (await tx.getDecision(requestId))) throw notPending();
       await tx.insertDecision({ requestId, decision: 'approved', reason: null, operatorId, decidedAt: at });
       await tx.setRequestStep(requestId, 'approved', at);
       await tx.insertRequestEvent({ requestId, event: 'APPROVED', step: 'approved', actor: operatorId, at, reason: null });
@@ -148,7 +149,7 @@ export class Approvals {
     const { vehicleId, envelope } = await store.transaction(async (tx) => {
       const row = await tx.getRequest(requestId);
       if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
-      if (row.step !== 'relayed' || (await tx.getDecision(requestId))) throw notPending();
+      if (!stepAfterHubDecision(row.step, 'REJECTED') || (await tx.getDecision(requestId))) throw notPending();
       await tx.insertDecision({ requestId, decision: 'rejected', reason, operatorId, decidedAt: at });
       await tx.setRequestStep(requestId, 'rejected', at);
       await tx.insertRequestEvent({ requestId, event: 'REJECTED', step: 'rejected', actor: operatorId, at, reason });
@@ -187,7 +188,7 @@ export class Approvals {
       if (rr.status !== 'pending') throw conflict('NOT_PENDING', 'この再印刷の依頼はもう判断済みです。一覧を更新してください。');
       const row = await tx.getRequest(rr.requestId);
       if (!row) throw notFound();
-      if (approve && !['approved', 'printed', 'spoiled'].includes(row.step)) {
+      if (approve && !reprintableSteps.has(row.step)) {
         throw conflict('NOT_PENDING', 'この受付は取り消されたか交付済みのため、再印刷できません。却下してください。');
       }
       const envelopes: Envelope[] = [
@@ -200,9 +201,12 @@ export class Approvals {
         const job = await this.issuePrintJob(tx, { row, document, operatorId, at, reprintOf: rr.jobId });
         envelopes.push(job.envelope);
         newJobId = job.jobId;
-        if (row.step !== 'approved') {
-          await tx.setRequestStep(row.id, 'approved', at);
-          await tx.insertRequestEvent({ requestId: row.id, event: 'REPRINT_APPROVED', step: 'approved', actor: operatorId, at, reason: null });
+        // A spoiled sheet sends the request back to printing, as on the vehicle; a job whose outcome was
+        // unknown is reprinted without a step change (the vehicle never recorded it printed).
+        const next = stepAfterHubDecision(row.step, 'REPRINT_APPROVED');
+        if (next) {
+          await tx.setRequestStep(row.id, next, at);
+          await tx.insertRequestEvent({ requestId: row.id, event: 'REPRINT_APPROVED', step: next, actor: operatorId, at, reason: null });
         }
       } else {
         await tx.insertRequestEvent({ requestId: row.id, event: 'REPRINT_REJECTED', step: row.step, actor: operatorId, at, reason: null });

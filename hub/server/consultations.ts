@@ -10,8 +10,8 @@ import {
 } from '../../protocol/consultation';
 import type { Clock } from '../clock';
 import { forbidden, HubError } from '../errors';
-import type { IdGenerator } from '../ids';
-import type { Logger } from '../logger';
+import type { IdGenerator } from '../../common/ids';
+import type { Logger } from '../../common/logger';
 import type { ConsultationRow, HubStore } from '../store/types';
 import { CallQueues, type Call } from './call-queue';
 import { parse } from './parse';

@@ -1,8 +1,8 @@
 // Starts a hub from its data directory: opens the store, reads its keys, serves HTTPS on 127.0.0.1.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { systemClock, type Clock } from '../clock';
-import { newId, type IdGenerator } from '../ids';
-import { createLogger, type Logger } from '../logger';
+import { newId, type IdGenerator } from '../../common/ids';
+import { createLogger, type Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import { buildApp } from './app';
 import { Approvals } from './approvals';

@@ -10,8 +10,8 @@ import {
 } from '../../protocol/hub';
 import type { Clock } from '../clock';
 import { badRequest, HubError } from '../errors';
-import type { IdGenerator } from '../ids';
-import type { Logger } from '../logger';
+import type { IdGenerator } from '../../common/ids';
+import type { Logger } from '../../common/logger';
 import type { AuditEntry, HubStore, HubTx } from '../store/types';
 
 /** A challenge is answered while the resident is still at the reader; two minutes covers the PIN pad. */

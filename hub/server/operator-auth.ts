@@ -7,6 +7,7 @@ import type { Clock } from '../clock';
 import { forbidden, unauthorized } from '../errors';
 import type { HubStore } from '../store/types';
 import { hashPassword, verifyPassword } from './passwords';
+import { operatorRoleLabel } from '../../protocol/roles';
 
 export const SESSION_COOKIE = '__Host-odekake_session';
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -96,10 +97,8 @@ export function checkCsrf(session: ConsoleSession, header: string | string[] | u
   }
 }
 
-export const roleLabel: Record<ConsoleRole, string> = { operator: '証明書担当', consultant: '相談担当', dispatcher: '配車担当', admin: '管理者' };
-
 export function requireRole(session: ConsoleSession, roles: readonly ConsoleRole[]): void {
   if (!roles.includes(session.role)) {
-    throw forbidden('FORBIDDEN_ROLE', `この操作は${roles.map((r) => roleLabel[r]).join('・')}の職員だけができます。（あなたは${roleLabel[session.role]}です）`);
+    throw forbidden('FORBIDDEN_ROLE', `この操作は${roles.map((r) => operatorRoleLabel[r]).join('・')}の職員だけができます。（あなたは${operatorRoleLabel[session.role]}です）`);
   }
 }

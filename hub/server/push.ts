@@ -1,7 +1,7 @@
 // Who is connected right now: vehicles (their inbox envelopes are pushed as they are committed) and
 // operator consoles (told that the queue changed, then they re-read it). A push is only a hint of
 // speed: the inbox is the record, and a vehicle pulls whatever it missed.
-import type { Logger } from '../logger';
+import type { Logger } from '../../common/logger';
 
 export interface PushSocket {
   send(data: string): void;

@@ -4,18 +4,16 @@
 // request's current step is rejected with a code and kept aside (dead letter) — never blocking the
 // messages behind it.
 import { z } from 'zod';
-import type { RequestStep } from '../../protocol/domain';
 import {
   DeliverBatch, HubMessageBody, hubErrorMessages, IdempotencyKey, VehicleMessage,
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
+import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
-import type { Logger } from '../logger';
+import type { Logger } from '../../common/logger';
 import type { HubStore, HubTx, RequestRow } from '../store/types';
 import type { PushHub } from './push';
-
-type VehicleMessageOf<T extends VehicleMessage['type']> = Extract<VehicleMessage, { type: T }>;
 
 /** Hub-side rejection codes beyond the contract's own. */
 export const hubSyncMessages = {
@@ -30,24 +28,6 @@ class Rejection extends Error {
     readonly problem: string,
   ) {
     super(code);
-  }
-}
-
-/** Which step each vehicle event may follow, mirroring the vehicle's own workflow. */
-export function nextStepAfterEvent(current: RequestStep, event: VehicleMessageOf<'request.event'>['event'], feeYen: number): RequestStep | null {
-  switch (event) {
-    case 'PRINTED':
-      return current === 'approved' ? 'printed' : null;
-    case 'CHECK_OK':
-      return current === 'printed' ? 'checked' : null;
-    case 'CHECK_SPOILED':
-      return current === 'printed' ? 'spoiled' : null;
-    case 'PAID':
-      return current === 'checked' && feeYen > 0 ? 'paid' : null;
-    case 'HANDED_OVER':
-      return current === 'paid' || (current === 'checked' && feeYen === 0) ? 'handed_over' : null;
-    case 'CANCELLED':
-      return ['relayed', 'approved', 'printed', 'spoiled', 'checked', 'paid'].includes(current) ? 'cancelled' : null;
   }
 }
 
@@ -191,7 +171,7 @@ export class VehicleSync {
       case 'request.event': {
         const request = await tx.getRequest(m.requestId);
         if (!request || request.vehicleId !== vehicleId) throw new Rejection('UNKNOWN_REQUEST', 'requestId');
-        const next = nextStepAfterEvent(request.step, m.event, request.feeYen);
+        const next = stepAfterVehicleEvent(request.step, m.event, request.feeYen);
         if (!next) throw new Rejection('ILLEGAL_EVENT', `event=${m.event},step=${request.step}`);
         await tx.setRequestStep(m.requestId, next, at);
         await tx.insertRequestEvent({ requestId: m.requestId, event: m.event, step: next, actor: m.staffId ?? vehicleId, at: m.at, reason: m.reason ?? null });
@@ -207,7 +187,7 @@ export class VehicleSync {
           throw new Rejection('ILLEGAL_EVENT', 'reprint_already_requested');
         }
         const request = await tx.getRequest(m.requestId);
-        if (!request || !['approved', 'printed', 'spoiled'].includes(request.step)) throw new Rejection('ILLEGAL_EVENT', `reprint,step=${request?.step}`);
+        if (!request || !reprintableSteps.has(request.step)) throw new Rejection('ILLEGAL_EVENT', `reprint,step=${request?.step}`);
         await tx.insertReprintRequest({
           id: m.reprintRequestId, vehicleId, jobId: m.jobId, requestId: m.requestId, reason: m.reason, staffId: m.staffId,
           requestedAt: m.at, receivedAt: at, status: 'pending', decidedBy: null, decidedAt: null, newJobId: null,

@@ -9,7 +9,7 @@
 // transaction that loses a race on one of them, or on a deadlock or serialization check, runs again.
 import { CompiledQuery, sql, type Kysely, type QueryResult, type SqliteDatabase, type Transaction } from 'kysely';
 import type { RequestStep } from '../../protocol/domain';
-import { auditRowHash, GENESIS_HASH, verifyChain } from './audit-chain';
+import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
 import type { Dialect, HubDatabase } from './schema';
 import type {
   AppliedMessageRow, AuditEntry, AuditRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,

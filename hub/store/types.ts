@@ -2,9 +2,10 @@
 // and on PostgreSQL (READ COMMITTED, several hub processes) is made safe by locks the store takes
 // itself (see store.ts). Rows are plain data; JSON columns are parsed by the services with zod.
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
+import type { ChainVerdict } from '../../protocol/audit-chain';
+import type { OperatorRole } from '../../protocol/roles';
 
-export type OperatorRole = 'operator' | 'consultant' | 'dispatcher' | 'admin';
-export const operatorRoles: readonly OperatorRole[] = ['operator', 'consultant', 'dispatcher', 'admin'];
+export type { OperatorRole };
 
 export interface VehicleRow {
   id: string;
@@ -221,7 +222,7 @@ export interface AuditRow {
   hash: string;
 }
 
-export type ChainVerdict = { ok: true; rows: number } | { ok: false; rows: number; brokenAt: number; why: string };
+export type { ChainVerdict };
 
 export interface RequestFilter {
   steps?: readonly RequestStep[];

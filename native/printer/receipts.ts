@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { CertificateKind, certificateKindLabel, PaymentMethod, paymentMethodLabel } from '../../protocol/domain';
 import { feed, fullWidthNumber, leftRight, rule, text, yen, type ReceiptDocument, type ReceiptLine } from './receipt-document';
+import { StaffId } from '../../protocol/ids';
 
 const Yen = z.number().int().min(0).max(10_000_000);
 const Instant = z.iso.datetime({ offset: true });
@@ -26,7 +27,7 @@ export const FeeReceipt = z
     paymentMethod: PaymentMethod,
     tenderedYen: Yen.optional(),
     changeYen: Yen.optional(),
-    staffId: z.string().regex(/^[A-Za-z0-9-]{1,16}$/, '職員IDが正しくありません。'),
+    staffId: StaffId,
     reprint: z.boolean().default(false),
   })
   .superRefine((r, ctx) => {
@@ -59,7 +60,7 @@ export const DailySummary = z
     printedAt: Instant,
     cityName: z.string().min(1).default('いわき市'),
     place: z.string().min(1).max(40),
-    staffId: z.string().regex(/^[A-Za-z0-9-]{1,16}$/),
+    staffId: StaffId,
     byKind: z.array(z.object({ kind: CertificateKind, requests: z.number().int().min(0), copies: z.number().int().min(0), amountYen: Yen })),
     byPayment: z.array(z.object({ method: PaymentMethod, count: z.number().int().min(0), amountYen: Yen })),
     totalYen: Yen,

@@ -7,8 +7,8 @@ import { certificateKindLabel, idDocumentLabel, requesterRelationLabel, requestS
 import { watchHub } from './api';
 import { ConsultantDesk } from './desk';
 import { useConsole } from './store';
+import { operatorRoleLabel } from '../../protocol/roles';
 
-const roleLabel = { operator: '証明書担当', consultant: '相談担当', dispatcher: '配車担当', admin: '管理者' } as const;
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
 
@@ -236,7 +236,7 @@ function Shell() {
           <button className={tab === 'day' ? 'tab on' : 'tab'} onClick={() => setTab('day')}>一日の記録</button>
         </nav>
         <span className={`relay ${live ? 'online' : 'offline'}`}><span className="dot" />{live ? '自動更新中' : '再接続しています'}</span>
-        <span className="who">{session.displayName}（{roleLabel[session.role]}）</span>
+        <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
       <main>

@@ -2,6 +2,7 @@
 // or, in host mode, over the WebSocket with the per-launch token taken from the page's URL.
 import type { CallInput, CallName, CallOutput, CallResult, EventName, EventPayload } from '../../protocol/ipc';
 import type { AppErrorShape } from '../../protocol/errors';
+import { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from '../../protocol/ids';
 
 export interface Transport {
   call(name: CallName, input: unknown): Promise<CallResult>;
@@ -47,8 +48,6 @@ export function createClient(transport: Transport): Client {
   };
 }
 
-const WS_PROTOCOL = 'odekake.v1';
-const TOKEN_PREFIX = 'odekake-token.';
 
 /** Host mode: one WebSocket, reconnected with backoff if the host restarts. */
 export function webSocketTransport(url: string, token: string): Transport {
@@ -62,7 +61,7 @@ export function webSocketTransport(url: string, token: string): Transport {
 
   const connect = (): Promise<WebSocket> =>
     new Promise((resolve) => {
-      const socket = new WebSocket(url, [WS_PROTOCOL, TOKEN_PREFIX + token]);
+      const socket = new WebSocket(url, [HOST_WS_PROTOCOL, HOST_TOKEN_PROTOCOL_PREFIX + token]);
       socket.onopen = () => {
         ws = socket;
         retryMs = 250;

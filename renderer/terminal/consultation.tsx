@@ -51,12 +51,12 @@ export function ConsultationStrip() {
 }
 
 function DepartmentChoice({ consultation }: { consultation: ConsultationView | null }) {
-  const { run, busy } = useStaff();
+  const { consultationAvailability, startConsultation, endConsultation, busy } = useStaff();
   const [availability, setAvailability] = useState<AvailabilityResponse | null>(null);
   useEffect(() => {
     let stopped = false;
     const load = async () => {
-      const a = await run('getConsultationAvailability', {}, { reload: true });
+      const a = await consultationAvailability();
       if (!stopped && a) setAvailability(a);
     };
     void load();
@@ -65,7 +65,7 @@ function DepartmentChoice({ consultation }: { consultation: ConsultationView | n
       stopped = true;
       clearInterval(t);
     };
-  }, [run]);
+  }, [consultationAvailability]);
   const interrupted = consultation?.interrupted;
   return (
     <>
@@ -74,10 +74,10 @@ function DepartmentChoice({ consultation }: { consultation: ConsultationView | n
           <h2>{departmentLabel[interrupted.department]}との相談が途切れました</h2>
           <p>30秒以上つながらなかったため、相談は終わりました。電波のよい場所で、もう一度つなげます（10分以内なら順番待ちの先頭に入ります）。</p>
           <div className="row">
-            <button className="primary big" disabled={busy} onClick={() => void run('startConsultation', { department: interrupted.department })}>
+            <button className="primary big" disabled={busy} onClick={() => void startConsultation(interrupted.department)}>
               もう一度つなぐ
             </button>
-            <button className="secondary" disabled={busy} onClick={() => void run('endConsultation', {})}>
+            <button className="secondary" disabled={busy} onClick={() => void endConsultation()}>
               閉じる
             </button>
           </div>
@@ -89,7 +89,7 @@ function DepartmentChoice({ consultation }: { consultation: ConsultationView | n
         {departments.map((d: Department) => {
           const a = availability?.departments.find((x) => x.department === d);
           return (
-            <button key={d} className="department" disabled={busy || availability?.turn === false} onClick={() => void run('startConsultation', { department: d })} data-department={d}>
+            <button key={d} className="department" disabled={busy || availability?.turn === false} onClick={() => void startConsultation(d)} data-department={d}>
               <span className="name">{departmentLabel[d]}</span>
               <span className="hint">{departmentHint[d]}</span>
               <span className={`avail ${a && a.available > 0 ? 'yes' : 'no'}`}>
@@ -105,7 +105,7 @@ function DepartmentChoice({ consultation }: { consultation: ConsultationView | n
 }
 
 export function Consultation() {
-  const { consultation, run, go, busy, error } = useStaff();
+  const { consultation, endConsultation, controlConsultation, go, busy, error } = useStaff();
   const [confirmEnd, setConfirmEnd] = useState(false);
   const call = consultation?.call ?? null;
   const live = call && (call.state === 'waiting' || call.state === 'connected');
@@ -127,7 +127,7 @@ export function Consultation() {
           </p>
           <p>相談員が受けると、お客様の画面に映ります。お客様には「少しお待ちください」とお伝えください。</p>
           {!consultation?.signaling && <p className="warn">市役所との接続が切れています。つなぎ直しています…</p>}
-          <button className="secondary big" disabled={busy} onClick={() => void run('endConsultation', {})}>
+          <button className="secondary big" disabled={busy} onClick={() => void endConsultation()}>
             呼び出しをやめる
           </button>
         </div>
@@ -146,18 +146,18 @@ export function Consultation() {
             {!consultation.signaling && '（市役所との接続が切れています。つなぎ直しています）'}
           </p>
           <div className="row call-controls">
-            <button className={consultation.audioMuted ? 'primary big' : 'secondary big'} onClick={() => void run('controlConsultation', { audioMuted: !consultation.audioMuted })}>
+            <button className={consultation.audioMuted ? 'primary big' : 'secondary big'} onClick={() => void controlConsultation({ audioMuted: !consultation.audioMuted })}>
               {consultation.audioMuted ? 'マイクを入れる' : 'マイクを切る'}
             </button>
-            <button className={consultation.videoOff ? 'primary big' : 'secondary big'} onClick={() => void run('controlConsultation', { videoOff: !consultation.videoOff })}>
+            <button className={consultation.videoOff ? 'primary big' : 'secondary big'} onClick={() => void controlConsultation({ videoOff: !consultation.videoOff })}>
               {consultation.videoOff ? 'カメラを入れる' : 'カメラを切る'}
             </button>
-            <button className="secondary big" onClick={() => void run('controlConsultation', { switchCamera: true })}>
+            <button className="secondary big" onClick={() => void controlConsultation({ switchCamera: true })}>
               カメラを切り替える
             </button>
             {confirmEnd ? (
               <>
-                <button className="danger big" disabled={busy} onClick={() => void run('endConsultation', {}).then(() => setConfirmEnd(false))}>
+                <button className="danger big" disabled={busy} onClick={() => void endConsultation().then(() => setConfirmEnd(false))}>
                   はい、終える
                 </button>
                 <button className="secondary big" onClick={() => setConfirmEnd(false)}>

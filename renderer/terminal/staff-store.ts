@@ -1,8 +1,11 @@
 // The staff screen's state. Every change goes through the contract; this store only mirrors the core.
+// Screens call the actions below; an action makes the contract call and writes what it returned into
+// the store (or leaves it to the core's event when the core announces the change itself).
 import { create } from 'zustand';
 import type { CallInput, CallName, CallOutput, CardSessionView, ConsultationView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import { CallError, type Client } from './client';
+import { yen } from './staff/format';
 
 export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' };
 
@@ -35,6 +38,38 @@ interface StaffState {
   go(view: View): Promise<void>;
   clearMessages(): void;
   clearField(path: string): void;
+
+  signIn(staffId: string, pin: string): Promise<void>;
+  lock(): Promise<void>;
+  /** Any touch or key on the staff screen, for the idle lock. */
+  reportActivity(): void;
+  createRequest(input: CallInput<'createRequest'>): Promise<void>;
+  /** True when the identity check was recorded. */
+  checkIdentity(id: string, identity: CallInput<'checkIdentity'>['identity']): Promise<boolean>;
+  showToResident(id: string): Promise<void>;
+  checkPrinted(id: string, ok: boolean, reason?: string): Promise<void>;
+  recordPayment(id: string, payment: CallInput<'recordPayment'>['payment']): Promise<void>;
+  handOver(id: string): Promise<void>;
+  cancelRequest(id: string, reason: string): Promise<void>;
+  resumePrinting(kind: PrintJobSummary['kind']): Promise<void>;
+  resolvePrintJob(jobId: string, action: 'printed' | 'reprint', reason?: string): Promise<void>;
+  markQuestionSeen(seq: number): Promise<void>;
+  startCardRead(input: CallInput<'startCardRead'>): Promise<void>;
+  confirmLastPinTry(): Promise<void>;
+  cancelCardRead(): Promise<void>;
+  /** The card's name, address and birth date are in the form: the card session ends, staff are told. */
+  cardFilled(): Promise<void>;
+  /** The insurance link is done: the card session ends and the list comes back. */
+  finishLink(): Promise<void>;
+  /** True when the task was recorded. */
+  addNextVisitTask(name: string, phone: string): Promise<boolean>;
+  finishNextVisitTask(id: string): Promise<void>;
+  /** Polled while staff choose a department; a poll does not clear what staff were last told. */
+  consultationAvailability(): Promise<CallOutput<'getConsultationAvailability'> | null>;
+  // The call's state arrives through the core's consultationChanged event.
+  startConsultation(department: CallInput<'startConsultation'>['department']): Promise<void>;
+  endConsultation(): Promise<void>;
+  controlConsultation(input: CallInput<'controlConsultation'>): Promise<void>;
 }
 
 export const useStaff = create<StaffState>((set, get) => ({
@@ -143,5 +178,121 @@ export const useStaff = create<StaffState>((set, get) => ({
     if (!(path in fieldErrors)) return;
     const { [path]: _gone, ...rest } = fieldErrors;
     set({ fieldErrors: rest, error: Object.keys(rest).length === 0 ? null : get().error });
+  },
+
+  async signIn(staffId, pin) {
+    const session = await get().run('signIn', { staffId, pin });
+    if (session) set({ session });
+    void get().refresh();
+  },
+
+  async lock() {
+    const session = await get().run('lock', {});
+    if (session) set({ session });
+  },
+
+  reportActivity() {
+    const { client, session } = get();
+    if (client && session?.signedIn && !session.locked) void client.call('reportActivity', {}).catch(() => undefined);
+  },
+
+  async createRequest(input) {
+    const created = await get().run('createRequest', input);
+    if (!created) return;
+    await get().go({ name: 'request', id: created.id });
+    set({ notice: `受付番号 ${created.number} で受け付けました。次は本人確認です。` });
+  },
+
+  async checkIdentity(id, identity) {
+    const checked = await get().run('checkIdentity', { id, identity });
+    if (checked) await get().go({ name: 'request', id });
+    return checked !== null;
+  },
+
+  async showToResident(id) {
+    if (await get().run('showToResident', { id })) set({ residentShowing: id });
+  },
+
+  // The core announces the moved request (requestsChanged), which reloads it on screen.
+  async checkPrinted(id, ok, reason) {
+    await get().run('checkPrinted', { id, ok, ...(reason !== undefined ? { reason } : {}) });
+  },
+
+  async recordPayment(id, payment) {
+    const r = await get().run('recordPayment', { id, payment });
+    if (r) set({ notice: `${r.payment.changeYen > 0 ? `おつりは ${yen(r.payment.changeYen)} です。` : '手数料を収納しました。'}領収書を印刷しています。` });
+  },
+
+  async handOver(id) {
+    await get().run('handOver', { id });
+  },
+
+  async cancelRequest(id, reason) {
+    await get().run('cancelRequest', { id, reason });
+  },
+
+  async resumePrinting(kind) {
+    const printAttention = await get().run('resumePrinting', { kind });
+    if (printAttention) set({ printAttention });
+  },
+
+  async resolvePrintJob(jobId, action, reason) {
+    const printAttention = await get().run('resolvePrintJob', { jobId, action, ...(reason !== undefined ? { reason } : {}) });
+    if (printAttention) set({ printAttention });
+  },
+
+  async markQuestionSeen(seq) {
+    const questions = await get().run('markQuestionSeen', { seq });
+    if (questions) set({ questions });
+  },
+
+  // Card sessions arrive through the core's cardSession event.
+  async startCardRead(input) {
+    await get().run('startCardRead', input);
+  },
+
+  async confirmLastPinTry() {
+    await get().run('confirmLastPinTry', {});
+  },
+
+  async cancelCardRead() {
+    await get().run('cancelCardRead', {});
+  },
+
+  async cardFilled() {
+    await get().run('cancelCardRead', {});
+    set({ notice: 'カードの内容を入力しました。ふりがなを入力して、内容を確かめてください。' });
+  },
+
+  async finishLink() {
+    await get().run('cancelCardRead', {});
+    await get().go({ name: 'list' });
+  },
+
+  async addNextVisitTask(name, phone) {
+    const nextVisit = await get().run('addNextVisitTask', { kind: 'insurance_link', name, phone });
+    if (nextVisit) set({ nextVisit });
+    return nextVisit !== null;
+  },
+
+  async finishNextVisitTask(id) {
+    const nextVisit = await get().run('finishNextVisitTask', { id });
+    if (nextVisit) set({ nextVisit });
+  },
+
+  consultationAvailability() {
+    return get().run('getConsultationAvailability', {}, { reload: true });
+  },
+
+  async startConsultation(department) {
+    await get().run('startConsultation', { department });
+  },
+
+  async endConsultation() {
+    await get().run('endConsultation', {});
+  },
+
+  async controlConsultation(input) {
+    await get().run('controlConsultation', input);
   },
 }));

@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/core/clock';
-import { foldAddress, foldName } from '../../electron/core/card-flows';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { TerminalCore } from '../../electron/core/terminal';
@@ -97,18 +96,5 @@ describe('card flows in the terminal core', () => {
     for (let i = 0; i < 100 && (await ok('getCardSession', {})) !== null; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await ok('getCardSession', {})).toBeNull();
     expect(await ok('getResidentPin', {}, 'resident')).toBeNull();
-  });
-});
-
-describe('comparing card and request', () => {
-  it('reads old and new kanji, widths and spaces as the same name', () => {
-    expect(foldName('山﨑　髙志')).toBe(foldName('山崎 高志'));
-    expect(foldName('𠮷田 花子')).toBe(foldName('吉田花子'));
-    expect(foldName('山田 太郎')).not.toBe(foldName('山田 次郎'));
-  });
-  it('reads 丁目・番・号 and hyphens as the same address', () => {
-    expect(foldAddress('いわき市平字田町１２０番地の３')).toBe(foldAddress('いわき市平字田町120-3'));
-    expect(foldAddress('いわき市小名浜1丁目2番3号')).toBe(foldAddress('いわき市小名浜1-2-3'));
-    expect(foldAddress('いわき市小名浜1-2-3')).not.toBe(foldAddress('いわき市小名浜1-2-4'));
   });
 });

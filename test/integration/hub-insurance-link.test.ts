@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../hub/logger';
+import { createLogger } from '../../common/logger';
 import type { KyselyHubStore } from '../../hub/store/store';
 import { INSURANCE_LINK_API, linkErrorMessages, LinkChallengeResponse, LinkCompleteResponse } from '../../protocol/hub';
 import { PinBuffer } from '../../native/card/index';

@@ -165,4 +165,23 @@ describe('printing from the terminal core', () => {
     expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(0);
     expect(core.db.prepare("SELECT status FROM print_reprint_requests WHERE job_id = 'job-cut-2'").pluck().get()).toBe('pending_approval');
   });
+  it('counts a spoiled certificate and asks city hall for a reprint, which prints once when approved', async () => {
+    const id = await approvedRequest();
+    const pdf = await certificatePdf();
+    await core.printing.printCertificate({ requestId: id, jobId: 'job-cert-5', pdf, copies: 1 });
+    expect((await ok('checkPrinted', { id, ok: false, reason: '印字がかすれている' })).step).toBe('spoiled');
+    expect(core.db.prepare("SELECT job_id, sheets FROM print_spoilage").all()).toEqual([{ job_id: 'job-cert-5', sheets: 1 }]);
+    const sent = core.outbox.pending().map((m) => ({ kind: m.kind, payload: m.payload as Record<string, unknown> }));
+    expect(sent.map((m) => m.kind).slice(-2)).toEqual(['request.event', 'print.reprint_request']);
+    const ask = sent.at(-1)!.payload;
+    expect(ask).toMatchObject({ jobId: 'job-cert-5', requestId: id, reason: '印字がかすれている', staffId: demoStaff.staffId });
+    expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(1);
+
+    // City hall approves: the decision, then the reprint as its own job.
+    core.printing.reprintDecided(ask.reprintRequestId as string, true, 'OP01');
+    core.printing.acceptCertificate({ requestId: id, jobId: 'job-cert-5r', pdf, copies: 1, reprintOf: 'job-cert-5' });
+    expect((await core.printing.run('job-cert-5r')).state).toBe('done');
+    expect((await ok('getRequest', { id })).step).toBe('printed');
+    expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(2);
+  });
 });

@@ -146,4 +146,31 @@ describe('a certificate through the vehicle and city hall', () => {
     expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(1);
     expect(core.audit.forRequest(id).filter((r) => r.action === 'request.approved')).toHaveLength(1);
   }, 60_000);
+  it('after a spoiled sheet asks city hall for a reprint, and prints the reprint the operator approves once', async () => {
+    core = startCore(hub!.hub.url);
+    core.startTimers();
+    await ok('signIn', demoStaff);
+    const { id } = await ok('createRequest', juminhyoRequest());
+    await ok('checkIdentity', { id, identity: { documents: [{ kind: 'drivers_license', last4: '2468' }] } });
+    await ok('showToResident', { id });
+    await ok('confirmAsResident', { requestId: id }, 'resident');
+    await until('relay', async () => (await ok('getRequest', { id })).step === 'relayed');
+    const operator = operatorClient(hub!.hub.url, hub!.hub.caCert);
+    expect((await operator.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await operator.call('POST', `/api/v1/console/requests/${id}/approve`, {})).status).toBe(200);
+    await until('printed', async () => (await ok('getRequest', { id })).step === 'printed');
+
+    expect((await ok('checkPrinted', { id, ok: false, reason: '印字がかすれている' })).step).toBe('spoiled');
+    const reprintRequestId = await until('the reprint request at city hall', () => {
+      const sent = core.db.prepare("SELECT id FROM print_reprint_requests WHERE status = 'pending_approval'").pluck().get() as string | undefined;
+      return sent !== undefined && (core.db.prepare('SELECT COUNT(*) FROM outbox').pluck().get() as number) === 0 && sent;
+    });
+    expect((await operator.call('POST', `/api/v1/console/reprints/vehicle-north-1/${reprintRequestId}/decision`, { approve: true })).status).toBe(200);
+    await until('reprinted', async () => readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf')).length === 2);
+    await until('printed again', async () => (await ok('getRequest', { id })).step === 'printed');
+    await until('the decision', () => core.db.prepare('SELECT status FROM print_reprint_requests WHERE id = ?').pluck().get(reprintRequestId) === 'approved');
+    await ok('checkPrinted', { id, ok: true });
+    expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(2);
+    expect(core.audit.verify()).toMatchObject({ ok: true });
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 // The card test rig: a private pcscd with the vpcd driver, the card service on it, and virtual cards
 // put into its first slot. Nothing below pcsclite is replaced.
-import { silentLogger } from '../../electron/core/logger';
+import { silentLogger, type Logger } from '../../common/logger';
 import { PcscCardService } from '../../native/card/index';
 import { startVirtualCard, type StartVirtualCardOptions, type VirtualCardHandle } from '../../native/card/virtual/index';
 import { startPrivatePcscd, type PrivatePcscd } from './pcscd';
@@ -18,9 +18,9 @@ export interface CardRig {
   stop(): Promise<void>;
 }
 
-export async function startCardRig(): Promise<CardRig> {
+export async function startCardRig(options: { logger?: Logger } = {}): Promise<CardRig> {
   const pcscd = await startPrivatePcscd();
-  const service = new PcscCardService({ logger: silentLogger, retryMs: 200 });
+  const service = new PcscCardService({ logger: options.logger ?? silentLogger, retryMs: 200 });
   const reader = pcscd.readers[0];
   const cards: VirtualCardHandle[] = [];
   const waitForCard = async (present: boolean, timeoutMs = 5000) => {

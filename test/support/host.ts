@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { projectRoot, staffFile } from './fixtures';
+import { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from '../../protocol/ids';
 
 export interface HostProcess {
   proc: ChildProcess;
@@ -68,7 +69,7 @@ export class ContractClient {
   }
 
   static connect(port: number, token: string | null, origin = `http://127.0.0.1:${port}`): Promise<ContractClient> {
-    const protocols = ['odekake.v1', ...(token ? [`odekake-token.${token}`] : [])];
+    const protocols = [HOST_WS_PROTOCOL, ...(token ? [`${HOST_TOKEN_PROTOCOL_PREFIX}${token}`] : [])];
     const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, protocols, { origin });
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(new ContractClient(ws)));

@@ -1,8 +1,8 @@
-// The hub store on each dialect, for tests that run once per store: a SQLite file in a temp folder, or
-// a fresh PostgreSQL database (dropped afterwards) on the test cluster.
+// The hub store on either dialect for store-level tests: a SQLite file in a temp folder, or a fresh
+// PostgreSQL database (dropped afterwards) on the test run's cluster. Tests pick the dialect of their
+// vitest project (testStore), so each runs once per store.
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
-import { randomBytes } from 'node:crypto';
+import { Kysely, SqliteDialect } from 'kysely';
 import { join } from 'node:path';
 import { migratePostgres, migrateSqlite, postgresSchemaVersion, sqliteSchemaVersion } from '../../hub/store/migrate';
 import { hubMigrations } from '../../hub/store/migrations';
@@ -10,35 +10,9 @@ import { createPostgresKysely, openPostgresHubStore, openSqliteHubStore } from '
 import type { Dialect } from '../../hub/store/schema';
 import type { KyselyHubStore } from '../../hub/store/store';
 import { tempDir } from './fixtures';
+import { createTestDatabase } from './postgres';
 
-export const dialects: readonly Dialect[] = ['sqlite', 'postgres'];
-
-/** The cluster tests create their databases on (started by hand or by the test run). */
-const clusterUrl = process.env.ODEKAKE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
-
-/** A fresh, empty PostgreSQL database. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `odekake_t_${randomBytes(6).toString('hex')}`;
-  const admin = createPostgresKysely(clusterUrl, { poolSize: 1 });
-  try {
-    await sql.raw(`CREATE DATABASE ${name}`).execute(admin);
-  } finally {
-    await admin.destroy();
-  }
-  const url = new URL(clusterUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const again = createPostgresKysely(clusterUrl, { poolSize: 1 });
-      try {
-        await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(again);
-      } finally {
-        await again.destroy();
-      }
-    },
-  };
-}
+export { createTestDatabase, testStore } from './postgres';
 
 /** An empty store of the given dialect, migrated to the newest schema. */
 export async function openTestStore(dialect: Dialect): Promise<{ store: KyselyHubStore; url: string | null; close(): Promise<void> }> {

@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { VEHICLE_ENROLLMENT_FILES } from '../../protocol/hub';
 import type { RequestInput } from '../../protocol/request';
 import type { Clock } from '../../hub/clock';
-import { silentLogger, type Logger } from '../../hub/logger';
+import { silentLogger, type Logger } from '../../common/logger';
 import { FixtureRegistry } from '../../hub/registry';
 import { enrollVehicle, initHub, startHub, type RunningHub, type TurnConfig } from '../../hub/server';
 import { registryCertificates } from '../../hub/server/certificate-issuer';

@@ -13,7 +13,7 @@ import { openDatabase } from '../../electron/core/db';
 import { AppError } from '../../electron/core/errors';
 import type { ConsultationTransport } from '../../electron/core/hub-transport';
 import { HubUnreachable } from '../../electron/core/hub-transport';
-import { silentLogger } from '../../electron/core/logger';
+import { silentLogger } from '../../common/logger';
 import { tempDir } from '../support/fixtures';
 
 let tmp: ReturnType<typeof tempDir> | undefined;

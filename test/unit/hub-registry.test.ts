@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../protocol/errors';
-import { addressesMatch, FixtureRegistry, hasValidMyNumberCheckDigit, normalizeAddress, normalizeName, RegistryData, Resident } from '../../hub/registry';
+import { FixtureRegistry, hasValidMyNumberCheckDigit, RegistryData, Resident } from '../../hub/registry';
 import type { RegistryData as RegistryDataT } from '../../hub/registry';
 
 const root = join(import.meta.dirname, '../..');
@@ -72,28 +72,6 @@ describe('fixture files', () => {
 
   it('fail with a Japanese message when the folder is missing', async () => {
     await expect(FixtureRegistry.load(join(root, 'fixtures/no-such-registry'))).rejects.toMatchObject({ code: 'REGISTRY_FILE_MISSING' });
-  });
-});
-
-describe('normalizing names and addresses', () => {
-  it('folds old kanji, the supplementary 𠮷 and every kind of space', () => {
-    expect(normalizeName('山﨑　髙志')).toBe(normalizeName('山崎 高志'));
-    expect(normalizeName('𠮷田　花子')).toBe('吉田花子');
-    expect(normalizeName('渡邉　そら')).toBe(normalizeName('渡辺そら'));
-    expect(normalizeName('齋藤 和夫')).toBe(normalizeName('斎藤　和夫'));
-  });
-
-  it('reads kanji numerals and 番地の as the same address as digits and hyphens', () => {
-    expect(normalizeAddress('福島県いわき市遠野町上遠野字本町八番地の一')).toBe(normalizeAddress('いわき市遠野町上遠野字本町8-1'));
-    expect(normalizeAddress('いわき市平字見本町三丁目5番地の7')).toBe(normalizeAddress('いわき市平字見本町3-5-7'));
-    expect(normalizeAddress('いわき市三和町下市萱字架空１－２－３')).toBe(normalizeAddress('福島県いわき市三和町下市萱字架空1-2-3'));
-  });
-
-  it('lets an address stop after its number, but not inside a number or before one', () => {
-    const full = '福島県いわき市三和町上三坂字中ノ内一二三番地の四五　三和ふれあい館北側';
-    expect(addressesMatch(full, 'いわき市三和町上三坂字中ノ内123-45')).toBe(true);
-    expect(addressesMatch(full, 'いわき市三和町上三坂字中ノ内123-4')).toBe(false);
-    expect(addressesMatch('いわき市平字見本町3-5-7', 'いわき市平')).toBe(false);
   });
 });
 

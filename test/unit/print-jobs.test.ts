@@ -122,7 +122,7 @@ describe('print ledger', () => {
     expect(() => ledger.requestReprint(job.id, 'S001', 'もう一度')).toThrow(/再印刷の対象ではありません/);
   });
 
-  it('holds a certificate reprint for an operator’s approval, then prints the same document once', async () => {
+  it('holds a certificate reprint for city hall’s decision, then prints the reprint job it sends once', async () => {
     const pdf = await makeSampleCertificatePdf('C-9');
     const job = ledger.enqueueCertificate({ jobId: 'hub-job-9', requestId: 'r9', pdf, copies: 1 });
     db.prepare(`UPDATE print_jobs SET state = 'sending' WHERE id = ?`).run(job.id);
@@ -130,26 +130,25 @@ describe('print ledger', () => {
     const { reprintRequest, reprintJob } = ledger.requestReprint(job.id, 'S001', 'トナーかすれ');
     expect(reprintJob).toBeUndefined();
     expect(reprintRequest?.status).toBe('pending_approval');
-    expect(ledger.pendingReprintRequests()).toHaveLength(1);
     expect(ledger.list({ kind: 'certificate', state: 'queued' })).toEqual([]);
-    const approved = ledger.approveReprint(reprintRequest!.id, 'OP01');
-    expect(() => ledger.approveReprint(reprintRequest!.id, 'OP01')).toThrow(/すでに承認または却下/);
-    const printed = await ledger.run(approved.id);
-    expect(printed.state).toBe('done');
+    expect(ledger.recordReprintDecision(reprintRequest!.id, true, 'OP01')).toMatchObject({ status: 'approved', jobId: job.id });
+    expect(() => ledger.recordReprintDecision(reprintRequest!.id, false, 'OP01')).toThrow(/すでに承認または却下/);
+    const reprint = ledger.enqueueCertificate({ jobId: 'hub-job-10', requestId: 'r9', pdf, copies: 1, reprintOf: job.id });
+    const printed = await ledger.run(reprint.id);
+    expect(printed).toMatchObject({ state: 'done', reprintOf: job.id });
     expect(printed.printerJobId).not.toBeNull();
     expect(ipp.spooledPdfs().filter((f) => f.startsWith(`${printed.printerJobId}-`))).toHaveLength(1);
   });
 
-  it('needs a spoiled sheet recorded before a printed certificate can be reprinted, and counts spoiled sheets per day', async () => {
+  it('needs a spoiled sheet recorded before a printed certificate can be reprinted', async () => {
     const pdf = await makeSampleCertificatePdf('C-3');
     const job = ledger.enqueueCertificate({ jobId: 'hub-job-3', requestId: 'r3', pdf, copies: 1 });
     await ledger.run(job.id);
+    expect(ledger.lastPrintedCertificate('r3')?.id).toBe(job.id);
     expect(() => ledger.requestReprint(job.id, 'S001', '汚れ')).toThrow(/書き損じとして記録/);
-    ledger.recordSpoiled({ jobId: job.id, reason: 'コーヒーで汚れた', staffId: 'S001' });
-    ledger.recordSpoiled({ jobId: job.id, sheets: 2, reason: '印字ずれ', staffId: 'S001' });
-    expect(ledger.spoiledSheets('2026-11-24')).toBe(3);
-    expect(ledger.spoiledSheets('2026-11-25')).toBe(0);
     expect(() => ledger.recordSpoiled({ jobId: job.id, reason: ' ', staffId: 'S001' })).toThrow();
+    ledger.recordSpoiled({ jobId: job.id, sheets: 2, reason: '印字ずれ', staffId: 'S001' });
+    expect(db.prepare(`SELECT day, sheets FROM print_spoilage WHERE job_id = ?`).all(job.id)).toEqual([{ day: '2026-11-24', sheets: 2 }]);
     expect(ledger.requestReprint(job.id, 'S001', '汚れ').reprintRequest?.status).toBe('pending_approval');
   });
 

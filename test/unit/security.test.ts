@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { dispatchCall } from '../../protocol/dispatch';
 import { callNames, type TerminalHandlers } from '../../protocol/ipc';
 import { isAppUrl, permissionAllowed, screenForUrl } from '../../electron/security';
-import { screenForHandshake, TOKEN_PROTOCOL_PREFIX, WS_PROTOCOL } from '../../electron/host';
+import { screenForHandshake } from '../../electron/host';
+import { HOST_TOKEN_PROTOCOL_PREFIX as TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL as WS_PROTOCOL } from '../../protocol/ids';
 import { AppError } from '../../electron/core/errors';
 
 const dir = '/opt/odekake/dist/renderer/terminal';

@@ -11,7 +11,7 @@ import { ManualClock } from '../../electron/core/clock';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { HubUnreachable, type HubTransport } from '../../electron/core/hub-transport';
-import { createLogger } from '../../electron/core/logger';
+import { createLogger } from '../../common/logger';
 import { TerminalCore } from '../../electron/core/terminal';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
 import { contractOn } from '../support/contract';

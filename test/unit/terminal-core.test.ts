@@ -212,3 +212,31 @@ describe('the audit chain', () => {
     expect(core.audit.verify()).toMatchObject({ ok: false, brokenAt: 5 });
   });
 });
+
+describe('next-visit tasks and city hall questions', () => {
+  it('keeps a next-visit task sealed at rest, oldest first, and finishes it once', async () => {
+    await ok('addNextVisitTask', { kind: 'insurance_link', name: '小名浜 次郎', phone: '0246-00-0000' });
+    clock.advance(1_000);
+    const tasks = await ok<any[]>('addNextVisitTask', { kind: 'insurance_link', name: '四倉 花', phone: '0246-11-1111' });
+    expect(tasks.map((t) => t.name)).toEqual(['小名浜 次郎', '四倉 花']);
+    const stored = JSON.stringify(core.db.prepare('SELECT * FROM next_visit_tasks').all()) + JSON.stringify(core.db.prepare('SELECT detail FROM audit_log').all());
+    expect(stored).not.toMatch(/小名浜|四倉|0246/);
+    expect((await ok<any[]>('finishNextVisitTask', { id: tasks[0].id })).map((t) => t.name)).toEqual(['四倉 花']);
+    expect((await ok<any[]>('finishNextVisitTask', { id: tasks[0].id })).map((t) => t.name)).toEqual(['四倉 花']);
+    expect(core.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'next_visit.finished'").pluck().get()).toBe(1);
+  });
+
+  it('shows a question until it is marked seen, and drops the questions of a request handed over to city hall', async () => {
+    const id = await queuedRequest();
+    core.db.transaction(() => {
+      core.questions.record({ seq: 1, requestId: id, text: '本籍地の記載は必要ですか？', operatorId: 'OP1', askedAt: clock.now().toISOString() });
+      core.questions.record({ seq: 2, requestId: id, text: '続柄は？', operatorId: 'OP1', askedAt: clock.now().toISOString() });
+    })();
+    expect((await ok<any[]>('listQuestions', {})).map((q) => q.text)).toEqual(['続柄は？', '本籍地の記載は必要ですか？']);
+    expect((await ok<any[]>('markQuestionSeen', { seq: 2 })).map((q) => q.seq)).toEqual([1]);
+    expect(JSON.stringify(core.db.prepare('SELECT * FROM hub_questions').all())).not.toContain('本籍地');
+    core.questions.forgetRequest(id);
+    expect(await ok('listQuestions', {})).toEqual([]);
+    expect(core.db.prepare('SELECT COUNT(*) FROM hub_questions').pluck().get()).toBe(0);
+  });
+});

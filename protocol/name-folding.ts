@@ -1,6 +1,8 @@
-// How a relayed 交付請求書 is compared with the registry. The card, the staff's keyboard and the
-// registry spell the same name and address differently: full-width vs half-width, 旧字体 vs 新字体,
-// 一二三番地の四五 vs 123-45. Both sides go through the same folding, so the comparison is symmetric.
+// How names and addresses are compared, once for both sides: the hub matches a relayed 交付請求書 with
+// the registry, the vehicle compares the My Number card's 基本4情報 with the request. The card, the
+// staff's keyboard and the registry spell the same name and address differently: full-width vs
+// half-width, 旧字体 vs 新字体, 一二三番地の四五 vs 123-45. Both sides of a comparison go through the same
+// folding, so it is symmetric; both deployables use this table, so they agree on what is the same name.
 
 /**
  * 旧字体・異体字 → 通用字体. NFKC does not touch these: most are separate unified ideographs, and

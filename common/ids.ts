@@ -1,4 +1,5 @@
-// The hub's one id generator: random, URL-safe, sortable by creation time (ms timestamp prefix).
+// The one id generator of the terminal core and the hub: random, URL-safe, sortable by creation time
+// (a millisecond timestamp prefix). Its output matches protocol's EntityId (8–64 of [A-Za-z0-9_-]).
 import { randomBytes } from 'node:crypto';
 
 export type IdGenerator = () => string;

@@ -1,9 +1,0 @@
-// The one id generator: random, URL-safe, sortable by creation time (ms timestamp prefix).
-import { randomBytes } from 'node:crypto';
-
-export type IdGenerator = () => string;
-
-export const newId: IdGenerator = () => {
-  const time = Date.now().toString(36).padStart(9, '0');
-  return `${time}${randomBytes(10).toString('base64url')}`;
-};
