@@ -172,7 +172,7 @@ export async function buildApp(deps: AppDeps) {
     (socket, req) => {
       const vehicleId = vehicleSockets.get(req);
       if (!vehicleId) return socket.close(1008, 'unauthenticated');
-      keepOpen(socket, push.addVehicle(vehicleId, socket));
+      keepOpen(socket, push.addVehicle(vehicleId, socket, peerOf(req).fingerprint256 ?? undefined));
       // Incoming frames carry nothing the hub needs; the vehicle acknowledges over HTTPS.
       socket.on('message', () => undefined);
       const after = z.coerce.number().int().min(0).safeParse((req.query as { after?: unknown }).after);

@@ -1,6 +1,8 @@
 // The call queues of the consultation service, one per department: vehicles wait in the order they
 // called, consultants available for a department take the oldest waiting call, and everyone waiting
 // can be told their place. Pure logic over an injected clock; the routes and signaling sit on top.
+// With several hub processes each keeps a copy, kept equal through the event bus (`upsert`): the
+// place in line is the call time, so every copy orders the same calls the same way.
 import type { CallOutcome, CallState, Department } from '../../protocol/consultation';
 import type { Clock } from '../clock';
 import { HubError } from '../errors';
@@ -23,7 +25,7 @@ const conflict = (code: string, message: string) => new HubError(409, code, mess
 
 export class CallQueues {
   private readonly calls = new Map<string, Call>();
-  /** Place in line: call order, call-backs before everyone else. */
+  /** Arrival here, to order calls made in the same millisecond. */
   private readonly order = new Map<string, number>();
   private counter = 0;
   /** Recently finished calls, so a late end or signal gets a clear answer rather than "not found". */
@@ -56,9 +58,30 @@ export class CallQueues {
       outcome: null,
       callBack: options.callBack === true,
     };
-    this.order.set(call.id, options.callBack ? Number.MIN_SAFE_INTEGER + ++this.counter : ++this.counter);
+    this.order.set(call.id, ++this.counter);
     this.calls.set(call.id, call);
     return { ...call };
+  }
+
+  /**
+   * Takes a call's state as another hub process (or the record) has it: a live call joins or updates
+   * its queue, a finished one leaves it. Returns false when nothing changed.
+   */
+  upsert(call: Call): boolean {
+    const known = this.calls.get(call.id) ?? this.finished.get(call.id);
+    if (known && JSON.stringify(known) === JSON.stringify(call)) return false;
+    const copy = { ...call };
+    if (copy.state === 'waiting' || copy.state === 'connected') {
+      if (this.finished.has(copy.id)) return false; // a finished call never comes back
+      if (!this.order.has(copy.id)) this.order.set(copy.id, ++this.counter);
+      this.calls.set(copy.id, copy);
+    } else {
+      this.calls.delete(copy.id);
+      this.order.delete(copy.id);
+      this.finished.set(copy.id, copy);
+      if (this.finished.size > 200) this.finished.delete(this.finished.keys().next().value!);
+    }
+    return true;
   }
 
   /** 1-based place of a waiting call in its department's queue; null once it is no longer waiting. */
@@ -71,7 +94,12 @@ export class CallQueues {
   waiting(department: Department): Call[] {
     return [...this.calls.values()]
       .filter((c) => c.department === department && c.state === 'waiting')
-      .sort((a, b) => this.order.get(a.id)! - this.order.get(b.id)!);
+      .sort(
+        (a, b) =>
+          Number(b.callBack) - Number(a.callBack) ||
+          (a.calledAt < b.calledAt ? -1 : a.calledAt > b.calledAt ? 1 : 0) ||
+          this.order.get(a.id)! - this.order.get(b.id)!,
+      );
   }
 
   /** Whether anyone is available for a department right now (the vehicle shows it before calling). */
@@ -162,6 +190,17 @@ export class CallQueues {
     if (!call || call.state !== 'connected' || !call.consultantId) return false;
     const parties = new Set([call.vehicleId, call.consultantId]);
     return from !== to && parties.has(from) && parties.has(to);
+  }
+
+  /** A call live here or recently finished, or null. */
+  peek(callId: string): Call | null {
+    const call = this.calls.get(callId) ?? this.finished.get(callId);
+    return call ? { ...call } : null;
+  }
+
+  /** Every call waiting or connected. */
+  live(): Call[] {
+    return [...this.calls.values()].map((c) => ({ ...c }));
   }
 
   get(callId: string): Call {

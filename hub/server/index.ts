@@ -6,8 +6,10 @@ import { createLogger, type Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import { buildApp } from './app';
 import { Approvals } from './approvals';
+import { InProcessBus, type HubEventBus } from './bus';
+import { PostgresBus } from './bus-postgres';
 import { Consultations, type TurnConfig } from './consultations';
-import { hubPaths, openHubStore, readHubKeys } from './data-dir';
+import { hubDatabaseLocation, hubPaths, openHubStore, readHubKeys } from './data-dir';
 import { InsuranceLinkService, parseTrustedJpkiCas, RecordingInsuranceLinkAdapter, type InsuranceLinkAdapter } from './insurance-link';
 import { OperatorAuth } from './operator-auth';
 import type { CertificateIssuer, ResidentLookup } from './ports';
@@ -22,8 +24,6 @@ export type { InsuranceLinkAdapter, InsuranceLinkRequest, InsuranceLinkResult } 
 
 export interface StartHubOptions {
   dataDir: string;
-  /** A postgres:// URL: overrides the database `initHub` recorded in the data folder (SQLite without either). */
-  db?: string;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -41,6 +41,14 @@ export interface StartHubOptions {
   turn?: TurnConfig;
   /** How long a consultation waits for a party whose network dropped (default 30 s). */
   callGraceMs?: number;
+  /**
+   * The hub's database: a postgres:// URL runs this process as one of several hub processes on that
+   * database (events between them go through its LISTEN/NOTIFY). Absent, the database `initHub`
+   * recorded in the data folder, else the data folder's SQLite file.
+   */
+  db?: string;
+  /** How often the sockets held here are checked against revocations made outside a running hub (default 10 s). */
+  revocationCheckMs?: number;
   clock?: Clock;
   ids?: IdGenerator;
   logger?: Logger;
@@ -51,6 +59,7 @@ export interface RunningHub {
   port: number;
   store: HubStore;
   push: PushHub;
+  bus: HubEventBus;
   approvals: Approvals;
   printSigningPublicKey: KeyObject;
   caCert: string;
@@ -65,11 +74,21 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   // Parsed before the store opens, so a wrong CA file stops the start with nothing left open.
   const trustedJpkiCas = parseTrustedJpkiCas(jpkiPems);
   if (trustedJpkiCas.length === 0) log.warn('no JPKI CA configured: health-insurance links will be refused');
+  // The database --db or the data folder names: the store, and on PostgreSQL the bus between processes.
+  const location = hubDatabaseLocation(options.dataDir, options.db);
   const store = await openHubStore(options.dataDir, options.db, {
     // The message names the failure only: the URL may hold a password.
     onIdleError: (e) => log.warn({ code: (e as { code?: string }).code, err: e.message }, 'database connection lost while idle'),
   });
-  const push = new PushHub(log);
+  let bus: HubEventBus;
+  try {
+    bus = location.kind === 'postgres' ? await PostgresBus.start({ url: location.url, log }) : new InProcessBus(log);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const push = new PushHub({ store, bus, log, clock });
+  push.checkRevocationsEvery(options.revocationCheckMs ?? 10_000);
   const sync = new VehicleSync({ store, clock, log, push });
   const approvals = new Approvals({
     store, clock, log, push, ids: options.ids ?? newId, registry: options.registry, certificates: options.certificates,
@@ -80,7 +99,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     store, clock, log, ids: options.ids ?? newId, trustedCas: trustedJpkiCas,
     adapter: options.insuranceLinkAdapter ?? new RecordingInsuranceLinkAdapter({ store, clock, ids: options.ids ?? newId }),
   });
-  const consultations = new Consultations({ store, clock, log, ids: options.ids ?? newId, turn: options.turn, graceMs: options.callGraceMs });
+  const consultations = new Consultations({ store, clock, log, bus, ids: options.ids ?? newId, turn: options.turn, graceMs: options.callGraceMs });
   await consultations.init();
   const app = await buildApp({
     store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, consoleDir: options.consoleDir,
@@ -90,6 +109,9 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   try {
     await app.listen({ host, port: options.port ?? 0 });
   } catch (e) {
+    push.closeAll();
+    await consultations.stop();
+    await bus.close();
     await store.close();
     throw e;
   }
@@ -99,13 +121,15 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   log.info({ url, dataDir: hubPaths(options.dataDir).dataDir }, 'hub listening');
   let stopped = false;
   return {
-    url, port, store, push, approvals, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
+    url, port, store, push, bus, approvals, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
     async stop() {
       if (stopped) return;
       stopped = true;
       push.closeAll();
-      consultations.stop();
+      await consultations.stop();
       await app.close();
+      await push.idle();
+      await bus.close();
       await store.close();
     },
   };

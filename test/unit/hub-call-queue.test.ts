@@ -87,4 +87,32 @@ describe('consultation call queues', () => {
     q.call('vehicle-a', 'pension');
     expect(() => q.call('vehicle-a', 'welfare_health')).toThrow(/すでに相談中か、順番待ち/);
   });
+
+  it('keeps a second copy in the same order when it takes the calls in another order, and never revives a finished call', () => {
+    const { q: here, clock } = queues();
+    const a = here.call('vehicle-a', 'pension');
+    clock.advance(1_000);
+    const b = here.call('vehicle-b', 'pension');
+    clock.advance(1_000);
+    const c = here.call('vehicle-c', 'pension', { callBack: true });
+    let n = 100;
+    const there = new CallQueues(clock, () => `other-${++n}`);
+    // Another process hears of them in a different order (and of the call-back first or last).
+    for (const call of [b, c, a]) expect(there.upsert(call)).toBe(true);
+    expect(there.waiting('pension').map((x) => x.id)).toEqual(here.waiting('pension').map((x) => x.id));
+    expect(here.waiting('pension').map((x) => x.id)).toEqual([c.id, a.id, b.id]);
+    expect(there.upsert(a)).toBe(false);
+
+    here.setAvailable('pension-1', ['pension']);
+    const taken = here.accept('pension-1', c.id);
+    expect(there.upsert(taken)).toBe(true);
+    expect(there.openCallOf('consultant', 'pension-1')).toMatchObject({ id: c.id, state: 'connected' });
+    const done = here.end('vehicle-c', c.id);
+    expect(there.upsert(done)).toBe(true);
+    expect(there.openCallOf('vehicle', 'vehicle-c')).toBeNull();
+    // A late copy of the connected state must not bring the finished call back.
+    expect(there.upsert(taken)).toBe(false);
+    expect(there.get(c.id).state).toBe('ended');
+    expect(there.position(a.id)).toBe(1);
+  });
 });
