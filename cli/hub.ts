@@ -38,14 +38,14 @@ function fail(e: unknown): never {
 }
 
 /** The hub with the city's stand-in registry and the certificate renderer wired in (`hub start`, the demo). */
-export async function startCityHub(opts: { dataDir: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[]; turn?: import('../hub/server').TurnConfig }) {
+export async function startCityHub(opts: { dataDir: string; db?: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[]; turn?: import('../hub/server').TurnConfig }) {
   const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }] = await Promise.all([
     import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
     import('../hub/server/certificate-issuer'),
   ]);
   const registry = await FixtureRegistry.load(opts.registryDir ?? join(projectRoot, 'fixtures', 'registry'));
   return startHub({
-    dataDir: opts.dataDir, port: opts.port, host: opts.host ?? '127.0.0.1', jpkiCaPem: opts.jpkiCaPem,
+    dataDir: opts.dataDir, db: opts.db, port: opts.port, host: opts.host ?? '127.0.0.1', jpkiCaPem: opts.jpkiCaPem,
     registry: registryLookup(registry),
     certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.dataDir).verificationKey }),
     consoleDir: join(projectRoot, 'dist', 'renderer', 'console'),
@@ -64,12 +64,13 @@ export function registerHubCommands(program: Command): void {
     .option('--password-stdin', '管理者のパスワードを標準入力から 1 行で読む (なければ生成して一度だけ表示)')
     .option('--host <name...>', 'サーバー証明書に入れる名前', ['127.0.0.1', 'localhost'])
     .option('--jpki-ca <file>', 'マイナ保険証紐付けで信頼する公的個人認証の認証局証明書 (PEM、データ置き場に保存)')
-    .action(async (opts: { data: string; admin: string; passwordStdin?: boolean; host: string[]; jpkiCa?: string }) => {
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…)。データ置き場に記録し (0600)、以後のコマンドはそれを使います。省略時はデータ置き場の SQLite')
+    .action(async (opts: { data: string; admin: string; passwordStdin?: boolean; host: string[]; jpkiCa?: string; db?: string }) => {
       const { initHub } = await import('../hub/server/data-dir');
       try {
         const password = opts.passwordStdin ? (await readLine('管理者のパスワード: ')).trim() : undefined;
         const jpkiCaPem = opts.jpkiCa === undefined ? undefined : readPemFile(opts.jpkiCa);
-        const r = await initHub({ dataDir: opts.data, adminId: opts.admin, adminPassword: password, hostnames: opts.host, jpkiCaPem });
+        const r = await initHub({ dataDir: opts.data, adminId: opts.admin, adminPassword: password, hostnames: opts.host, jpkiCaPem, db: opts.db });
         process.stdout.write(`市役所ハブを作りました: ${opts.data}\n管理者: ${r.adminId}\n`);
         if (r.generated) process.stdout.write(`管理者のパスワード (この一度だけ表示します。控えてください): ${r.adminPassword}\n`);
       } catch (e) {
@@ -87,14 +88,15 @@ export function registerHubCommands(program: Command): void {
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .option('--jpki-ca <file...>', 'マイナ保険証紐付けで信頼する公的個人認証の認証局証明書 (PEM; 省略時は hub init で保存したもの)')
     .option('--turn-port <n>', 'ビデオ相談用の TURN サーバー (coturn) をこのポートで一緒に起動する', (v) => Number.parseInt(v, 10))
-    .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean; jpkiCa?: string[]; turnPort?: number }) => {
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { data: string; port: number; host: string; registry?: string; json?: boolean; jpkiCa?: string[]; turnPort?: number; db?: string }) => {
       try {
         // coturn first: the hub hands out credentials for it, so it must know its address and secret.
         const turn = opts.turnPort
           ? await (await import('../hub/server/turn')).startCoturn({ dir: join(opts.data, 'turn'), port: opts.turnPort, ip: opts.host })
           : null;
         const running = await startCityHub({
-          dataDir: opts.data, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
+          dataDir: opts.data, db: opts.db, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
           turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined,
         }).catch(async (e: unknown) => {
           await turn?.stop();
@@ -122,18 +124,20 @@ export function registerHubCommands(program: Command): void {
     .requiredOption('--id <id>', '職員番号')
     .requiredOption('--name <name>', '表示名')
     .option('--role <role>', `役割 (${operatorRoles.join(' / ')})`, 'operator')
-    .action(async (opts: { data: string; id: string; name: string; role: string }) => {
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { data: string; id: string; name: string; role: string; db?: string }) => {
       const { addOperator, openHubStore } = await import('../hub/server/data-dir');
       if (!operatorRoles.includes(opts.role as OperatorRole)) fail({ code: 'INVALID_ROLE', message: `役割は ${operatorRoles.join(' / ')} のどれかです。` });
-      const store = openHubStore(opts.data);
+      let store: Awaited<ReturnType<typeof openHubStore>> | undefined;
       try {
+        store = await openHubStore(opts.data, opts.db);
         const password = (await readLine('パスワード: ')).trim();
         await addOperator(store, { id: opts.id, displayName: opts.name, role: opts.role as OperatorRole, password, actor: 'admin-cli' });
         process.stdout.write(`職員 ${opts.id} を登録しました。\n`);
       } catch (e) {
         fail(e);
       } finally {
-        await store.close();
+        await store?.close();
       }
     });
 
@@ -145,10 +149,11 @@ export function registerHubCommands(program: Command): void {
     .requiredOption('--vehicle <id>', '車両ID (半角英数字)')
     .requiredOption('--out <dir>', '書き出し先のフォルダ (車両に渡す)')
     .option('--hub-url <url>', '車両が接続するハブの URL (enrollment.json に書きます)')
-    .action(async (opts: { hubData: string; vehicle: string; out: string; hubUrl?: string }) => {
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { hubData: string; vehicle: string; out: string; hubUrl?: string; db?: string }) => {
       const { enrollVehicle } = await import('../hub/server/data-dir');
       try {
-        const m = await enrollVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle, outDir: opts.out, hubUrl: opts.hubUrl ?? null });
+        const m = await enrollVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle, outDir: opts.out, hubUrl: opts.hubUrl ?? null, db: opts.db });
         process.stdout.write(`車両 ${m.vehicleId} を登録しました: ${m.dir}\n証明書の指紋: ${m.certificateFingerprint}\n`);
       } catch (e) {
         fail(e);
@@ -159,10 +164,11 @@ export function registerHubCommands(program: Command): void {
     .description('車両の証明書を失効させます (以後その車両の接続は拒否され、記録に残ります)')
     .requiredOption('--hub-data <dir>', 'ハブのデータ置き場')
     .requiredOption('--vehicle <id>', '車両ID')
-    .action(async (opts: { hubData: string; vehicle: string }) => {
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { hubData: string; vehicle: string; db?: string }) => {
       const { revokeVehicle } = await import('../hub/server/data-dir');
       try {
-        await revokeVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle });
+        await revokeVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle, db: opts.db });
         process.stdout.write(`車両 ${opts.vehicle} を失効させました。\n`);
       } catch (e) {
         fail(e);

@@ -1,15 +1,18 @@
-// The hub's data directory: its database, its certificate authority and server certificate, and the
-// Ed25519 key that signs print jobs. `initHub` creates it once; enrollment issues vehicle certificates
-// from its CA.
+// The hub's data directory: its certificate authority and server certificate, the Ed25519 key that
+// signs print jobs, and its database — a SQLite file kept here, or a PostgreSQL database whose URL is
+// kept here (0600) so every hub command finds it. `initHub` creates it once; enrollment issues vehicle
+// certificates from its CA.
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { EnrollmentManifest, VEHICLE_ENROLLMENT_FILES } from '../../protocol/hub';
 import { VehicleId } from '../../protocol/ids';
 import { systemClock, type Clock } from '../clock';
-import { badRequest, conflict, notFound } from '../errors';
+import { badRequest, conflict, HubError, notFound } from '../errors';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../pki/openssl';
-import { SqliteHubStore } from '../store/sqlite/store';
+import { invalidDatabaseUrl, openHubStoreAt, PostgresUrl, redactDatabaseUrl, type HubDatabaseLocation, type PostgresStoreOptions } from '../store/open';
+import type { KyselyHubStore } from '../store/store';
 import type { HubStore, OperatorRole } from '../store/types';
 import { parseTrustedJpkiCas } from './insurance-link';
 import { generatePassword, hashPassword } from './passwords';
@@ -19,6 +22,8 @@ export function hubPaths(dataDir: string) {
   return {
     dataDir,
     database: join(dataDir, 'hub.sqlite3'),
+    /** The PostgreSQL URL `hub init --db` recorded (JSON, 0600: it may hold a password). */
+    databaseUrl: join(dataDir, 'database.json'),
     pki,
     caKey: join(pki, 'ca.key'),
     caCert: join(pki, 'ca.crt'),
@@ -36,12 +41,60 @@ export type HubPaths = ReturnType<typeof hubPaths>;
 
 export const OperatorId = VehicleId;
 
-export function openHubStore(dataDir: string): SqliteHubStore {
+const DatabaseUrlFile = z.object({ url: PostgresUrl }).strict();
+
+/**
+ * Where a hub's database is: the `--db` URL when given, else the URL `hub init --db` recorded in the
+ * data folder, else the SQLite file in it.
+ */
+export function hubDatabaseLocation(dataDir: string, db?: string): HubDatabaseLocation {
   const paths = hubPaths(dataDir);
-  if (!existsSync(paths.database)) {
-    throw notFound(`市役所ハブのデータ置き場がありません（${dataDir}）。先に odekake hub init --data ${dataDir} を実行してください。`);
+  if (db !== undefined) {
+    if (!PostgresUrl.safeParse(db).success) throw invalidDatabaseUrl();
+    return { kind: 'postgres', url: db };
   }
-  return SqliteHubStore.open(paths.database);
+  if (!existsSync(paths.databaseUrl)) return { kind: 'sqlite', file: paths.database };
+  // Its URL may hold the database password: refuse to use a copy others can read.
+  if ((statSync(paths.databaseUrl).mode & 0o077) !== 0) {
+    throw new HubError(
+      500,
+      'DATABASE_URL_FILE_READABLE',
+      `データベースの接続情報のファイルをほかの利用者も読めます（${paths.databaseUrl}）。chmod 600 ${paths.databaseUrl} を実行してから、もう一度実行してください。`,
+    );
+  }
+  let parsed: z.ZodSafeParseResult<z.infer<typeof DatabaseUrlFile>>;
+  try {
+    parsed = DatabaseUrlFile.safeParse(JSON.parse(readFileSync(paths.databaseUrl, 'utf8')));
+  } catch {
+    parsed = { success: false } as typeof parsed;
+  }
+  if (!parsed.success) {
+    throw new HubError(
+      500,
+      'DATABASE_URL_FILE_INVALID',
+      `データベースの接続情報のファイルが読めません（${paths.databaseUrl}）。odekake hub start に --db postgres://… を付けて指定してください。`,
+    );
+  }
+  return { kind: 'postgres', url: parsed.data.url };
+}
+
+function noHubHere(dataDir: string) {
+  return notFound(`市役所ハブのデータ置き場がありません（${dataDir}）。先に odekake hub init --data ${dataDir} を実行してください。`);
+}
+
+/** Opens the hub's store (`db`: a postgres:// URL overriding the one recorded in the data folder). */
+export async function openHubStore(dataDir: string, db?: string, options: PostgresStoreOptions = {}): Promise<KyselyHubStore> {
+  const paths = hubPaths(dataDir);
+  const location = hubDatabaseLocation(dataDir, db);
+  // The database holds the records, the folder holds the keys: a hub needs both.
+  if (location.kind === 'sqlite' ? !existsSync(paths.database) : !existsSync(paths.caCert)) throw noHubHere(dataDir);
+  return openHubStoreAt(location, options);
+}
+
+/** Whether `initHub` has already made a hub in this data folder. */
+export function hubExists(dataDir: string): boolean {
+  const paths = hubPaths(dataDir);
+  return existsSync(paths.database) || existsSync(paths.databaseUrl) || existsSync(paths.caCert);
 }
 
 export interface InitHubOptions {
@@ -54,12 +107,15 @@ export interface InitHubOptions {
   hostnames?: string[];
   /** PEM of the JPKI CA certificate(s) the hub trusts for health-insurance linking; kept in the data directory. */
   jpkiCaPem?: string;
+  /** A postgres:// URL: the hub keeps its records there (recorded in the data folder) instead of a SQLite file. */
+  db?: string;
   clock?: Clock;
 }
 
 export async function initHub(options: InitHubOptions): Promise<{ adminId: string; adminPassword: string; generated: boolean; paths: HubPaths }> {
   const paths = hubPaths(options.dataDir);
-  if (existsSync(paths.database)) throw conflict('HUB_EXISTS', `このデータ置き場にはもう市役所ハブがあります（${options.dataDir}）。別のフォルダを指定してください。`);
+  if (hubExists(options.dataDir)) throw conflict('HUB_EXISTS', `このデータ置き場にはもう市役所ハブがあります（${options.dataDir}）。別のフォルダを指定してください。`);
+  if (options.db !== undefined && !PostgresUrl.safeParse(options.db).success) throw invalidDatabaseUrl();
   const adminId = OperatorId.parse(options.adminId ?? 'admin');
   const generated = options.adminPassword === undefined;
   const adminPassword = options.adminPassword ?? generatePassword();
@@ -67,7 +123,28 @@ export async function initHub(options: InitHubOptions): Promise<{ adminId: strin
   const clock = options.clock ?? systemClock;
   // Checked before anything is written, so a wrong file leaves no half-made hub behind.
   if (options.jpkiCaPem !== undefined) parseTrustedJpkiCas([options.jpkiCaPem]);
+  // A PostgreSQL database is opened (and migrated) before the folder is made, so an unreachable or
+  // already used database leaves nothing behind.
+  if (options.db === undefined) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openHubStoreAt(options.db === undefined ? { kind: 'sqlite', file: paths.database } : { kind: 'postgres', url: options.db });
+  try {
+    if (options.db !== undefined && (await store.transaction((tx) => tx.listOperators())).length > 0) {
+      throw conflict('HUB_EXISTS', `このデータベースにはもう市役所ハブがあります（${redactDatabaseUrl(options.db)}）。同じハブのプロセスを増やすときは、そのデータ置き場を写して使ってください。`);
+    }
+    makeHubFolder(paths, options);
+    const passwordHash = await hashPassword(adminPassword);
+    const at = clock.now().toISOString();
+    await store.transaction(async (tx) => {
+      await tx.insertOperator({ id: adminId, displayName: options.adminName ?? '管理者', role: 'admin', passwordHash, active: true, createdAt: at });
+      await tx.appendAudit({ actor: 'system', action: 'hub.init', place: 'hub', detail: { adminId, store: store.dialect } }, at);
+    });
+  } finally {
+    await store.close();
+  }
+  return { adminId, adminPassword, generated, paths };
+}
 
+function makeHubFolder(paths: HubPaths, options: InitHubOptions): void {
   mkdirSync(paths.pki, { recursive: true, mode: 0o700 });
   createCertificateAuthority(paths.caKey, paths.caCert, 'Odekake Shiyakusho Hub CA');
   const server = issueServerCertificate({ keyFile: paths.caKey, certFile: paths.caCert }, options.hostnames ?? ['127.0.0.1', 'localhost']);
@@ -78,19 +155,10 @@ export async function initHub(options: InitHubOptions): Promise<{ adminId: strin
   writeFileSync(paths.printSigningPublicKey, signing.publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(paths.verificationKey, randomBytes(32).toString('hex'), { mode: 0o600 });
   if (options.jpkiCaPem !== undefined) writeFileSync(paths.jpkiCa, options.jpkiCaPem);
-
-  const store = SqliteHubStore.open(paths.database);
-  try {
-    const passwordHash = await hashPassword(adminPassword);
-    const at = clock.now().toISOString();
-    await store.transaction(async (tx) => {
-      await tx.insertOperator({ id: adminId, displayName: options.adminName ?? '管理者', role: 'admin', passwordHash, active: true, createdAt: at });
-      await tx.appendAudit({ actor: 'system', action: 'hub.init', place: 'hub', detail: { adminId } }, at);
-    });
-  } finally {
-    await store.close();
+  if (options.db !== undefined) {
+    writeFileSync(paths.databaseUrl, `${JSON.stringify({ url: options.db })}\n`, { mode: 0o600 });
+    chmodSync(paths.databaseUrl, 0o600);
   }
-  return { adminId, adminPassword, generated, paths };
 }
 
 export function checkPassword(password: string): void {
@@ -121,6 +189,8 @@ export interface EnrollVehicleOptions {
   outDir: string;
   hubUrl?: string | null;
   actor?: string;
+  /** A postgres:// URL overriding the one recorded in the data folder. */
+  db?: string;
   clock?: Clock;
 }
 
@@ -135,7 +205,7 @@ export async function enrollVehicle(options: EnrollVehicleOptions): Promise<Enro
   const paths = hubPaths(options.dataDir);
   const clock = options.clock ?? systemClock;
   const actor = options.actor ?? 'admin-cli';
-  const store = openHubStore(options.dataDir);
+  const store = await openHubStore(options.dataDir, options.db);
   try {
     const known = await store.transaction((tx) => tx.getVehicle(vehicleId));
     if (known?.revokedAt) throw conflict('REVOKED_VEHICLE', `車両 ${vehicleId} は失効しています。別の車両IDで登録してください。`);
@@ -167,8 +237,8 @@ export async function enrollVehicle(options: EnrollVehicleOptions): Promise<Enro
   }
 }
 
-export async function revokeVehicle(options: { dataDir: string; vehicleId: string; actor?: string; clock?: Clock }): Promise<void> {
-  const store = openHubStore(options.dataDir);
+export async function revokeVehicle(options: { dataDir: string; vehicleId: string; actor?: string; db?: string; clock?: Clock }): Promise<void> {
+  const store = await openHubStore(options.dataDir, options.db);
   const at = (options.clock ?? systemClock).now().toISOString();
   const actor = options.actor ?? 'admin-cli';
   try {

@@ -9,7 +9,7 @@ import { Approvals } from './approvals';
 import { InProcessBus, type HubEventBus } from './bus';
 import { PostgresBus } from './bus-postgres';
 import { Consultations, type TurnConfig } from './consultations';
-import { hubPaths, openHubStore, readHubKeys } from './data-dir';
+import { hubDatabaseLocation, hubPaths, openHubStore, readHubKeys } from './data-dir';
 import { InsuranceLinkService, parseTrustedJpkiCas, RecordingInsuranceLinkAdapter, type InsuranceLinkAdapter } from './insurance-link';
 import { OperatorAuth } from './operator-auth';
 import type { CertificateIssuer, ResidentLookup } from './ports';
@@ -43,7 +43,8 @@ export interface StartHubOptions {
   callGraceMs?: number;
   /**
    * The hub's database: a postgres:// URL runs this process as one of several hub processes on that
-   * database (events between them go through its LISTEN/NOTIFY); absent, the data folder's SQLite file.
+   * database (events between them go through its LISTEN/NOTIFY). Absent, the database `initHub`
+   * recorded in the data folder, else the data folder's SQLite file.
    */
   db?: string;
   /** How often the sockets held here are checked against revocations made outside a running hub (default 10 s). */
@@ -73,10 +74,15 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   // Parsed before the store opens, so a wrong CA file stops the start with nothing left open.
   const trustedJpkiCas = parseTrustedJpkiCas(jpkiPems);
   if (trustedJpkiCas.length === 0) log.warn('no JPKI CA configured: health-insurance links will be refused');
-  const store = openHubStore(options.dataDir);
+  // The database --db or the data folder names: the store, and on PostgreSQL the bus between processes.
+  const location = hubDatabaseLocation(options.dataDir, options.db);
+  const store = await openHubStore(options.dataDir, options.db, {
+    // The message names the failure only: the URL may hold a password.
+    onIdleError: (e) => log.warn({ code: (e as { code?: string }).code, err: e.message }, 'database connection lost while idle'),
+  });
   let bus: HubEventBus;
   try {
-    bus = isPostgresUrl(options.db) ? await PostgresBus.start({ url: options.db, log }) : new InProcessBus(log);
+    bus = location.kind === 'postgres' ? await PostgresBus.start({ url: location.url, log }) : new InProcessBus(log);
   } catch (e) {
     await store.close();
     throw e;
@@ -127,8 +133,4 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       await store.close();
     },
   };
-}
-
-function isPostgresUrl(url: string | undefined): url is string {
-  return url !== undefined && /^postgres(ql)?:\/\//.test(url);
 }

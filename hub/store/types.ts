@@ -1,6 +1,6 @@
-// The hub's store, narrow enough that a PostgreSQL implementation can follow: every call is async and
-// runs inside `transaction()`, which the SQLite store serializes and a PostgreSQL store would isolate
-// (SERIALIZABLE or row locks). Rows are plain data; JSON columns are parsed by the services with zod.
+// The hub's store: every call is async and runs inside `transaction()`, which on SQLite is serialized
+// and on PostgreSQL (READ COMMITTED, several hub processes) is made safe by locks the store takes
+// itself (see store.ts). Rows are plain data; JSON columns are parsed by the services with zod.
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
 import type { ChainVerdict } from '../../protocol/audit-chain';
 import type { OperatorRole } from '../../protocol/roles';
@@ -315,7 +315,12 @@ export interface HubTx {
 }
 
 export interface HubStore {
-  /** Runs `fn` as one transaction: all its writes land together or not at all. */
+  /**
+   * Runs `fn` as one transaction: all its writes land together or not at all. On PostgreSQL a
+   * transaction that lost a race to another hub process (deadlock, serialization failure, an
+   * arbitrating key taken first) is run again, so `fn` may run more than once: keep effects outside
+   * the database until it has returned.
+   */
   transaction<T>(fn: (tx: HubTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

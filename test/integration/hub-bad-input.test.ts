@@ -4,13 +4,14 @@
 // code, as the contract says, so nothing blocks the queue behind it), never a 5xx, and keeps serving.
 // Requests without credentials, with another vehicle's certificate or from a browser session that may
 // not act read nothing and change nothing of anyone else's.
-import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { DELIVER_BATCH_MAX_MESSAGES } from '../../protocol/hub';
 import { addOperator } from '../../hub/server/data-dir';
 import { SESSION_COOKIE } from '../../hub/server/operator-auth';
+import type { KyselyHubStore } from '../../hub/store/store';
 import {
   adminCredentials, eventMessage, httpsCall, operatorClient, startTestHub, submitMessage, vehicleClient,
   type HttpAnswer, type TestHub, type VehicleTls,
@@ -65,34 +66,31 @@ afterAll(async () => {
 });
 
 /** Everything the hub keeps, as rows, without the logs that record refusals (audit, dead letters). */
-function snapshot(): Record<string, unknown[]> {
-  const db = new Database(`${hub.dataDir}/hub.sqlite3`, { readonly: true, fileMustExist: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
-    const out: Record<string, unknown[]> = {};
-    for (const t of tables) {
-      if (t === 'audit_log' || t === 'dead_letters') continue;
-      // A session's last-seen time moves when its cookie is presented, even for a refused call.
-      out[t] = t === 'sessions' ? db.prepare('SELECT token_hash, operator_id, csrf_token, created_at FROM sessions ORDER BY 1').all() : db.prepare(`SELECT * FROM "${t}" ORDER BY 1`).all();
-    }
-    return out;
-  } finally {
-    db.close();
+async function snapshot(): Promise<Record<string, unknown[]>> {
+  const db = (hub.hub.store as KyselyHubStore).db;
+  const tables = (await db.introspection.getTables()).map((t) => t.name).sort();
+  const out: Record<string, unknown[]> = {};
+  for (const t of tables) {
+    if (t === 'audit_log' || t === 'dead_letters') continue;
+    // A session's last-seen time moves when its cookie is presented, even for a refused call.
+    out[t] = t === 'sessions'
+      ? (await sql.raw('SELECT token_hash, operator_id, csrf_token, created_at FROM sessions ORDER BY 1').execute(db)).rows
+      : (await sql.raw(`SELECT * FROM "${t}" ORDER BY 1`).execute(db)).rows;
   }
+  return out;
 }
 
-function logsSince(auditSeq: number, deadLetterId: number) {
-  const db = new Database(`${hub.dataDir}/hub.sqlite3`, { readonly: true, fileMustExist: true });
-  try {
-    return {
-      audit: db.prepare('SELECT actor, action, request_id AS requestId FROM audit_log WHERE seq > ?').all(auditSeq) as { actor: string; action: string; requestId: string | null }[],
-      deadLetters: db.prepare('SELECT vehicle_id AS vehicleId, code FROM dead_letters WHERE id > ?').all(deadLetterId) as { vehicleId: string; code: string }[],
-      auditSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM audit_log').pluck().get() as number,
-      deadLetterId: db.prepare('SELECT COALESCE(MAX(id), 0) FROM dead_letters').pluck().get() as number,
-    };
-  } finally {
-    db.close();
-  }
+async function logsSince(auditSeq: number, deadLetterId: number) {
+  const db = (hub.hub.store as KyselyHubStore).db;
+  const audit = await db.selectFrom('audit_log').select(['actor', 'action', 'request_id as requestId']).where('seq', '>', auditSeq).orderBy('seq').execute();
+  const deadLetters = await db.selectFrom('dead_letters').select(['vehicle_id as vehicleId', 'code']).where('id', '>', deadLetterId).orderBy('id').execute();
+  const heads = await db
+    .selectNoFrom((eb) => [
+      eb.selectFrom('audit_log').select((e) => e.fn.max('seq').as('m')).as('auditSeq'),
+      eb.selectFrom('dead_letters').select((e) => e.fn.max('id').as('m')).as('deadLetterId'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { audit, deadLetters, auditSeq: Number(heads.auditSeq ?? 0), deadLetterId: Number(heads.deadLetterId ?? 0) };
 }
 
 /** Runs calls a few at a time (each its own TLS connection). */
@@ -325,8 +323,8 @@ describe('bad input at every hub endpoint', () => {
   }, 120_000);
 
   it('lets no unauthenticated caller, other vehicle or unprivileged operator read or change anything', async () => {
-    const before = snapshot();
-    const marks = logsSince(0, 0);
+    const before = await snapshot();
+    const marks = await logsSince(0, 0);
     const origin = new URL(url).origin;
     const noCert = { ca };
     const b = { cert: vehicleB.cert, key: vehicleB.key, ca };
@@ -463,8 +461,8 @@ describe('bad input at every hub endpoint', () => {
     expect(sent).toBeGreaterThanOrEqual(300);
 
     // Nothing changed; the logs hold only the refusals (and the other vehicle's own set-aside messages).
-    expect(snapshot()).toEqual(before);
-    const logs = logsSince(marks.auditSeq, marks.deadLetterId);
+    expect(await snapshot()).toEqual(before);
+    const logs = await logsSince(marks.auditSeq, marks.deadLetterId);
     expect(new Set(logs.audit.map((r) => r.action))).toEqual(new Set(['vehicle.refused', 'message.rejected']));
     expect(logs.audit.every((r) => r.requestId === null)).toBe(true);
     expect(logs.deadLetters.length).toBeGreaterThan(0);

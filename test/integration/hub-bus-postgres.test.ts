@@ -147,13 +147,16 @@ describe('two hub processes on one database', () => {
   let dataDir: string;
   let a: RunningHub;
   let b: RunningHub;
+  let hubDatabase: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     tmp = tempDir('odekake-hub-pair-');
     dataDir = join(tmp.dir, 'hub');
-    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
+    // The hub's records live in its own database (the bus tests above share theirs).
+    hubDatabase = await createTestDatabase();
+    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: hubDatabase.url });
     const options = {
-      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: database.url,
+      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url,
       turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
     };
     a = await startHub(options);
@@ -162,6 +165,7 @@ describe('two hub processes on one database', () => {
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
+    await hubDatabase?.drop();
     tmp?.remove();
   });
 
@@ -283,13 +287,16 @@ describe('a consultation across two hub processes', () => {
   let dataDir: string;
   let a: RunningHub;
   let b: RunningHub;
+  let hubDatabase: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     tmp = tempDir('odekake-hub-call-pair-');
     dataDir = join(tmp.dir, 'hub');
-    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
+    // The hub's records live in its own database (the bus tests above share theirs).
+    hubDatabase = await createTestDatabase();
+    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: hubDatabase.url });
     const options = {
-      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: database.url,
+      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url,
       turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
       callGraceMs: 1_000,
     };
@@ -299,6 +306,7 @@ describe('a consultation across two hub processes', () => {
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
+    await hubDatabase?.drop();
     tmp?.remove();
   });
 

@@ -8,7 +8,9 @@ import Database from 'better-sqlite3';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollVehicle, readHubKeys } from '../../hub/server/data-dir';
+import type { Kysely } from 'kysely';
+import { enrollVehicle, openHubStore, readHubKeys } from '../../hub/server/data-dir';
+import type { HubDatabase } from '../../hub/store/schema';
 import { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { freePort } from '../../native/printer/ippeveprinter';
 import { demoStaff, juminhyoRequest, tempDir } from '../support/fixtures';
@@ -82,12 +84,13 @@ function readVehicle<T>(fn: (db: Database.Database) => T): T {
   }
 }
 
-function readHub<T>(fn: (db: Database.Database) => T): T {
-  const db = new Database(join(hubDir, 'hub.sqlite3'), { readonly: true, fileMustExist: true });
+/** Reads the hub's database (SQLite or PostgreSQL, as its data folder says) through the store's Kysely. */
+async function readHub<T>(fn: (db: Kysely<HubDatabase>) => Promise<T>): Promise<T> {
+  const store = await openHubStore(hubDir);
   try {
-    return fn(db);
+    return await fn(store.db);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -256,22 +259,22 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
     vehicleKills++;
     host = await startHostProcess(vehicleDir, hostArgs);
 
-    const settled = () => {
+    const settled = async () => {
       const vehicle = readVehicle((db) => ({
         queued: ids(db, "SELECT DISTINCT request_id FROM audit_log WHERE action = 'relay.queued'"),
         appliedSeq: (db.prepare('SELECT MAX(seq) FROM hub_inbox_applied').pluck().get() as number | null) ?? 0,
         unsentPrints: db.prepare("SELECT COUNT(*) FROM print_jobs WHERE kind = 'certificate' AND state IN ('queued', 'sending')").pluck().get() as number,
       }));
-      const atHub = readHub((db) => ({
-        requests: ids(db, 'SELECT id FROM requests WHERE vehicle_id = ?', VEHICLE),
-        latestSeq: (db.prepare('SELECT MAX(seq) FROM inbox WHERE vehicle_id = ?').pluck().get(VEHICLE) as number | null) ?? 0,
+      const atHub = await readHub(async (db) => ({
+        requests: new Set((await db.selectFrom('requests').select('id').where('vehicle_id', '=', VEHICLE).execute()).map((r) => r.id)),
+        latestSeq: Number((await db.selectFrom('inbox').select((eb) => eb.fn.max('seq').as('m')).where('vehicle_id', '=', VEHICLE).executeTakeFirst())?.m ?? 0),
       }));
       return { vehicle, atHub, ok: vehicle.queued.size === atHub.requests.size && vehicle.appliedSeq === atHub.latestSeq && vehicle.unsentPrints === 0 };
     };
-    let last = settled();
+    let last = await settled();
     for (let tries = 0; !last.ok && tries < 450; tries++) {
       await sleep(200);
-      last = settled();
+      last = await settled();
     }
     expect(
       last.ok,
@@ -303,13 +306,17 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
       audit: db.prepare("SELECT request_id AS requestId, action FROM audit_log WHERE action IN ('request.approved', 'request.rejected')").all() as { requestId: string; action: string }[],
       jobs: db.prepare("SELECT id, request_id AS requestId, state, attempts FROM print_jobs WHERE kind = 'certificate'").all() as { id: string; requestId: string; state: string; attempts: number }[],
     }));
-    const h = readHub((db) => ({
-      requests: db.prepare('SELECT id FROM requests WHERE vehicle_id = ?').pluck().all(VEHICLE) as string[],
-      relayed: db.prepare("SELECT request_id AS requestId, COUNT(*) AS n FROM request_events WHERE event = 'RELAYED' GROUP BY request_id").all() as { requestId: string; n: number }[],
-      relayedAudit: db.prepare("SELECT request_id AS requestId, COUNT(*) AS n FROM audit_log WHERE action = 'request.relayed' GROUP BY request_id").all() as { requestId: string; n: number }[],
-      decisions: db.prepare('SELECT request_id AS requestId, decision FROM decisions').all() as { requestId: string; decision: string }[],
-      jobs: db.prepare('SELECT id, request_id AS requestId FROM print_jobs WHERE vehicle_id = ?').all(VEHICLE) as { id: string; requestId: string }[],
-      inbox: db.prepare('SELECT seq, type FROM inbox WHERE vehicle_id = ? ORDER BY seq').all(VEHICLE) as { seq: number; type: string }[],
+    const h = await readHub(async (db) => ({
+      requests: (await db.selectFrom('requests').select('id').where('vehicle_id', '=', VEHICLE).execute()).map((r) => r.id),
+      relayed: (
+        await db.selectFrom('request_events').select(['request_id as requestId', (eb) => eb.fn.countAll().as('n')]).where('event', '=', 'RELAYED').groupBy('request_id').execute()
+      ).map((r) => ({ requestId: r.requestId, n: Number(r.n) })),
+      relayedAudit: (
+        await db.selectFrom('audit_log').select(['request_id as requestId', (eb) => eb.fn.countAll().as('n')]).where('action', '=', 'request.relayed').groupBy('request_id').execute()
+      ).map((r) => ({ requestId: r.requestId!, n: Number(r.n) })),
+      decisions: await db.selectFrom('decisions').select(['request_id as requestId', 'decision']).execute(),
+      jobs: await db.selectFrom('print_jobs').select(['id', 'request_id as requestId']).where('vehicle_id', '=', VEHICLE).execute(),
+      inbox: await db.selectFrom('inbox').select(['seq', 'type']).where('vehicle_id', '=', VEHICLE).orderBy('seq').execute(),
     }));
 
     // Every request the vehicle queued is at the hub, once; nothing else is.

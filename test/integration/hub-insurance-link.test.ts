@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/logger';
-import type { SqliteHubStore } from '../../hub/store/sqlite/store';
+import type { KyselyHubStore } from '../../hub/store/store';
 import { INSURANCE_LINK_API, linkErrorMessages, LinkChallengeResponse, LinkCompleteResponse } from '../../protocol/hub';
 import { PinBuffer } from '../../native/card/index';
 import { loadKeys, loadProfile, testCaCertificatePem } from '../../native/card/virtual/index';
@@ -240,7 +240,7 @@ describe('health-insurance linking at the hub', () => {
   it("passes the linking service's refusal on as LINK_REFUSED and records no link", async () => {
     const ch = await challengeFor(car1);
     const signed = fixtureSignature('watanabe-sora', ch.bytes);
-    const count = () => (t.hub.store as SqliteHubStore).db.prepare('SELECT COUNT(*) AS n FROM insurance_links').get();
+    const count = async () => Number((await (t.hub.store as KyselyHubStore).db.selectFrom('insurance_links').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const before = await count();
     const res = await complete(tlsOf(car1), linkBody(ch.challengeId, signed.signature, signed.certificate, { insurance: { ...insurance, insurerNumber: '070046' } }));
     expect(res.status).toBe(422);

@@ -13,7 +13,7 @@ import { loadProfile } from '../../native/card/virtual/index';
 import { startCardRig, type CardRig } from '../support/card-rig';
 import { demoStaff, feesFile, projectRoot, staffFile, tempDir } from '../support/fixtures';
 import { startTestHub, type TestHub } from '../support/hub';
-import type { SqliteHubStore } from '../../hub/store/sqlite/store';
+import type { KyselyHubStore } from '../../hub/store/store';
 import { contractOn } from '../support/contract';
 
 const testCa = readFileSync(join(projectRoot, 'fixtures', 'cards', 'keys', 'test-ca.cert.pem'), 'utf8');
@@ -65,7 +65,7 @@ describe('health-insurance linking from the vehicle', () => {
     const done = await ok('getCardSession', {});
     expect(done).toMatchObject({ stage: 'done', purpose: 'link' });
     expect(done.linkedAt).toEqual(expect.any(String));
-    expect((hub.hub.store as SqliteHubStore).db.prepare('SELECT insurer_number FROM insurance_links').pluck().all()).toEqual(['070045']);
+    expect((await (hub.hub.store as KyselyHubStore).db.selectFrom('insurance_links').select('insurer_number').execute()).map((r) => r.insurer_number)).toEqual(['070045']);
     const actions = (core.db.prepare("SELECT action, detail FROM audit_log WHERE action LIKE 'card.%'").all() as { action: string; detail: string }[]);
     expect(actions.map((a) => a.action)).toContain('card.insurance_linked');
     // The signature is not kept anywhere on the vehicle.

@@ -1,0 +1,226 @@
+// The hub's tables as Kysely sees them: column names as stored (snake_case), column types as both
+// dialects return them. Timestamps are ISO strings (TEXT) on both, so the two stores give the same
+// values; `operators.active` is 0/1 on both and becomes a boolean in the store's one row mapper.
+import type { Generated } from 'kysely';
+import type { CertificateKind, RequestStep } from '../../protocol/domain';
+import type { OperatorRole, ReprintStatus } from './types';
+
+export interface VehiclesTable {
+  id: string;
+  enrolled_at: string;
+  enrolled_by: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  inbox_acked_seq: Generated<number>;
+}
+
+export interface VehicleCertificatesTable {
+  fingerprint: string;
+  vehicle_id: string;
+  serial: string;
+  not_after: string;
+  issued_at: string;
+  revoked_at: string | null;
+}
+
+export interface OperatorsTable {
+  id: string;
+  display_name: string;
+  role: OperatorRole;
+  password_hash: string;
+  active: Generated<number>;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  operator_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export interface RequestsTable {
+  id: string;
+  vehicle_id: string;
+  number: string;
+  day: string;
+  kind: CertificateKind;
+  copies: number;
+  fee_yen: number;
+  step: RequestStep;
+  input: string;
+  identity: string | null;
+  staff_id: string;
+  sent_at: string;
+  received_at: string;
+  updated_at: string;
+}
+
+export interface RequestEventsTable {
+  id: Generated<number>;
+  request_id: string;
+  event: string;
+  step: RequestStep;
+  actor: string;
+  at: string;
+  reason: string | null;
+}
+
+export interface AppliedMessagesTable {
+  vehicle_id: string;
+  idempotency_key: string;
+  message_type: string;
+  result: string;
+  applied_at: string;
+}
+
+export interface InboxTable {
+  vehicle_id: string;
+  seq: number;
+  type: string;
+  body: string;
+  created_at: string;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  request_id: string | null;
+  place: string;
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface DecisionsTable {
+  request_id: string;
+  decision: 'approved' | 'rejected';
+  reason: string | null;
+  operator_id: string;
+  decided_at: string;
+}
+
+export interface QuestionsTable {
+  id: string;
+  request_id: string;
+  text: string;
+  operator_id: string;
+  asked_at: string;
+}
+
+export interface DocumentsTable {
+  id: string;
+  request_id: string;
+  kind: CertificateKind;
+  serial: string;
+  verification_code: string;
+  /** BLOB on SQLite, BYTEA on PostgreSQL: both drivers return a Buffer (a Uint8Array). */
+  pdf: Uint8Array;
+  sha256: string;
+  issued_at: string;
+  issued_by: string;
+}
+
+export interface PrintJobsTable {
+  id: string;
+  request_id: string;
+  vehicle_id: string;
+  document_id: string;
+  copies: number;
+  sha256: string;
+  signature: string;
+  reprint_of: string | null;
+  inbox_seq: number;
+  issued_at: string;
+  issued_by: string;
+}
+
+export interface ReprintRequestsTable {
+  id: string;
+  vehicle_id: string;
+  job_id: string;
+  request_id: string;
+  reason: string;
+  staff_id: string;
+  requested_at: string;
+  received_at: string;
+  status: ReprintStatus;
+  decided_by: string | null;
+  decided_at: string | null;
+  new_job_id: string | null;
+}
+
+export interface DeadLettersTable {
+  id: Generated<number>;
+  vehicle_id: string;
+  idempotency_key: string | null;
+  code: string;
+  problem: string;
+  payload: string;
+  received_at: string;
+}
+
+export interface InsuranceLinkChallengesTable {
+  id: string;
+  vehicle_id: string;
+  challenge: Uint8Array;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  outcome: string | null;
+}
+
+export interface InsuranceLinksTable {
+  id: string;
+  vehicle_id: string;
+  staff_id: string;
+  certificate_serial: string;
+  certificate_subject: string;
+  insurer_number: string;
+  symbol: string | null;
+  number: string;
+  branch: string | null;
+  linked_at: string;
+}
+
+export interface ConsultationsTable {
+  id: string;
+  vehicle_id: string;
+  staff_id: string;
+  department: string;
+  consultant_id: string | null;
+  called_at: string;
+  connected_at: string | null;
+  ended_at: string | null;
+  outcome: string | null;
+  notes: string | null;
+  notes_updated_at: string | null;
+}
+
+/** Every hub table. */
+export interface HubDatabase {
+  vehicles: VehiclesTable;
+  vehicle_certificates: VehicleCertificatesTable;
+  operators: OperatorsTable;
+  sessions: SessionsTable;
+  requests: RequestsTable;
+  request_events: RequestEventsTable;
+  applied_messages: AppliedMessagesTable;
+  inbox: InboxTable;
+  audit_log: AuditLogTable;
+  decisions: DecisionsTable;
+  questions: QuestionsTable;
+  documents: DocumentsTable;
+  print_jobs: PrintJobsTable;
+  reprint_requests: ReprintRequestsTable;
+  dead_letters: DeadLettersTable;
+  insurance_link_challenges: InsuranceLinkChallengesTable;
+  insurance_links: InsuranceLinksTable;
+  consultations: ConsultationsTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';

@@ -1,0 +1,599 @@
+// The hub store: one typed query code (Kysely) for SQLite (better-sqlite3) and PostgreSQL (pg).
+//
+// SQLite has one synchronous connection in one process: transactions are serialized (BEGIN IMMEDIATE,
+// so a CLI on the same file waits instead of failing mid-way) and nothing can interleave.
+// PostgreSQL may serve several hub processes at READ COMMITTED: what must never be given twice is
+// serialized by a lock taken before it is read — the audit chain's head (an advisory lock), a
+// vehicle's inbox counter (its vehicles row, FOR UPDATE), a vehicle's deliveries (an advisory lock
+// taken before an idempotency key is looked up) — and primary keys stay the final arbiter: a whole
+// transaction that loses a race on one of them, or on a deadlock or serialization check, runs again.
+import { CompiledQuery, sql, type Kysely, type QueryResult, type SqliteDatabase, type Transaction } from 'kysely';
+import type { RequestStep } from '../../protocol/domain';
+import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
+import type { Dialect, HubDatabase } from './schema';
+import type {
+  AppliedMessageRow, AuditEntry, AuditRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
+  InsuranceLinkRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
+  RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
+} from './types';
+
+type Q = Kysely<HubDatabase> | Transaction<HubDatabase>;
+
+const vehicleCols = ['id', 'enrolled_at as enrolledAt', 'enrolled_by as enrolledBy', 'revoked_at as revokedAt', 'revoked_by as revokedBy', 'inbox_acked_seq as inboxAckedSeq'] as const;
+const certCols = ['fingerprint', 'vehicle_id as vehicleId', 'serial', 'not_after as notAfter', 'issued_at as issuedAt', 'revoked_at as revokedAt'] as const;
+const operatorCols = ['id', 'display_name as displayName', 'role', 'password_hash as passwordHash', 'active', 'created_at as createdAt'] as const;
+const sessionCols = ['token_hash as tokenHash', 'operator_id as operatorId', 'csrf_token as csrfToken', 'created_at as createdAt', 'last_seen_at as lastSeenAt', 'expires_at as expiresAt'] as const;
+const requestCols = [
+  'id', 'vehicle_id as vehicleId', 'number', 'day', 'kind', 'copies', 'fee_yen as feeYen', 'step', 'input', 'identity', 'staff_id as staffId',
+  'sent_at as sentAt', 'received_at as receivedAt', 'updated_at as updatedAt',
+] as const;
+const requestEventCols = ['request_id as requestId', 'event', 'step', 'actor', 'at', 'reason'] as const;
+const appliedCols = ['vehicle_id as vehicleId', 'idempotency_key as idempotencyKey', 'message_type as messageType', 'result', 'applied_at as appliedAt'] as const;
+const inboxCols = ['vehicle_id as vehicleId', 'seq', 'type', 'body', 'created_at as createdAt'] as const;
+const decisionCols = ['request_id as requestId', 'decision', 'reason', 'operator_id as operatorId', 'decided_at as decidedAt'] as const;
+const questionCols = ['id', 'request_id as requestId', 'text', 'operator_id as operatorId', 'asked_at as askedAt'] as const;
+const documentCols = ['id', 'request_id as requestId', 'kind', 'serial', 'verification_code as verificationCode', 'pdf', 'sha256', 'issued_at as issuedAt', 'issued_by as issuedBy'] as const;
+const printJobCols = [
+  'id', 'request_id as requestId', 'vehicle_id as vehicleId', 'document_id as documentId', 'copies', 'sha256', 'signature', 'reprint_of as reprintOf',
+  'inbox_seq as inboxSeq', 'issued_at as issuedAt', 'issued_by as issuedBy',
+] as const;
+const reprintCols = [
+  'id', 'vehicle_id as vehicleId', 'job_id as jobId', 'request_id as requestId', 'reason', 'staff_id as staffId', 'requested_at as requestedAt',
+  'received_at as receivedAt', 'status', 'decided_by as decidedBy', 'decided_at as decidedAt', 'new_job_id as newJobId',
+] as const;
+const deadLetterCols = ['id', 'vehicle_id as vehicleId', 'idempotency_key as idempotencyKey', 'code', 'problem', 'payload', 'received_at as receivedAt'] as const;
+const linkChallengeCols = ['id', 'vehicle_id as vehicleId', 'challenge', 'created_at as createdAt', 'expires_at as expiresAt', 'used_at as usedAt', 'outcome'] as const;
+const insuranceLinkCols = [
+  'id', 'vehicle_id as vehicleId', 'staff_id as staffId', 'certificate_serial as certificateSerial', 'certificate_subject as certificateSubject',
+  'insurer_number as insurerNumber', 'symbol', 'number', 'branch', 'linked_at as linkedAt',
+] as const;
+const consultationCols = [
+  'id', 'vehicle_id as vehicleId', 'staff_id as staffId', 'department', 'consultant_id as consultantId', 'called_at as calledAt',
+  'connected_at as connectedAt', 'ended_at as endedAt', 'outcome', 'notes', 'notes_updated_at as notesUpdatedAt',
+] as const;
+const auditCols = ['seq', 'at', 'actor', 'action', 'request_id as requestId', 'place', 'detail', 'prev_hash as prevHash', 'hash'] as const;
+
+/** Booleans are 0/1 in both dialects' tables; this is the one place they become booleans. */
+const toOperator = (r: Omit<OperatorRow, 'active'> & { active: number }): OperatorRow => ({ ...r, active: r.active === 1 });
+/** Counts come back as bigint (Kysely) or as int8 text (pg): the hub's counts fit a number. */
+const count = (n: bigint | number | string | undefined): number => Number(n ?? 0);
+
+/** PostgreSQL advisory-lock namespaces (the first of the two int4 keys). */
+const LOCK_AUDIT_CHAIN = 0x0de1;
+const LOCK_VEHICLE_DELIVERY = 0x0de2;
+
+/**
+ * Locks this transaction holds, by the savepoint depth that took them: a savepoint rolled back gives
+ * its locks up (PostgreSQL releases what a rolled-back subtransaction acquired), a released one hands
+ * them to its parent.
+ */
+class HeldLocks {
+  private readonly held = new Map<string, number>();
+  has(key: string): boolean {
+    return this.held.has(key);
+  }
+  add(key: string, depth: number): void {
+    this.held.set(key, depth);
+  }
+  released(depth: number): void {
+    for (const [k, d] of this.held) if (d === depth) this.held.set(k, depth - 1);
+  }
+  rolledBack(depth: number): void {
+    for (const [k, d] of this.held) if (d >= depth) this.held.delete(k);
+  }
+}
+
+
+interface Template {
+  compiled: CompiledQuery<unknown>;
+  /** For each compiled parameter: the index of the value that fills it, or null to keep the compiled one. */
+  slots: (number | null)[];
+}
+
+/**
+ * Each fixed query built and compiled once per store: Kysely rebuilds and recompiles a query on every
+ * call, which costs more than better-sqlite3 takes to run the hub's small statements. The template is
+ * compiled with marker values, and each later call only binds its own values in their places.
+ */
+export class QueryTemplates {
+  private readonly templates = new Map<string, Template>();
+  constructor(private readonly db: Kysely<HubDatabase>) {}
+
+  bind<P extends readonly unknown[], R>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<R> }): CompiledQuery<R> {
+    let t = this.templates.get(name);
+    if (!t) {
+      const markers = values.map((_, i) => `\u0000hub-value-${i}\u0000`);
+      const compiled = build(this.db, markers as unknown as P).compile() as CompiledQuery<unknown>;
+      t = { compiled, slots: compiled.parameters.map((p) => (typeof p === 'string' && markers.includes(p) ? markers.indexOf(p) : null)) };
+      this.templates.set(name, t);
+    }
+    const { compiled, slots } = t;
+    return { ...compiled, parameters: slots.map((slot, i) => (slot === null ? compiled.parameters[i] : values[slot])) } as CompiledQuery<R>;
+  }
+}
+
+/** SQLite's connection as the store drives it directly. */
+export interface SqliteAccess {
+  database: SqliteDatabase;
+  inTransaction(): boolean;
+}
+
+function runOnSqlite<R>(database: SqliteDatabase, query: CompiledQuery<R>): QueryResult<R> {
+  const stmt = database.prepare(query.sql);
+  if (stmt.reader) return { rows: stmt.all(query.parameters) as R[] };
+  return { rows: [], numAffectedRows: BigInt(stmt.run(query.parameters).changes) };
+}
+
+const savepointSql = (verb: 'SAVEPOINT' | 'RELEASE SAVEPOINT' | 'ROLLBACK TO SAVEPOINT', depth: number) => CompiledQuery.raw(`${verb} sp${depth}`);
+
+export class KyselyHubTx implements HubTx {
+  private depth = 0;
+  private readonly locks = new HeldLocks();
+  /**
+   * The chain head this transaction last wrote, and the savepoint depth it was written at: while the
+   * transaction holds the chain (its lock on PostgreSQL, the one connection on SQLite) nobody else can
+   * move it, so the next append need not read it back.
+   */
+  private auditHead: { seq: number; hash: string; depth: number } | null = null;
+
+  constructor(
+    private readonly q: Q,
+    private readonly dialect: Dialect,
+    private readonly templates: QueryTemplates,
+    private readonly sqlite: SqliteAccess | null = null,
+  ) {}
+
+  /**
+   * Runs a compiled query. On SQLite a fixed query goes straight to its prepared statement: the same
+   * SQL and values Kysely would send, without the driver's per-query promise chain around a call that
+   * is synchronous anyway.
+   */
+  private execute<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
+    return this.sqlite ? Promise.resolve(runOnSqlite(this.sqlite.database, query)) : this.q.executeQuery(query);
+  }
+
+  /** Runs a fixed query by its template and returns its rows. */
+  private async rows<P extends readonly unknown[], R>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<R> }): Promise<R[]> {
+    return (await this.execute(this.templates.bind(name, values, build))).rows;
+  }
+  private async first<P extends readonly unknown[], R>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<R> }): Promise<R | undefined> {
+    return (await this.rows(name, values, build))[0];
+  }
+  /** Runs a fixed write by its template and returns how many rows it changed. */
+  private async write<P extends readonly unknown[]>(name: string, values: P, build: (db: Kysely<HubDatabase>, p: P) => { compile(): CompiledQuery<unknown> }): Promise<number> {
+    return count((await this.execute(this.templates.bind(name, values, build))).numAffectedRows);
+  }
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const depth = ++this.depth;
+    await this.execute(savepointSql('SAVEPOINT', depth));
+    try {
+      const result = await fn();
+      await this.execute(savepointSql('RELEASE SAVEPOINT', depth));
+      this.locks.released(depth);
+      if (this.auditHead?.depth === depth) this.auditHead.depth = depth - 1;
+      return result;
+    } catch (e) {
+      // SQLite ends the whole transaction itself on some errors (a full disk): then there is no savepoint.
+      if (this.sqlite?.inTransaction() ?? true) {
+        await this.execute(savepointSql('ROLLBACK TO SAVEPOINT', depth));
+        await this.execute(savepointSql('RELEASE SAVEPOINT', depth));
+      }
+      this.locks.rolledBack(depth);
+      if (this.auditHead && this.auditHead.depth >= depth) this.auditHead = null;
+      throw e;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Takes a PostgreSQL transaction-scoped lock once per transaction (SQLite is serialized already). */
+  private async advisoryLock(space: number, key: string): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    const id = `${space}:${key}`;
+    if (this.locks.has(id)) return;
+    await this.rows('advisoryLock', [space, key] as const, (db, [space, key]) => ({
+      compile: () => sql`SELECT pg_advisory_xact_lock(${space}::int4, hashtext(${key}))`.compile(db),
+    }));
+    this.locks.add(id, this.depth);
+  }
+
+  async insertVehicle(v: Pick<VehicleRow, 'id' | 'enrolledAt' | 'enrolledBy'>) {
+    await this.write('insertVehicle', [v.id, v.enrolledAt, v.enrolledBy] as const, (db, [id, at, by]) =>
+      db.insertInto('vehicles').values({ id, enrolled_at: at, enrolled_by: by }));
+  }
+  async getVehicle(id: string) {
+    return this.first('getVehicle', [id] as const, (db, [id]) => db.selectFrom('vehicles').select(vehicleCols).where('id', '=', id));
+  }
+  async listVehicles() {
+    return this.q.selectFrom('vehicles').select(vehicleCols).orderBy('id').execute();
+  }
+  async revokeVehicle(id: string, at: string, by: string) {
+    await this.write('revokeVehicle', [id, at, by] as const, (db, [id, at, by]) =>
+      db.updateTable('vehicles').set({ revoked_at: at, revoked_by: by }).where('id', '=', id).where('revoked_at', 'is', null));
+    await this.write('revokeVehicleCertificates', [id, at] as const, (db, [id, at]) =>
+      db.updateTable('vehicle_certificates').set({ revoked_at: at }).where('vehicle_id', '=', id).where('revoked_at', 'is', null));
+  }
+  async insertVehicleCertificate(c: Omit<VehicleCertificateRow, 'revokedAt'>) {
+    await this.q
+      .insertInto('vehicle_certificates')
+      .values({ fingerprint: c.fingerprint, vehicle_id: c.vehicleId, serial: c.serial, not_after: c.notAfter, issued_at: c.issuedAt })
+      .execute();
+  }
+  async getVehicleCertificate(fingerprint: string) {
+    return this.first('getVehicleCertificate', [fingerprint] as const, (db, [fp]) => db.selectFrom('vehicle_certificates').select(certCols).where('fingerprint', '=', fp));
+  }
+  async setInboxAcked(vehicleId: string, seq: number) {
+    // Never backwards: an old acknowledgement arriving late leaves the newer one.
+    await this.write('setInboxAcked', [vehicleId, seq] as const, (db, [id, seq]) =>
+      db.updateTable('vehicles').set({ inbox_acked_seq: seq }).where('id', '=', id).where('inbox_acked_seq', '<', seq));
+  }
+
+  async insertOperator(o: OperatorRow) {
+    await this.q
+      .insertInto('operators')
+      .values({ id: o.id, display_name: o.displayName, role: o.role, password_hash: o.passwordHash, active: o.active ? 1 : 0, created_at: o.createdAt })
+      .execute();
+  }
+  async getOperator(id: string) {
+    const row = await this.first('getOperator', [id] as const, (db, [id]) => db.selectFrom('operators').select(operatorCols).where('id', '=', id));
+    return row ? toOperator(row) : undefined;
+  }
+  async listOperators() {
+    return (await this.q.selectFrom('operators').select(operatorCols).orderBy('id').execute()).map(toOperator);
+  }
+
+  async insertSession(s: SessionRow) {
+    await this.q
+      .insertInto('sessions')
+      .values({ token_hash: s.tokenHash, operator_id: s.operatorId, csrf_token: s.csrfToken, created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt })
+      .execute();
+  }
+  async getSession(tokenHash: string) {
+    return this.first('getSession', [tokenHash] as const, (db, [h]) => db.selectFrom('sessions').select(sessionCols).where('token_hash', '=', h));
+  }
+  async touchSession(tokenHash: string, lastSeenAt: string, expiresAt: string) {
+    await this.write('touchSession', [tokenHash, lastSeenAt, expiresAt] as const, (db, [h, seen, expires]) =>
+      db.updateTable('sessions').set({ last_seen_at: seen, expires_at: expires }).where('token_hash', '=', h));
+  }
+  async deleteSession(tokenHash: string) {
+    await this.q.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+  }
+
+  async getAppliedMessage(vehicleId: string, key: string) {
+    // A delivery looks its key up before applying it: holding the vehicle's delivery lock from here
+    // to commit makes a second process with the same batch wait, then find the key applied.
+    await this.advisoryLock(LOCK_VEHICLE_DELIVERY, vehicleId);
+    return this.first('getAppliedMessage', [vehicleId, key] as const, (db, [v, k]) =>
+      db.selectFrom('applied_messages').select(appliedCols).where('vehicle_id', '=', v).where('idempotency_key', '=', k));
+  }
+  async insertAppliedMessage(m: AppliedMessageRow) {
+    await this.write('insertAppliedMessage', [m.vehicleId, m.idempotencyKey, m.messageType, m.result, m.appliedAt] as const, (db, [v, k, type, result, at]) =>
+      db.insertInto('applied_messages').values({ vehicle_id: v, idempotency_key: k, message_type: type, result, applied_at: at }));
+  }
+
+  async insertRequest(r: RequestRow) {
+    const values = [r.id, r.vehicleId, r.number, r.day, r.kind, r.copies, r.feeYen, r.step, r.input, r.identity, r.staffId, r.sentAt, r.receivedAt, r.updatedAt] as const;
+    await this.write('insertRequest', values, (db, [id, vehicleId, number, day, kind, copies, feeYen, step, input, identity, staffId, sentAt, receivedAt, updatedAt]) =>
+      db.insertInto('requests').values({
+        id, vehicle_id: vehicleId, number, day, kind, copies, fee_yen: feeYen, step, input, identity, staff_id: staffId, sent_at: sentAt, received_at: receivedAt,
+        updated_at: updatedAt,
+      }));
+  }
+  async getRequest(id: string) {
+    return this.first('getRequest', [id] as const, (db, [id]) => db.selectFrom('requests').select(requestCols).where('id', '=', id));
+  }
+  async setRequestStep(id: string, step: RequestStep, at: string) {
+    await this.write('setRequestStep', [id, step, at] as const, (db, [id, step, at]) => db.updateTable('requests').set({ step, updated_at: at }).where('id', '=', id));
+  }
+  async listRequests(filter: RequestFilter) {
+    let query = this.q.selectFrom('requests').select(requestCols);
+    if (filter.steps) {
+      if (filter.steps.length === 0) return [];
+      query = query.where('step', 'in', filter.steps);
+    }
+    if (filter.day) query = query.where('day', '=', filter.day);
+    return query.orderBy('received_at').orderBy('id').limit(filter.limit ?? 1000).execute();
+  }
+  async insertRequestEvent(e: RequestEventRow) {
+    await this.write('insertRequestEvent', [e.requestId, e.event, e.step, e.actor, e.at, e.reason] as const, (db, [requestId, event, step, actor, at, reason]) =>
+      db.insertInto('request_events').values({ request_id: requestId, event, step, actor, at, reason }));
+  }
+  async listRequestEvents(requestIds: readonly string[]) {
+    const out: RequestEventRow[] = [];
+    // Both drivers cap bound parameters; 500 at a time stays well below either cap.
+    for (let i = 0; i < requestIds.length; i += 500) {
+      const chunk = requestIds.slice(i, i + 500);
+      out.push(...(await this.q.selectFrom('request_events').select(requestEventCols).where('request_id', 'in', chunk).orderBy('id').execute()));
+    }
+    return out;
+  }
+
+  async appendInbox(vehicleId: string, type: string, body: string, at: string) {
+    if (this.dialect === 'postgres' && !this.locks.has(`inbox:${vehicleId}`)) {
+      // The vehicle's row is its inbox counter's lock: a second process waits here, then reads the
+      // number the first committed (READ COMMITTED takes a fresh snapshot per statement).
+      await this.rows('lockVehicleInbox', [vehicleId] as const, (db, [id]) => db.selectFrom('vehicles').select('id').where('id', '=', id).forUpdate());
+      this.locks.add(`inbox:${vehicleId}`, this.depth);
+    }
+    const seq = (await this.latestInboxSeq(vehicleId)) + 1;
+    await this.write('insertInbox', [vehicleId, seq, type, body, at] as const, (db, [vehicleId, seq, type, body, at]) =>
+      db.insertInto('inbox').values({ vehicle_id: vehicleId, seq, type, body, created_at: at }));
+    return seq;
+  }
+  async listInbox(vehicleId: string, afterSeq: number, limit: number) {
+    return this.rows('listInbox', [vehicleId, afterSeq, limit] as const, (db, [v, after, limit]) =>
+      db.selectFrom('inbox').select(inboxCols).where('vehicle_id', '=', v).where('seq', '>', after).orderBy('seq').limit(limit));
+  }
+  async latestInboxSeq(vehicleId: string) {
+    const row = await this.first('latestInboxSeq', [vehicleId] as const, (db, [v]) =>
+      db.selectFrom('inbox').select((eb) => eb.fn.max('seq').as('seq')).where('vehicle_id', '=', v));
+    return count(row?.seq ?? 0);
+  }
+
+  async insertDecision(d: DecisionRow) {
+    await this.write('insertDecision', [d.requestId, d.decision, d.reason, d.operatorId, d.decidedAt] as const, (db, [requestId, decision, reason, operatorId, at]) =>
+      db.insertInto('decisions').values({ request_id: requestId, decision, reason, operator_id: operatorId, decided_at: at }));
+  }
+  async getDecision(requestId: string) {
+    return this.first('getDecision', [requestId] as const, (db, [id]) => db.selectFrom('decisions').select(decisionCols).where('request_id', '=', id));
+  }
+  async insertQuestion(q: QuestionRow) {
+    await this.q.insertInto('questions').values({ id: q.id, request_id: q.requestId, text: q.text, operator_id: q.operatorId, asked_at: q.askedAt }).execute();
+  }
+  async listQuestions(requestId: string) {
+    return this.q.selectFrom('questions').select(questionCols).where('request_id', '=', requestId).orderBy('asked_at').orderBy('id').execute();
+  }
+
+  async insertDocument(d: DocumentRow) {
+    await this.q
+      .insertInto('documents')
+      .values({
+        id: d.id, request_id: d.requestId, kind: d.kind, serial: d.serial, verification_code: d.verificationCode, pdf: Buffer.from(d.pdf),
+        sha256: d.sha256, issued_at: d.issuedAt, issued_by: d.issuedBy,
+      })
+      .execute();
+  }
+  async getDocumentForRequest(requestId: string) {
+    return this.q.selectFrom('documents').select(documentCols).where('request_id', '=', requestId).executeTakeFirst();
+  }
+  async insertPrintJob(j: PrintJobRow) {
+    await this.q
+      .insertInto('print_jobs')
+      .values({
+        id: j.id, request_id: j.requestId, vehicle_id: j.vehicleId, document_id: j.documentId, copies: j.copies, sha256: j.sha256, signature: j.signature,
+        reprint_of: j.reprintOf, inbox_seq: j.inboxSeq, issued_at: j.issuedAt, issued_by: j.issuedBy,
+      })
+      .execute();
+  }
+  async getPrintJob(id: string) {
+    return this.first('getPrintJob', [id] as const, (db, [id]) => db.selectFrom('print_jobs').select(printJobCols).where('id', '=', id));
+  }
+  async listPrintJobs(requestId: string) {
+    return this.q.selectFrom('print_jobs').select(printJobCols).where('request_id', '=', requestId).orderBy('issued_at').orderBy('id').execute();
+  }
+
+  async insertReprintRequest(r: ReprintRequestRow) {
+    await this.q
+      .insertInto('reprint_requests')
+      .values({
+        id: r.id, vehicle_id: r.vehicleId, job_id: r.jobId, request_id: r.requestId, reason: r.reason, staff_id: r.staffId, requested_at: r.requestedAt,
+        received_at: r.receivedAt, status: r.status, decided_by: r.decidedBy, decided_at: r.decidedAt, new_job_id: r.newJobId,
+      })
+      .execute();
+  }
+  async getReprintRequest(vehicleId: string, id: string) {
+    return this.q.selectFrom('reprint_requests').select(reprintCols).where('vehicle_id', '=', vehicleId).where('id', '=', id).executeTakeFirst();
+  }
+  async getReprintRequestForJob(jobId: string) {
+    return this.first('getReprintRequestForJob', [jobId] as const, (db, [id]) => db.selectFrom('reprint_requests').select(reprintCols).where('job_id', '=', id));
+  }
+  async decideReprintRequest(vehicleId: string, id: string, status: 'approved' | 'rejected', by: string, at: string, newJobId: string | null) {
+    await this.q
+      .updateTable('reprint_requests')
+      .set({ status, decided_by: by, decided_at: at, new_job_id: newJobId })
+      .where('vehicle_id', '=', vehicleId)
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+  async listReprintRequests(status: ReprintStatus | null) {
+    let query = this.q.selectFrom('reprint_requests').select(reprintCols);
+    if (status) query = query.where('status', '=', status);
+    return query.orderBy('received_at').execute();
+  }
+
+  async insertDeadLetter(d: Omit<DeadLetterRow, 'id'>) {
+    const row = await this.first('insertDeadLetter', [d.vehicleId, d.idempotencyKey, d.code, d.problem, d.payload, d.receivedAt] as const, (db, [v, key, code, problem, payload, at]) =>
+      db.insertInto('dead_letters').values({ vehicle_id: v, idempotency_key: key, code, problem, payload, received_at: at }).returning('id'));
+    return count(row?.id);
+  }
+  async listDeadLetters(limit: number) {
+    return this.q.selectFrom('dead_letters').select(deadLetterCols).orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  async insertLinkChallenge(c: Omit<LinkChallengeRow, 'usedAt' | 'outcome'>) {
+    await this.q
+      .insertInto('insurance_link_challenges')
+      .values({ id: c.id, vehicle_id: c.vehicleId, challenge: Buffer.from(c.challenge), created_at: c.createdAt, expires_at: c.expiresAt })
+      .execute();
+  }
+  async getLinkChallenge(id: string) {
+    return this.q.selectFrom('insurance_link_challenges').select(linkChallengeCols).where('id', '=', id).executeTakeFirst();
+  }
+  async useLinkChallenge(id: string, at: string, outcome: string) {
+    const r = await this.q.updateTable('insurance_link_challenges').set({ used_at: at, outcome }).where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+    return count(r.numUpdatedRows) === 1;
+  }
+  async setLinkChallengeOutcome(id: string, outcome: string) {
+    await this.q.updateTable('insurance_link_challenges').set({ outcome }).where('id', '=', id).where('used_at', 'is not', null).execute();
+  }
+  async insertInsuranceLink(l: InsuranceLinkRow) {
+    await this.q
+      .insertInto('insurance_links')
+      .values({
+        id: l.id, vehicle_id: l.vehicleId, staff_id: l.staffId, certificate_serial: l.certificateSerial, certificate_subject: l.certificateSubject,
+        insurer_number: l.insurerNumber, symbol: l.symbol, number: l.number, branch: l.branch, linked_at: l.linkedAt,
+      })
+      .execute();
+  }
+  async getInsuranceLink(id: string) {
+    return this.q.selectFrom('insurance_links').select(insuranceLinkCols).where('id', '=', id).executeTakeFirst();
+  }
+
+  async insertConsultation(c: Pick<ConsultationRow, 'id' | 'vehicleId' | 'staffId' | 'department' | 'calledAt'>) {
+    await this.q.insertInto('consultations').values({ id: c.id, vehicle_id: c.vehicleId, staff_id: c.staffId, department: c.department, called_at: c.calledAt }).execute();
+  }
+  async setConsultationConnected(id: string, consultantId: string, at: string) {
+    await this.q.updateTable('consultations').set({ consultant_id: consultantId, connected_at: at }).where('id', '=', id).where('ended_at', 'is', null).execute();
+  }
+  async endConsultation(id: string, outcome: string, at: string) {
+    const r = await this.q.updateTable('consultations').set({ outcome, ended_at: at }).where('id', '=', id).where('ended_at', 'is', null).executeTakeFirst();
+    return count(r.numUpdatedRows) === 1;
+  }
+  async interruptOpenConsultations(at: string) {
+    const r = await this.q.updateTable('consultations').set({ outcome: 'interrupted', ended_at: at }).where('ended_at', 'is', null).executeTakeFirst();
+    return count(r.numUpdatedRows);
+  }
+  async setConsultationNotes(id: string, notes: string, at: string) {
+    await this.q.updateTable('consultations').set({ notes, notes_updated_at: at }).where('id', '=', id).execute();
+  }
+  async getConsultation(id: string) {
+    return this.q.selectFrom('consultations').select(consultationCols).where('id', '=', id).executeTakeFirst();
+  }
+  async listConsultations(filter: { consultantId?: string; since?: string; limit: number }) {
+    let query = this.q.selectFrom('consultations').select(consultationCols);
+    if (filter.consultantId !== undefined) query = query.where('consultant_id', '=', filter.consultantId);
+    if (filter.since !== undefined) query = query.where('called_at', '>=', filter.since);
+    return query.orderBy('called_at', 'desc').limit(filter.limit).execute();
+  }
+
+  async appendAudit(entry: AuditEntry, at: string) {
+    // The chain has one head: appends from every process line up behind this lock until commit, so
+    // each reads the head the previous one committed.
+    await this.advisoryLock(LOCK_AUDIT_CHAIN, 'audit_log');
+    // LIMIT as a literal: bound as a parameter, SQLite reads the head several times slower.
+    const prev = this.auditHead ?? (await this.first('auditHead', [] as const, (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(sql.lit(1))));
+    const row = {
+      seq: (prev?.seq ?? 0) + 1,
+      at,
+      actor: entry.actor,
+      action: entry.action,
+      requestId: entry.requestId ?? null,
+      place: entry.place,
+      detail: JSON.stringify(entry.detail ?? {}),
+    };
+    const prevHash = prev?.hash ?? GENESIS_HASH;
+    const hash = auditRowHash(prevHash, row);
+    const values = [row.seq, row.at, row.actor, row.action, row.requestId, row.place, row.detail, prevHash, hash] as const;
+    await this.write('insertAudit', values, (db, [seq, at, actor, action, requestId, place, detail, prevHash, hash]) =>
+      db.insertInto('audit_log').values({ seq, at, actor, action, request_id: requestId, place, detail, prev_hash: prevHash, hash }));
+    this.auditHead = { seq: row.seq, hash, depth: this.depth };
+  }
+  async listAudit(filter: { requestId?: string; action?: string; limit?: number }) {
+    let query = this.q.selectFrom('audit_log').select(auditCols);
+    if (filter.requestId) query = query.where('request_id', '=', filter.requestId);
+    if (filter.action) query = query.where('action', '=', filter.action);
+    return query.orderBy('seq').limit(filter.limit ?? 10_000).execute();
+  }
+  async verifyAudit() {
+    const rows: AuditRow[] = [];
+    // Read in pages so one statement never holds the whole log in the driver's buffer at once.
+    for (let after = 0; ; ) {
+      const page = await this.q.selectFrom('audit_log').select(auditCols).where('seq', '>', after).orderBy('seq').limit(5000).execute();
+      rows.push(...page);
+      if (page.length < 5000) break;
+      after = page[page.length - 1]!.seq;
+    }
+    return verifyChain(rows);
+  }
+}
+
+/** PostgreSQL errors after which the whole transaction is run again. */
+const RETRY_CODES = new Set(['40001', '40P01']);
+/** Unique keys that arbitrate races between processes: losing one means "run again and see the winner". */
+const ARBITER_CONSTRAINTS = new Set(['applied_messages_pkey', 'inbox_pkey', 'audit_log_pkey']);
+const MAX_ATTEMPTS = 5;
+
+function shouldRetry(e: unknown): boolean {
+  const err = e as { code?: unknown; constraint?: unknown };
+  if (typeof err?.code !== 'string') return false;
+  return RETRY_CODES.has(err.code) || (err.code === '23505' && typeof err.constraint === 'string' && ARBITER_CONSTRAINTS.has(err.constraint));
+}
+
+const BEGIN_IMMEDIATE = CompiledQuery.raw('BEGIN IMMEDIATE');
+const COMMIT = CompiledQuery.raw('COMMIT');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK');
+
+export interface KyselyHubStoreOptions {
+  db: Kysely<HubDatabase>;
+  dialect: Dialect;
+  /** SQLite only: its connection, for fixed queries run without the driver's promise chain. */
+  sqlite?: SqliteAccess;
+}
+
+export class KyselyHubStore implements HubStore {
+  readonly db: Kysely<HubDatabase>;
+  readonly dialect: Dialect;
+  private readonly sqlite: SqliteAccess | null;
+  private readonly templates: QueryTemplates;
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: KyselyHubStoreOptions) {
+    this.db = options.db;
+    this.dialect = options.dialect;
+    this.sqlite = options.sqlite ?? null;
+    if (this.dialect === 'sqlite' && !this.sqlite) throw new Error('a SQLite hub store needs its connection');
+    this.templates = new QueryTemplates(options.db);
+  }
+
+  transaction<T>(fn: (tx: HubTx) => Promise<T>): Promise<T> {
+    return this.dialect === 'sqlite' ? this.sqliteTransaction(fn) : this.postgresTransaction(fn);
+  }
+
+  private sqliteTransaction<T>(fn: (tx: HubTx) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new Error('hub store is closed');
+      return this.db.connection().execute(async (conn) => {
+        const sqlite = this.sqlite!;
+        runOnSqlite(sqlite.database, BEGIN_IMMEDIATE);
+        try {
+          const result = await fn(new KyselyHubTx(conn, 'sqlite', this.templates, sqlite));
+          runOnSqlite(sqlite.database, COMMIT);
+          return result;
+        } catch (e) {
+          if (sqlite.inTransaction()) runOnSqlite(sqlite.database, ROLLBACK);
+          throw e;
+        }
+      });
+    };
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async postgresTransaction<T>(fn: (tx: HubTx) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('hub store is closed');
+    const work = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.db.transaction().execute((trx) => fn(new KyselyHubTx(trx, 'postgres', this.templates)));
+        } catch (e) {
+          if (attempt >= MAX_ATTEMPTS || !shouldRetry(e)) throw e;
+          // A short, jittered pause so two processes that collided do not collide again in step.
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+        }
+      }
+    })();
+    this.tail = Promise.allSettled([this.tail, work]);
+    return work;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    if (this.closed) return;
+    this.closed = true;
+    await this.db.destroy();
+  }
+}
