@@ -9,6 +9,7 @@
 import { fork, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { loadFeeTable } from '../electron/core/fees';
 import { HttpsHubTransport, loadEnrollment, type HubTransport } from '../electron/core/hub-transport';
 import { TerminalCore } from '../electron/core/terminal';
 import { enrollVehicle, initHub } from '../hub/server';
+import { openHubStore } from '../hub/server/data-dir';
 import { readHubKeys } from '../hub/server/data-dir';
 import { receiptProfiles } from '../native/printer/config';
 import { EscposEmulator } from '../native/printer/escpos-emulator';
@@ -179,14 +181,15 @@ function vehicleProcess(): { call<T>(c: VehicleCommand): Promise<T>; stop(): voi
 async function postgresCpuMs(adminUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
-  let backend: number;
+  const stat = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  let postmaster: number;
   try {
-    backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    // The backend serving this connection is a child of the postmaster (read while it is alive).
+    const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    postmaster = Number(stat(backend)[1]);
   } finally {
     await client.end();
   }
-  const stat = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const postmaster = Number(stat(backend)[1]);
   const own = stat(postmaster);
   let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -249,7 +252,10 @@ function inclusiveMs(profileFile: string, picks: Record<string, (f: { functionNa
 const frameIn = (file: string, fn?: string) => (f: { functionName: string; url: string }) => f.url.includes(file) && (fn === undefined || f.functionName === fn);
 const busy = (f: { functionName: string }) => !['(idle)', '(root)', '(program)'].includes(f.functionName);
 
-async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string; ids: string[] }>, postgresAdmin: string | null): Promise<void> {
+/** Which filled outbox a vehicle of a setup starts from: vehicles of one setup never share requests. */
+const templateKey = (count: number, slot: number) => `${count}#${slot}`;
+
+async function drainRow(setup: DrainSetup, templates: Map<string, { dir: string; ids: string[] }>, postgresAdmin: string | null): Promise<void> {
   const n = sum(setup.vehicles);
   const tmp = tempDir('odekake-bench-drain-');
   const hubData = join(tmp.dir, 'hub');
@@ -275,7 +281,7 @@ async function drainRow(setup: DrainSetup, templates: Map<number, { dir: string;
     // Each vehicle starts from a copy of the same offline-filled store, so every row drains the same messages.
     const expected: string[] = [];
     for (const [i, count] of setup.vehicles.entries()) {
-      const template = templates.get(count)!;
+      const template = templates.get(templateKey(count, i))!;
       const dataDir = join(tmp.dir, `vehicle-${i}`);
       cpSync(template.dir, dataDir, { recursive: true });
       expected.push(...template.ids);
@@ -378,13 +384,14 @@ async function drain(n = 10_000): Promise<void> {
   let cluster: PostgresCluster | null = null;
   try {
     // The outboxes are filled once, offline, and copied for each row.
-    const templates = new Map<number, { dir: string; ids: string[] }>();
+    const templates = new Map<string, { dir: string; ids: string[] }>();
     const filler = vehicleProcess();
     try {
-      for (const count of new Set(setups.flatMap((s) => s.vehicles))) {
-        const dir = join(tmp.dir, `vehicle-${count}`);
+      for (const key of new Set(setups.flatMap((s) => s.vehicles.map((count, slot) => templateKey(count, slot))))) {
+        const count = Number(key.split('#')[0]);
+        const dir = join(tmp.dir, `vehicle-${key.replace('#', '-')}`);
         const filled = await filler.call<FillResult>({ cmd: 'fill', dataDir: dir, n: count });
-        templates.set(count, { dir, ids: filled.ids });
+        templates.set(key, { dir, ids: filled.ids });
       }
     } finally {
       filler.stop();
@@ -538,7 +545,7 @@ async function fleetParts(count = 1000, approvals = 100): Promise<void> {
     if (haveDb) {
       cluster = await startPostgresCluster();
       db = await createDatabase(cluster.adminUrl, `bench_fleet_${process.pid}`);
-      await seedFleetDatabase(hubData, db);
+      await seedFleetDatabase(hubData, db, fleet.vehicles);
     }
     const dbOption = db ? { db } : {};
     const enrollment = await enrollVehicle({ dataDir: hubData, vehicleId: 'bench-printer', outDir: join(tmp.dir, 'bench-printer'), hubUrl: null, actor: 'bench', ...dbOption });
@@ -654,10 +661,30 @@ async function fleetParts(count = 1000, approvals = 100): Promise<void> {
  * The fleet's vehicles and certificates in a fresh PostgreSQL database, with the test admin: the
  * certificates were issued once into the fleet's SQLite hub and are reused (issuing 1,000 takes minutes).
  */
-async function seedFleetDatabase(hubData: string, db: string): Promise<void> {
-  void hubData;
-  void db;
-  throw new Error('seeding PostgreSQL from the fleet needs the hub store on Kysely (not merged yet)');
+async function seedFleetDatabase(hubData: string, db: string, vehicles: VehicleTls[]): Promise<void> {
+  const source = await openHubStore(hubData);
+  const target = await openHubStore(hubData, db);
+  try {
+    const admin = await source.transaction((tx) => tx.getOperator(adminCredentials.operatorId));
+    const known = await source.transaction((tx) => tx.listVehicles());
+    const certs = await source.transaction(async (tx) => {
+      const out = [];
+      for (const v of vehicles) {
+        const cert = await tx.getVehicleCertificate(new X509Certificate(v.cert).fingerprint256);
+        if (!cert) throw new Error('a fleet certificate is missing from the fleet hub');
+        out.push(cert);
+      }
+      return out;
+    });
+    await target.transaction(async (tx) => {
+      await tx.insertOperator(admin!);
+      for (const v of known) await tx.insertVehicle(v);
+      for (const c of certs) await tx.insertVehicleCertificate(c);
+    });
+  } finally {
+    await source.close();
+    await target.close();
+  }
 }
 
 const startedAt = new Date().toISOString();

@@ -36,6 +36,16 @@ const DEAD_LETTER_MAX = 64 * 1024;
 
 type Notice = { type: string; requestId?: string };
 
+/**
+ * Every notice makes each console re-read its queue, and on PostgreSQL each is a NOTIFY of its own:
+ * a large batch tells the consoles once per kind of change instead of once per message.
+ */
+const NOTICES_PER_BATCH = 10;
+function coalesced(notices: Notice[]): Notice[] {
+  if (notices.length <= NOTICES_PER_BATCH) return notices;
+  return [...new Set(notices.map((n) => n.type))].map((type) => ({ type }));
+}
+
 /** One message of a batch as received: its key if well-formed, and either the parsed message or why it is refused. */
 type ValidatedMessage = { raw: unknown; key: string | null; echoKey: string } & ({ message: VehicleMessage; rejection?: never } | { message?: never; rejection: Rejection });
 
@@ -141,7 +151,7 @@ export class VehicleSync {
     outcome ??= await attempt(true);
     const { results, after } = outcome;
     for (const r of after.rejections) log.warn({ vehicleId, code: r.code, problem: r.problem, key: r.key }, 'vehicle message rejected and kept aside');
-    for (const notice of after.notices) push.toConsoles(notice);
+    for (const notice of coalesced(after.notices)) push.toConsoles(notice);
     return { results };
   }
 

@@ -1,6 +1,7 @@
 import { verify } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { DELIVER_BATCH_MAX_MESSAGES, printJobSigningInput } from '../../protocol/hub';
 import { issueClientCertificate, createCertificateAuthority } from '../../hub/pki/openssl';
 import { hubPaths, revokeVehicle } from '../../hub/server';
@@ -156,6 +157,26 @@ describe('delivery', () => {
     const over = await c.deliver([...Array.from({ length: DELIVER_BATCH_MAX_MESSAGES }, () => submitMessage()), submitMessage()]);
     expect(over.status).toBe(400);
     expect(over.body.code).toBe('MALFORMED_BATCH');
+  });
+
+  it('tells the consoles once per kind of change for a large batch, and per request for a small one', async () => {
+    const op = operatorClient(t.hub.url, t.hub.caCert);
+    expect((await op.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    const ws = new WebSocket(`${t.hub.url.replace('https', 'wss')}/api/v1/console/ws`, { ca: t.hub.caCert, headers: { cookie: op.cookie, origin: t.hub.url } });
+    const frames: { type: string; requestId?: string }[] = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    try {
+      const c = vehicleClient(t.hub.url, v1);
+      expect((await c.deliver(Array.from({ length: 25 }, () => submitMessage()))).status).toBe(200);
+      const single = submitMessage();
+      expect((await c.deliver([single])).status).toBe(200);
+      const deadline = Date.now() + 5_000;
+      while (!frames.some((f) => f.requestId === single.requestId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(frames.filter((f) => f.type === 'request.relayed')).toEqual([{ type: 'request.relayed' }, { type: 'request.relayed', requestId: single.requestId }]);
+    } finally {
+      ws.close();
+    }
   });
 
   it('rejects events out of order without losing the ones that are in order, and ignores late duplicates', async () => {
