@@ -536,7 +536,6 @@ async function fleetParts(count = 1000, approvals = 100): Promise<void> {
   let cluster: PostgresCluster | null = null;
   let core: TerminalCore | null = null;
   let timed: ReturnType<typeof timedTransport> | null = null;
-  const profileDir = process.env.ODEKAKE_BENCH_PROFILE;
   try {
     // The issued fleet is copied, so approvals of this run leave the fleet's own store as it was.
     const hubData = join(tmp.dir, 'hub');
@@ -549,10 +548,7 @@ async function fleetParts(count = 1000, approvals = 100): Promise<void> {
     }
     const dbOption = db ? { db } : {};
     const enrollment = await enrollVehicle({ dataDir: hubData, vehicleId: 'bench-printer', outDir: join(tmp.dir, 'bench-printer'), hubUrl: null, actor: 'bench', ...dbOption });
-    for (let i = 0; i < processes; i++) {
-      const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=fleet-hub-${i}.cpuprofile`] : [];
-      hubs.push(await startHubProcess(hubData, await freePort(), { ...dbOption, execArgv }));
-    }
+    for (let i = 0; i < processes; i++) hubs.push(await startHubProcess(hubData, await freePort(), dbOption));
     await sleep(1000);
     const idle = hubs.map((h) => rssMb(h.proc.pid!));
 
@@ -647,13 +643,6 @@ async function fleetParts(count = 1000, approvals = 100): Promise<void> {
     await receipts.stop();
     await ipp.dispose();
     tmp.remove();
-  }
-  if (profileDir) {
-    for (const [i] of Array.from({ length: processes }).entries()) {
-      const named = (...names: string[]) => (f: { functionName: string }) => names.includes(f.functionName);
-      const h = inclusiveMs(join(profileDir, `fleet-hub-${i}.cpuprofile`), { busy, approve: named('approve'), render: named('render'), gc: named('(garbage collector)') });
-      row(`  hub process ${i} CPU (profile, whole life): approve / of it render / GC`, `${h.busy!.toFixed(0)} ms busy: ${h.approve!.toFixed(0)} / ${h.render!.toFixed(0)} / ${h.gc!.toFixed(0)} ms`);
-    }
   }
 }
 
