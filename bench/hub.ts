@@ -333,6 +333,13 @@ async function drainRow(setup: DrainSetup, templates: Map<string, { dir: string;
       `  CPU per message: vehicle processes / hub processes${pgCpuMs === null ? '' : ' / PostgreSQL server'}`,
       `${((sum(results.map((r) => r.cpuMs)) / n) * 1000).toFixed(0)} µs / ${((hubCpuMs / n) * 1000).toFixed(0)} µs${pgCpuMs === null ? '' : ` / ${((pgCpuMs / n) * 1000).toFixed(0)} µs`} (less load-dependent than wall time)`,
     );
+    if (setup.store === 'postgres' && !notes.some((n) => n.startsWith('PostgreSQL drain'))) {
+      notes.push(
+        'PostgreSQL drain: the hub applies each message with single-row statements (about five round trips per message: key, request, ' +
+          'request, event, audit, key), so the time goes to the driver and the server per statement (see the hub profile share and the ' +
+          "server's CPU per message); two hub processes line up behind the audit chain's lock, held from a batch's first audit record to its commit.",
+      );
+    }
     row('  exactly once at the hub / set aside on vehicles', `${distinct.size} of ${n} / ${setAside}`);
     if (profileDir) {
       const named = (...names: string[]) => (f: { functionName: string }) => names.includes(f.functionName);
