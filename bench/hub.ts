@@ -335,8 +335,8 @@ async function drainRow(setup: DrainSetup, templates: Map<string, { dir: string;
     );
     if (setup.store === 'postgres' && !notes.some((n) => n.startsWith('PostgreSQL drain'))) {
       notes.push(
-        'PostgreSQL drain: the hub applies each message with single-row statements (about five round trips per message: key, request, ' +
-          'request, event, audit, key), so the time goes to the driver and the server per statement (see the hub profile share and the ' +
+        'PostgreSQL drain: the hub applies each message with single-row statements (six round trips per message: look up the key, the request, ' +
+          'then insert the request, its event, its audit record and the key), so the time goes to the driver and the server per statement (see the hub profile share and the ' +
           "server's CPU per message); two hub processes line up behind the audit chain's lock, held from a batch's first audit record to its commit.",
       );
     }
