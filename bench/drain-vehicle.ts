@@ -26,8 +26,6 @@ export interface FillResult {
 
 export interface DrainResult {
   ms: number;
-  /** Wall time spent awaiting deliver(): network, TLS and the hub's apply and commit. */
-  inDeliverMs: number;
   deliverMs: number[];
   batchSizes: number[];
   batchBytes: number[];
@@ -149,7 +147,6 @@ async function drain(c: Extract<VehicleCommand, { cmd: 'drain' }>): Promise<Drai
     await core.sync!.stop();
     return {
       ms,
-      inDeliverMs: stats.deliverMs.reduce((a, b) => a + b, 0),
       ...stats,
       setAside: core.outbox.setAside().length,
       left: left.get() as number,

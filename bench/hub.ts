@@ -320,14 +320,15 @@ async function drainRow(setup: DrainSetup, templates: Map<string, { dir: string;
       '≥ 3× PouchDB',
       ratio >= 3,
     );
-    const inDeliver = sum(results.map((r) => r.inDeliverMs)) / results.length;
-    const vehicleMs = sum(results.map((r) => r.ms)) / results.length;
     const sizes = results.flatMap((r) => r.batchSizes);
     const bytes = results.flatMap((r) => r.batchBytes);
     row('  batches (messages / KB per HTTPS call, median)', `${sizes.length} × ${median(sizes)} / ${(median(bytes) / 1024).toFixed(0)} KB`);
+    // The vehicle builds and records while the hub applies, so the time awaiting deliver() overlaps the
+    // vehicle's own work: each side's busy share of the wall time shows which one the drain waits for.
+    const busyShare = (cpuMs: number, processes: number) => `${((cpuMs / processes / drainMs) * 100).toFixed(0)} %`;
     row(
-      '  per vehicle: awaiting the hub (network + TLS + apply + commit) / vehicle only',
-      `${((inDeliver / vehicleMs) * 100).toFixed(0)} % / ${(((vehicleMs - inDeliver) / vehicleMs) * 100).toFixed(0)} %; median call ${median(results.flatMap((r) => r.deliverMs)).toFixed(1)} ms`,
+      `  busy share of the drain's wall time, per process: vehicle / hub${pgCpuMs === null ? '' : ' / PostgreSQL server (all its processes)'}`,
+      `${busyShare(sum(results.map((r) => r.cpuMs)), results.length)} / ${busyShare(hubCpuMs, setup.processes)}${pgCpuMs === null ? '' : ` / ${busyShare(pgCpuMs, 1)}`}; median deliver() call ${median(results.flatMap((r) => r.deliverMs)).toFixed(1)} ms`,
     );
     row(
       `  CPU per message: vehicle processes / hub processes${pgCpuMs === null ? '' : ' / PostgreSQL server'}`,
