@@ -3,7 +3,8 @@
 // connections, while operators approve and reject some; the vehicle and the hub are each killed with
 // SIGKILL at random moments and started again on the same data folders. When everything has settled,
 // every request is at the hub once, every decision reached the vehicle once, and no certificate was
-// printed twice.
+// printed twice. On PostgreSQL the hub is two processes on one database, the proxy spreading the
+// vehicle's connections (and its replayed duplicates) over both, and the kills taking each in turn.
 import Database from 'better-sqlite3';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +19,12 @@ import { ContractClient, startHostProcess, type HostProcess } from '../support/h
 import { adminCredentials, operatorClient, readEnrollment } from '../support/hub';
 import { initHubProcessData, startHubProcess, type HubProcess } from '../support/hub-process';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
+import { testStore } from '../support/postgres';
 import { noFaults, startFaultProxy, type FaultProxy } from '../support/tcp-proxy';
 
 const TOTAL = 1000;
+/** Hub processes serving as one hub: several only where they can share a database. */
+const HUB_PROCESSES = testStore === 'postgres' ? 2 : 1;
 const VEHICLE = 'vehicle-fault-1';
 const misbehaving = { dropRate: 0.15, cutRate: 0.5, delayRate: 0.1, maxDelayMs: 40, duplicateRate: 0.5 };
 
@@ -32,10 +36,11 @@ let tmp: ReturnType<typeof tempDir>;
 let ipp: TestIppPrinter;
 let emulator: EscposEmulator;
 let proxy: FaultProxy;
-let hub: HubProcess | null = null;
+let proxyTurn = 0;
+let hubs: (HubProcess | null)[] = [];
 let host: HostProcess | null = null;
 let hubDir: string;
-let hubPort: number;
+let hubPorts: number[];
 let vehicleDir: string;
 let hostArgs: string[];
 
@@ -43,14 +48,16 @@ beforeAll(async () => {
   tmp = tempDir('odekake-faults-');
   hubDir = join(tmp.dir, 'hub');
   vehicleDir = join(tmp.dir, 'vehicle');
-  initHubProcessData(hubDir);
-  hubPort = await freePort();
+  await initHubProcessData(hubDir);
+  hubPorts = [];
+  for (let i = 0; i < HUB_PROCESSES; i++) hubPorts.push(await freePort());
   const enrollmentDir = join(tmp.dir, 'enrollment');
-  await enrollVehicle({ dataDir: hubDir, vehicleId: VEHICLE, outDir: enrollmentDir, hubUrl: `https://127.0.0.1:${hubPort}`, actor: 'test' });
+  await enrollVehicle({ dataDir: hubDir, vehicleId: VEHICLE, outDir: enrollmentDir, hubUrl: `https://127.0.0.1:${hubPorts[0]}`, actor: 'test' });
   const vehicle = readEnrollment(enrollmentDir);
   const keys = readHubKeys(hubDir);
   proxy = await startFaultProxy({
-    target: { port: hubPort },
+    // Each connection to the next hub process in turn: a vehicle moves between them as it reconnects.
+    target: { port: () => hubPorts[proxyTurn++ % hubPorts.length]! },
     random,
     tls: {
       server: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
@@ -63,12 +70,12 @@ beforeAll(async () => {
   const printersFile = join(tmp.dir, 'printers.json');
   writeFileSync(printersFile, JSON.stringify({ certificate: { uri: ipp.uri, jobTimeoutMs: 20_000 }, receipt: { host: '127.0.0.1', port: emulator.port } }));
   hostArgs = ['--place', VEHICLE, '--hub-enrollment', enrollmentDir, '--hub-url', proxy.url, '--printers', printersFile];
-  hub = await startHubProcess(hubDir, hubPort);
+  hubs = await Promise.all(hubPorts.map((port) => startHubProcess(hubDir, port)));
 }, 60_000);
 
 afterAll(async () => {
   await host?.stop('SIGKILL');
-  await hub?.kill();
+  for (const hub of hubs) await hub?.kill();
   await proxy?.stop();
   await emulator?.stop();
   await ipp?.dispose();
@@ -119,7 +126,10 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
         .map((line) => JSON.parse(line) as { retryInMs: number; progressed: boolean });
 
     // City hall: operators decide on some requests while the vehicle keeps relaying.
-    const operator = operatorClient(`https://127.0.0.1:${hubPort}`, readHubKeys(hubDir).caCert);
+    // An operator's console on each process (a session is in the database, so any process honours it);
+    // the loop uses whichever process is up.
+    const caCert = readHubKeys(hubDir).caCert;
+    const operators = hubPorts.map((port) => operatorClient(`https://127.0.0.1:${port}`, caCert));
     let signedIn = false;
     let lastAnswer = 'none';
     const decideLoop = (async () => {
@@ -138,6 +148,9 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
               `vehicle outbox ${JSON.stringify(outbox)}); longest sync retry so far ${longest} ms; host log tail: ${(host?.log() ?? '').slice(-1500)}`,
           );
         }
+        const up = hubs.findIndex((h) => h !== null);
+        if (up < 0) continue;
+        const operator = operators[up]!;
         for (const [id, what] of [...wanted]) {
           try {
             if (!signedIn) {
@@ -176,15 +189,16 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
     })();
 
     const killHub = () => {
-      const victim = hub;
+      const which = hubKills % hubs.length;
+      const victim = hubs[which];
       if (!victim || hubDown) return;
       hubKills++;
       hubDown = (async () => {
         await sleep(random() * 400);
         await victim.kill();
-        hub = null;
+        hubs[which] = null;
         await sleep(200 + random() * 800);
-        hub = await startHubProcess(hubDir, hubPort);
+        hubs[which] = await startHubProcess(hubDir, hubPorts[which]!);
       })().finally(() => {
         hubDown = null;
       });
@@ -284,8 +298,10 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
     await host.stop('SIGTERM');
     hostLogs.push(host.log());
     host = null;
-    await hub!.stop();
-    hub = null;
+    for (const [i, hub] of hubs.entries()) {
+      await hub!.stop();
+      hubs[i] = null;
+    }
     const tSettled = Date.now();
 
     // The faults and crashes really happened.
@@ -365,7 +381,7 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
     console.info(
       `faults: ${TOTAL} requests queued in ${Math.round((tCreated - t0) / 1000)} s, decisions done ${Math.round((tDecided - tCreated) / 1000)} s and settled ${Math.round((tSettled - tCreated) / 1000)} s after that; ` +
         `sync retries ${syncRetries().length} (longest ${Math.max(0, ...syncRetries().map((r) => r.retryInMs))} ms); ` +
-        `vehicle kills ${vehicleKills}, hub kills ${hubKills}; proxy ${JSON.stringify(proxy.stats)}; ` +
+        `vehicle kills ${vehicleKills}, hub kills ${hubKills} (of ${HUB_PROCESSES} process(es), ${testStore}); proxy ${JSON.stringify(proxy.stats)}; ` +
         `print jobs ${v.jobs.length} (${printed.length} printed, ${unknown.length} outcome unknown), drafts left ${v.all.size - v.queued.size}`,
     );
   }, 300_000);

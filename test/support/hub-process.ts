@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cliPath } from './host';
 import { adminCredentials } from './hub';
+import { testHubDatabase, type TestDatabase } from './postgres';
 
 export interface HubProcess {
   proc: ChildProcess;
@@ -15,14 +16,19 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
-/** `odekake hub init` with the test admin's password on standard input. */
-export function initHubProcessData(dataDir: string): void {
+/**
+ * `odekake hub init` with the test admin's password on standard input — on this test project's store: on
+ * PostgreSQL with `--db` and a new database, which the data folder then records for `hub start`.
+ */
+export async function initHubProcessData(dataDir: string): Promise<TestDatabase | null> {
   if (!existsSync(cliPath)) throw new Error('dist/cli.js is missing: run `npm run build` first (npm test does)');
-  const r = spawnSync(process.execPath, [cliPath, 'hub', 'init', '--data', dataDir, '--admin', adminCredentials.operatorId, '--password-stdin'], {
+  const database = await testHubDatabase();
+  const r = spawnSync(process.execPath, [cliPath, 'hub', 'init', '--data', dataDir, '--admin', adminCredentials.operatorId, '--password-stdin', ...(database ? ['--db', database.url] : [])], {
     input: `${adminCredentials.password}\n`,
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`hub init failed (${r.status}): ${r.stderr}`);
+  return database;
 }
 
 export interface HubProcessOptions {

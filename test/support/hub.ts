@@ -12,11 +12,12 @@ import { silentLogger, type Logger } from '../../common/logger';
 import { FixtureRegistry } from '../../hub/registry';
 import { enrollVehicle, initHub, startHub, type RunningHub, type TurnConfig } from '../../hub/server';
 import { registryCertificates } from '../../hub/server/certificate-issuer';
-import { readHubKeys } from '../../hub/server/data-dir';
+import { hubExists, readHubKeys } from '../../hub/server/data-dir';
 import { registryLookup } from '../../hub/server/registry-lookup';
 import type { CertificateIssuer, ResidentLookup } from '../../hub/server/ports';
 import { juminhyoRequest, projectRoot, tempDir } from './fixtures';
 import { testCertificates, testRegistry } from './hub-ports';
+import { testHubDatabase, type TestDatabase } from './postgres';
 
 export const adminCredentials = { operatorId: 'admin', password: 'admin-password-for-tests' };
 
@@ -56,8 +57,12 @@ export async function startTestHub(
 ): Promise<TestHub> {
   const tmp = options.dataDir ? null : tempDir('odekake-hub-');
   const dataDir = options.dataDir ?? join(tmp!.dir, 'hub');
-  if (!options.dataDir || !readIfExists(join(dataDir, 'hub.sqlite3'))) {
-    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password });
+  // On PostgreSQL a new hub gets its own database; the data folder records it, so a hub restarted on the
+  // same folder finds the same database.
+  let database: TestDatabase | null = null;
+  if (!options.dataDir || !hubExists(dataDir)) {
+    database = await testHubDatabase();
+    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: database?.url });
   }
   const city = options.cityPorts ? await FixtureRegistry.load() : null;
   const hub = await startHub({
@@ -82,18 +87,11 @@ export async function startTestHub(
     },
     async stop() {
       await hub.stop();
+      // A folder the test passed in may be started again; its database goes with the run's cluster.
+      if (tmp) await database?.drop();
       tmp?.remove();
     },
   };
-}
-
-function readIfExists(file: string): boolean {
-  try {
-    readFileSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function readEnrollment(dir: string): VehicleTls {

@@ -61,7 +61,8 @@ const REPLAY_WAIT_MS = 5_000;
 const DUPLICATE_MARK = '"status":"duplicate"';
 
 export async function startFaultProxy(options: {
-  target: { host?: string; port: number };
+  /** Where each new upstream connection goes; a function spreads them over several hub processes. */
+  target: { host?: string; port: number | (() => number) };
   random: () => number;
   faults?: Partial<FaultPlan>;
   tls?: ProxyTls;
@@ -75,10 +76,11 @@ export async function startFaultProxy(options: {
   let stopping = false;
   const proxy = { faults: { ...noFaults, ...options.faults } };
 
-  const connectUpstream = (): net.Socket =>
-    options.tls
-      ? tls.connect({ host: targetHost, port: options.target.port, ...options.tls.client })
-      : net.connect({ host: targetHost, port: options.target.port });
+  const targetPort = (): number => (typeof options.target.port === 'function' ? options.target.port() : options.target.port);
+  const connectUpstream = (): net.Socket => {
+    const port = targetPort();
+    return options.tls ? tls.connect({ host: targetHost, port, ...options.tls.client }) : net.connect({ host: targetHost, port });
+  };
 
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -120,7 +122,10 @@ export async function startFaultProxy(options: {
           finish();
         });
         up.once('close', finish);
-        up.once(options.tls ? 'secureConnect' : 'connect', () => up.end(bytes));
+        // Written without closing our side: a server drops the requests of a client that half-closes
+        // before it answers (Node's http server without allowHalfOpen), and a slower store then never
+        // answers the duplicate at all.
+        up.once(options.tls ? 'secureConnect' : 'connect', () => up.write(bytes));
       });
     })();
     replays.add(done);
