@@ -2,7 +2,7 @@
 // and on PostgreSQL (READ COMMITTED, several hub processes) is made safe by locks the store takes
 // itself (see store.ts). Rows are plain data; JSON columns are parsed by the services with zod.
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
-import type { ChainVerdict } from '../../protocol/audit-chain';
+import type { ChainedAuditRecord, ChainVerdict } from '../../protocol/audit-chain';
 import type { OperatorRole } from '../../protocol/roles';
 
 export type { OperatorRole };
@@ -210,17 +210,8 @@ export interface AuditEntry {
   detail?: Record<string, string | number | boolean | null>;
 }
 
-export interface AuditRow {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  requestId: string | null;
-  place: string;
-  detail: string;
-  prevHash: string;
-  hash: string;
-}
+/** A stored audit record: the chain's own record shape, `detail` as its JSON text. */
+export type AuditRow = ChainedAuditRecord;
 
 export type { ChainVerdict };
 
