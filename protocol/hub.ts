@@ -63,7 +63,15 @@ export const ReprintRequestMessage = z.object({
 export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage]);
 export type VehicleMessage = z.infer<typeof VehicleMessage>;
 
-export const DeliverBatch = z.object({ messages: z.array(z.unknown()).min(1).max(100) });
+/**
+ * The most one delivery carries: each HTTPS round trip and each commit on either side is paid once
+ * per batch. Bounded in bytes too, well under the hub's 2 MB body limit; a vehicle that meets a hub
+ * refusing its batch size (an older hub took 100) goes back to LEGACY_DELIVER_BATCH_MAX_MESSAGES.
+ */
+export const DELIVER_BATCH_MAX_MESSAGES = 500;
+export const DELIVER_BATCH_MAX_BYTES = 1024 * 1024;
+export const LEGACY_DELIVER_BATCH_MAX_MESSAGES = 100;
+export const DeliverBatch = z.object({ messages: z.array(z.unknown()).min(1).max(DELIVER_BATCH_MAX_MESSAGES) });
 
 /**
  * The hub's answer per message, in order. `applied` and `duplicate` both mean the hub has it (a

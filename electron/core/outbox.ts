@@ -52,8 +52,8 @@ export class Outbox {
     this.setRejected = db.prepare('UPDATE outbox SET rejected_code = ?, rejected_at = ? WHERE seq = ?');
     this.countAttempt = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?');
     this.lastSync = db.prepare("INSERT INTO meta (key, value) VALUES ('last_sync_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    this.next = db.prepare<[number], { seq: number; idempotency_key: string; request_id: string; kind: string; payload_sealed: Buffer; attempts: number }>(
-      'SELECT seq, idempotency_key, request_id, kind, payload_sealed, attempts FROM outbox WHERE rejected_at IS NULL ORDER BY seq LIMIT ?',
+    this.next = db.prepare<[number, number], { seq: number; idempotency_key: string; request_id: string; kind: string; payload_sealed: Buffer; attempts: number }>(
+      'SELECT seq, idempotency_key, request_id, kind, payload_sealed, attempts FROM outbox WHERE rejected_at IS NULL AND seq > ? ORDER BY seq LIMIT ?',
     );
   }
 
@@ -103,18 +103,30 @@ export class Outbox {
     this.lastSync.run(this.clock.now().toISOString());
   }
 
-  /** Undelivered messages in the order they were written (order per request is kept by seq). */
-  pending(limit = 100): OutboxMessage[] {
+  /**
+   * Undelivered messages in the order they were written (order per request is kept by seq); after
+   * `afterSeq`, so the next batch can be read while the one before it is still with the hub.
+   */
+  pending(limit = 100, afterSeq = 0): OutboxMessage[] {
     return this.next
-      .all(limit)
-      .map((r) => ({
-        seq: r.seq,
-        idempotencyKey: r.idempotency_key,
-        requestId: r.request_id,
-        kind: OutboxKind.parse(r.kind),
-        payload: JSON.parse(this.cipher.open(r.payload_sealed, `outbox:${r.idempotency_key}`)) as unknown,
-        attempts: r.attempts,
-      }));
+      .all(afterSeq, limit)
+      .map((r) => {
+        const cipher = this.cipher;
+        let opened: { value: unknown } | null = null;
+        return {
+          seq: r.seq,
+          idempotencyKey: r.idempotency_key,
+          requestId: r.request_id,
+          kind: OutboxKind.parse(r.kind),
+          // Opened on first use: a relayed request's message is built from the request itself, so its
+          // sealed payload (the request id) need not be decrypted on every delivery.
+          get payload(): unknown {
+            opened ??= { value: JSON.parse(cipher.open(r.payload_sealed, `outbox:${r.idempotency_key}`)) as unknown };
+            return opened.value;
+          },
+          attempts: r.attempts,
+        };
+      });
   }
 
   lastSyncAt(): string | null {

@@ -7,8 +7,12 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { z } from 'zod';
 import {
+  DELIVER_BATCH_MAX_BYTES,
+  DELIVER_BATCH_MAX_MESSAGES,
   HubMessageBody,
+  LEGACY_DELIVER_BATCH_MAX_MESSAGES,
   printJobSigningInput,
+  type DeliverResponse,
   type HubEnvelope,
   type HubMessageBody as HubMessage,
   type VehicleMessage,
@@ -48,10 +52,8 @@ export interface SyncOptions {
   random?: () => number;
 }
 
-// The contract's largest batch: each HTTPS round trip and each commit on either side is paid once per batch.
 /** Hub messages per inbox page: a print job carries its PDF, and a weak link cuts long answers. */
 const INBOX_PAGE = 10;
-const BATCH = 100;
 const EventPayload = z.object({ requestId: z.string(), event: z.enum(['PRINTED', 'CHECK_OK', 'CHECK_SPOILED', 'PAID', 'HANDED_OVER', 'CANCELLED']), at: z.string() });
 const ReprintPayload = z.object({ reprintRequestId: z.string(), jobId: z.string(), requestId: z.string(), reason: z.string(), staffId: z.string(), at: z.string() });
 
@@ -89,6 +91,18 @@ export class SyncBackoff {
 /** A handful of vehicles: a retry every 30 s at worst costs the hub nothing and staff no long wait. */
 const DEFAULT_RETRY = { baseMs: 2_000, maxMs: 30_000 };
 
+/** Outbox rows and the messages built from them, in the same order. */
+interface OutgoingBatch {
+  rows: OutboxMessage[];
+  messages: VehicleMessage[];
+}
+
+/** Whether the hub answered every message of the batch (a cut answer leaves the rest to retry). */
+function answeredInFull(batch: OutgoingBatch, response: DeliverResponse): boolean {
+  const keys = new Set(response.results.map((r) => r.idempotencyKey));
+  return batch.rows.every((m) => keys.has(m.idempotencyKey));
+}
+
 export class SyncService {
   private online = false;
   private readonly backoff: SyncBackoff;
@@ -103,6 +117,7 @@ export class SyncService {
   private readonly applied;
   private readonly lastApplied;
   private readonly relayRow;
+  private batchLimit = DELIVER_BATCH_MAX_MESSAGES;
 
   constructor(private readonly o: SyncOptions) {
     this.backoff = new SyncBackoff(o.retry ?? DEFAULT_RETRY, o.random ?? Math.random);
@@ -231,48 +246,99 @@ export class SyncService {
     }
   }
 
-  /** Sends the outbox in order, in batches, until it is empty. Throws when the hub cannot be reached. */
+  /**
+   * Sends the outbox in order, in batches, until it is empty. Throws when the hub cannot be reached.
+   * One batch at a time is with the hub, and the next is sent only once the one before is answered
+   * in full. The hub is another machine: while it applies a batch, the vehicle records the answer to
+   * the one before and builds the next, so neither side waits for the other's work.
+   */
   private async deliverAll(): Promise<void> {
-    for (;;) {
-      const batch = this.o.outbox.pending(BATCH);
-      if (batch.length === 0) return;
-      const built = batch.map((m) => ({ m, message: this.build(m) }));
-      let response;
+    let batch = this.nextBatch(0);
+    let answered: { batch: OutgoingBatch; response: DeliverResponse } | null = null;
+    while (batch.messages.length > 0) {
+      const sent = this.send(batch);
+      // Handled below; without this a quick refusal would count as unhandled during the work in between.
+      sent.catch(() => undefined);
+      // Let the request reach the socket before this thread is busy with the work below.
+      await new Promise((resolve) => setImmediate(resolve));
+      let next: OutgoingBatch;
       try {
-        response = await this.o.transport.deliver(built.map((b) => b.message));
+        if (answered) this.recordAnswers(answered.batch, answered.response);
+        answered = null;
+        next = this.nextBatch(batch.rows.at(-1)!.seq);
       } catch (e) {
-        this.o.outbox.attemptFailed(batch.map((m) => m.seq), e instanceof AppError ? e.code : 'UNREACHABLE');
+        // The batch in flight is answered but not recorded: it is sent again and answered as a duplicate.
+        await sent.catch(() => undefined);
         throw e;
       }
-      const byKey = new Map(response.results.map((r) => [r.idempotencyKey, r]));
-      const changed = new Set<string>();
-      let answered = 0;
-      this.o.db.transaction(() => {
-        for (const { m } of built) {
-          const result = byKey.get(m.idempotencyKey);
-          // The hub answers in order; an unanswered message and those after it are retried.
-          if (!result) break;
-          answered++;
-          changed.add(m.requestId);
-          if (result.status === 'rejected') {
-            this.o.outbox.reject(m.seq, result.code ?? 'REJECTED');
-            this.o.audit.append({ actor: 'system', action: 'relay.rejected', requestId: m.requestId, detail: { kind: m.kind, code: result.code ?? 'REJECTED' } });
-            continue;
-          }
-          this.o.outbox.delivered(m.seq);
-          this.o.audit.append({ actor: 'system', action: 'relay.delivered', requestId: m.requestId, detail: { kind: m.kind, duplicate: result.status === 'duplicate' } });
-          this.afterDelivery(m);
-        }
-        this.o.outbox.markSynced();
-      })();
-      if (answered > 0) this.progressed = true;
-      this.o.onChange([...changed]);
-      if (answered < built.length) throw new AppError('HUB_PARTIAL_ANSWER', '市役所ハブの応答が途中で切れました。あとで再送します。');
+      const response = await sent;
+      if (!answeredInFull(batch, response)) {
+        this.recordAnswers(batch, response);
+        throw new AppError('HUB_PARTIAL_ANSWER', '市役所ハブの応答が途中で切れました。あとで再送します。');
+      }
+      answered = { batch, response };
+      batch = next;
+    }
+    if (answered) this.recordAnswers(answered.batch, answered.response);
+  }
+
+  /** The next messages after `afterSeq`, at most the contract's count and bytes (one always goes, whatever its size). */
+  private nextBatch(afterSeq: number): OutgoingBatch {
+    const rows = this.o.outbox.pending(this.batchLimit, afterSeq);
+    const messages: VehicleMessage[] = [];
+    let bytes = 0;
+    for (const m of rows) {
+      const message = this.build(m);
+      bytes += Buffer.byteLength(JSON.stringify(message)) + 1;
+      if (messages.length > 0 && bytes > DELIVER_BATCH_MAX_BYTES) break;
+      messages.push(message);
+    }
+    return { rows: rows.slice(0, messages.length), messages };
+  }
+
+  private async send(batch: OutgoingBatch): Promise<DeliverResponse> {
+    try {
+      return await this.o.transport.deliver(batch.messages);
+    } catch (e) {
+      const code = e instanceof AppError ? e.code : 'UNREACHABLE';
+      // A hub from before larger batches refuses them whole: keep to its size from now on.
+      if (code === 'MALFORMED_BATCH' && this.batchLimit > LEGACY_DELIVER_BATCH_MAX_MESSAGES) {
+        this.batchLimit = LEGACY_DELIVER_BATCH_MAX_MESSAGES;
+        this.o.logger.warn({ batchLimit: this.batchLimit }, 'city hall refused the batch size; sending smaller batches');
+      }
+      this.o.outbox.attemptFailed(batch.rows.map((m) => m.seq), code);
+      throw e;
     }
   }
 
+  /** One transaction per answered batch: each message delivered (or set aside) with its audit record. */
+  private recordAnswers(batch: OutgoingBatch, response: DeliverResponse): void {
+    const byKey = new Map(response.results.map((r) => [r.idempotencyKey, r]));
+    const changed = new Set<string>();
+    let answered = 0;
+    this.o.db.transaction(() => {
+      for (const m of batch.rows) {
+        const result = byKey.get(m.idempotencyKey);
+        // The hub answers in order; an unanswered message and those after it are retried.
+        if (!result) break;
+        answered++;
+        changed.add(m.requestId);
+        if (result.status === 'rejected') {
+          this.o.outbox.reject(m.seq, result.code ?? 'REJECTED');
+          this.o.audit.append({ actor: 'system', action: 'relay.rejected', requestId: m.requestId, detail: { kind: m.kind, code: result.code ?? 'REJECTED' } });
+          continue;
+        }
+        this.o.outbox.delivered(m.seq);
+        this.o.audit.append({ actor: 'system', action: 'relay.delivered', requestId: m.requestId, detail: { kind: m.kind, duplicate: result.status === 'duplicate' } });
+        this.afterDelivery(m);
+      }
+      this.o.outbox.markSynced();
+    })();
+    if (answered > 0) this.progressed = true;
+    this.o.onChange([...changed]);
+  }
+
   private build(m: OutboxMessage): VehicleMessage {
-    const p = m.payload as Record<string, unknown>;
     switch (m.kind) {
       case 'request.submit': {
         const detail = this.o.requests.relayContent(m.requestId);
@@ -291,11 +357,11 @@ export class SyncService {
         };
       }
       case 'request.event': {
-        const e = EventPayload.parse(p);
+        const e = EventPayload.parse(m.payload);
         return { type: 'request.event', idempotencyKey: m.idempotencyKey, requestId: e.requestId, event: e.event, at: e.at };
       }
       case 'print.reprint_request': {
-        const r = ReprintPayload.parse(p);
+        const r = ReprintPayload.parse(m.payload);
         return { type: 'print.reprint_request', idempotencyKey: m.idempotencyKey, ...r };
       }
     }

@@ -5,7 +5,7 @@
 // messages behind it.
 import { z } from 'zod';
 import {
-  DeliverBatch, HubMessageBody, hubErrorMessages, IdempotencyKey, VehicleMessage,
+  DeliverBatch, DELIVER_BATCH_MAX_MESSAGES, HubMessageBody, hubErrorMessages, IdempotencyKey, VehicleMessage,
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
 import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
@@ -34,6 +34,37 @@ class Rejection extends Error {
 const knownTypes = new Set(['request.submit', 'request.event', 'print.reprint_request']);
 const DEAD_LETTER_MAX = 64 * 1024;
 
+type Notice = { type: string; requestId?: string };
+
+/**
+ * Every notice makes each console re-read its queue, and on PostgreSQL each is a NOTIFY of its own:
+ * a large batch tells the consoles once per kind of change instead of once per message.
+ */
+const NOTICES_PER_BATCH = 10;
+function coalesced(notices: Notice[]): Notice[] {
+  if (notices.length <= NOTICES_PER_BATCH) return notices;
+  return [...new Set(notices.map((n) => n.type))].map((type) => ({ type }));
+}
+
+/** One message of a batch as received: its key if well-formed, and either the parsed message or why it is refused. */
+type ValidatedMessage = { raw: unknown; key: string | null; echoKey: string } & ({ message: VehicleMessage; rejection?: never } | { message?: never; rejection: Rejection });
+
+function validated(raw: unknown): ValidatedMessage {
+  const rawKey = typeof raw === 'object' && raw !== null && 'idempotencyKey' in raw ? (raw as { idempotencyKey: unknown }).idempotencyKey : undefined;
+  const key = IdempotencyKey.safeParse(rawKey).success ? (rawKey as string) : null;
+  const echoKey = key ?? (typeof rawKey === 'string' ? rawKey.slice(0, 64) : '');
+  const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string' || !knownTypes.has(type)) {
+    return { raw, key, echoKey, rejection: new Rejection('UNKNOWN_MESSAGE_TYPE', `type=${typeof type === 'string' ? type.slice(0, 40) : typeof type}`) };
+  }
+  const parsed = VehicleMessage.safeParse(raw);
+  if (!parsed.success || !key) {
+    const paths = parsed.success ? ['idempotencyKey'] : [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))];
+    return { raw, key, echoKey, rejection: new Rejection('MALFORMED_MESSAGE', `fields=${paths.slice(0, 10).join(',')}`) };
+  }
+  return { raw, key, echoKey, message: parsed.data };
+}
+
 /** The vehicle a TLS peer is, as the handshake presented it. */
 export interface PeerCertificate {
   authorized: boolean;
@@ -43,7 +74,7 @@ export interface PeerCertificate {
 
 /** What a batch does once committed: console notices, and warnings for the messages set aside. */
 interface AfterCommit {
-  notices: { type: string; requestId?: string }[];
+  notices: Notice[];
   rejections: { code: RejectCode; problem: string; key: string | null }[];
 }
 
@@ -87,61 +118,79 @@ export class VehicleSync {
   }
 
   /**
-   * One transaction, so one durable commit, per batch: each message runs in its own savepoint, so a
-   * rejected one is undone alone and set aside in the same commit. The answer leaves only after that
-   * commit, so the vehicle never drops a message the hub has not stored.
+   * One transaction, so one durable commit, per batch. Each message is validated before the
+   * transaction and applied in order inside it. A batch whose messages all apply runs without a
+   * savepoint per message; when one is rejected, that attempt is rolled back and the batch runs again
+   * with each message in its own savepoint, so the rejected one is undone alone and set aside in the
+   * same commit. The answer leaves only after that commit, so the vehicle never drops a message the
+   * hub has not stored.
    */
   async deliver(vehicleId: string, body: unknown): Promise<DeliverResponse> {
     const batch = DeliverBatch.safeParse(body);
-    if (!batch.success) throw badRequest('MALFORMED_BATCH', '送信データの形が正しくありません（1回に1〜100件）。');
+    if (!batch.success) throw badRequest('MALFORMED_BATCH', `送信データの形が正しくありません（1回に1〜${DELIVER_BATCH_MAX_MESSAGES}件）。`);
     const { store, log, push } = this.deps;
-    const after: AfterCommit = { notices: [], rejections: [] };
-    const results = await store.transaction(async (tx) => {
-      const out: DeliveryResult[] = [];
-      for (const raw of batch.data.messages) out.push(await this.deliverOne(tx, vehicleId, raw, after));
-      return out;
-    });
+    // Validation needs no lock: done before the transaction, it does not hold up other writers.
+    const messages = batch.data.messages.map(validated);
+    const attempt = (isolated: boolean) =>
+      // A PostgreSQL store may run the function again (a lost race): each run starts its own record.
+      store.transaction(async (tx) => {
+        const after: AfterCommit = { notices: [], rejections: [] };
+        const results: DeliveryResult[] = [];
+        for (const m of messages) results.push(isolated ? await this.deliverIsolated(tx, vehicleId, m, after) : await this.deliverTogether(tx, vehicleId, m, after));
+        return { results, after };
+      });
+    let outcome;
+    // A batch with a message already known to be refused goes straight to one savepoint each.
+    if (messages.every((m) => m.message)) {
+      try {
+        outcome = await attempt(false);
+      } catch (e) {
+        if (!(e instanceof Rejection)) throw e;
+      }
+    }
+    outcome ??= await attempt(true);
+    const { results, after } = outcome;
     for (const r of after.rejections) log.warn({ vehicleId, code: r.code, problem: r.problem, key: r.key }, 'vehicle message rejected and kept aside');
-    for (const notice of after.notices) push.toConsoles(notice);
+    for (const notice of coalesced(after.notices)) push.toConsoles(notice);
     return { results };
   }
 
-  private async deliverOne(tx: HubTx, vehicleId: string, raw: unknown, after: AfterCommit): Promise<DeliveryResult> {
-    const { clock } = this.deps;
-    const rawKey = typeof raw === 'object' && raw !== null && 'idempotencyKey' in raw ? (raw as { idempotencyKey: unknown }).idempotencyKey : undefined;
-    const key = IdempotencyKey.safeParse(rawKey).success ? (rawKey as string) : null;
-    const echoKey = key ?? (typeof rawKey === 'string' ? rawKey.slice(0, 64) : '');
-    const at = clock.now().toISOString();
+  /** In the batch's transaction without a savepoint: a rejection ends the whole attempt. */
+  private async deliverTogether(tx: HubTx, vehicleId: string, m: ValidatedMessage, after: AfterCommit): Promise<DeliveryResult> {
+    const { answer, notice } = await this.applyOnce(tx, vehicleId, m, this.deps.clock.now().toISOString());
+    if (notice) after.notices.push(notice);
+    return answer;
+  }
 
+  /** In its own savepoint: a rejection undoes this message alone and sets it aside. */
+  private async deliverIsolated(tx: HubTx, vehicleId: string, m: ValidatedMessage, after: AfterCommit): Promise<DeliveryResult> {
+    const at = this.deps.clock.now().toISOString();
     try {
-      const { answer, notice } = await tx.savepoint(async () => {
-        if (key) {
-          const seen = await tx.getAppliedMessage(vehicleId, key);
-          if (seen) return { answer: { ...(JSON.parse(seen.result) as DeliveryResult), status: 'duplicate' as const }, notice: null };
-        }
-        const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
-        if (typeof type !== 'string' || !knownTypes.has(type)) throw new Rejection('UNKNOWN_MESSAGE_TYPE', `type=${typeof type === 'string' ? type.slice(0, 40) : typeof type}`);
-        const parsed = VehicleMessage.safeParse(raw);
-        if (!parsed.success || !key) {
-          const paths = parsed.success ? ['idempotencyKey'] : [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))];
-          throw new Rejection('MALFORMED_MESSAGE', `fields=${paths.slice(0, 10).join(',')}`);
-        }
-        const outcome = await this.apply(tx, vehicleId, parsed.data, at);
-        const answer: DeliveryResult = { idempotencyKey: key, status: outcome.status };
-        await tx.insertAppliedMessage({ vehicleId, idempotencyKey: key, messageType: parsed.data.type, result: JSON.stringify(answer), appliedAt: at });
-        return { answer, notice: outcome.notice };
-      });
+      const { answer, notice } = await tx.savepoint(() => this.applyOnce(tx, vehicleId, m, at));
       if (notice) after.notices.push(notice);
       return answer;
     } catch (e) {
       if (!(e instanceof Rejection)) throw e;
-      const payload = safeJson(raw).slice(0, DEAD_LETTER_MAX);
-      const id = await tx.insertDeadLetter({ vehicleId, idempotencyKey: key, code: e.code, problem: e.problem, payload, receivedAt: at });
-      await tx.appendAudit({ actor: vehicleId, action: 'message.rejected', place: vehicleId, detail: { code: e.code, deadLetterId: id, key } }, at);
-      after.rejections.push({ code: e.code, problem: e.problem, key });
+      const payload = safeJson(m.raw).slice(0, DEAD_LETTER_MAX);
+      const id = await tx.insertDeadLetter({ vehicleId, idempotencyKey: m.key, code: e.code, problem: e.problem, payload, receivedAt: at });
+      await tx.appendAudit({ actor: vehicleId, action: 'message.rejected', place: vehicleId, detail: { code: e.code, deadLetterId: id, key: m.key } }, at);
+      after.rejections.push({ code: e.code, problem: e.problem, key: m.key });
       after.notices.push({ type: 'dead_letter' });
-      return { idempotencyKey: echoKey, status: 'rejected', code: e.code, message: hubSyncMessages[e.code] };
+      return { idempotencyKey: m.echoKey, status: 'rejected', code: e.code, message: hubSyncMessages[e.code] };
     }
+  }
+
+  /** A key applied before gets its first answer again; otherwise the message is applied and its answer recorded. */
+  private async applyOnce(tx: HubTx, vehicleId: string, m: ValidatedMessage, at: string): Promise<{ answer: DeliveryResult; notice: Notice | null }> {
+    if (m.key) {
+      const seen = await tx.getAppliedMessage(vehicleId, m.key);
+      if (seen) return { answer: { ...(JSON.parse(seen.result) as DeliveryResult), status: 'duplicate' as const }, notice: null };
+    }
+    if (!m.message) throw m.rejection;
+    const outcome = await this.apply(tx, vehicleId, m.message, at);
+    const answer: DeliveryResult = { idempotencyKey: m.message.idempotencyKey, status: outcome.status };
+    await tx.insertAppliedMessage({ vehicleId, idempotencyKey: m.message.idempotencyKey, messageType: m.message.type, result: JSON.stringify(answer), appliedAt: at });
+    return { answer, notice: outcome.notice };
   }
 
   private async apply(
@@ -149,7 +198,7 @@ export class VehicleSync {
     vehicleId: string,
     m: VehicleMessage,
     at: string,
-  ): Promise<{ status: 'applied' | 'duplicate'; notice: { type: string; requestId?: string } | null }> {
+  ): Promise<{ status: 'applied' | 'duplicate'; notice: Notice | null }> {
     switch (m.type) {
       case 'request.submit': {
         const existing = await tx.getRequest(m.requestId);

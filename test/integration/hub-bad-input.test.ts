@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { DELIVER_BATCH_MAX_MESSAGES } from '../../protocol/hub';
 import { addOperator } from '../../hub/server/data-dir';
 import { SESSION_COOKIE } from '../../hub/server/operator-auth';
 import type { KyselyHubStore } from '../../hub/store/store';
@@ -155,7 +156,7 @@ const brokenMessage = fc
 
 const jsonBody = fc.oneof(
   fc.anything({ maxDepth: 3, maxKeys: 5 }),
-  fc.record({ messages: fc.oneof(wrongValue, fc.constant([]), fc.array(fc.anything({ maxDepth: 2 }), { minLength: 101, maxLength: 120 })) }),
+  fc.record({ messages: fc.oneof(wrongValue, fc.constant([]), fc.array(fc.anything({ maxDepth: 2 }), { minLength: DELIVER_BATCH_MAX_MESSAGES + 1, maxLength: DELIVER_BATCH_MAX_MESSAGES + 20 })) }),
 );
 const rawBody = fc.oneof(
   fc.string({ maxLength: 200 }).filter((s) => {

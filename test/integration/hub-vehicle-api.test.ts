@@ -1,7 +1,8 @@
 import { verify } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printJobSigningInput } from '../../protocol/hub';
+import { WebSocket } from 'ws';
+import { DELIVER_BATCH_MAX_MESSAGES, printJobSigningInput } from '../../protocol/hub';
 import { issueClientCertificate, createCertificateAuthority } from '../../hub/pki/openssl';
 import { hubPaths, revokeVehicle } from '../../hub/server';
 import { tempDir } from '../support/fixtures';
@@ -113,6 +114,69 @@ describe('delivery', () => {
     expect(dead.slice(0, 3).map((d) => d.code).sort()).toEqual(['MALFORMED_MESSAGE', 'UNKNOWN_MESSAGE_TYPE', 'UNKNOWN_MESSAGE_TYPE']);
     // Problems name fields, never values.
     expect(dead.find((d) => d.code === 'MALFORMED_MESSAGE')!.problem).not.toContain('磐城');
+  });
+
+  it('undoes only the message refused while applying, among good ones in the same batch, and sets it aside once', async () => {
+    const c = vehicleClient(t.hub.url, v1);
+    const a = submitMessage();
+    const b = submitMessage();
+    // Well-formed, so it passes validation, but PAID is not possible before approval: refused while applying.
+    const paid = eventMessage(a.requestId, 'PAID', `key-mixed-paid-${a.requestId}`);
+    const cancel = eventMessage(b.requestId, 'CANCELLED');
+    const deadBefore = (await t.hub.store.transaction((tx) => tx.listDeadLetters(1000))).length;
+    const res = await c.deliver([a, paid, b, cancel]);
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((x: { status: string }) => x.status)).toEqual(['applied', 'rejected', 'applied', 'applied']);
+    expect(res.body.results[1]).toMatchObject({ idempotencyKey: paid.idempotencyKey, code: 'ILLEGAL_EVENT' });
+
+    const [ra, rb] = await t.hub.store.transaction(async (tx) => [await tx.getRequest(a.requestId), await tx.getRequest(b.requestId)]);
+    expect(ra!.step).toBe('relayed');
+    expect(rb!.step).toBe('cancelled');
+    const events = await t.hub.store.transaction((tx) => tx.listRequestEvents([a.requestId, b.requestId]));
+    expect(events.map((e) => `${e.requestId === a.requestId ? 'a' : 'b'}:${e.event}`).sort()).toEqual(['a:RELAYED', 'b:CANCELLED', 'b:RELAYED']);
+    const dead = await t.hub.store.transaction((tx) => tx.listDeadLetters(1000));
+    expect(dead.length).toBe(deadBefore + 1);
+    expect(dead.filter((d) => d.idempotencyKey === paid.idempotencyKey).map((d) => d.code)).toEqual(['ILLEGAL_EVENT']);
+    for (const id of [a.requestId, b.requestId]) {
+      const rows = await t.hub.store.transaction((tx) => tx.listAudit({ requestId: id }));
+      expect(rows.filter((r) => r.action === 'request.relayed')).toHaveLength(1);
+    }
+    expect(await t.hub.store.transaction((tx) => tx.verifyAudit())).toMatchObject({ ok: true });
+
+    // Sent again (an answer lost on the way): the applied ones are duplicates, the refused one is refused again.
+    const again = await c.deliver([a, paid, b, cancel]);
+    expect(again.body.results.map((x: { status: string }) => x.status)).toEqual(['duplicate', 'rejected', 'duplicate', 'duplicate']);
+  });
+
+  it('takes a batch of the contract’s largest size and refuses one message more as a malformed batch', async () => {
+    const c = vehicleClient(t.hub.url, v1);
+    const full = Array.from({ length: DELIVER_BATCH_MAX_MESSAGES }, () => submitMessage());
+    const res = await c.deliver(full);
+    expect(res.status).toBe(200);
+    expect(res.body.results.map((x: { idempotencyKey: string; status: string }) => `${x.idempotencyKey}:${x.status}`)).toEqual(full.map((m) => `${m.idempotencyKey}:applied`));
+    const over = await c.deliver([...Array.from({ length: DELIVER_BATCH_MAX_MESSAGES }, () => submitMessage()), submitMessage()]);
+    expect(over.status).toBe(400);
+    expect(over.body.code).toBe('MALFORMED_BATCH');
+  });
+
+  it('tells the consoles once per kind of change for a large batch, and per request for a small one', async () => {
+    const op = operatorClient(t.hub.url, t.hub.caCert);
+    expect((await op.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    const ws = new WebSocket(`${t.hub.url.replace('https', 'wss')}/api/v1/console/ws`, { ca: t.hub.caCert, headers: { cookie: op.cookie, origin: t.hub.url } });
+    const frames: { type: string; requestId?: string }[] = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    try {
+      const c = vehicleClient(t.hub.url, v1);
+      expect((await c.deliver(Array.from({ length: 25 }, () => submitMessage()))).status).toBe(200);
+      const single = submitMessage();
+      expect((await c.deliver([single])).status).toBe(200);
+      const deadline = Date.now() + 5_000;
+      while (!frames.some((f) => f.requestId === single.requestId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(frames.filter((f) => f.type === 'request.relayed')).toEqual([{ type: 'request.relayed' }, { type: 'request.relayed', requestId: single.requestId }]);
+    } finally {
+      ws.close();
+    }
   });
 
   it('rejects events out of order without losing the ones that are in order, and ignores late duplicates', async () => {

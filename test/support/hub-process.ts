@@ -31,8 +31,16 @@ export async function initHubProcessData(dataDir: string): Promise<TestDatabase 
   return database;
 }
 
-export async function startHubProcess(dataDir: string, port: number): Promise<HubProcess> {
-  const proc = spawn(process.execPath, [cliPath, 'hub', 'start', '--data', dataDir, '--port', String(port), '--json'], {
+export interface HubProcessOptions {
+  /** A postgres:// URL (`hub start --db`); without it the hub uses what `hub init` recorded. */
+  db?: string;
+  /** Node options for the hub process (e.g. --cpu-prof in the benchmark). */
+  execArgv?: string[];
+}
+
+export async function startHubProcess(dataDir: string, port: number, options: HubProcessOptions = {}): Promise<HubProcess> {
+  const args = [cliPath, 'hub', 'start', '--data', dataDir, '--port', String(port), '--json', ...(options.db ? ['--db', options.db] : [])];
+  const proc = spawn(process.execPath, [...(options.execArgv ?? []), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ODEKAKE_LOG_LEVEL: 'silent' },
   });

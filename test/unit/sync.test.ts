@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliverResponse, HubEnvelope, VehicleMessage } from '../../protocol/hub';
-import { printJobSigningInput } from '../../protocol/hub';
+import { DELIVER_BATCH_MAX_MESSAGES, LEGACY_DELIVER_BATCH_MAX_MESSAGES, printJobSigningInput } from '../../protocol/hub';
 import { ManualClock } from '../../electron/core/clock';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
+import { AppError } from '../../electron/core/errors';
 import { HubUnreachable, type HubTransport } from '../../electron/core/hub-transport';
 import { createLogger } from '../../common/logger';
 import { TerminalCore } from '../../electron/core/terminal';
@@ -26,12 +27,33 @@ class ScriptedHub implements HubTransport {
   answerOnly: number | null = null;
   refuse = new Set<string>(); // request ids whose messages are refused as unknown
   deliveries = 0;
+  batchSizes: number[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Refuses a larger batch whole (400 MALFORMED_BATCH), as a hub from before larger batches does. */
+  maxBatch: number | null = null;
+  /** Cuts the answer to this delivery (1-based) after answerOnly messages; null: every delivery. */
+  cutDelivery: number | null = null;
 
   async deliver(messages: VehicleMessage[]): Promise<DeliverResponse> {
     this.deliveries++;
+    this.batchSizes.push(messages.length);
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      // The hub is another machine: the vehicle gets its thread back while the batch is applied.
+      await new Promise((r) => setTimeout(r, 1));
+      return this.answer(messages);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private answer(messages: VehicleMessage[]): DeliverResponse {
     if (this.down) throw new HubUnreachable('ECONNREFUSED');
+    if (this.maxBatch !== null && messages.length > this.maxBatch) throw new AppError('MALFORMED_BATCH', '送信データの形が正しくありません');
+    const cut = this.cutDelivery === null || this.cutDelivery === this.deliveries ? this.answerOnly : null;
     return {
-      results: messages.slice(0, this.answerOnly ?? messages.length).map((m) => {
+      results: messages.slice(0, cut ?? messages.length).map((m) => {
         const first = this.answers.get(m.idempotencyKey);
         if (first) return { ...first, status: first.status === 'applied' ? ('duplicate' as const) : first.status };
         this.received.push(m);
@@ -80,6 +102,18 @@ async function queued(): Promise<string> {
   return id;
 }
 const step = async (id: string) => (await ok('getRequest', { id })).step;
+
+/** Many small outbox messages at once (an event each for new requests; the scripted hub checks no steps), in one commit. */
+function queueEvents(n: number): string[] {
+  const keys: string[] = [];
+  core.db.transaction(() => {
+    for (let i = 0; i < n; i++) {
+      const { id: requestId } = core.requests.create(juminhyoRequest(), demoStaff.staffId);
+      keys.push(core.outbox.enqueue(requestId, 'request.event', { requestId, event: 'CANCELLED', at: clock.now().toISOString() }));
+    }
+  })();
+  return keys;
+}
 
 beforeEach(async () => {
   warnings = [];
@@ -163,6 +197,46 @@ describe('sync with city hall', () => {
     expect(await step(fine)).toBe('relayed');
     expect(await ok('getRelayStatus', {})).toMatchObject({ setAside: 1, waiting: 0 });
     expect(core.outbox.setAside()).toMatchObject([{ requestId: refused, code: 'UNKNOWN_REQUEST' }]);
+  });
+
+  it('sends a long outbox in batches of the contract’s size, one batch with the hub at a time, in order', async () => {
+    const n = 2 * DELIVER_BATCH_MAX_MESSAGES + 7;
+    const keys = queueEvents(n);
+    await core.sync!.syncNow();
+    expect(hub.batchSizes).toEqual([DELIVER_BATCH_MAX_MESSAGES, DELIVER_BATCH_MAX_MESSAGES, 7]);
+    expect(hub.maxInFlight).toBe(1);
+    expect(hub.received.map((m) => m.idempotencyKey)).toEqual(keys);
+    expect(core.outbox.pending(n + 1)).toEqual([]);
+    expect(core.db.prepare("SELECT COUNT(*) FROM audit_log WHERE action = 'relay.delivered'").pluck().get()).toBe(n);
+    expect(core.audit.verify()).toMatchObject({ ok: true });
+  });
+
+  it('records the batch before a cut answer and sends the unanswered rest again, each message once at the hub', async () => {
+    const n = 2 * DELIVER_BATCH_MAX_MESSAGES;
+    const keys = queueEvents(n);
+    hub.cutDelivery = 2;
+    hub.answerOnly = 3;
+    await core.sync!.syncNow();
+    expect(warnings.find((w) => w.code === 'HUB_PARTIAL_ANSWER')).toMatchObject({ progressed: true });
+    // The first batch and the answered head of the second are recorded; the rest waits in order.
+    expect(core.outbox.pending(n).map((m) => m.idempotencyKey)).toEqual(keys.slice(DELIVER_BATCH_MAX_MESSAGES + 3));
+    hub.cutDelivery = null;
+    hub.answerOnly = null;
+    await core.sync!.syncNow();
+    expect(core.outbox.pending(n)).toEqual([]);
+    expect(hub.received.map((m) => m.idempotencyKey)).toEqual(keys);
+    expect(hub.maxInFlight).toBe(1);
+  });
+
+  it('goes back to batches of 100 when city hall refuses a larger batch whole (a hub from before larger batches)', async () => {
+    const n = LEGACY_DELIVER_BATCH_MAX_MESSAGES * 2 + 1;
+    const keys = queueEvents(n);
+    hub.maxBatch = LEGACY_DELIVER_BATCH_MAX_MESSAGES;
+    await core.sync!.syncNow();
+    await core.sync!.syncNow();
+    expect(hub.batchSizes).toEqual([n, LEGACY_DELIVER_BATCH_MAX_MESSAGES, LEGACY_DELIVER_BATCH_MAX_MESSAGES, 1]);
+    expect(hub.received.map((m) => m.idempotencyKey)).toEqual(keys);
+    expect(core.outbox.pending(n)).toEqual([]);
   });
 
   it('applies each inbox message once even when pulled twice, and acknowledges it', async () => {
