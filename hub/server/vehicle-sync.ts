@@ -8,6 +8,7 @@ import {
   DeliverBatch, DELIVER_BATCH_MAX_MESSAGES, HubMessageBody, hubErrorMessages, IdempotencyKey, VehicleMessage,
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
+import type { RequestStep } from '../../protocol/domain';
 import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
@@ -67,7 +68,6 @@ function validated(raw: unknown): ValidatedMessage {
 
 type SubmitMessage = Extract<VehicleMessage, { type: 'request.submit' }>;
 type EventMessage = Extract<VehicleMessage, { type: 'request.event' }>;
-type RequestStepAfter = NonNullable<ReturnType<typeof stepAfterVehicleEvent>>;
 
 /** What a relayed request writes: its row, its first event and its audit record. */
 function relayedRecords(vehicleId: string, m: SubmitMessage, at: string): { row: RequestRow; event: RequestEventRow; audit: AuditEntry } {
@@ -83,7 +83,7 @@ function relayedRecords(vehicleId: string, m: SubmitMessage, at: string): { row:
 }
 
 /** What a step the vehicle took writes besides the request's new step: its event and its audit record. */
-function stepRecords(vehicleId: string, m: EventMessage, next: RequestStepAfter): { event: RequestEventRow; audit: AuditEntry } {
+function stepRecords(vehicleId: string, m: EventMessage, next: RequestStep): { event: RequestEventRow; audit: AuditEntry } {
   return {
     event: { requestId: m.requestId, event: m.event, step: next, actor: m.staffId ?? vehicleId, at: m.at, reason: m.reason ?? null },
     audit: { actor: m.staffId ?? vehicleId, action: `request.${m.event.toLowerCase()}`, requestId: m.requestId, place: vehicleId, detail: { step: next } },
@@ -205,7 +205,7 @@ export class VehicleSync {
     const requests = new Map((await tx.getRequests([...new Set(unapplied.map((m) => m.message.requestId))])).map((r) => [r.id, r]));
     const stored = new Set(requests.keys());
     const newRequests = new Map<string, RequestRow>();
-    const stepChanges = new Map<string, { id: string; step: RequestStepAfter; at: string }>();
+    const stepChanges = new Map<string, { id: string; step: RequestStep; at: string }>();
     const events: RequestEventRow[] = [];
     const audits: { entry: AuditEntry; at: string }[] = [];
     const appliedRows: AppliedMessageRow[] = [];
