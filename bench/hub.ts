@@ -336,9 +336,9 @@ async function drainRow(setup: DrainSetup, templates: Map<string, { dir: string;
     );
     if (setup.store === 'postgres' && !notes.some((n) => n.startsWith('PostgreSQL drain'))) {
       notes.push(
-        'PostgreSQL drain: the hub applies each message with single-row statements (six round trips per message: look up the key, the request, ' +
-          'then insert the request, its event, its audit record and the key), so the time goes to the driver and the server per statement (see the hub profile share and the ' +
-          "server's CPU per message); two hub processes line up behind the audit chain's lock, held from a batch's first audit record to its commit.",
+        'PostgreSQL drain: the hub applies a batch with a few statements (its keys and its requests read at once, then one multi-row insert each for ' +
+          'requests, request events, audit records and keys), so the time per message goes mostly to the vehicle and to parsing; two hub processes line up ' +
+          "behind the audit chain's lock, held from a batch's audit insert to its commit.",
       );
     }
     row('  exactly once at the hub / set aside on vehicles', `${distinct.size} of ${n} / ${setAside}`);

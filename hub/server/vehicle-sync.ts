@@ -8,11 +8,12 @@ import {
   DeliverBatch, DELIVER_BATCH_MAX_MESSAGES, HubMessageBody, hubErrorMessages, IdempotencyKey, VehicleMessage,
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
+import type { RequestStep } from '../../protocol/domain';
 import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
 import type { Logger } from '../../common/logger';
-import type { HubStore, HubTx, RequestRow } from '../store/types';
+import type { AppliedMessageRow, AuditEntry, HubStore, HubTx, RequestEventRow, RequestRow } from '../store/types';
 import type { PushHub } from './push';
 
 /** Hub-side rejection codes beyond the contract's own. */
@@ -64,6 +65,33 @@ function validated(raw: unknown): ValidatedMessage {
   }
   return { raw, key, echoKey, message: parsed.data };
 }
+
+type SubmitMessage = Extract<VehicleMessage, { type: 'request.submit' }>;
+type EventMessage = Extract<VehicleMessage, { type: 'request.event' }>;
+
+/** What a relayed request writes: its row, its first event and its audit record. */
+function relayedRecords(vehicleId: string, m: SubmitMessage, at: string): { row: RequestRow; event: RequestEventRow; audit: AuditEntry } {
+  return {
+    row: {
+      id: m.requestId, vehicleId, number: m.number, day: m.day, kind: m.input.kind, copies: m.input.copies, feeYen: m.feeYen,
+      step: 'relayed', input: JSON.stringify(m.input), identity: m.identity ? JSON.stringify(m.identity) : null,
+      staffId: m.staffId, sentAt: m.sentAt, receivedAt: at, updatedAt: at,
+    },
+    event: { requestId: m.requestId, event: 'RELAYED', step: 'relayed', actor: m.staffId, at, reason: null },
+    audit: { actor: m.staffId, action: 'request.relayed', requestId: m.requestId, place: vehicleId, detail: { kind: m.input.kind, copies: m.input.copies } },
+  };
+}
+
+/** What a step the vehicle took writes besides the request's new step: its event and its audit record. */
+function stepRecords(vehicleId: string, m: EventMessage, next: RequestStep): { event: RequestEventRow; audit: AuditEntry } {
+  return {
+    event: { requestId: m.requestId, event: m.event, step: next, actor: m.staffId ?? vehicleId, at: m.at, reason: m.reason ?? null },
+    audit: { actor: m.staffId ?? vehicleId, action: `request.${m.event.toLowerCase()}`, requestId: m.requestId, place: vehicleId, detail: { step: next } },
+  };
+}
+
+/** A message of a batch the bulk path can apply. */
+type BulkMessage = { key: string; message: SubmitMessage | EventMessage };
 
 /** The vehicle a TLS peer is, as the handshake presented it. */
 export interface PeerCertificate {
@@ -139,11 +167,21 @@ export class VehicleSync {
         for (const m of messages) results.push(isolated ? await this.deliverIsolated(tx, vehicleId, m, after) : await this.deliverTogether(tx, vehicleId, m, after));
         return { results, after };
       });
+    const attemptInBulk = (bulk: BulkMessage[]) =>
+      store.transaction(async (tx) => {
+        const after: AfterCommit = { notices: [], rejections: [] };
+        return { results: await this.deliverInBulk(tx, vehicleId, bulk, after), after };
+      });
     let outcome;
     // A batch with a message already known to be refused goes straight to one savepoint each.
     if (messages.every((m) => m.message)) {
+      const bulk = messages.flatMap((m): BulkMessage[] => {
+        const message = m.message;
+        return m.key && message && (message.type === 'request.submit' || message.type === 'request.event') ? [{ key: m.key, message }] : [];
+      });
       try {
-        outcome = await attempt(false);
+        // Reprint requests, rare, are applied one by one.
+        outcome = await (bulk.length === messages.length ? attemptInBulk(bulk) : attempt(false));
       } catch (e) {
         if (!(e instanceof Rejection)) throw e;
       }
@@ -153,6 +191,77 @@ export class VehicleSync {
     for (const r of after.rejections) log.warn({ vehicleId, code: r.code, problem: r.problem, key: r.key }, 'vehicle message rejected and kept aside');
     for (const notice of coalesced(after.notices)) push.toConsoles(notice);
     return { results };
+  }
+
+  /**
+   * The whole batch with a few statements: its keys and requests read at once, each message decided in
+   * memory in order by the same rules as apply(), then each table written with one statement. A
+   * rejection ends the whole attempt, as in deliverTogether().
+   */
+  private async deliverInBulk(tx: HubTx, vehicleId: string, messages: BulkMessage[], after: AfterCommit): Promise<DeliveryResult[]> {
+    const { clock } = this.deps;
+    const applied = new Map((await tx.getAppliedMessages(vehicleId, [...new Set(messages.map((m) => m.key))])).map((r) => [r.idempotencyKey, r]));
+    const unapplied = messages.filter((m) => !applied.has(m.key));
+    const requests = new Map((await tx.getRequests([...new Set(unapplied.map((m) => m.message.requestId))])).map((r) => [r.id, r]));
+    const stored = new Set(requests.keys());
+    const newRequests = new Map<string, RequestRow>();
+    const stepChanges = new Map<string, { id: string; step: RequestStep; at: string }>();
+    const events: RequestEventRow[] = [];
+    const audits: { entry: AuditEntry; at: string }[] = [];
+    const appliedRows: AppliedMessageRow[] = [];
+    const answeredHere = new Map<string, DeliveryResult>();
+    const results: DeliveryResult[] = [];
+    for (const { key, message: m } of messages) {
+      const at = clock.now().toISOString();
+      const seen = applied.get(key);
+      // A key seen before, or earlier in this batch, gets its first answer again.
+      const first = seen ? (JSON.parse(seen.result) as DeliveryResult) : answeredHere.get(key);
+      if (first) {
+        results.push({ ...first, status: 'duplicate' });
+        continue;
+      }
+      let status: 'applied' | 'duplicate' = 'applied';
+      let notice: Notice | null = null;
+      if (m.type === 'request.submit') {
+        const existing = requests.get(m.requestId);
+        if (existing) {
+          if (existing.vehicleId !== vehicleId) throw new Rejection('REQUEST_ID_CONFLICT', 'requestId');
+          status = 'duplicate';
+        } else {
+          const { row, event, audit } = relayedRecords(vehicleId, m, at);
+          requests.set(row.id, row);
+          newRequests.set(row.id, row);
+          events.push(event);
+          audits.push({ entry: audit, at });
+          notice = { type: 'request.relayed', requestId: m.requestId };
+        }
+      } else {
+        const request = requests.get(m.requestId);
+        if (!request || request.vehicleId !== vehicleId) throw new Rejection('UNKNOWN_REQUEST', 'requestId');
+        const next = stepAfterVehicleEvent(request.step, m.event, request.feeYen);
+        if (!next) throw new Rejection('ILLEGAL_EVENT', `event=${m.event},step=${request.step}`);
+        const moved = { ...request, step: next, updatedAt: at };
+        requests.set(moved.id, moved);
+        // A request relayed in this batch is inserted with its last step; one stored before is updated.
+        if (stored.has(moved.id)) stepChanges.set(moved.id, { id: moved.id, step: next, at });
+        else newRequests.set(moved.id, moved);
+        const { event, audit } = stepRecords(vehicleId, m, next);
+        events.push(event);
+        audits.push({ entry: audit, at });
+        notice = { type: 'request.updated', requestId: m.requestId };
+      }
+      const answer: DeliveryResult = { idempotencyKey: key, status };
+      answeredHere.set(key, answer);
+      appliedRows.push({ vehicleId, idempotencyKey: key, messageType: m.type, result: JSON.stringify(answer), appliedAt: at });
+      if (notice) after.notices.push(notice);
+      results.push(answer);
+    }
+    await tx.insertRequests([...newRequests.values()]);
+    await tx.setRequestSteps([...stepChanges.values()]);
+    await tx.insertRequestEvents(events);
+    await tx.appendAudits(audits);
+    await tx.insertAppliedMessages(appliedRows);
+    return results;
   }
 
   /** In the batch's transaction without a savepoint: a rejection ends the whole attempt. */
@@ -207,14 +316,10 @@ export class VehicleSync {
           if (existing.vehicleId === vehicleId) return { status: 'duplicate', notice: null };
           throw new Rejection('REQUEST_ID_CONFLICT', 'requestId');
         }
-        const row: RequestRow = {
-          id: m.requestId, vehicleId, number: m.number, day: m.day, kind: m.input.kind, copies: m.input.copies, feeYen: m.feeYen,
-          step: 'relayed', input: JSON.stringify(m.input), identity: m.identity ? JSON.stringify(m.identity) : null,
-          staffId: m.staffId, sentAt: m.sentAt, receivedAt: at, updatedAt: at,
-        };
+        const { row, event, audit } = relayedRecords(vehicleId, m, at);
         await tx.insertRequest(row);
-        await tx.insertRequestEvent({ requestId: m.requestId, event: 'RELAYED', step: 'relayed', actor: m.staffId, at, reason: null });
-        await tx.appendAudit({ actor: m.staffId, action: 'request.relayed', requestId: m.requestId, place: vehicleId, detail: { kind: m.input.kind, copies: m.input.copies } }, at);
+        await tx.insertRequestEvent(event);
+        await tx.appendAudit(audit, at);
         return { status: 'applied', notice: { type: 'request.relayed', requestId: m.requestId } };
       }
       case 'request.event': {
@@ -223,8 +328,9 @@ export class VehicleSync {
         const next = stepAfterVehicleEvent(request.step, m.event, request.feeYen);
         if (!next) throw new Rejection('ILLEGAL_EVENT', `event=${m.event},step=${request.step}`);
         await tx.setRequestStep(m.requestId, next, at);
-        await tx.insertRequestEvent({ requestId: m.requestId, event: m.event, step: next, actor: m.staffId ?? vehicleId, at: m.at, reason: m.reason ?? null });
-        await tx.appendAudit({ actor: m.staffId ?? vehicleId, action: `request.${m.event.toLowerCase()}`, requestId: m.requestId, place: vehicleId, detail: { step: next } }, at);
+        const { event, audit } = stepRecords(vehicleId, m, next);
+        await tx.insertRequestEvent(event);
+        await tx.appendAudit(audit, at);
         return { status: 'applied', notice: { type: 'request.updated', requestId: m.requestId } };
       }
       case 'print.reprint_request': {

@@ -58,6 +58,17 @@ const toOperator = (r: Omit<OperatorRow, 'active'> & { active: number }): Operat
 /** Counts come back as bigint (Kysely) or as int8 text (pg): the hub's counts fit a number. */
 const count = (n: bigint | number | string | undefined): number => Number(n ?? 0);
 
+/**
+ * Rows per multi-row statement: a delivery batch (500 messages) fits one statement, and the widest row
+ * (requests, 14 columns) stays far below PostgreSQL's 65,535 bound parameters.
+ */
+const ROWS_PER_STATEMENT = 500;
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(rows.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
+
 /** PostgreSQL advisory-lock namespaces (the first of the two int4 keys). */
 const LOCK_AUDIT_CHAIN = 0x0de1;
 const LOCK_VEHICLE_DELIVERY = 0x0de2;
@@ -267,6 +278,89 @@ export class KyselyHubTx implements HubTx {
     return this.first('getAppliedMessage', [vehicleId, key] as const, (db, [v, k]) =>
       db.selectFrom('applied_messages').select(appliedCols).where('vehicle_id', '=', v).where('idempotency_key', '=', k));
   }
+  // The batch methods below: on PostgreSQL each statement is a round trip, so a batch is one statement
+  // per table; on SQLite there is no round trip, and the single-row statements (prepared once) are
+  // cheaper than a statement of a new length each time.
+  async getAppliedMessages(vehicleId: string, keys: readonly string[]) {
+    if (this.sqlite) {
+      const out: AppliedMessageRow[] = [];
+      for (const key of new Set(keys)) {
+        const row = await this.getAppliedMessage(vehicleId, key);
+        if (row) out.push(row);
+      }
+      return out;
+    }
+    await this.advisoryLock(LOCK_VEHICLE_DELIVERY, vehicleId);
+    const out: AppliedMessageRow[] = [];
+    for (const chunk of chunks([...new Set(keys)])) {
+      out.push(...(await this.q.selectFrom('applied_messages').select(appliedCols).where('vehicle_id', '=', vehicleId).where('idempotency_key', 'in', chunk).execute()));
+    }
+    return out;
+  }
+  async insertAppliedMessages(rows: readonly AppliedMessageRow[]) {
+    if (this.sqlite) {
+      for (const m of rows) await this.insertAppliedMessage(m);
+      return;
+    }
+    for (const chunk of chunks(rows)) {
+      await this.q
+        .insertInto('applied_messages')
+        .values(chunk.map((m) => ({ vehicle_id: m.vehicleId, idempotency_key: m.idempotencyKey, message_type: m.messageType, result: m.result, applied_at: m.appliedAt })))
+        .execute();
+    }
+  }
+  async getRequests(ids: readonly string[]) {
+    if (this.sqlite) {
+      const out: RequestRow[] = [];
+      for (const id of new Set(ids)) {
+        const row = await this.getRequest(id);
+        if (row) out.push(row);
+      }
+      return out;
+    }
+    const out: RequestRow[] = [];
+    for (const chunk of chunks([...new Set(ids)])) out.push(...(await this.q.selectFrom('requests').select(requestCols).where('id', 'in', chunk).execute()));
+    return out;
+  }
+  async insertRequests(rows: readonly RequestRow[]) {
+    if (this.sqlite) {
+      for (const r of rows) await this.insertRequest(r);
+      return;
+    }
+    for (const chunk of chunks(rows)) {
+      await this.q
+        .insertInto('requests')
+        .values(chunk.map((r) => ({
+          id: r.id, vehicle_id: r.vehicleId, number: r.number, day: r.day, kind: r.kind, copies: r.copies, fee_yen: r.feeYen, step: r.step, input: r.input,
+          identity: r.identity, staff_id: r.staffId, sent_at: r.sentAt, received_at: r.receivedAt, updated_at: r.updatedAt,
+        })))
+        .execute();
+    }
+  }
+  async setRequestSteps(changes: readonly { id: string; step: RequestStep; at: string }[]) {
+    if (this.sqlite) {
+      for (const c of changes) await this.setRequestStep(c.id, c.step, c.at);
+      return;
+    }
+    for (const chunk of chunks(changes)) {
+      const values = sql.join(chunk.map((c) => sql`(${c.id}, ${c.step}, ${c.at})`));
+      await sql`WITH v(id, step, at) AS (VALUES ${values}) UPDATE requests SET step = v.step, updated_at = v.at FROM v WHERE requests.id = v.id`.execute(this.q);
+    }
+  }
+  async insertRequestEvents(rows: readonly RequestEventRow[]) {
+    if (this.sqlite) {
+      for (const e of rows) await this.insertRequestEvent(e);
+      return;
+    }
+    // One statement numbers its rows in VALUES order, so the events keep the order they happened in.
+    for (const chunk of chunks(rows)) {
+      await this.q
+        .insertInto('request_events')
+        .values(chunk.map((e) => ({ request_id: e.requestId, event: e.event, step: e.step, actor: e.actor, at: e.at, reason: e.reason })))
+        .execute();
+    }
+  }
+
   async insertAppliedMessage(m: AppliedMessageRow) {
     await this.write('insertAppliedMessage', [m.vehicleId, m.idempotencyKey, m.messageType, m.result, m.appliedAt] as const, (db, [v, k, type, result, at]) =>
       db.insertInto('applied_messages').values({ vehicle_id: v, idempotency_key: k, message_type: type, result, applied_at: at }));
@@ -489,6 +583,29 @@ export class KyselyHubTx implements HubTx {
     await this.write('insertAudit', values, (db, [seq, at, actor, action, requestId, place, detail, prevHash, hash]) =>
       db.insertInto('audit_log').values({ seq, at, actor, action, request_id: requestId, place, detail, prev_hash: prevHash, hash }));
     this.auditHead = { seq: row.seq, hash, depth: this.depth };
+  }
+  async appendAudits(entries: readonly { entry: AuditEntry; at: string }[]) {
+    if (entries.length === 0) return;
+    if (this.sqlite) {
+      for (const { entry, at } of entries) await this.appendAudit(entry, at);
+      return;
+    }
+    await this.advisoryLock(LOCK_AUDIT_CHAIN, 'audit_log');
+    let prev = this.auditHead ?? (await this.first('auditHead', [] as const, (db) => db.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(sql.lit(1))));
+    // Hashed here, under the chain's lock, each on the one before: the rows go in as one statement.
+    const rows = entries.map(({ entry, at }) => {
+      const row = {
+        seq: (prev?.seq ?? 0) + 1, at, actor: entry.actor, action: entry.action, requestId: entry.requestId ?? null, place: entry.place,
+        detail: JSON.stringify(entry.detail ?? {}),
+      };
+      const prevHash = prev?.hash ?? GENESIS_HASH;
+      const hash = auditRowHash(prevHash, row);
+      prev = { seq: row.seq, hash };
+      return { seq: row.seq, at, actor: row.actor, action: row.action, request_id: row.requestId, place: row.place, detail: row.detail, prev_hash: prevHash, hash };
+    });
+    for (const chunk of chunks(rows)) await this.q.insertInto('audit_log').values(chunk).execute();
+    const last = rows[rows.length - 1]!;
+    this.auditHead = { seq: last.seq, hash: last.hash, depth: this.depth };
   }
   async listAudit(filter: { requestId?: string; action?: string; limit?: number }) {
     let query = this.q.selectFrom('audit_log').select(auditCols);

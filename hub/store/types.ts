@@ -247,12 +247,21 @@ export interface HubTx {
 
   getAppliedMessage(vehicleId: string, key: string): Promise<AppliedMessageRow | undefined>;
   insertAppliedMessage(m: AppliedMessageRow): Promise<void>;
+  /** The keys of `keys` this vehicle has applied; takes the vehicle's delivery lock first, as getAppliedMessage does. */
+  getAppliedMessages(vehicleId: string, keys: readonly string[]): Promise<AppliedMessageRow[]>;
+  insertAppliedMessages(rows: readonly AppliedMessageRow[]): Promise<void>;
 
   insertRequest(r: RequestRow): Promise<void>;
   getRequest(id: string): Promise<RequestRow | undefined>;
   setRequestStep(id: string, step: RequestStep, at: string): Promise<void>;
   listRequests(filter: RequestFilter): Promise<RequestRow[]>;
   insertRequestEvent(e: RequestEventRow): Promise<void>;
+  /** The requests of `ids` that exist, in no particular order. */
+  getRequests(ids: readonly string[]): Promise<RequestRow[]>;
+  insertRequests(rows: readonly RequestRow[]): Promise<void>;
+  setRequestSteps(changes: readonly { id: string; step: RequestStep; at: string }[]): Promise<void>;
+  /** Inserts the events in the order given. */
+  insertRequestEvents(rows: readonly RequestEventRow[]): Promise<void>;
   listRequestEvents(requestIds: readonly string[]): Promise<RequestEventRow[]>;
 
   /** Appends to a vehicle's inbox and returns the new sequence number (1, 2, 3… per vehicle). */
@@ -301,6 +310,8 @@ export interface HubTx {
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;
+  /** Appends the records in the order given, each chained on the one before, as appendAudit would one by one. */
+  appendAudits(entries: readonly { entry: AuditEntry; at: string }[]): Promise<void>;
   listAudit(filter: { requestId?: string; action?: string; limit?: number }): Promise<AuditRow[]>;
   verifyAudit(): Promise<ChainVerdict>;
 }

@@ -4,6 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresHubStore } from '../../hub/store/open';
 import type { KyselyHubStore } from '../../hub/store/store';
 import type { HubTx } from '../../hub/store/types';
+import { ManualClock } from '../../common/clock';
+import { silentLogger } from '../../common/logger';
+import { InProcessBus } from '../../hub/server/bus';
+import { PushHub } from '../../hub/server/push';
+import { VehicleSync } from '../../hub/server/vehicle-sync';
+import { eventMessage, submitMessage } from '../support/hub';
 import { createTestDatabase } from '../support/hub-store';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -79,6 +85,28 @@ describe('two hub processes on one PostgreSQL database', () => {
       expect([...answers].sort()).toEqual(['applied', 'duplicate']);
       expect(await a.transaction((tx) => tx.listRequestEvents([`req-race-${i}`]))).toHaveLength(1);
       expect(await b.transaction((tx) => tx.listAudit({ requestId: `req-race-${i}` }))).toHaveLength(1);
+    }
+    expect(await a.transaction((tx) => tx.verifyAudit())).toMatchObject({ ok: true });
+  });
+
+  it('applies a delivery batch once when it reaches both processes at the same moment', async () => {
+    await a.transaction((tx) => tx.insertVehicle({ id: 'car-batch', enrolledAt: 't', enrolledBy: 'admin' }));
+    const syncs = [a, b].map((store) => {
+      const clock = new ManualClock();
+      return new VehicleSync({ store, clock, log: silentLogger, push: new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock }) });
+    });
+    for (let round = 0; round < 5; round++) {
+      const submits = Array.from({ length: 40 }, (_, i) => submitMessage({ requestId: `req-batch-${round}-${i}` }));
+      const batch = [...submits, ...submits.map((s) => eventMessage(s.requestId, 'CANCELLED'))];
+      const [x, y] = await Promise.all(syncs.map((sync) => sync.deliver('car-batch', { messages: batch })));
+      // One process applies the whole batch; the other waits on the vehicle's lock and finds every key applied.
+      expect([x!, y!].map((r) => [...new Set(r.results.map((m) => m.status))]).sort()).toEqual([['applied'], ['duplicate']]);
+      expect(y!.results.map((m) => m.idempotencyKey)).toEqual(batch.map((m) => m.idempotencyKey));
+      const ids = submits.map((s) => s.requestId);
+      expect(await a.transaction((tx) => tx.listRequestEvents(ids))).toHaveLength(80);
+      expect(await b.transaction((tx) => tx.getAppliedMessages('car-batch', batch.map((m) => m.idempotencyKey)))).toHaveLength(80);
+      const audit = await b.transaction((tx) => tx.listAudit({}));
+      expect(audit.filter((r) => r.requestId?.startsWith(`req-batch-${round}-`))).toHaveLength(80);
     }
     expect(await a.transaction((tx) => tx.verifyAudit())).toMatchObject({ ok: true });
   });
