@@ -204,6 +204,12 @@ describe('horizon and the earliest bookable day', () => {
     expect(checkBooking(rules, { district: '平', date: '2027-01-25', now })).toMatchObject({ ok: false, code: 'BEYOND_HORIZON' });
   });
 
+  it('counts the horizon from the Tokyo date, which at 00:30 Tokyo is a day ahead of UTC', () => {
+    const justAfterMidnight = new Date('2026-11-25T15:30:00Z'); // Thu 2026-11-26 00:30 in Tokyo
+    expect(checkBooking(rules, { district: '平', date: '2027-01-25', now: justAfterMidnight })).toMatchObject({ ok: true });
+    expect(checkBooking(rules, { district: '平', date: '2027-01-25', now: new Date('2026-11-25T14:59:59Z') })).toMatchObject({ ok: false, code: 'BEYOND_HORIZON' });
+  });
+
   it.each([
     ['south', '2026-11-25T03:00:00Z', '2026-12-02', 'the next Wednesday while its booking is open'],
     ['south', '2026-11-27T07:00:00Z', '2026-12-09', 'a week later once 16:00 Friday has passed'],
