@@ -96,6 +96,9 @@ export class BookingService {
         // Either the same booking arrived twice at once (its first copy won), or the slot is someone else's.
         const twin = await tx.getBookingByExternalId(b.channel, b.externalId);
         if (twin) return { status: 'existing', booking: toBooking(twin) };
+        const holders = await tx.listBookedSlots(check.area, b.date, b.date);
+        // Neither twin nor holder: the collision was on the generated id, which must never be answered as a taken slot.
+        if (!holders.some((h) => h.slot === b.slot)) throw new Error(`booking ${id} collided with no booking nor slot`);
         const nextFree = await this.nextFree(tx, check.area, b.date, now);
         const start = rules.slots[b.slot].start;
         const offer = nextFree.length === 0

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/clock';
 import { newId } from '../../common/ids';
-import { silentLogger } from '../../common/logger';
+import { createLogger, silentLogger } from '../../common/logger';
+import { PassThrough } from 'node:stream';
 import { loadVisitRules } from '../../common/visit-rules-file';
 import { BookingService } from '../../hub/server/bookings';
 import { openPostgresHubStore } from '../../hub/store/open';
@@ -144,6 +145,21 @@ describe(`home-visit bookings on ${testStore}`, () => {
     const audit = await store.transaction((tx) => tx.listAudit({}));
     expect(audit.map((a) => a.action)).toEqual(['booking.created', 'booking.cancelled', 'booking.created']);
     expect(audit[1]!.detail).not.toContain('入院');
+  });
+
+  it('logs ids and codes only, never the resident', async () => {
+    const out = new PassThrough();
+    let logged = '';
+    out.on('data', (c: Buffer) => (logged += c.toString('utf8')));
+    const logging = new BookingService({ store, rules, clock, newId, log: createLogger({ destination: out }) });
+    const won = await logging.book(input({ externalId: 'L-0020', notes: '駐車場は隣の空き地' }));
+    await logging.book(input({ externalId: 'L-0021' }));
+    await logging.book(input({ externalId: 'L-0022', district: '東京' }));
+    if (won.status === 'created') await logging.cancel(won.booking.id, '入院のため', 'dispatcher-1');
+    await new Promise((r) => setImmediate(r));
+    expect(logged).toContain('SLOT_TAKEN');
+    expect(logged).toContain('OUT_OF_AREA');
+    for (const value of [...Object.values(resident), '0246221111', '駐車場', '入院']) expect(logged).not.toContain(value);
   });
 
   it('lists every date of at most 62 days', async () => {
