@@ -201,6 +201,31 @@ export interface ConsultationsTable {
   notes_updated_at: string | null;
 }
 
+export interface BookingsTable {
+  id: string;
+  external_id: string;
+  channel: string;
+  area: string;
+  district: string;
+  visit_date: string;
+  slot: string;
+  /** JSON text: the resident's name, kana, birth date, address, phone. */
+  resident: string;
+  /** JSON text: the reasons coming to city hall is hard, and a note. */
+  eligibility: string;
+  coverage: string;
+  parking: string;
+  /** JSON text: what the resident wants done at home. */
+  services: string;
+  notes: string | null;
+  status: string;
+  cancel_reason: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
 /** Every hub table. */
 export interface HubDatabase {
   vehicles: VehiclesTable;
@@ -221,6 +246,7 @@ export interface HubDatabase {
   insurance_link_challenges: InsuranceLinkChallengesTable;
   insurance_links: InsuranceLinksTable;
   consultations: ConsultationsTable;
+  bookings: BookingsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -12,7 +12,7 @@ import type { RequestStep } from '../../protocol/domain';
 import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
 import type { Dialect, HubDatabase } from './schema';
 import type {
-  AppliedMessageRow, AuditEntry, AuditRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
+  AppliedMessageRow, AuditEntry, AuditRow, BookingRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
   InsuranceLinkRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
   RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
 } from './types';
@@ -50,6 +50,11 @@ const insuranceLinkCols = [
 const consultationCols = [
   'id', 'vehicle_id as vehicleId', 'staff_id as staffId', 'department', 'consultant_id as consultantId', 'called_at as calledAt',
   'connected_at as connectedAt', 'ended_at as endedAt', 'outcome', 'notes', 'notes_updated_at as notesUpdatedAt',
+] as const;
+const bookingCols = [
+  'id', 'external_id as externalId', 'channel', 'area', 'district', 'visit_date as visitDate', 'slot', 'resident', 'eligibility', 'coverage',
+  'parking', 'services', 'notes', 'status', 'cancel_reason as cancelReason', 'created_at as createdAt', 'created_by as createdBy',
+  'updated_at as updatedAt', 'updated_by as updatedBy',
 ] as const;
 const auditCols = ['seq', 'at', 'actor', 'action', 'request_id as requestId', 'place', 'detail', 'prev_hash as prevHash', 'hash'] as const;
 
@@ -560,6 +565,48 @@ export class KyselyHubTx implements HubTx {
     if (filter.consultantId !== undefined) query = query.where('consultant_id', '=', filter.consultantId);
     if (filter.since !== undefined) query = query.where('called_at', '>=', filter.since);
     return query.orderBy('called_at', 'desc').limit(filter.limit).execute();
+  }
+
+  async insertBooking(b: Omit<BookingRow, 'status' | 'cancelReason' | 'updatedAt' | 'updatedBy'>) {
+    // ON CONFLICT DO NOTHING, not a caught unique violation: on PostgreSQL a failed statement would abort
+    // the whole transaction, and a lost slot is the resident's answer (SLOT_TAKEN), not a race to re-run.
+    const r = await this.q
+      .insertInto('bookings')
+      .values({
+        id: b.id, external_id: b.externalId, channel: b.channel, area: b.area, district: b.district, visit_date: b.visitDate, slot: b.slot,
+        resident: b.resident, eligibility: b.eligibility, coverage: b.coverage, parking: b.parking, services: b.services, notes: b.notes,
+        status: 'booked', cancel_reason: null, created_at: b.createdAt, created_by: b.createdBy, updated_at: b.createdAt, updated_by: b.createdBy,
+      })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return count(r.numInsertedOrUpdatedRows) === 1;
+  }
+  async getBooking(id: string) {
+    return this.q.selectFrom('bookings').select(bookingCols).where('id', '=', id).executeTakeFirst();
+  }
+  async getBookingByExternalId(channel: string, externalId: string) {
+    return this.q.selectFrom('bookings').select(bookingCols).where('channel', '=', channel).where('external_id', '=', externalId).executeTakeFirst();
+  }
+  async listBookedSlots(area: string, from: string, to: string) {
+    return this.q
+      .selectFrom('bookings')
+      .select(['visit_date as visitDate', 'slot'])
+      .where('area', '=', area)
+      .where('visit_date', '>=', from)
+      .where('visit_date', '<=', to)
+      .where('status', '=', 'booked')
+      .orderBy('visit_date')
+      .orderBy('slot')
+      .execute();
+  }
+  async cancelBooking(id: string, reason: string, by: string, at: string) {
+    const r = await this.q
+      .updateTable('bookings')
+      .set({ status: 'cancelled', cancel_reason: reason, updated_at: at, updated_by: by })
+      .where('id', '=', id)
+      .where('status', '=', 'booked')
+      .executeTakeFirst();
+    return count(r.numUpdatedRows) === 1;
   }
 
   async appendAudit(entry: AuditEntry, at: string) {

@@ -201,6 +201,32 @@ export interface ConsultationRow {
   notesUpdatedAt: string | null;
 }
 
+/**
+ * A home-visit booking as stored. `resident`, `eligibility` and `services` are JSON text the service
+ * parses with zod; `resident`, `eligibility`, `notes` and `cancelReason` are personal data: never logged.
+ */
+export interface BookingRow {
+  id: string;
+  externalId: string;
+  channel: string;
+  area: string;
+  district: string;
+  visitDate: string;
+  slot: string;
+  resident: string;
+  eligibility: string;
+  coverage: string;
+  parking: string;
+  services: string;
+  notes: string | null;
+  status: string;
+  cancelReason: string | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
 export interface AuditEntry {
   actor: string; // operator id, vehicle id, 'system' or 'unknown'
   action: string; // e.g. 'request.relayed', 'vehicle.refused'
@@ -307,6 +333,20 @@ export interface HubTx {
   setConsultationNotes(id: string, notes: string, at: string): Promise<void>;
   getConsultation(id: string): Promise<ConsultationRow | undefined>;
   listConsultations(filter: { consultantId?: string; since?: string; limit: number }): Promise<ConsultationRow[]>;
+
+  /**
+   * Inserts a booking unless it collides with a unique key: the same (channel, externalId), or a slot
+   * another booking already holds. A collision is an answer, not an error: false, and the transaction
+   * goes on (so the caller can read the winner and refuse with SLOT_TAKEN). On PostgreSQL the insert
+   * waits for a competing transaction holding the same key to end, so false means the other committed.
+   */
+  insertBooking(b: Omit<BookingRow, 'status' | 'cancelReason' | 'updatedAt' | 'updatedBy'>): Promise<boolean>;
+  getBooking(id: string): Promise<BookingRow | undefined>;
+  getBookingByExternalId(channel: string, externalId: string): Promise<BookingRow | undefined>;
+  /** The booked (not cancelled) slots of an area from `from` to `to`, inclusive. */
+  listBookedSlots(area: string, from: string, to: string): Promise<{ visitDate: string; slot: string }[]>;
+  /** Cancels a booked booking; false when it is not booked (unknown or already cancelled). */
+  cancelBooking(id: string, reason: string, by: string, at: string): Promise<boolean>;
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;

@@ -28,7 +28,7 @@ describe(`hub migration 004 (consultation records) on ${testStore}`, () => {
     await run("INSERT INTO operators (id, display_name, role, password_hash, created_at) VALUES ('sato', '佐藤', 'consultant', 'scrypt$x', 't')");
     await sql`INSERT INTO insurance_link_challenges (id, vehicle_id, challenge, created_at, expires_at) VALUES ('ch-00000001', 'car-1', ${Buffer.alloc(32)}, 't0', 't1')`.execute(db);
 
-    await t.migrateTo();
+    await t.migrateTo(step('consultations'));
     expect(await t.version()).toBe(4);
     expect((await run('SELECT id FROM insurance_link_challenges')).rows).toEqual([{ id: 'ch-00000001' }]);
 

@@ -1,0 +1,151 @@
+// Home-visit bookings (デマンド運行): availability of an area's slots, taking a booking from any channel,
+// and cancelling one. The city's rules are protocol/visit-calendar.ts; whether a slot is still free is
+// the store's partial unique index, so two processes (or two channels) can never book one slot twice.
+import { z } from 'zod';
+import {
+  type Booking, BookingInput, type BookingOutcome, BookingResident, CancelReason, Eligibility, type FreeSlot, WantedService,
+} from '../../protocol/bookings';
+import { addDays, availability, checkBooking, formatJapaneseDate, slotKey, tokyoDate, type AvailabilityDay } from '../../protocol/visit-calendar';
+import { AreaId, CalendarDate, type SlotId, type VisitRules } from '../../protocol/visit-rules';
+import type { Clock } from '../clock';
+import { badRequest, conflict, notFound } from '../errors';
+import type { IdGenerator } from '../../common/ids';
+import type { Logger } from '../../common/logger';
+import type { BookingRow, HubStore, HubTx } from '../store/types';
+import { parse } from './parse';
+
+/** The longest range one availability call covers (the intake API's documented bound). */
+export const MAX_AVAILABILITY_DAYS = 62;
+/** How many free slots a SLOT_TAKEN answer offers instead. */
+const NEXT_FREE_COUNT = 3;
+
+export interface BookingServiceOptions {
+  store: HubStore;
+  rules: VisitRules;
+  clock: Clock;
+  newId: IdGenerator;
+  log: Logger;
+}
+
+const AvailabilityQuery = z.object({ area: AreaId, from: CalendarDate, to: CalendarDate });
+
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+
+/** A stored row back to the booking; its JSON columns are parsed like any other input. */
+function toBooking(row: BookingRow): Booking {
+  return {
+    id: row.id,
+    externalId: row.externalId,
+    channel: row.channel as Booking['channel'],
+    area: AreaId.parse(row.area),
+    district: row.district,
+    date: row.visitDate,
+    slot: row.slot as SlotId,
+    resident: BookingResident.parse(JSON.parse(row.resident)),
+    eligibility: Eligibility.parse(JSON.parse(row.eligibility)),
+    coverage: row.coverage as Booking['coverage'],
+    parking: row.parking as Booking['parking'],
+    services: z.array(WantedService).parse(JSON.parse(row.services)),
+    notes: row.notes,
+    status: row.status as Booking['status'],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export class BookingService {
+  constructor(private readonly options: BookingServiceOptions) {}
+
+  /** Every date from `from` to `to` (at most 62 days) with its slots free, booked or closed. */
+  async availability(area: unknown, from: unknown, to: unknown): Promise<{ area: AreaId; days: AvailabilityDay[] }> {
+    const q = parse(AvailabilityQuery, { area, from, to });
+    const span = daysBetween(q.from, q.to) + 1;
+    if (span < 1) throw badRequest('INVALID_RANGE', '期間の終わりは始まりと同じ日か、それより後の日にしてください。');
+    if (span > MAX_AVAILABILITY_DAYS) throw badRequest('RANGE_TOO_LONG', `一度に見られるのは${MAX_AVAILABILITY_DAYS}日分までです。期間を短くしてください。`);
+    return this.options.store.transaction((tx) => this.availabilityIn(tx, q.area, q.from, q.to, this.options.clock.now()));
+  }
+
+  private async availabilityIn(tx: HubTx, area: AreaId, from: string, to: string, now: Date) {
+    const booked = await tx.listBookedSlots(area, from, to);
+    return availability(this.options.rules, { area, from, to, now, booked: new Set(booked.map((b) => slotKey(b.visitDate, b.slot as SlotId))) });
+  }
+
+  /**
+   * Takes a booking. The same externalId from the same channel again answers the booking already taken
+   * (status 'existing'), whatever the rules say by now; a date the rules refuse answers their code and
+   * the earliest possible day; a slot someone else holds answers SLOT_TAKEN with the next free slots.
+   */
+  async book(input: unknown, by = 'system'): Promise<BookingOutcome> {
+    const b = parse(BookingInput, input);
+    const { store, rules, clock, newId, log } = this.options;
+    const outcome = await store.transaction(async (tx): Promise<BookingOutcome> => {
+      const known = await tx.getBookingByExternalId(b.channel, b.externalId);
+      if (known) return { status: 'existing', booking: toBooking(known) };
+      const now = clock.now();
+      const check = checkBooking(rules, { district: b.district, date: b.date, now, ...(b.area ? { area: b.area } : {}) });
+      if (!check.ok) return { status: 'refused', code: check.code, message: check.message, earliest: check.earliest };
+
+      const id = newId();
+      const at = now.toISOString();
+      const inserted = await tx.insertBooking({
+        id, externalId: b.externalId, channel: b.channel, area: check.area, district: b.district, visitDate: b.date, slot: b.slot,
+        resident: JSON.stringify(b.resident), eligibility: JSON.stringify(b.eligibility), coverage: b.coverage, parking: b.parking,
+        services: JSON.stringify(b.services), notes: b.notes ?? null, createdAt: at, createdBy: by,
+      });
+      if (!inserted) {
+        // Either the same booking arrived twice at once (its first copy won), or the slot is someone else's.
+        const twin = await tx.getBookingByExternalId(b.channel, b.externalId);
+        if (twin) return { status: 'existing', booking: toBooking(twin) };
+        const holders = await tx.listBookedSlots(check.area, b.date, b.date);
+        // Neither twin nor holder: the collision was on the generated id, which must never be answered as a taken slot.
+        if (!holders.some((h) => h.slot === b.slot)) throw new Error(`booking ${id} collided with no booking nor slot`);
+        const nextFree = await this.nextFree(tx, check.area, b.date, now);
+        const start = rules.slots[b.slot].start;
+        const offer = nextFree.length === 0
+          ? '現在、ほかに空いている枠はありません。お電話でご相談ください。'
+          : `空いている枠: ${nextFree.map((f) => `${formatJapaneseDate(f.date)} ${f.start}`).join('、')}`;
+        return { status: 'refused', code: 'SLOT_TAKEN', message: `${formatJapaneseDate(b.date)} ${start} の枠はすでに予約が入っています。${offer}`, nextFree };
+      }
+      await tx.appendAudit(
+        { actor: by, action: 'booking.created', place: 'hub', detail: { bookingId: id, channel: b.channel, area: check.area, date: b.date, slot: b.slot } },
+        at,
+      );
+      const row = await tx.getBooking(id);
+      return { status: 'created', booking: toBooking(row!) };
+    });
+    if (outcome.status === 'refused') log.info({ channel: b.channel, code: outcome.code }, 'booking refused');
+    else log.info({ bookingId: outcome.booking.id, channel: b.channel, status: outcome.status }, 'booking taken');
+    return outcome;
+  }
+
+  /** The first free slots from `date` on (that day's later slots included), within one availability range. */
+  private async nextFree(tx: HubTx, area: AreaId, date: string, now: Date): Promise<FreeSlot[]> {
+    const from = date > tokyoDate(now) ? date : addDays(tokyoDate(now), 1);
+    const { days } = await this.availabilityIn(tx, area, from, addDays(from, MAX_AVAILABILITY_DAYS - 1), now);
+    return days
+      .flatMap((d) => d.slots.filter((s) => s.status === 'free').map((s) => ({ date: d.date, slot: s.slot, start: s.start })))
+      .slice(0, NEXT_FREE_COUNT);
+  }
+
+  async get(id: string): Promise<Booking> {
+    const row = await this.options.store.transaction((tx) => tx.getBooking(id));
+    if (!row) throw notFound('指定の予約が見つかりません。予約一覧を更新してから選び直してください。');
+    return toBooking(row);
+  }
+
+  /** Cancels a booking with the dispatcher's reason; its slot is free again at once. */
+  async cancel(id: string, reason: unknown, by: string): Promise<Booking> {
+    const why = parse(CancelReason, reason);
+    const { store, clock, log } = this.options;
+    const booking = await store.transaction(async (tx) => {
+      const row = await tx.getBooking(id);
+      if (!row) throw notFound('指定の予約が見つかりません。予約一覧を更新してから選び直してください。');
+      const at = clock.now().toISOString();
+      if (!(await tx.cancelBooking(id, why, by, at))) throw conflict('ALREADY_CANCELLED', 'この予約はすでに取り消されています。予約一覧を更新してください。');
+      await tx.appendAudit({ actor: by, action: 'booking.cancelled', place: 'hub', detail: { bookingId: id, area: row.area, date: row.visitDate, slot: row.slot } }, at);
+      return toBooking((await tx.getBooking(id))!);
+    });
+    log.info({ bookingId: id }, 'booking cancelled');
+    return booking;
+  }
+}
