@@ -142,32 +142,50 @@ describe('the PostgreSQL event bus', () => {
   });
 });
 
+interface HubPair {
+  tmp: ReturnType<typeof tempDir>;
+  dataDir: string;
+  a: RunningHub;
+  b: RunningHub;
+  stop(): Promise<void>;
+}
+
+/** Two hub processes on one data folder and one new database (the bus tests share theirs). */
+async function startHubPair(prefix: string, extra: { callGraceMs?: number } = {}): Promise<HubPair> {
+  const tmp = tempDir(prefix);
+  const dataDir = join(tmp.dir, 'hub');
+  const hubDatabase = await createTestDatabase();
+  await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: hubDatabase.url });
+  const options = {
+    dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url,
+    turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
+    ...extra,
+  };
+  const a = await startHub(options);
+  const b = await startHub(options);
+  return {
+    tmp, dataDir, a, b,
+    async stop() {
+      await a.stop();
+      await b.stop();
+      await hubDatabase.drop();
+      tmp.remove();
+    },
+  };
+}
+
 describe('two hub processes on one database', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let pair: HubPair;
+  let tmp: HubPair['tmp'];
   let dataDir: string;
   let a: RunningHub;
   let b: RunningHub;
-  let hubDatabase: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    tmp = tempDir('odekake-hub-pair-');
-    dataDir = join(tmp.dir, 'hub');
-    // The hub's records live in its own database (the bus tests above share theirs).
-    hubDatabase = await createTestDatabase();
-    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: hubDatabase.url });
-    const options = {
-      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url,
-      turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
-    };
-    a = await startHub(options);
-    b = await startHub(options);
+    pair = await startHubPair('odekake-hub-pair-');
+    ({ tmp, dataDir, a, b } = pair);
   });
-  afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await hubDatabase?.drop();
-    tmp?.remove();
-  });
+  afterAll(() => pair?.stop());
 
   async function enroll(vehicleId: string) {
     const dir = join(tmp.dir, `vehicle-${vehicleId}`);
@@ -283,32 +301,17 @@ function callSocket(url: string, options: ConstructorParameters<typeof WebSocket
 }
 
 describe('a consultation across two hub processes', () => {
-  let tmp: ReturnType<typeof tempDir>;
+  let pair: HubPair;
+  let tmp: HubPair['tmp'];
   let dataDir: string;
   let a: RunningHub;
   let b: RunningHub;
-  let hubDatabase: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    tmp = tempDir('odekake-hub-call-pair-');
-    dataDir = join(tmp.dir, 'hub');
-    // The hub's records live in its own database (the bus tests above share theirs).
-    hubDatabase = await createTestDatabase();
-    await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: hubDatabase.url });
-    const options = {
-      dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url,
-      turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
-      callGraceMs: 1_000,
-    };
-    a = await startHub(options);
-    b = await startHub(options);
+    pair = await startHubPair('odekake-hub-call-pair-', { callGraceMs: 1_000 });
+    ({ tmp, dataDir, a, b } = pair);
   });
-  afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await hubDatabase?.drop();
-    tmp?.remove();
-  });
+  afterAll(() => pair?.stop());
 
   /** A vehicle calling on process A, a consultant on process B available for welfare_health. */
   async function parties(vehicleId: string, consultantId: string, consultantName: string) {
