@@ -19,6 +19,7 @@ import { AppError, forbidden, HubError } from '../errors';
 import type { Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
+import type { BookingService } from './bookings';
 import type { Consultations, Party } from './consultations';
 import type { InsuranceLinkService } from './insurance-link';
 import { parse } from './parse';
@@ -39,6 +40,7 @@ export interface AppDeps {
   auth: OperatorAuth;
   insuranceLink: InsuranceLinkService;
   consultations: Consultations;
+  bookings: BookingService;
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;

@@ -4,8 +4,10 @@ import { systemClock, type Clock } from '../clock';
 import { newId, type IdGenerator } from '../../common/ids';
 import { createLogger, type Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
+import type { VisitRules } from '../../protocol/visit-rules';
 import { buildApp } from './app';
 import { Approvals } from './approvals';
+import { BookingService } from './bookings';
 import { InProcessBus, type HubEventBus } from './bus';
 import { PostgresBus } from './bus-postgres';
 import { Consultations, type TurnConfig } from './consultations';
@@ -29,6 +31,8 @@ export interface StartHubOptions {
   host?: string;
   registry: ResidentLookup;
   certificates: CertificateIssuer;
+  /** The city's home-visit calendar (fixtures/visit-rules.json or the city's own file, read by loadVisitRules). */
+  visitRules: VisitRules;
   consoleDir?: string;
   /**
    * PEM of the JPKI CA certificate(s) card certificates must chain to (マイナ保険証紐付け); by default the
@@ -61,6 +65,7 @@ export interface RunningHub {
   push: PushHub;
   bus: HubEventBus;
   approvals: Approvals;
+  bookings: BookingService;
   printSigningPublicKey: KeyObject;
   caCert: string;
   stop(): Promise<void>;
@@ -95,6 +100,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     printSigningKey: createPrivateKey(keys.printSigningKey),
   });
   const auth = new OperatorAuth({ store, clock });
+  const bookings = new BookingService({ store, rules: options.visitRules, clock, newId: options.ids ?? newId, log });
   const insuranceLink = new InsuranceLinkService({
     store, clock, log, ids: options.ids ?? newId, trustedCas: trustedJpkiCas,
     adapter: options.insuranceLinkAdapter ?? new RecordingInsuranceLinkAdapter({ store, clock, ids: options.ids ?? newId }),
@@ -102,7 +108,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const consultations = new Consultations({ store, clock, log, bus, ids: options.ids ?? newId, turn: options.turn, graceMs: options.callGraceMs });
   await consultations.init();
   const app = await buildApp({
-    store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, consoleDir: options.consoleDir,
+    store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, bookings, consoleDir: options.consoleDir,
     tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
   });
   const host = options.host ?? '127.0.0.1';
@@ -121,7 +127,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   log.info({ url, dataDir: hubPaths(options.dataDir).dataDir }, 'hub listening');
   let stopped = false;
   return {
-    url, port, store, push, bus, approvals, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
+    url, port, store, push, bus, approvals, bookings, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
     async stop() {
       if (stopped) return;
       stopped = true;

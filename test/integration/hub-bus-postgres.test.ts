@@ -11,7 +11,7 @@ import type { HubEvent, HubEventBus } from '../../hub/server/bus';
 import { BUS_CHANNEL, PostgresBus } from '../../hub/server/bus-postgres';
 import { REVOKED_CLOSE_CODE } from '../../hub/server/push';
 import { tempDir } from '../support/fixtures';
-import { adminCredentials, httpsCall, operatorClient, readEnrollment, submitMessage, vehicleClient, type VehicleTls } from '../support/hub';
+import { adminCredentials, httpsCall, testVisitRules, operatorClient, readEnrollment, submitMessage, vehicleClient, type VehicleTls } from '../support/hub';
 import { testCertificates, testRegistry } from '../support/hub-ports';
 import { createTestDatabase } from '../support/postgres';
 
@@ -157,7 +157,7 @@ async function startHubPair(prefix: string, extra: { callGraceMs?: number } = {}
   const hubDatabase = await createTestDatabase();
   await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: hubDatabase.url });
   const options = {
-    dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url,
+    dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url, visitRules: testVisitRules(),
     turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
     ...extra,
   };

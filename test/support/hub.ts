@@ -15,7 +15,12 @@ import { registryCertificates } from '../../hub/server/certificate-issuer';
 import { hubExists, readHubKeys } from '../../hub/server/data-dir';
 import { registryLookup } from '../../hub/server/registry-lookup';
 import type { CertificateIssuer, ResidentLookup } from '../../hub/server/ports';
+import { loadVisitRules } from '../../common/visit-rules-file';
+import type { VisitRules } from '../../protocol/visit-rules';
 import { juminhyoRequest, projectRoot, tempDir } from './fixtures';
+
+/** The demo's visit calendar (fixtures/visit-rules.json), as `hub start` reads it. */
+export const testVisitRules = (): VisitRules => loadVisitRules(join(projectRoot, 'fixtures', 'visit-rules.json'));
 import { testCertificates, testRegistry } from './hub-ports';
 import { testHubDatabase, type TestDatabase } from './postgres';
 
@@ -53,6 +58,7 @@ export async function startTestHub(
     /** TURN relay for video consultations. */
     turn?: TurnConfig;
     callGraceMs?: number;
+    visitRules?: VisitRules;
   } = {},
 ): Promise<TestHub> {
   const tmp = options.dataDir ? null : tempDir('odekake-hub-');
@@ -71,6 +77,7 @@ export async function startTestHub(
     registry: options.registry ?? (city ? registryLookup(city) : testRegistry()),
     certificates: options.certificates ?? (city ? registryCertificates(city, { verificationKey: readHubKeys(dataDir).verificationKey }) : testCertificates()),
     logger: options.logger ?? silentLogger,
+    visitRules: options.visitRules ?? testVisitRules(),
     consoleDir: options.consoleDir,
     jpkiCaPem: options.jpkiCaPem,
     clock: options.clock,
