@@ -1,6 +1,8 @@
 // Japanese labels for the domain's words, kept apart from the schemas so the screens can use them
 // without bundling zod.
-import type { CertificateKind, IdDocumentKind, PaymentMethod, RequestStep, RequesterRelation } from './domain';
+import type { Booking, BookingChannel, BookingStatus, ELIGIBILITY_REASONS } from './bookings';
+import type { CertificateKind, IdDocumentKind, JuminhyoScope, PaymentMethod, RequestStep, RequesterRelation } from './domain';
+import type { SlotId } from './visit-rules';
 
 export const certificateKindLabel: Record<CertificateKind, string> = {
   juminhyo: '住民票の写し',
@@ -71,3 +73,23 @@ export const paymentMethodLabel: Record<PaymentMethod, string> = {
   electronic_money: '電子マネー',
   qr_code: 'QRコード決済',
 };
+
+/** Home visits (デマンド運行): why coming to city hall is hard. */
+export const eligibilityReasonLabel: Record<(typeof ELIGIBILITY_REASONS)[number], string> = {
+  elderly: '高齢者',
+  license_returned: '運転免許返納',
+  disability: '障がい',
+  pregnancy_childcare: '妊娠中・子育て中',
+  other: 'その他',
+};
+
+export const yesNoUnknownLabel: Record<Booking['coverage'], string> = { yes: 'はい', no: 'いいえ', unknown: 'わからない' };
+
+/** The visit slots by name; their times are the visit rules'. */
+export const slotLabel: Record<SlotId, string> = { am: '午前', pm1: '午後1', pm2: '午後2' };
+
+export const bookingChannelLabel: Record<BookingChannel, string> = { phone: '電話', line: 'LINE', web: 'ウェブ' };
+
+export const bookingStatusLabel: Record<BookingStatus, string> = { booked: '予約済み', cancelled: '取消済み' };
+
+export const juminhyoScopeLabel: Record<JuminhyoScope, string> = { household: '世帯全員', partial: '一部（本人のみなど）' };

@@ -21,6 +21,7 @@ import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
 import type { BookingService } from './bookings';
 import type { Consultations, Party } from './consultations';
+import { registerDispatchRoutes } from './dispatch-routes';
 import type { InsuranceLinkService } from './insurance-link';
 import { parse } from './parse';
 import { addOperator } from './data-dir';
@@ -29,6 +30,7 @@ import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
 import { entityId, VehicleId } from '../../protocol/ids';
 import { operatorRoles } from '../../protocol/roles';
+import type { VisitRules } from '../../protocol/visit-rules';
 
 export interface AppDeps {
   store: HubStore;
@@ -41,6 +43,8 @@ export interface AppDeps {
   insuranceLink: InsuranceLinkService;
   consultations: Consultations;
   bookings: BookingService;
+  /** The visit rules the booking service applies, for the dispatcher's console to check while typing. */
+  visitRules: VisitRules;
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
@@ -300,6 +304,8 @@ export async function buildApp(deps: AppDeps) {
     },
     callSocket,
   );
+
+  registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
 
   // ---- admins ----
   app.get(CONSOLE_API.deadLetters, async (req) => {
