@@ -10,6 +10,7 @@ import { formatJapaneseDate } from '../../../protocol/visit-calendar';
 import { ApiError } from '../api';
 import { dispatchApi } from './api';
 import { SlotOffers } from './booking-form';
+import { formatPhone } from './booking-form-model';
 import { useDispatch } from './store';
 
 export function describeService(s: WantedService): string {
@@ -150,11 +151,11 @@ export function BookingDetail({ id }: { id: string }) {
       </div>
       <p>
         <span className={booked ? 'badge ok' : 'badge bad'}>{bookingStatusLabel[booking.status]}</span>
-        <span className="muted">　受付：{bookingChannelLabel[booking.channel]}・{new Date(booking.createdAt).toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo' })}</span>
+        <span className="muted">　受付：{bookingChannelLabel[booking.channel]}・{new Date(booking.createdAt).toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' })}</span>
       </p>
       <dl className="facts wide">
         <dt>氏名</dt><dd><strong className="person">{r.name}</strong>（{r.kana}）</dd>
-        <dt>電話番号</dt><dd className="phone">{r.phone}</dd>
+        <dt>電話番号</dt><dd className="phone">{formatPhone(r.phone)}</dd>
         <dt>生年月日</dt><dd>{r.birthDate}</dd>
         <dt>住所</dt><dd>{r.address}（{booking.district}）</dd>
         <dt>訪問の理由</dt>

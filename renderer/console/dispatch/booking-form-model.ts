@@ -124,3 +124,13 @@ export function checkWhileTyping(
   }
   return null;
 }
+
+/**
+ * A stored phone number (digits only) grouped for reading aloud: いわき's 0246 numbers 0246-22-1234,
+ * mobiles 090-1234-5678. Other numbers stay as stored rather than be grouped wrongly (area codes vary in length).
+ */
+export function formatPhone(digits: string): string {
+  if (/^0246\d{6}$/.test(digits)) return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`;
+  if (/^0[5789]0\d{8}$/.test(digits)) return `${digits.slice(0, 3)}-${digits.slice(3, 7)}-${digits.slice(7)}`;
+  return digits;
+}

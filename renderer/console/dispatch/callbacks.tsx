@@ -1,6 +1,7 @@
 // コールバック一覧: the residents to call — changes and cancellations made here, the reminder the day
 // before a visit, and the vehicles' follow-ups — each with its 完了 button.
 import { noticeKindLabel } from '../../../protocol/bookings';
+import { formatPhone } from './booking-form-model';
 import { useDispatch } from './store';
 
 const when = (iso: string) => new Date(iso).toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
@@ -20,16 +21,16 @@ export function CallbackList() {
             {callbacks.map((c) => (
               <tr key={c.id} data-callback-id={c.id}>
                 <td><span className="step">{noticeKindLabel[c.kind]}</span></td>
-                <td className="person">{c.name}</td>
-                <td className="phone">{c.phone}</td>
+                <td className="person name">{c.name}</td>
+                <td className="phone">{formatPhone(c.phone)}</td>
                 <td className="message">
                   {c.message}
                   {c.bookingId && (
                     <><br /><button className="secondary small" onClick={() => show({ kind: 'detail', id: c.bookingId! })}>予約を見る</button></>
                   )}
                 </td>
-                <td>{when(c.createdAt)}</td>
-                <td><button className="primary" aria-label={`${c.name}様へのお電話を完了にする`} onClick={() => void markCallbackDone(c.id)}>完了</button></td>
+                <td className="at">{when(c.createdAt)}</td>
+                <td className="done"><button className="primary" aria-label={`${c.name}様へのお電話を完了にする`} onClick={() => void markCallbackDone(c.id)}>完了</button></td>
               </tr>
             ))}
           </tbody>

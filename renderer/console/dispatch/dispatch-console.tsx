@@ -11,6 +11,7 @@ import { useDispatch } from './store';
 import { WeekCalendar } from './week';
 
 const REFRESH_MS = 30_000;
+const tabClass = (on: boolean) => (on ? 'tab on' : 'tab');
 
 function Banners() {
   const { error, notice, dismiss } = useDispatch();
@@ -43,9 +44,9 @@ export function DispatchConsole() {
       <header className="top">
         <strong className="brand">お出かけ市役所 訪問予約</strong>
         <nav className="tabs">
-          <button className={view.kind === 'callbacks' ? 'tab' : 'tab on'} onClick={() => show({ kind: 'week' })}>予約カレンダー</button>
-          <button className={view.kind === 'callbacks' ? 'tab on' : 'tab'} onClick={() => show({ kind: 'callbacks' })}>コールバック{calling > 0 ? `（${calling}）` : ''}</button>
-          <button className="tab" onClick={() => show({ kind: 'form', preset: { area } })}>＋ 電話予約</button>
+          <button className={tabClass(view.kind === 'week' || view.kind === 'detail')} onClick={() => show({ kind: 'week' })}>予約カレンダー</button>
+          <button className={tabClass(view.kind === 'form')} onClick={() => show({ kind: 'form', preset: { area } })}>＋ 電話予約</button>
+          <button className={tabClass(view.kind === 'callbacks')} onClick={() => show({ kind: 'callbacks' })}>コールバック{calling > 0 ? `（${calling}）` : ''}</button>
         </nav>
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('certificates')}>証明書発行へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>

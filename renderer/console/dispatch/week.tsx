@@ -7,12 +7,23 @@ import { AREA_IDS, SLOT_IDS, type AreaId, type SlotId, type VisitRules } from '.
 import { useDispatch } from './store';
 
 /** Why a day has no visit: a holiday's or closing day's name, else it is not this area's visit day. */
-function noVisitReason(rules: VisitRules, date: string): { label: string; detail: string } {
+function noVisitReason(rules: VisitRules, date: string): { label: string; detail: string; holiday: boolean } {
   const closing = cityClosingReason(rules, date);
-  if (closing) return { label: '休日', detail: closing };
+  if (closing) return { label: '休日', detail: closing, holiday: true };
   const holiday = nationalHolidayName(date);
-  if (holiday) return { label: '休日', detail: holiday };
-  return { label: '訪問日ではない', detail: '' };
+  if (holiday) return { label: '休日', detail: holiday, holiday: true };
+  return { label: '訪問日ではない', detail: '', holiday: false };
+}
+
+function Legend() {
+  return (
+    <p className="legend" aria-label="表示の見方">
+      <span className="key free">空き</span>押すと予約を入れます
+      <span className="key booked">予約済み</span>押すと内容・変更・取消
+      <span className="key closed">受付終了</span>締切を過ぎました
+      <span className="key closed">受付前</span>まだ受け付けていません
+    </p>
+  );
 }
 
 function Cell({ day, slot, booking, now }: { day: AvailabilityDay; slot: SlotId; booking: Booking | undefined; now: Date }) {
@@ -87,7 +98,9 @@ export function WeekCalendar() {
                   <span className="date">{formatJapaneseDate(date)}</span>
                   {date === today && <span className="today-mark">きょう</span>}
                   {day?.visitDay && day.deadline && (
-                    <span className="deadline">締切 {formatJapaneseDate(day.deadline.slice(0, 10))} {day.deadline.slice(11, 16)}</span>
+                    day.deadline.slice(0, 10) === today && now < new Date(day.deadline)
+                      ? <span className="deadline due">本日 {day.deadline.slice(11, 16)} 締切</span>
+                      : <span className="deadline">締切 {formatJapaneseDate(day.deadline.slice(0, 10))} {day.deadline.slice(11, 16)}</span>
                   )}
                   {/* Room for the vehicle assignment of the day (車両割当). */}
                   <span className="assign" data-testid={`assign-${date}`} />
@@ -109,7 +122,7 @@ export function WeekCalendar() {
                   if (row > 0) return null;
                   const why = noVisitReason(rules, date);
                   return (
-                    <td key={date} rowSpan={SLOT_IDS.length} className="no-visit">
+                    <td key={date} rowSpan={SLOT_IDS.length} className={why.holiday ? 'no-visit holiday' : 'no-visit'}>
                       <span className="state">{why.label}</span>
                       {why.detail && <span className="where">{why.detail}</span>}
                     </td>
@@ -125,6 +138,7 @@ export function WeekCalendar() {
           ))}
         </tbody>
       </table>
+      <Legend />
     </section>
   );
 }
