@@ -71,8 +71,8 @@ describe("dispatcher's console", () => {
     await expect(page.getByRole('tab', { name: '北部' }).getAttribute('aria-selected')).resolves.toBe('true');
     await shot(page, 'dispatch-01-week');
 
-    // Next week: Monday open, Friday's 13:00 held by the earlier phone booking.
-    await page.getByRole('button', { name: '次の週' }).click();
+    // Next week from the keyboard: Monday open, Friday's 13:00 held by the earlier phone booking.
+    await page.keyboard.press('PageDown');
     await page.getByRole('heading', { name: '11月30日(月) 〜 12月6日(日)' }).waitFor();
     await cell('12月4日(金) 13:00 予約済み 四倉 一郎').waitFor();
     await shot(page, 'dispatch-02-next-week');

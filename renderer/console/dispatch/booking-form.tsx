@@ -20,6 +20,11 @@ type Reason = keyof typeof eligibilityReasonLabel;
 // The choices in the order the labels list them (the labels module is free of the schemas' library).
 const REASONS = Object.keys(eligibilityReasonLabel) as Reason[];
 const CERTIFICATE_KINDS = Object.keys(certificateKindLabel) as CertificateKind[];
+/** The fields this form shows a problem beside. */
+const SHOWN_FIELDS = new Set([
+  'district', 'date', 'slot', 'resident.name', 'resident.kana', 'resident.birthDate', 'resident.address', 'resident.phone',
+  'eligibility.reasons', 'eligibility.note', 'coverage', 'parking', 'services', 'notes',
+]);
 
 function FieldError({ errors, name }: { errors: Errors; name: string }) {
   const message = errors[name];
@@ -150,7 +155,9 @@ export function BookingFormView({ preset }: { preset: { date?: string; slot?: Sl
         const next: Errors = {};
         for (const f of err.body.fields) next[fieldKey(f.path)] ??= f.message;
         setErrors(next);
-        setRefusal({ message: '入力に確かめるところがあります。赤い枠の項目を直してください。', offers: [] });
+        // A problem with no field on the screen (the form's own receipt id) is said in the summary.
+        const unshown = Object.entries(next).filter(([key]) => !SHOWN_FIELDS.has(key)).map(([, m]) => m);
+        setRefusal({ message: ['入力に確かめるところがあります。赤い枠の項目を直してください。', ...unshown].join(' '), offers: [] });
       } else if (err.status === 409 || err.status === 422) {
         const nextFree = (err.body.nextFree as FreeSlot[] | undefined) ?? [];
         const earliest = err.body.earliest as string | null | undefined;
@@ -197,6 +204,9 @@ export function BookingFormView({ preset }: { preset: { date?: string; slot?: Sl
         </Field>
       </div>
       {form.date && /^\d{4}-\d{2}-\d{2}$/.test(form.date) && <p className="picked">{formatJapaneseDate(form.date)}{form.slot ? ` ${rules.slots[form.slot].start}〜` : ''}</p>}
+      {form.district && !form.date && (
+        <SlotOffers offers={openSlots.slice(0, 6)} onPick={pick} label={`${rules.areas[area].label}の早い順の空き枠`} />
+      )}
       {verdict && (
         <div className="verdict" role="status" data-testid="rules-verdict">
           <p>{verdict.message}</p>

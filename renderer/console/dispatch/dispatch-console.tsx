@@ -26,7 +26,7 @@ function Banners() {
 
 export function DispatchConsole() {
   const { session, signOut, setDesk } = useConsole();
-  const { view, show, callbacks, start, refresh, area } = useDispatch();
+  const { view, show, callbacks, start, refresh, reset, area } = useDispatch();
   useEffect(() => {
     void start();
     const onFocus = () => void refresh();
@@ -35,8 +35,9 @@ export function DispatchConsole() {
     return () => {
       window.removeEventListener('focus', onFocus);
       clearInterval(timer);
+      reset();
     };
-  }, [start, refresh]);
+  }, [start, refresh, reset]);
   if (!session) return null;
   const calling = callbacks?.length ?? 0;
   return (

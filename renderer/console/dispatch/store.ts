@@ -52,9 +52,15 @@ interface DispatchState {
   fail(e: unknown): void;
   markCallbackDone(id: string): Promise<void>;
   dismiss(): void;
+  /** Forgets every resident's data the screen held (on leaving it: sign-out, or an admin moving on). */
+  reset(): void;
 }
 
-export const useDispatch = create<DispatchState>((set, get) => ({
+type DispatchData = Pick<
+  DispatchState,
+  'rules' | 'clockOffsetMs' | 'today' | 'area' | 'weekStart' | 'days' | 'bookings' | 'open' | 'callbacks' | 'view' | 'error' | 'notice'
+>;
+const initial: DispatchData = {
   rules: null,
   clockOffsetMs: 0,
   today: '',
@@ -67,6 +73,10 @@ export const useDispatch = create<DispatchState>((set, get) => ({
   view: { kind: 'week' },
   error: null,
   notice: null,
+};
+
+export const useDispatch = create<DispatchState>((set, get) => ({
+  ...initial,
   hubNow: () => new Date(Date.now() + get().clockOffsetMs),
   async start() {
     try {
@@ -131,5 +141,8 @@ export const useDispatch = create<DispatchState>((set, get) => ({
   },
   dismiss() {
     set({ error: null, notice: null });
+  },
+  reset() {
+    set(initial);
   },
 }));

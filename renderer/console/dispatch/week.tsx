@@ -1,5 +1,6 @@
 // The week calendar of one area: rows are the slots, columns Monday to Sunday. A free cell opens the
 // booking form on its day and slot; a booked one the booking; a closed one says why.
+import { useEffect } from 'react';
 import type { Booking } from '../../../protocol/bookings';
 import { slotLabel } from '../../../protocol/labels';
 import { addDays, cityClosingReason, formatJapaneseDate, nationalHolidayName, type AvailabilityDay } from '../../../protocol/visit-calendar';
@@ -22,6 +23,7 @@ function Legend() {
       <span className="key booked">予約済み</span>押すと内容・変更・取消
       <span className="key closed">受付終了</span>締切を過ぎました
       <span className="key closed">受付前</span>まだ受け付けていません
+      <span className="keys"><kbd>PageUp</kbd>・<kbd>PageDown</kbd> で前後の週、<kbd>Home</kbd> で今週</span>
     </p>
   );
 }
@@ -62,6 +64,18 @@ function Cell({ day, slot, booking, now }: { day: AvailabilityDay; slot: SlotId;
 
 export function WeekCalendar() {
   const { rules, area, weekStart, today, days, bookings, setArea, shiftWeek, thisWeek, hubNow } = useDispatch();
+  // Weeks move from the keyboard too, unless a field has the keys.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.target instanceof HTMLElement && e.target.closest('input, textarea, select')) return;
+      const move = { PageUp: () => shiftWeek(-1), PageDown: () => shiftWeek(1), Home: thisWeek }[e.key];
+      if (!move || e.altKey || e.ctrlKey || e.metaKey) return;
+      e.preventDefault();
+      move();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [shiftWeek, thisWeek]);
   if (!rules) return <p className="empty">読み込んでいます…</p>;
   const dates = Array.from({ length: 7 }, (_, i) => addDays(weekStart, i));
   const byDate = new Map((days ?? []).map((d) => [d.date, d]));
