@@ -82,7 +82,7 @@ export const useConsole = create<ConsoleState>((set, get) => {
     async signOut() {
       await act('signout', async () => {
         await api.signOut();
-        set({ session: null, queue: null, day: null });
+        set({ session: null, queue: null, day: null, desk: 'certificates' });
       });
     },
     setTab(tab) {

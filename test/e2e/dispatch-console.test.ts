@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/clock';
 import { addOperator } from '../../hub/server/data-dir';
 import { launchChromium, shot } from '../support/browser';
-import { consoleDist, startTestHub, type TestHub } from '../support/hub';
+import { adminCredentials, consoleDist, startTestHub, type TestHub } from '../support/hub';
 
 const dispatcher = { id: 'D0001', displayName: '配車 花子', password: 'dispatcher-password-for-tests' };
 // Wednesday 25 November 2026, 10:00 in Tokyo: Monday 23 is 勤労感謝の日; Friday 27's booking closed on
@@ -174,6 +174,23 @@ describe("dispatcher's console", () => {
     await changed.getByRole('button', { name: '平 花子様へのお電話を完了にする' }).click();
     await page.getByRole('heading', { name: 'お電話する方 1件' }).waitFor();
     await expect(page.locator('tr', { hasText: '予約の変更' }).count()).resolves.toBe(0);
+
+    // A new call from the south: once the district is chosen, the earliest free slots are offered.
+    await page.getByRole('button', { name: '＋ 電話予約' }).click();
+    await page.locator('#f-district').selectOption('小名浜');
+    await page.getByRole('group', { name: '南部の早い順の空き枠' }).getByRole('button', { name: '12月2日(水) 10:00' }).click();
+    await expect(page.getByLabel('訪問日', { exact: true }).inputValue()).resolves.toBe('2026-12-02');
+    await expect(page.getByLabel('時間帯', { exact: true }).inputValue()).resolves.toBe('am');
+    await page.getByRole('button', { name: 'やめる' }).click();
+
+    // An admin reaches the same screen from the certificate console.
+    await page.getByRole('button', { name: 'サインアウト' }).click();
+    await page.getByLabel('職員番号').fill(adminCredentials.operatorId);
+    await page.getByLabel('パスワード').fill(adminCredentials.password);
+    await page.getByRole('button', { name: 'サインイン' }).click();
+    await page.getByRole('button', { name: '訪問予約へ' }).click();
+    await page.getByRole('heading', { name: '11月23日(月) 〜 11月29日(日)' }).waitFor();
+    await page.getByRole('button', { name: '証明書発行へ' }).waitFor();
 
     // What the hub holds: one booking moved, one cancelled with its reason.
     const listed = await t.hub.bookings.listBooked('north', '2026-11-30', '2026-12-06');
