@@ -79,8 +79,11 @@ describe("dispatcher's console API", () => {
 
     const listed = await op.call('GET', `${B}?area=north&from=2026-11-30&to=2026-12-06`);
     expect(listed.body.bookings.map((b: { id: string; resident: { name: string } }) => [b.id, b.resident.name])).toEqual([[first.body.booking.id, '平 花子']]);
-    const audit = await t.hub.store.transaction((tx) => tx.listAudit({ action: 'bookings.read' }));
-    expect(audit.length).toBeGreaterThan(0);
+    const opened = await op.call('GET', `${B}/${first.body.booking.id}`);
+    expect(opened.body.booking.resident.name).toBe('平 花子');
+    const audit = await t.hub.store.transaction((tx) => tx.listAudit({ action: 'booking.read' }));
+    expect(audit.map((a) => a.actor)).toEqual([dispatcher.id]);
+    expect(JSON.stringify(audit)).toContain(first.body.booking.id);
     expect(JSON.stringify(audit)).not.toContain('平 花子');
   });
 
