@@ -226,6 +226,17 @@ export interface BookingsTable {
   updated_by: string;
 }
 
+export interface IntakeKeysTable {
+  id: string;
+  name: string;
+  /** The HMAC key the relay signs with: kept here only, never logged. */
+  secret: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
 /** Every hub table. */
 export interface HubDatabase {
   vehicles: VehiclesTable;
@@ -247,6 +258,7 @@ export interface HubDatabase {
   insurance_links: InsuranceLinksTable;
   consultations: ConsultationsTable;
   bookings: BookingsTable;
+  intake_keys: IntakeKeysTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

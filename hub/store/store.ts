@@ -13,7 +13,7 @@ import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chai
 import type { Dialect, HubDatabase } from './schema';
 import type {
   AppliedMessageRow, AuditEntry, AuditRow, BookingRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
-  InsuranceLinkRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
+  InsuranceLinkRow, IntakeKeyRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
   RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
 } from './types';
 
@@ -56,6 +56,7 @@ const bookingCols = [
   'parking', 'services', 'notes', 'status', 'cancel_reason as cancelReason', 'created_at as createdAt', 'created_by as createdBy',
   'updated_at as updatedAt', 'updated_by as updatedBy',
 ] as const;
+const intakeKeyCols = ['id', 'name', 'secret', 'created_at as createdAt', 'created_by as createdBy', 'revoked_at as revokedAt', 'revoked_by as revokedBy'] as const;
 const auditCols = ['seq', 'at', 'actor', 'action', 'request_id as requestId', 'place', 'detail', 'prev_hash as prevHash', 'hash'] as const;
 
 /** Booleans are 0/1 in both dialects' tables; this is the one place they become booleans. */
@@ -605,6 +606,25 @@ export class KyselyHubTx implements HubTx {
       .set({ status: 'cancelled', cancel_reason: reason, updated_at: at, updated_by: by })
       .where('id', '=', id)
       .where('status', '=', 'booked')
+      .executeTakeFirst();
+    return count(r.numUpdatedRows) === 1;
+  }
+
+  async insertIntakeKey(k: Omit<IntakeKeyRow, 'revokedAt' | 'revokedBy'>) {
+    await this.q
+      .insertInto('intake_keys')
+      .values({ id: k.id, name: k.name, secret: k.secret, created_at: k.createdAt, created_by: k.createdBy })
+      .execute();
+  }
+  async getIntakeKey(id: string) {
+    return this.first('getIntakeKey', [id] as const, (db, [id]) => db.selectFrom('intake_keys').select(intakeKeyCols).where('id', '=', id));
+  }
+  async revokeIntakeKey(id: string, at: string, by: string) {
+    const r = await this.q
+      .updateTable('intake_keys')
+      .set({ revoked_at: at, revoked_by: by })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return count(r.numUpdatedRows) === 1;
   }

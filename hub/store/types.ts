@@ -227,6 +227,17 @@ export interface BookingRow {
   updatedBy: string;
 }
 
+/** A key of the booking intake API. `secret` is the HMAC key: never logged, never in the audit log. */
+export interface IntakeKeyRow {
+  id: string;
+  name: string;
+  secret: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
 export interface AuditEntry {
   actor: string; // operator id, vehicle id, 'system' or 'unknown'
   action: string; // e.g. 'request.relayed', 'vehicle.refused'
@@ -347,6 +358,11 @@ export interface HubTx {
   listBookedSlots(area: string, from: string, to: string): Promise<{ visitDate: string; slot: string }[]>;
   /** Cancels a booked booking; false when it is not booked (unknown or already cancelled). */
   cancelBooking(id: string, reason: string, by: string, at: string): Promise<boolean>;
+
+  insertIntakeKey(k: Omit<IntakeKeyRow, 'revokedAt' | 'revokedBy'>): Promise<void>;
+  getIntakeKey(id: string): Promise<IntakeKeyRow | undefined>;
+  /** Revokes a key still in use; false when it is unknown or already revoked. */
+  revokeIntakeKey(id: string, at: string, by: string): Promise<boolean>;
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;
