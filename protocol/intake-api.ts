@@ -36,6 +36,11 @@ export const ExternalIdParam = z.object({
   externalId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: '受付番号は英数字64文字以内です。' }),
 });
 
+/** The channels a relay books through; a phone booking is the dispatcher's and is not read back here. */
+export const RelayChannelQuery = z.object({
+  channel: z.enum(['line', 'web'], { error: '受付経路 (channel) は line か web です。' }),
+});
+
 /** Why an intake call was refused before it was read (401). */
 export const intakeAuthMessages = {
   INTAKE_SIGNATURE_MISSING: 'X-Odekake-Key と X-Odekake-Signature の両方を付けて送ってください。',

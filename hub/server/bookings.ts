@@ -3,7 +3,7 @@
 // the store's partial unique index, so two processes (or two channels) can never book one slot twice.
 import { z } from 'zod';
 import {
-  type Booking, BookingInput, type BookingOutcome, BookingResident, CancelReason, Eligibility, type FreeSlot, WantedService,
+  type Booking, type BookingChannel, BookingInput, type BookingOutcome, BookingResident, CancelReason, Eligibility, type FreeSlot, WantedService,
 } from '../../protocol/bookings';
 import { addDays, availability, checkBooking, formatJapaneseDate, slotKey, tokyoDate, type AvailabilityDay } from '../../protocol/visit-calendar';
 import { AreaId, CalendarDate, type SlotId, type VisitRules } from '../../protocol/visit-rules';
@@ -130,6 +130,13 @@ export class BookingService {
   async get(id: string): Promise<Booking> {
     const row = await this.options.store.transaction((tx) => tx.getBooking(id));
     if (!row) throw notFound('指定の予約が見つかりません。予約一覧を更新してから選び直してください。');
+    return toBooking(row);
+  }
+
+  /** A booking by the id its channel gave it (the intake API's look-up). */
+  async getByExternalId(channel: BookingChannel, externalId: string): Promise<Booking> {
+    const row = await this.options.store.transaction((tx) => tx.getBookingByExternalId(channel, externalId));
+    if (!row) throw notFound('この受付番号の予約は見つかりません。受付番号と受付経路を確かめてください。');
     return toBooking(row);
   }
 

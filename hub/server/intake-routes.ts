@@ -4,12 +4,15 @@
 // certificate here: every call but the OpenAPI document is signed with an intake key.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import openapiDocument from '../../docs/intake-api.openapi.json';
-import { INTAKE_API, INTAKE_HEADERS, INTAKE_KEY_ID_PATTERN, intakeAuthMessages, type IntakeAuthCode } from '../../protocol/intake-api';
+import {
+  ExternalIdParam, INTAKE_API, INTAKE_HEADERS, INTAKE_KEY_ID_PATTERN, intakeAuthMessages, RelayChannelQuery, type IntakeAuthCode,
+} from '../../protocol/intake-api';
 import type { Logger } from '../../common/logger';
 import { badRequest, unauthorized } from '../errors';
 import type { HubStore } from '../store/types';
 import type { BookingService } from './bookings';
 import { signatureMatches } from './intake-signature';
+import { parse } from './parse';
 
 export interface IntakeRoutesOptions {
   store: HubStore;
@@ -75,6 +78,12 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeRoutesOp
     signed.get(INTAKE_API.availability, async (req) => {
       const q = (req.query ?? {}) as Record<string, unknown>;
       return bookings.availability(q.area, q.from, q.to);
+    });
+
+    signed.get(INTAKE_API.booking, async (req) => {
+      const { externalId } = parse(ExternalIdParam, req.params);
+      const { channel } = parse(RelayChannelQuery, req.query ?? {});
+      return bookings.getByExternalId(channel, externalId);
     });
 
     signed.post(INTAKE_API.bookings, async (req, reply: FastifyReply) => {

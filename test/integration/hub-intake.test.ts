@@ -8,9 +8,10 @@ import Fastify from 'fastify';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/clock';
-import { silentLogger } from '../../common/logger';
+import { createLogger, silentLogger } from '../../common/logger';
 import { addIntakeKey, revokeIntakeKey } from '../../hub/server/data-dir';
 import { intakeRoutes } from '../../hub/server/intake-routes';
 import type { BookingService } from '../../hub/server/bookings';
@@ -57,8 +58,11 @@ function booking(externalId: string, overrides: Record<string, unknown> = {}) {
 let t: TestHub;
 let key: IntakeKey;
 let relay: ReturnType<typeof intakeRelay>;
+let logged = '';
 beforeAll(async () => {
-  t = await startTestHub({ clock: new ManualClock(NOW) });
+  const out = new PassThrough();
+  out.on('data', (c: Buffer) => (logged += c.toString('utf8')));
+  t = await startTestHub({ clock: new ManualClock(NOW), logger: createLogger({ destination: out }) });
   key = await addIntakeKey({ dataDir: t.dataDir, name: 'スマホ市役所 中継', actor: 'test' });
   relay = intakeRelay(t.hub.url, t.hub.caCert, key);
 });
@@ -233,6 +237,34 @@ describe('bookings', () => {
     expect(notJson.body.code).toBe('MALFORMED_JSON');
     const empty = await relay.postRaw('/api/v1/bookings', '');
     expect(empty.status).toBe(400);
+  });
+});
+
+describe('reading a booking back', () => {
+  it('answers the relay\'s booking by its externalId and channel, and 404 for one it does not hold', async () => {
+    const date = visitDayFrom('north', addDays(earliestNorth, 21));
+    const made = await relay.book(booking('L-READ-1', { date, slot: 'pm2' }));
+    expect(made.status).toBe(201);
+    const read = await relay.get('/api/v1/bookings/L-READ-1?channel=line');
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(made.body);
+    const otherChannel = await relay.get('/api/v1/bookings/L-READ-1?channel=web');
+    expect(otherChannel.status).toBe(404);
+    expect(otherChannel.body.message).toMatch(japanese);
+    const phone = await relay.get('/api/v1/bookings/L-READ-1?channel=phone');
+    expect(phone.status).toBe(400);
+    expect(phone.body.fields.map((f: { path: string }) => f.path)).toEqual(['channel']);
+    expect((await relay.get('/api/v1/bookings/L-READ-1?channel=line', { signature: relaySignature(key.secret, '/api/v1/bookings/L-READ-2?channel=line') })).status).toBe(401);
+  });
+});
+
+describe('logs', () => {
+  it('carry key ids and codes, never a secret nor the resident', async () => {
+    await new Promise((r) => setImmediate(r));
+    expect(logged).toContain('INTAKE_SIGNATURE_INVALID');
+    expect(logged).toContain('SLOT_TAKEN');
+    expect(logged).toContain(key.keyId);
+    for (const value of [key.secret, ...Object.values(resident), '0246221111', '梅本']) expect(logged).not.toContain(value);
   });
 });
 
