@@ -11,6 +11,10 @@ export const INTAKE_API = {
   bookings: '/api/v1/bookings',
   /** GET ?channel=: a booking by the relay's own id. */
   booking: '/api/v1/bookings/:externalId',
+  /** GET ?after=&limit=: the notices for residents not yet acknowledged, oldest first. */
+  notices: '/api/v1/notices',
+  /** POST { ids }: the relay has passed these notices on. */
+  noticesAck: '/api/v1/notices/ack',
   /** The OpenAPI document of this API (no signature). */
   openapi: '/api/v1/openapi.json',
 } as const;
@@ -39,6 +43,19 @@ export const ExternalIdParam = z.object({
 /** The channels a relay books through; a phone booking is the dispatcher's and is not read back here. */
 export const RelayChannelQuery = z.object({
   channel: z.enum(['line', 'web'], { error: '受付経路 (channel) は line か web です。' }),
+});
+
+/** The most notices one pull answers (the hub's own page bound is the ceiling). */
+export const MAX_NOTICES_PER_PULL = 200;
+
+export const NoticesQuery = z.object({
+  after: z.coerce.number({ error: 'after は0以上の整数です。' }).int({ error: 'after は0以上の整数です。' }).min(0, { error: 'after は0以上の整数です。' }).default(0),
+  limit: z.coerce
+    .number({ error: `limit は1から${MAX_NOTICES_PER_PULL}までの整数です。` })
+    .int({ error: `limit は1から${MAX_NOTICES_PER_PULL}までの整数です。` })
+    .min(1, { error: `limit は1から${MAX_NOTICES_PER_PULL}までの整数です。` })
+    .max(MAX_NOTICES_PER_PULL, { error: `limit は1から${MAX_NOTICES_PER_PULL}までの整数です。` })
+    .default(50),
 });
 
 /** Why an intake call was refused before it was read (401). */

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import openapiDocument from '../../docs/intake-api.openapi.json';
 import {
-  ExternalIdParam, INTAKE_API, INTAKE_HEADERS, INTAKE_KEY_ID_PATTERN, intakeAuthMessages, RelayChannelQuery, type IntakeAuthCode,
+  ExternalIdParam, INTAKE_API, INTAKE_HEADERS, INTAKE_KEY_ID_PATTERN, intakeAuthMessages, NoticesQuery, RelayChannelQuery, type IntakeAuthCode,
 } from '../../protocol/intake-api';
 import type { Logger } from '../../common/logger';
 import { badRequest, unauthorized } from '../errors';
@@ -85,6 +85,14 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeRoutesOp
       const { channel } = parse(RelayChannelQuery, req.query ?? {});
       return bookings.getByExternalId(channel, externalId);
     });
+
+    // What the hub would say back to residents (confirmation, reminder, change, cancellation), kept until
+    // the relay acknowledges each by id: a relay that was down pulls them all when it is back.
+    signed.get(INTAKE_API.notices, async (req) => {
+      const q = parse(NoticesQuery, req.query ?? {});
+      return { notices: await bookings.relayNotices(q.limit, q.after) };
+    });
+    signed.post(INTAKE_API.noticesAck, async (req) => bookings.ackRelayNotices(req.body, caller(req)));
 
     signed.post(INTAKE_API.bookings, async (req, reply: FastifyReply) => {
       const outcome = await bookings.book(req.body, caller(req));

@@ -227,6 +227,23 @@ export interface BookingRow {
   updatedBy: string;
 }
 
+/** An outgoing notice or call-back item (migration 006). `contact` is personal data: never logged. */
+export interface NoticeRow {
+  seq: number;
+  id: string;
+  dedupeKey: string;
+  bookingId: string | null;
+  audience: 'relay' | 'callback';
+  kind: string;
+  channel: string | null;
+  externalId: string | null;
+  message: string;
+  contact: string | null;
+  createdAt: string;
+  handledAt: string | null;
+  handledBy: string | null;
+}
+
 /** A key of the booking intake API. `secret` is the HMAC key: never logged, never in the audit log. */
 export interface IntakeKeyRow {
   id: string;
@@ -358,6 +375,24 @@ export interface HubTx {
   listBookedSlots(area: string, from: string, to: string): Promise<{ visitDate: string; slot: string }[]>;
   /** Cancels a booked booking; false when it is not booked (unknown or already cancelled). */
   cancelBooking(id: string, reason: string, by: string, at: string): Promise<boolean>;
+  /** The booked bookings from `from` to `to` inclusive, of one area or every area, by date and slot. */
+  listBookings(filter: { area?: string; from: string; to: string }): Promise<BookingRow[]>;
+  /**
+   * Moves a booked booking to another date and slot of its area. False when that slot is someone
+   * else's (the partial unique index says so; the transaction goes on) or the booking is not booked.
+   */
+  moveBooking(id: string, to: { visitDate: string; slot: string }, by: string, at: string): Promise<boolean>;
+
+  /** Writes a notice unless one with its dedupe key exists (then false). */
+  insertNotice(n: Omit<NoticeRow, 'seq' | 'handledAt' | 'handledBy'>): Promise<boolean>;
+  /**
+   * Notices of an audience not yet handled (acknowledged by the relay, done by a dispatcher), oldest
+   * first; with `afterSeq`, only those after it (a page of a pull, not a durable cursor: on PostgreSQL a
+   * lower seq may commit after a higher one is read).
+   */
+  listOpenNotices(audience: NoticeRow['audience'], limit: number, afterSeq?: number): Promise<NoticeRow[]>;
+  /** Marks these notices of an audience handled; answers the ids that were open and now are not. */
+  handleNotices(audience: NoticeRow['audience'], ids: readonly string[], by: string, at: string): Promise<string[]>;
 
   insertIntakeKey(k: Omit<IntakeKeyRow, 'revokedAt' | 'revokedBy'>): Promise<void>;
   getIntakeKey(id: string): Promise<IntakeKeyRow | undefined>;

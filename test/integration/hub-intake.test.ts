@@ -59,6 +59,8 @@ let t: TestHub;
 let key: IntakeKey;
 let relay: ReturnType<typeof intakeRelay>;
 let logged = '';
+/** The hub started again on the same data folder by the notices test; stopped first. */
+let restarted: TestHub | undefined;
 beforeAll(async () => {
   const out = new PassThrough();
   out.on('data', (c: Buffer) => (logged += c.toString('utf8')));
@@ -66,7 +68,10 @@ beforeAll(async () => {
   key = await addIntakeKey({ dataDir: t.dataDir, name: 'スマホ市役所 中継', actor: 'test' });
   relay = intakeRelay(t.hub.url, t.hub.caCert, key);
 });
-afterAll(async () => t?.stop());
+afterAll(async () => {
+  await restarted?.stop();
+  await t?.stop();
+});
 
 describe('intake signatures', () => {
   it('answers a call signed with a live key', async () => {
@@ -329,5 +334,62 @@ describe('the OpenAPI document', () => {
     const res = await relay.book({ ...example, date: visitDayFrom('north', addDays(earliestNorth, 14)) });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ externalId: example.externalId, status: 'booked' });
+  });
+});
+
+describe('notices for the relay', () => {
+  type Notice = { seq: number; id: string; kind: string; externalId: string; channel: string; message: string };
+  const pullAll = async (r: ReturnType<typeof intakeRelay>): Promise<Notice[]> => {
+    const res = await r.get('/api/v1/notices?limit=200');
+    expect(res.status).toBe(200);
+    return res.body.notices;
+  };
+
+  it('are pulled in order, survive a hub restart, and are not served again once acknowledged', async () => {
+    const before = await pullAll(relay);
+    const confirmation = before.find((n) => n.externalId === 'L-0001');
+    expect(confirmation).toMatchObject({ kind: 'confirmation', channel: 'line' });
+    expect(confirmation!.message).toMatch(japanese);
+    expect(before.map((n) => n.seq)).toEqual([...before.map((n) => n.seq)].sort((a, b) => a - b));
+    expect(JSON.stringify(before)).not.toMatch(/磐城|0246|梅本/);
+    expect(before.length).toBeGreaterThan(3);
+
+    // Paging by seq gives the same notices as one pull.
+    const page = await relay.get('/api/v1/notices?limit=2');
+    expect(page.body.notices).toEqual(before.slice(0, 2));
+    const rest = await relay.get(`/api/v1/notices?after=${page.body.notices[1].seq}&limit=200`);
+    expect([...page.body.notices, ...rest.body.notices]).toEqual(before);
+    expect((await relay.get('/api/v1/notices?limit=0')).status).toBe(400);
+    expect((await relay.get('/api/v1/notices?limit=200', { signature: relaySignature(key.secret, '/api/v1/notices?limit=100') })).status).toBe(401);
+
+    // The relay is down while the hub restarts: nothing is lost.
+    await t.hub.stop();
+    restarted = await startTestHub({ dataDir: t.dataDir, clock: new ManualClock(NOW) });
+    const back = intakeRelay(restarted.hub.url, restarted.hub.caCert, key);
+    expect(await pullAll(back)).toEqual(before);
+
+    const passedOn = before.slice(0, 3).map((n) => n.id);
+    const ack = await back.post('/api/v1/notices/ack', { ids: passedOn });
+    expect(ack.status).toBe(200);
+    expect(ack.body).toEqual({ acknowledged: 3 });
+    expect(await pullAll(back)).toEqual(before.slice(3));
+    // Acknowledging again is harmless; a bad body is refused with the field named.
+    expect((await back.post('/api/v1/notices/ack', { ids: passedOn })).body).toEqual({ acknowledged: 0 });
+    const bad = await back.post('/api/v1/notices/ack', { ids: [] });
+    expect(bad.status).toBe(400);
+    expect(bad.body.fields.map((f: { path: string }) => f.path)).toContain('ids');
+
+    // A dispatcher cancels a LINE booking: the relay hears of it.
+    const read = await back.get('/api/v1/bookings/L-0001?channel=line');
+    await restarted.hub.bookings.cancel(read.body.id, '入院のため', 'dispatcher-1');
+    const after = await pullAll(back);
+    expect(after.at(-1)).toMatchObject({ kind: 'cancelled', externalId: 'L-0001', channel: 'line' });
+    expect(JSON.stringify(after)).not.toContain('入院');
+
+    expect((await back.post('/api/v1/notices/ack', { ids: after.map((n) => n.id) })).body).toEqual({ acknowledged: after.length });
+    expect(await pullAll(back)).toEqual([]);
+    const audit = await restarted.hub.store.transaction((tx) => tx.listAudit({ action: 'notices.relayed' }));
+    expect(audit.every((a) => a.actor === `intake:${key.keyId}`)).toBe(true);
+    expect(audit).toHaveLength(2);
   });
 });
