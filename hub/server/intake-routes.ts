@@ -61,10 +61,12 @@ export async function intakeRoutes(app: FastifyInstance, options: IntakeRoutesOp
       if (!key) throw refuse('INTAKE_KEY_UNKNOWN', keyId);
       if (key.revokedAt !== null) throw refuse('INTAKE_KEY_REVOKED', keyId);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const message = req.method === 'GET' ? req.raw.url ?? '' : body;
+      // A POST signs its body; a GET (and the HEAD Fastify answers beside it) its path and query.
+      const hasBody = req.method === 'POST';
+      const message = hasBody ? body : req.raw.url ?? '';
       if (!signatureMatches(key.secret, message, signature)) throw refuse('INTAKE_SIGNATURE_INVALID', keyId);
       keyOf.set(req, keyId);
-      if (req.method !== 'GET') {
+      if (hasBody) {
         if (body.length === 0) throw badRequest('MALFORMED_JSON', '送信データが空です。');
         try {
           req.body = parseJson(body.toString('utf8'));
