@@ -245,6 +245,30 @@ describe('bookings', () => {
   });
 });
 
+describe('one slot, one booking', () => {
+  it('books a slot once when 50 attempts arrive together through the intake API and the dispatcher\'s service', async () => {
+    const date = visitDayFrom('north', addDays(earliestNorth, 28));
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        if (i % 5 === 4) {
+          const o = await t.hub.bookings.book(booking(`P-RUSH-${i}`, { channel: 'phone', date, slot: 'pm1' }), 'dispatcher-1');
+          return o.status === 'created' ? { status: 201, code: null, nextFree: null } : { status: 409, code: o.status === 'refused' ? o.code : null, nextFree: o.status === 'refused' && o.code === 'SLOT_TAKEN' ? o.nextFree : null };
+        }
+        const res = await relay.book(booking(`L-RUSH-${i}`, { date, slot: 'pm1' }));
+        return { status: res.status, code: res.body.code ?? null, nextFree: res.body.nextFree ?? null };
+      }),
+    );
+    expect(outcomes.filter((o) => o.status === 201)).toHaveLength(1);
+    const lost = outcomes.filter((o) => o.status !== 201);
+    expect(lost).toHaveLength(49);
+    for (const o of lost) {
+      expect(o).toMatchObject({ status: 409, code: 'SLOT_TAKEN' });
+      expect(o.nextFree![0]).toEqual({ date, slot: 'am', start: rules.slots.am.start });
+    }
+    expect(await t.hub.store.transaction((tx) => tx.listBookedSlots('north', date, date))).toEqual([{ visitDate: date, slot: 'pm1' }]);
+  });
+});
+
 describe('reading a booking back', () => {
   it('answers the relay\'s booking by its externalId and channel, and 404 for one it does not hold', async () => {
     const date = visitDayFrom('north', addDays(earliestNorth, 21));
