@@ -3,6 +3,7 @@
 // own webhooks: base64(HMAC-SHA256(SECRET, M)), M the raw body bytes of a POST and the path with its
 // query string of a GET. The OpenAPI document (docs/intake-api.openapi.json) describes the same paths.
 import { z } from 'zod';
+import { BookingInput } from './bookings';
 
 export const INTAKE_API = {
   /** GET ?area=&from=&to=: every date of the range with its slots free, booked or closed. */
@@ -36,9 +37,8 @@ export const IntakeKeyName = z
   .min(1, { error: '受付キーの名前を入力してください。' })
   .max(100, { error: '受付キーの名前は100文字以内で入力してください。' });
 
-export const ExternalIdParam = z.object({
-  externalId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: '受付番号は英数字64文字以内です。' }),
-});
+/** The relay's own id of a booking, as it booked it. */
+export const ExternalIdParam = z.object({ externalId: BookingInput.shape.externalId });
 
 /** The channels a relay books through; a phone booking is the dispatcher's and is not read back here. */
 export const RelayChannelQuery = z.object({
@@ -49,7 +49,13 @@ export const RelayChannelQuery = z.object({
 export const MAX_NOTICES_PER_PULL = 200;
 
 export const NoticesQuery = z.object({
-  after: z.coerce.number({ error: 'after は0以上の整数です。' }).int({ error: 'after は0以上の整数です。' }).min(0, { error: 'after は0以上の整数です。' }).default(0),
+  // Bounded as the seq column is (a 32-bit integer on PostgreSQL).
+  after: z.coerce
+    .number({ error: 'after は0以上の整数です。' })
+    .int({ error: 'after は0以上の整数です。' })
+    .min(0, { error: 'after は0以上の整数です。' })
+    .max(2_147_483_647, { error: 'after が大きすぎます。' })
+    .default(0),
   limit: z.coerce
     .number({ error: `limit は1から${MAX_NOTICES_PER_PULL}までの整数です。` })
     .int({ error: `limit は1から${MAX_NOTICES_PER_PULL}までの整数です。` })

@@ -3,8 +3,8 @@
 // the store's partial unique index, so two processes (or two channels) can never book one slot twice.
 import { z } from 'zod';
 import {
-  type Booking, type BookingChannel, BookingChangeInput, type BookingChangeOutcome, BookingInput, type BookingOutcome, BookingResident, CallbackContact,
-  type CallbackItem, CancelReason, Eligibility, type FreeSlot, type NoticeKind, NoticeAck, type RelayNotice, WantedService,
+  type Booking, BookingChangeInput, type BookingChangeOutcome, BookingInput, type BookingOutcome, BookingResident, CallbackContact, type CallbackItem,
+  CancelReason, Eligibility, type FreeSlot, type NoticeKind, NoticeAck, type RelayNotice, WantedService,
 } from '../../protocol/bookings';
 import { addDays, availability, checkBooking, formatJapaneseDate, slotKey, tokyoDate, type AvailabilityDay } from '../../protocol/visit-calendar';
 import { AreaId, CalendarDate, type SlotId, type VisitRules } from '../../protocol/visit-rules';
@@ -143,7 +143,7 @@ export class BookingService {
   }
 
   /** A booking by the id its channel gave it (the intake API's look-up). */
-  async getByExternalId(channel: BookingChannel, externalId: string): Promise<Booking> {
+  async getByExternalId(channel: Booking['channel'], externalId: string): Promise<Booking> {
     const row = await this.options.store.transaction((tx) => tx.getBookingByExternalId(channel, externalId));
     if (!row) throw notFound('この受付番号の予約は見つかりません。受付番号と受付経路を確かめてください。');
     return toBooking(row);

@@ -383,7 +383,11 @@ describe('notices for the relay', () => {
     expect(page.body.notices).toEqual(before.slice(0, 2));
     const rest = await relay.get(`/api/v1/notices?after=${page.body.notices[1].seq}&limit=200`);
     expect([...page.body.notices, ...rest.body.notices]).toEqual(before);
-    expect((await relay.get('/api/v1/notices?limit=0')).status).toBe(400);
+    for (const q of ['limit=0', 'limit=201', 'after=-1', 'after=1.5', 'after=9999999999', 'after=x']) {
+      const res = await relay.get(`/api/v1/notices?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body.message).toMatch(japanese);
+    }
     expect((await relay.get('/api/v1/notices?limit=200', { signature: relaySignature(key.secret, '/api/v1/notices?limit=100') })).status).toBe(401);
 
     // The relay is down while the hub restarts: nothing is lost.
