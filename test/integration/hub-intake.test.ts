@@ -347,6 +347,30 @@ describe('the OpenAPI document', () => {
     expect(documented.sort()).toEqual([...routes].sort());
   });
 
+  it('describes the hub\'s answers: every body below matches its documented schema', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const check = (schema: string, body: unknown) => {
+      const validate = ajv.compile({ ...doc, $ref: `#/components/schemas/${schema}` });
+      expect(validate(body), `${schema}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    };
+    const date = visitDayFrom('south', addDays(earliestSouth, 35));
+    check('Availability', (await relay.availability('south', addDays(date, -6), date)).body);
+    const made = await relay.book(booking('L-DOC-1', { district: '常磐', date, slot: 'pm2', notes: '犬がいます' }));
+    expect(made.status).toBe(201);
+    check('Booking', made.body);
+    const taken = await relay.book(booking('L-DOC-2', { district: '常磐', date, slot: 'pm2' }));
+    expect(taken.status).toBe(409);
+    check('SlotTaken', taken.body);
+    const refused = await relay.book(booking('L-DOC-3', { date: '2026-12-08' }));
+    expect(refused.status).toBe(422);
+    check('Refusal', refused.body);
+    for (const res of [await relay.book(booking('L-DOC-4', { slot: 'night' })), await relay.book(booking('L-DOC-5'), { omit: 'both' })]) check('Error', res.body);
+    const notices = (await relay.get('/api/v1/notices?limit=200')).body.notices;
+    expect(notices.length).toBeGreaterThan(0);
+    for (const n of notices) check('Notice', n);
+  });
+
   it('has a booking request schema that accepts its example, which the hub accepts too', async () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);
