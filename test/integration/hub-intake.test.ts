@@ -4,6 +4,7 @@
 // rules, bad input with the field named, the CLI that issues keys, and the document itself.
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import fc from 'fast-check';
 import Fastify from 'fastify';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -244,6 +245,33 @@ describe('bookings', () => {
     expect(empty.status).toBe(400);
   });
 });
+
+describe('generated bad input, signed', () => {
+  it('answers malformed bodies, wrong-type fields and odd queries with a 4xx and a code, never a 5xx', async () => {
+    const sample = <T>(arb: fc.Arbitrary<T>, n: number, offset: number) => fc.sample(arb, { seed: 11_2026 + offset, numRuns: n });
+    // A valid booking with one field replaced by anything JSON can hold.
+    const fields = Object.keys(booking('x'));
+    const mangled = fc.record({ field: fc.constantFrom(...fields), value: fc.jsonValue() }).map(({ field, value }) => ({ ...booking(`L-FUZZ-${field}`), [field]: value }));
+    const answers: { what: string; status: number; code: unknown }[] = [];
+    for (const body of sample(fc.jsonValue(), 60, 1)) answers.push({ what: 'json', ...pick(await relay.book(body)) });
+    for (const body of sample(mangled, 80, 2)) answers.push({ what: 'field', ...pick(await relay.book(body)) });
+    for (const raw of sample(fc.string({ maxLength: 200 }), 40, 3)) answers.push({ what: 'raw', ...pick(await relay.postRaw('/api/v1/bookings', raw)) });
+    answers.push({ what: 'proto', ...pick(await relay.postRaw('/api/v1/bookings', '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{}}}')) });
+    for (const q of sample(fc.string({ maxLength: 40 }), 40, 4)) {
+      answers.push({ what: 'query', ...pick(await relay.get(`/api/v1/bookings/availability?area=${encodeURIComponent(q)}&from=${encodeURIComponent(q)}&to=2026-12-01`)) });
+      answers.push({ what: 'notices', ...pick(await relay.get(`/api/v1/notices?after=${encodeURIComponent(q)}`)) });
+    }
+    for (const a of answers) {
+      expect(a.status, `${a.what} ${String(a.code)}`).toBeGreaterThanOrEqual(200);
+      expect(a.status, `${a.what} ${String(a.code)}`).toBeLessThan(500);
+      if (a.status >= 400) expect(typeof a.code, a.what).toBe('string');
+    }
+    expect(answers.filter((a) => a.status >= 400).length).toBeGreaterThan(answers.length * 0.9);
+    expect((await relay.availability('north', earliestNorth, earliestNorth)).status).toBe(200);
+  });
+});
+
+const pick = (res: { status: number; body: any }) => ({ status: res.status, code: res.body?.code as unknown });
 
 describe('one slot, one booking', () => {
   it('books a slot once when 50 attempts arrive together through the intake API and the dispatcher\'s service', async () => {
