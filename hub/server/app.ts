@@ -23,6 +23,7 @@ import type { BookingService } from './bookings';
 import type { Consultations, Party } from './consultations';
 import { registerDispatchRoutes } from './dispatch-routes';
 import type { InsuranceLinkService } from './insurance-link';
+import { intakeRoutes } from './intake-routes';
 import { parse } from './parse';
 import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
@@ -343,6 +344,8 @@ export async function buildApp(deps: AppDeps) {
       socket.on('message', () => undefined);
     },
   );
+
+  await app.register(intakeRoutes, { store, bookings: deps.bookings, log });
 
   // ---- the console's files ----
   if (deps.consoleDir) {

@@ -244,6 +244,17 @@ export interface BookingsTable {
   updated_by: string;
 }
 
+export interface IntakeKeysTable {
+  id: string;
+  name: string;
+  /** The HMAC key the relay signs with: kept here only, never logged. */
+  secret: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
 /** Every hub table. */
 export interface HubDatabase {
   vehicles: VehiclesTable;
@@ -266,6 +277,7 @@ export interface HubDatabase {
   consultations: ConsultationsTable;
   bookings: BookingsTable;
   booking_notices: BookingNoticesTable;
+  intake_keys: IntakeKeysTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
