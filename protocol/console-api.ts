@@ -137,7 +137,10 @@ export interface DispatchBookedView {
   bookings: Booking[];
 }
 
-/** The answer to a booking or a change the hub refused. */
-export type DispatchRefusal =
-  | { code: 'SLOT_TAKEN'; message: string; nextFree: FreeSlot[] }
-  | { code: string; message: string; earliest: string | null };
+/** The body of a booking or a change the hub refused: 409 SLOT_TAKEN offers the next free slots, 422 the earliest day. */
+export interface DispatchRefusal {
+  code: string;
+  message: string;
+  nextFree?: FreeSlot[];
+  earliest?: string | null;
+}

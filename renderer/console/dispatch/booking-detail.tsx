@@ -2,6 +2,7 @@
 // confirmation). The resident is told by the call-back list, which the hub fills on either.
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Booking, FreeSlot, WantedService } from '../../../protocol/bookings';
+import type { DispatchRefusal } from '../../../protocol/console-api';
 import { departmentLabel } from '../../../protocol/consultation-api';
 import {
   bookingChannelLabel, bookingStatusLabel, certificateKindLabel, eligibilityReasonLabel, juminhyoScopeLabel, slotLabel, yesNoUnknownLabel,
@@ -51,7 +52,7 @@ function ChangeForm({ booking, onClose }: { booking: Booking; onClose: () => voi
       onClose();
     } catch (err) {
       if (!(err instanceof ApiError) || ![400, 409, 422].includes(err.status)) return fail(err);
-      setProblem({ message: err.message, offers: (err.body.nextFree as FreeSlot[] | undefined) ?? [] });
+      setProblem({ message: err.message, offers: (err.body as Partial<DispatchRefusal>).nextFree ?? [] });
       await loadOpen(booking.area).catch(() => undefined);
     } finally {
       setSending(false);

@@ -3,6 +3,7 @@
 // the hub refuses is shown beside its field, or with the free slots it offers instead.
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FreeSlot } from '../../../protocol/bookings';
+import type { DispatchRefusal } from '../../../protocol/console-api';
 import { departmentLabel, departments, type Department } from '../../../protocol/consultation-api';
 import type { CertificateKind, JuminhyoScope } from '../../../protocol/domain';
 import { certificateKindLabel, eligibilityReasonLabel, juminhyoScopeLabel, slotLabel, yesNoUnknownLabel } from '../../../protocol/labels';
@@ -159,8 +160,7 @@ export function BookingFormView({ preset }: { preset: { date?: string; slot?: Sl
         const unshown = Object.entries(next).filter(([key]) => !SHOWN_FIELDS.has(key)).map(([, m]) => m);
         setRefusal({ message: ['入力に確かめるところがあります。赤い枠の項目を直してください。', ...unshown].join(' '), offers: [] });
       } else if (err.status === 409 || err.status === 422) {
-        const nextFree = (err.body.nextFree as FreeSlot[] | undefined) ?? [];
-        const earliest = err.body.earliest as string | null | undefined;
+        const { nextFree = [], earliest } = err.body as Partial<DispatchRefusal>;
         const sameDay = earliest ? openSlots.filter((f) => f.date === earliest) : [];
         setRefusal({ message: err.message, offers: nextFree.length > 0 ? nextFree : sameDay.length > 0 ? sameDay : openSlots.slice(0, 6) });
         await loadOpen(area).catch(() => undefined);
