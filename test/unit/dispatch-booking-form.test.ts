@@ -6,7 +6,7 @@ import { loadVisitRules } from '../../common/visit-rules-file';
 import { BookingInput } from '../../protocol/bookings';
 import type { FreeSlot } from '../../protocol/bookings';
 import {
-  checkWhileTyping, emptyBookingForm, formatPhone, newCertificateWish, toPhoneBooking, type BookingForm,
+  checkWhileTyping, emptyBookingForm, fieldKey, formatPhone, newCertificateWish, problemKeyOf, toPhoneBooking, type BookingForm,
 } from '../../renderer/console/dispatch/booking-form-model';
 import { projectRoot } from '../support/fixtures';
 
@@ -60,6 +60,16 @@ describe('phone booking form', () => {
     expect(checkWhileTyping(rules, now, { district: '平', date: '2026-11-3', slot: 'am' }, open)).toBeNull();
     expect(checkWhileTyping(rules, now, { district: '', date: '2026-11-27', slot: 'am' }, open)).toBeNull();
     expect(checkWhileTyping(rules, now, { district: '平', date: '2026-11-30', slot: 'am' }, open)).toBeNull();
+  });
+
+  it("clears a hub problem from the input that fixes it, and shows a service's problem beside the services", () => {
+    expect(fieldKey('services.0.copies')).toBe('services');
+    expect(fieldKey('resident.phone')).toBe('resident.phone');
+    expect(problemKeyOf('phone')).toBe('resident.phone');
+    expect(problemKeyOf('reasons')).toBe('eligibility.reasons');
+    expect(problemKeyOf('reasonNote')).toBe('eligibility.note');
+    expect(problemKeyOf('certificates')).toBe('services');
+    expect(problemKeyOf('coverage')).toBe('coverage');
   });
 
   it('groups いわき numbers and mobiles for reading aloud, and leaves other numbers as stored', () => {

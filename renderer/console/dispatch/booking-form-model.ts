@@ -92,6 +92,17 @@ export function fieldKey(path: string): string {
   return path.startsWith('services') ? 'services' : path;
 }
 
+const problemOfInput: Partial<Record<keyof BookingForm, string>> = {
+  name: 'resident.name', kana: 'resident.kana', birthDate: 'resident.birthDate', address: 'resident.address', phone: 'resident.phone',
+  reasons: 'eligibility.reasons', reasonNote: 'eligibility.note',
+  certificates: 'services', insuranceLink: 'services', smartphoneHelp: 'services', consultation: 'services',
+};
+
+/** The problem a change of this input may have fixed, so its message goes as the dispatcher corrects it. */
+export function problemKeyOf(input: keyof BookingForm): string {
+  return problemOfInput[input] ?? input;
+}
+
 export interface RulesVerdict {
   message: string;
   /** Free slots to offer instead: the earliest day's first, else the first free ones. */

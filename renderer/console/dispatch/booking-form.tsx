@@ -12,7 +12,7 @@ import { AREA_IDS, SLOT_IDS, type AreaId, type SlotId } from '../../../protocol/
 import { ApiError } from '../api';
 import { dispatchApi } from './api';
 import {
-  checkWhileTyping, emptyBookingForm, fieldKey, newCertificateWish, toPhoneBooking, type Answer, type BookingForm, type CertificateWish,
+  checkWhileTyping, emptyBookingForm, fieldKey, newCertificateWish, problemKeyOf, toPhoneBooking, type Answer, type BookingForm, type CertificateWish,
 } from './booking-form-model';
 import { useDispatch } from './store';
 
@@ -132,7 +132,7 @@ export function BookingFormView({ preset }: { preset: { date?: string; slot?: Sl
   if (!rules) return <p className="empty">読み込んでいます…</p>;
   const update = <K extends keyof BookingForm>(key: K, value: BookingForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
-    const errorKey = key === 'reasonNote' ? 'eligibility.note' : ['name', 'kana', 'birthDate', 'address', 'phone'].includes(key) ? `resident.${key}` : key;
+    const errorKey = problemKeyOf(key);
     setErrors(({ [errorKey]: _fixed, ...rest }) => rest);
   };
   const pick = (f: FreeSlot) => {
