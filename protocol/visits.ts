@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { BookingResident, Eligibility, WantedService, YesNoUnknown } from './bookings';
 import { EntityId, StaffId, VehicleId } from './ids';
+import { visitOutcomeLabel } from './labels';
 import { foldWidth, type RequestInput } from './request';
 import { AreaId, CalendarDate, SlotId } from './visit-rules';
 
@@ -21,7 +22,6 @@ export const VISIT_OUTCOMES = ['done', 'absent', 'postponed', 'cancelled'] as co
 export const VisitOutcome = z.enum(VISIT_OUTCOMES, { error: '訪問の結果（完了・ご不在・延期・取消）を選んでください。' });
 export type VisitOutcome = z.infer<typeof VisitOutcome>;
 
-export const visitOutcomeLabel: Record<VisitOutcome, string> = { done: '完了', absent: 'ご不在', postponed: '延期', cancelled: '取消' };
 
 /** Every outcome but 完了 says why (the dispatcher calls the resident back with it). */
 export const outcomeNeedsReason = (outcome: VisitOutcome): boolean => outcome !== 'done';
