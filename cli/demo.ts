@@ -10,8 +10,9 @@ import { runHost } from './run-host';
 import { startCityHub } from './hub';
 
 const DEMO_VEHICLE = 'demo-vehicle';
-/** The demo's consultant (an invented person), for the video consultation desk. */
-const DEMO_CONSULTANT = { id: 'soudan', displayName: '相談 花子' };
+/** The demo's consultant and dispatcher (invented people): the video consultation desk and the home-visit bookings. */
+const DEMO_CONSULTANT = { id: 'soudan', displayName: '相談 花子', role: 'consultant' } as const;
+const DEMO_DISPATCHER = { id: 'haisha', displayName: '配車 次郎', role: 'dispatcher' } as const;
 
 /** First run: the hub's data folder, its admin (password kept in a 0600 file for the demo) and the vehicle's enrollment. */
 async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword: string; enrollment: string }> {
@@ -29,14 +30,14 @@ async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword
   return { adminPassword: readFileSync(passwordFile, 'utf8').trim(), enrollment };
 }
 
-/** The demo consultant, created once, with a password kept like the admin's. */
-async function prepareConsultant(dir: string, store: import('../hub/store/types').HubStore): Promise<string> {
+/** A demo staff member of city hall, created once, with a password kept like the admin's. */
+async function prepareOperator(dir: string, store: import('../hub/store/types').HubStore, who: typeof DEMO_CONSULTANT | typeof DEMO_DISPATCHER): Promise<string> {
   const { addOperator } = await import('../hub/server/data-dir');
   const { randomBytes } = await import('node:crypto');
-  const passwordFile = join(dir, 'consultant-password.txt');
-  if (!(await store.transaction((tx) => tx.getOperator(DEMO_CONSULTANT.id)))) {
+  const passwordFile = join(dir, `${who.role}-password.txt`);
+  if (!(await store.transaction((tx) => tx.getOperator(who.id)))) {
     const password = randomBytes(12).toString('base64url');
-    await addOperator(store, { ...DEMO_CONSULTANT, role: 'consultant', password, actor: 'demo' });
+    await addOperator(store, { ...who, password, actor: 'demo' });
     writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
   }
   return readFileSync(passwordFile, 'utf8').trim();
@@ -80,7 +81,8 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
     }
     const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort, turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined });
     stops.push(() => hub.stop());
-    const consultantPassword = await prepareConsultant(opts.data, hub.store);
+    const consultantPassword = await prepareOperator(opts.data, hub.store, DEMO_CONSULTANT);
+    const dispatcherPassword = await prepareOperator(opts.data, hub.store, DEMO_DISPATCHER);
 
     const { core, host } = await runHost({
       data: join(opts.data, 'terminal'),
@@ -108,6 +110,7 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
       `  A4プリンター (IPP): ${printers.certificateUri} → 印刷した PDF は ${printers.certificateDir}`,
       `  レシートプリンター (ESC/POS): 127.0.0.1:${printers.receiptPort} → レシートの文字と画像は ${printers.receiptDir}`,
       `  ビデオ相談の相談員: 同じ操作画面に 職員番号 ${DEMO_CONSULTANT.id} / パスワード ${consultantPassword} (架空の職員「${DEMO_CONSULTANT.displayName}」)`,
+      `  訪問予約 (デマンド運行) の配車担当: 同じ操作画面に 職員番号 ${DEMO_DISPATCHER.id} / パスワード ${dispatcherPassword} (架空の職員「${DEMO_DISPATCHER.displayName}」)`,
       turnLine,
       cardLine,
       `  データ:       ${opts.data}`,

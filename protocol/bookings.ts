@@ -114,3 +114,49 @@ export const CancelReason = z.preprocess(
   foldWidth,
   z.string({ error: '取消の理由を入力してください。' }).min(1, { error: '取消の理由を入力してください。' }).max(200, { error: '取消の理由は200文字以内で入力してください。' }),
 );
+
+/** A dispatcher moving a booking to another date and slot of its area, and why. */
+export const BookingChangeInput = z.object({ date: CalendarDate, slot: SlotId, reason: CancelReason });
+export type BookingChangeInput = z.infer<typeof BookingChangeInput>;
+
+export type BookingChangeOutcome = { status: 'changed'; booking: Booking; from: { date: string; slot: SlotId } } | Extract<BookingOutcome, { status: 'refused' }>;
+
+/**
+ * What the hub tells a resident about a visit: the confirmation, the reminder before the visit, a
+ * change or a cancellation; and a vehicle's follow-up (work the vehicle could not finish at the door).
+ */
+export const NOTICE_KINDS = ['confirmation', 'reminder', 'changed', 'cancelled', 'follow_up'] as const;
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+export const noticeKindLabel: Record<NoticeKind, string> = {
+  confirmation: '予約の確認', reminder: '前日のお知らせ', changed: '予約の変更', cancelled: '予約の取消', follow_up: '車両からの引き継ぎ',
+};
+
+/** A notice for a LINE or web booking, as the relay pulls it: no name, no phone, only what to say. */
+export interface RelayNotice {
+  seq: number;
+  id: string;
+  kind: NoticeKind;
+  bookingId: string | null;
+  channel: BookingChannel;
+  externalId: string;
+  message: string;
+  createdAt: string;
+}
+
+/** An item of the dispatcher's call-back list (bookings taken by phone, vehicles' follow-ups). */
+export interface CallbackItem {
+  id: string;
+  kind: NoticeKind;
+  bookingId: string | null;
+  name: string;
+  phone: string;
+  message: string;
+  createdAt: string;
+}
+
+/** The relay acknowledging the notices it has passed on; by id, so a notice it never saw stays open. */
+export const NoticeAck = z.object({
+  ids: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'お知らせの番号が正しくありません。' })).min(1).max(500, { error: '一度に確認できるお知らせは500件までです。' }),
+});
+export const CallbackContact = z.object({ name: z.string().min(1).max(100), phone: z.string().min(1).max(20) });
+export type CallbackContact = z.infer<typeof CallbackContact>;

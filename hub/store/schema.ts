@@ -201,6 +201,24 @@ export interface ConsultationsTable {
   notes_updated_at: string | null;
 }
 
+export interface BookingNoticesTable {
+  seq: Generated<number>;
+  id: string;
+  dedupe_key: string;
+  booking_id: string | null;
+  audience: string;
+  kind: string;
+  channel: string | null;
+  external_id: string | null;
+  /** The Japanese text for the resident (dates and times, never a name). */
+  message: string;
+  /** JSON text: the name and phone to call back (call-back items only). */
+  contact: string | null;
+  created_at: string;
+  handled_at: string | null;
+  handled_by: string | null;
+}
+
 export interface BookingsTable {
   id: string;
   external_id: string;
@@ -268,6 +286,7 @@ export interface HubDatabase {
   bookings: BookingsTable;
   visit_assignments: VisitAssignmentsTable;
   visit_outcomes: VisitOutcomesTable;
+  booking_notices: BookingNoticesTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

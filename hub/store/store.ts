@@ -12,7 +12,8 @@ import type { RequestStep } from '../../protocol/domain';
 import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
 import type { Dialect, HubDatabase } from './schema';
 import type {
-  AppliedMessageRow, AuditEntry, AuditRow, BookingRow, VisitAssignmentRow, VisitOutcomeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
+  AppliedMessageRow, AuditEntry, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
+  VisitAssignmentRow, VisitOutcomeRow,
   InsuranceLinkRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
   RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
 } from './types';
@@ -60,6 +61,15 @@ const visitAssignmentCols = ['area', 'visit_date as visitDate', 'vehicle_id as v
 const visitOutcomeCols = [
   'booking_id as bookingId', 'vehicle_id as vehicleId', 'outcome', 'reason', 'staff_id as staffId', 'recorded_at as recordedAt', 'received_at as receivedAt',
 ] as const;
+const noticeCols = [
+  'seq', 'id', 'dedupe_key as dedupeKey', 'booking_id as bookingId', 'audience', 'kind', 'channel', 'external_id as externalId', 'message',
+  'contact', 'created_at as createdAt', 'handled_at as handledAt', 'handled_by as handledBy',
+] as const;
+/** A unique key refused the write: SQLite's and PostgreSQL's words for it. */
+const isUniqueViolation = (e: unknown) => {
+  const code = (e as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+};
 const auditCols = ['seq', 'at', 'actor', 'action', 'request_id as requestId', 'place', 'detail', 'prev_hash as prevHash', 'hash'] as const;
 
 /** Booleans are 0/1 in both dialects' tables; this is the one place they become booleans. */
@@ -658,6 +668,65 @@ export class KyselyHubTx implements HubTx {
   async getVisitOutcomes(bookingIds: readonly string[]) {
     if (bookingIds.length === 0) return [];
     return this.q.selectFrom('visit_outcomes').select(visitOutcomeCols).where('booking_id', 'in', [...bookingIds]).execute();
+  }
+
+  async listBookings(filter: { area?: string; from: string; to: string }) {
+    let q = this.q.selectFrom('bookings').select(bookingCols).where('visit_date', '>=', filter.from).where('visit_date', '<=', filter.to).where('status', '=', 'booked');
+    if (filter.area) q = q.where('area', '=', filter.area);
+    return q.orderBy('visit_date').orderBy('slot').orderBy('area').execute();
+  }
+  async moveBooking(id: string, to: { visitDate: string; slot: string }, by: string, at: string) {
+    // In a savepoint: the slot's partial unique index refuses a taken slot with an error, and on
+    // PostgreSQL an error outside a savepoint would end the whole transaction.
+    try {
+      return await this.savepoint(async () => {
+        const r = await this.q
+          .updateTable('bookings')
+          .set({ visit_date: to.visitDate, slot: to.slot, updated_at: at, updated_by: by })
+          .where('id', '=', id)
+          .where('status', '=', 'booked')
+          .executeTakeFirst();
+        return count(r.numUpdatedRows) === 1;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) return false;
+      throw e;
+    }
+  }
+
+  async insertNotice(n: Omit<NoticeRow, 'seq' | 'handledAt' | 'handledBy'>) {
+    const r = await this.q
+      .insertInto('booking_notices')
+      .values({
+        id: n.id, dedupe_key: n.dedupeKey, booking_id: n.bookingId, audience: n.audience, kind: n.kind, channel: n.channel, external_id: n.externalId,
+        message: n.message, contact: n.contact, created_at: n.createdAt, handled_at: null, handled_by: null,
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .executeTakeFirst();
+    return count(r.numInsertedOrUpdatedRows) === 1;
+  }
+  async listOpenNotices(audience: NoticeRow['audience'], limit: number) {
+    const rows = await this.q
+      .selectFrom('booking_notices')
+      .select(noticeCols)
+      .where('audience', '=', audience)
+      .where('handled_at', 'is', null)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, audience: r.audience as NoticeRow['audience'] }));
+  }
+  async handleNotices(audience: NoticeRow['audience'], ids: readonly string[], by: string, at: string) {
+    if (ids.length === 0) return [];
+    const rows = await this.q
+      .updateTable('booking_notices')
+      .set({ handled_at: at, handled_by: by })
+      .where('audience', '=', audience)
+      .where('id', 'in', [...ids])
+      .where('handled_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   async appendAudit(entry: AuditEntry, at: string) {

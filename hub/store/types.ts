@@ -247,6 +247,23 @@ export interface VisitOutcomeRow {
   receivedAt: string;
 }
 
+/** An outgoing notice or call-back item (migration 006). `contact` is personal data: never logged. */
+export interface NoticeRow {
+  seq: number;
+  id: string;
+  dedupeKey: string;
+  bookingId: string | null;
+  audience: 'relay' | 'callback';
+  kind: string;
+  channel: string | null;
+  externalId: string | null;
+  message: string;
+  contact: string | null;
+  createdAt: string;
+  handledAt: string | null;
+  handledBy: string | null;
+}
+
 export interface AuditEntry {
   actor: string; // operator id, vehicle id, 'system' or 'unknown'
   action: string; // e.g. 'request.relayed', 'vehicle.refused'
@@ -380,6 +397,20 @@ export interface HubTx {
   /** Inserts the outcome unless the booking has one already (false then: the first outcome stays). */
   insertVisitOutcome(o: VisitOutcomeRow): Promise<boolean>;
   getVisitOutcomes(bookingIds: readonly string[]): Promise<VisitOutcomeRow[]>;
+  /** The booked bookings from `from` to `to` inclusive, of one area or every area, by date and slot. */
+  listBookings(filter: { area?: string; from: string; to: string }): Promise<BookingRow[]>;
+  /**
+   * Moves a booked booking to another date and slot of its area. False when that slot is someone
+   * else's (the partial unique index says so; the transaction goes on) or the booking is not booked.
+   */
+  moveBooking(id: string, to: { visitDate: string; slot: string }, by: string, at: string): Promise<boolean>;
+
+  /** Writes a notice unless one with its dedupe key exists (then false). */
+  insertNotice(n: Omit<NoticeRow, 'seq' | 'handledAt' | 'handledBy'>): Promise<boolean>;
+  /** Notices of an audience not yet handled (acknowledged by the relay, done by a dispatcher), oldest first. */
+  listOpenNotices(audience: NoticeRow['audience'], limit: number): Promise<NoticeRow[]>;
+  /** Marks these notices of an audience handled; answers the ids that were open and now are not. */
+  handleNotices(audience: NoticeRow['audience'], ids: readonly string[], by: string, at: string): Promise<string[]>;
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;

@@ -10,9 +10,10 @@ import { loadVisitRules } from '../../common/visit-rules-file';
 import { BookingService } from '../../hub/server/bookings';
 import { openPostgresHubStore } from '../../hub/store/open';
 import type { KyselyHubStore } from '../../hub/store/store';
-import type { BookingInput, BookingOutcome } from '../../protocol/bookings';
+import type { BookingChangeOutcome, BookingInput, BookingOutcome } from '../../protocol/bookings';
 import { addDays, earliestBookableVisitDay, isVisitDay } from '../../protocol/visit-calendar';
 import { openTestStore, testStore } from '../support/hub-store';
+import { reminderDates } from '../../hub/server/booking-notices';
 
 const rules = loadVisitRules(join(import.meta.dirname, '..', '..', 'fixtures', 'visit-rules.json'));
 // Wednesday 2026-11-25, 10:00 in Tokyo.
@@ -58,7 +59,7 @@ afterEach(async () => {
   await close();
 });
 
-function expectRefused(o: BookingOutcome, code: string) {
+function expectRefused(o: BookingOutcome | BookingChangeOutcome, code: string) {
   expect(o.status).toBe('refused');
   if (o.status !== 'refused') return;
   expect(o.code).toBe(code);
@@ -192,5 +193,108 @@ describe(`home-visit bookings on ${testStore}`, () => {
     } finally {
       await second?.close();
     }
+  });
+});
+
+describe(`changing bookings and the notices they produce, on ${testStore}`, () => {
+  const monday = '2026-11-30';
+  const friday = '2026-12-04';
+
+  it('moves a booking to a free slot, frees the old one, audits it, and tells a LINE resident through the relay', async () => {
+    const o = await service.book(input({ externalId: 'L-100', date: monday, slot: 'am' }));
+    expect(o.status).toBe('created');
+    if (o.status !== 'created') return;
+    const changed = await service.change(o.booking.id, { date: friday, slot: 'pm1', reason: 'ご本人の通院のため' }, 'disp01');
+    expect(changed).toMatchObject({ status: 'changed', from: { date: monday, slot: 'am' }, booking: { date: friday, slot: 'pm1', status: 'booked' } });
+    expect(await store.transaction((tx) => tx.listBookedSlots('north', monday, friday))).toEqual([{ visitDate: friday, slot: 'pm1' }]);
+
+    const notices = await service.relayNotices();
+    expect(notices.map((n) => n.kind)).toEqual(['confirmation', 'changed']);
+    expect(notices[1]).toMatchObject({ channel: 'line', externalId: 'L-100', bookingId: o.booking.id });
+    expect(notices[1]!.message).toBe('お出かけ市役所のご予約を 11月30日(月) 10:00〜11:00 から 12月4日(金) 13:00〜14:00 に変更しました。');
+    for (const n of notices) expect(n.message).not.toContain(resident.name);
+    const audit = await store.transaction((tx) => tx.listAudit({ action: 'booking.changed' }));
+    expect(JSON.parse(audit[0]!.detail)).toEqual({ bookingId: o.booking.id, area: 'north', fromDate: monday, fromSlot: 'am', date: friday, slot: 'pm1' });
+  });
+
+  it('refuses a change to a taken slot with the next free slots and leaves the booking where it was', async () => {
+    const a = await service.book(input({ externalId: 'L-200', date: monday, slot: 'am' }));
+    await service.book(input({ externalId: 'L-201', date: monday, slot: 'pm1' }));
+    if (a.status !== 'created') throw new Error('not booked');
+    const r = await service.change(a.booking.id, { date: monday, slot: 'pm1', reason: '時間の変更' }, 'disp01');
+    expectRefused(r, 'SLOT_TAKEN');
+    if (r.status === 'refused' && r.code === 'SLOT_TAKEN') expect(r.nextFree[0]).toEqual({ date: monday, slot: 'pm2', start: rules.slots.pm2.start });
+    expect((await service.get(a.booking.id)).slot).toBe('am');
+    // The refused move undid nothing else: the transaction went on and the chain still verifies.
+    expect(await store.transaction((tx) => tx.verifyAudit())).toEqual({ ok: true, rows: 2 });
+  });
+
+  it('applies the rules to the new date, and refuses the same slot, a cancelled booking and a missing reason', async () => {
+    const a = await service.book(input({ externalId: 'L-300', date: monday, slot: 'am' }));
+    if (a.status !== 'created') throw new Error('not booked');
+    expectRefused(await service.change(a.booking.id, { date: '2026-11-27', slot: 'am', reason: '前倒し' }, 'disp01'), 'DEADLINE_PASSED');
+    expectRefused(await service.change(a.booking.id, { date: '2026-12-02', slot: 'am', reason: '南部の日へ' }, 'disp01'), 'NOT_A_VISIT_DAY');
+    await expect(service.change(a.booking.id, { date: monday, slot: 'am', reason: '同じ' }, 'disp01')).rejects.toMatchObject({ code: 'SAME_SLOT' });
+    await expect(service.change(a.booking.id, { date: friday, slot: 'am' }, 'disp01')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await service.cancel(a.booking.id, 'ご家族の送迎で来庁', 'disp01');
+    await expect(service.change(a.booking.id, { date: friday, slot: 'am', reason: '再開' }, 'disp01')).rejects.toMatchObject({ code: 'ALREADY_CANCELLED' });
+  });
+
+  it('puts a phone booking\'s change and cancellation in the call-back list with name and phone, and never confirms it twice', async () => {
+    const p = await service.book(input({ externalId: 'phone-1', channel: 'phone', date: monday, slot: 'pm2' }), 'disp01');
+    if (p.status !== 'created') throw new Error('not booked');
+    expect(await service.callbacks()).toEqual([]);
+    await service.change(p.booking.id, { date: friday, slot: 'pm2', reason: '車両の点検' }, 'disp01');
+    await service.cancel(p.booking.id, 'ご本人から取消の電話', 'disp01');
+    const list = await service.callbacks();
+    expect(list.map((c) => c.kind)).toEqual(['changed', 'cancelled']);
+    expect(list[0]).toMatchObject({ name: resident.name, phone: '0246221111', bookingId: p.booking.id });
+    expect(await service.relayNotices()).toEqual([]);
+
+    await service.callbackDone(list[0]!.id, 'disp01');
+    expect((await service.callbacks()).map((c) => c.kind)).toEqual(['cancelled']);
+    await expect(service.callbackDone(list[0]!.id, 'disp02')).rejects.toMatchObject({ code: 'CALLBACK_ALREADY_DONE' });
+    await expect(service.callbackDone('../x', 'disp01')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('serves relay notices until acknowledged by id, so a notice the relay never saw stays open', async () => {
+    await service.book(input({ externalId: 'L-400', date: monday, slot: 'am' }));
+    const first = await service.relayNotices();
+    await service.book(input({ externalId: 'L-401', date: monday, slot: 'pm1' }));
+    expect(await service.ackRelayNotices({ ids: first.map((n) => n.id) }, 'intake:k1')).toEqual({ acknowledged: 1 });
+    const open = await service.relayNotices();
+    expect(open.map((n) => n.externalId)).toEqual(['L-401']);
+    expect(await service.ackRelayNotices({ ids: first.map((n) => n.id) }, 'intake:k1')).toEqual({ acknowledged: 0 });
+    await expect(service.ackRelayNotices({ ids: [] }, 'intake:k1')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('writes each reminder once, from 09:00 Tokyo on the business day before the visit', async () => {
+    const line = await service.book(input({ externalId: 'L-500', date: monday, slot: 'am' }));
+    const phone = await service.book(input({ externalId: 'phone-500', channel: 'phone', date: monday, slot: 'pm1' }));
+    if (line.status !== 'created' || phone.status !== 'created') throw new Error('not booked');
+    // Friday 2026-11-27 08:59 in Tokyo: Monday's reminders are not due yet.
+    clock.advance(Date.parse('2026-11-26T23:59:00.000Z') - NOW.getTime());
+    expect(await service.queueReminders()).toBe(0);
+    // 09:00: due, once however often (and from however many processes) the job runs.
+    clock.advance(60_000);
+    expect((await Promise.all([service.queueReminders(), service.queueReminders()])).reduce((a, b) => a + b)).toBe(2);
+    expect(await service.queueReminders()).toBe(0);
+    const relay = (await service.relayNotices()).filter((n) => n.kind === 'reminder');
+    expect(relay.map((n) => n.externalId)).toEqual(['L-500']);
+    expect(relay[0]!.message).toContain('11月30日(月) 10:00〜11:00');
+    expect((await service.callbacks()).map((c) => [c.kind, c.bookingId])).toEqual([['reminder', phone.booking.id]]);
+  });
+});
+
+describe('when reminders are due', () => {
+  const at = (iso: string) => reminderDates(rules, new Date(iso));
+  it.each([
+    ['Friday 09:00 reminds Saturday to Monday', '2026-11-27T00:00:00Z', { from: '2026-11-28', to: '2026-11-30' }],
+    ['Friday 08:59 still belongs to Thursday', '2026-11-26T23:59:00Z', { from: '2026-11-27', to: '2026-11-27' }],
+    ['Thursday 15:00 (06:00 UTC) reminds Friday', '2026-11-26T06:00:00Z', { from: '2026-11-27', to: '2026-11-27' }],
+    ['Friday before 勤労感謝の日 (Mon 11/23) reminds up to Tuesday', '2026-11-20T03:00:00Z', { from: '2026-11-21', to: '2026-11-24' }],
+    ['12/28 reminds across 年末年始 to 1/4', '2026-12-28T02:00:00Z', { from: '2026-12-29', to: '2027-01-04' }],
+  ])('%s', (_name, now, expected) => {
+    expect(at(now)).toEqual(expected);
   });
 });
