@@ -96,7 +96,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   }
   const push = new PushHub({ store, bus, log, clock });
   push.checkRevocationsEvery(options.revocationCheckMs ?? 10_000);
-  const sync = new VehicleSync({ store, clock, log, push });
+  const sync = new VehicleSync({ store, clock, log, push, ids: options.ids ?? newId });
   const approvals = new Approvals({
     store, clock, log, push, ids: options.ids ?? newId, registry: options.registry, certificates: options.certificates,
     printSigningKey: createPrivateKey(keys.printSigningKey),

@@ -9,7 +9,11 @@ import {
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
 import type { RequestStep } from '../../protocol/domain';
-import { outcomeNeedsReason } from '../../protocol/visits';
+import { formatJapaneseDate } from '../../protocol/visit-calendar';
+import { outcomeNeedsReason, type VisitOutcome } from '../../protocol/visits';
+import { BookingResident } from '../../protocol/bookings';
+import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
+import { followUpNotice } from './booking-notices';
 import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
@@ -111,11 +115,19 @@ interface AfterCommit {
   rejections: { code: RejectCode; problem: string; key: string | null }[];
 }
 
+/** What the call-back item says of a vehicle's next-visit task (no name: that is the item's contact). */
+const followUpMessages: Record<Extract<VehicleMessage, { type: 'follow_up' }>['kind'], string> = {
+  insurance_link: 'マイナ保険証の紐付けは、車両から市役所につながらずできませんでした。次回の訪問の日程をご相談ください。',
+};
+
+/** Outcomes after which the dispatcher calls the resident back, by the word the call-back item uses. */
+const callBackAfter: Record<VisitOutcome, string | null> = { done: null, absent: 'ご不在', postponed: '延期', cancelled: null };
+
 export const InboxQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(50) });
 
 export class VehicleSync {
   constructor(
-    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub },
+    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub; ids?: IdGenerator },
   ) {}
 
   /**
@@ -372,6 +384,15 @@ export class VehicleSync {
         // The booking has its outcome already (sent again under a new key): the first one stays.
         if (!inserted) return { status: 'duplicate', notice: null };
         await tx.appendAudit({ actor: m.staffId, action: 'visit.outcome', place: vehicleId, detail: { bookingId: m.bookingId, outcome: m.outcome } }, at);
+        // Not at home, or another day wanted: the dispatcher calls the resident back to book again.
+        const callBack = callBackAfter[m.outcome];
+        if (callBack) {
+          const resident = BookingResident.parse(JSON.parse(booking.resident));
+          await tx.insertNotice(followUpNotice({
+            id: (this.deps.ids ?? defaultNewId)(), sourceId: `visit:${m.bookingId}`, bookingId: m.bookingId, contact: { name: resident.name, phone: resident.phone },
+            message: `${formatJapaneseDate(booking.visitDate)} の訪問は「${callBack}」でした。次の訪問日をご相談ください。`, at,
+          }));
+        }
         return { status: 'applied', notice: { type: 'visit.outcome' } };
       }
       case 'follow_up':
@@ -379,8 +400,21 @@ export class VehicleSync {
     }
   }
 
-  /** A next-visit task for the dispatcher's call-back list. */
-  private async applyFollowUp(tx: HubTx, vehicleId: string, m: Extract<VehicleMessage, { type: 'follow_up' }>, at: string): Promise<{ status: 'applied'; notice: Notice }> {
+  /**
+   * A next-visit task for the dispatcher's call-back list. The task's id makes it one item however
+   * often it arrives; the name and phone ride in the item's contact, never in its words or the audit.
+   */
+  private async applyFollowUp(
+    tx: HubTx,
+    vehicleId: string,
+    m: Extract<VehicleMessage, { type: 'follow_up' }>,
+    at: string,
+  ): Promise<{ status: 'applied' | 'duplicate'; notice: Notice | null }> {
+    const inserted = await tx.insertNotice(followUpNotice({
+      id: (this.deps.ids ?? defaultNewId)(), sourceId: `task:${m.taskId}`, contact: { name: m.name, phone: m.phone },
+      message: followUpMessages[m.kind], at,
+    }));
+    if (!inserted) return { status: 'duplicate', notice: null };
     await tx.appendAudit({ actor: m.staffId, action: 'follow_up.received', place: vehicleId, detail: { taskId: m.taskId, kind: m.kind } }, at);
     return { status: 'applied', notice: { type: 'follow_up' } };
   }

@@ -16,7 +16,7 @@ import { earliestBookableVisitDay, tokyoInstant } from '../../protocol/visit-cal
 import type { VisitDay } from '../../protocol/visits';
 import { contractOn } from '../support/contract';
 import { demoStaff, feesFile, staffFile, tempDir } from '../support/fixtures';
-import { adminCredentials, httpsCall, operatorClient, startTestHub, testVisitRules, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
+import { adminCredentials, httpsCall, operatorClient, startTestHub, submitMessage, testVisitRules, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
 const rules = testVisitRules();
 // Wednesday 2026-11-25, 10:00 in Tokyo: the bookings are taken then.
@@ -148,6 +148,9 @@ describe('the day\'s home visits on the vehicle', () => {
     expect((await ok('openVisit', { bookingId: first })).requestIds).toEqual(opened.requestIds);
     expect((await ok('listToday', {})).length).toBe(2);
 
+    // A health-insurance link that needed the network becomes a task for the next visit, and a call-back for the dispatcher.
+    await ok('addNextVisitTask', { kind: 'insurance_link', name: shige.name, phone: shige.phone });
+
     // Outcomes, offline: every one but 完了 needs its reason.
     await ok('recordVisitOutcome', { bookingId: first, outcome: 'done' });
     const noReason = await fails('recordVisitOutcome', { bookingId: second, outcome: 'absent' });
@@ -177,6 +180,22 @@ describe('the day\'s home visits on the vehicle', () => {
     await core.sync!.syncNow();
     expect(await store.selectFrom('visit_outcomes').select('outcome').orderBy('recorded_at').execute()).toEqual([{ outcome: 'done' }, { outcome: 'absent' }]);
 
+    // The dispatcher's call-back list: the absent resident and the link to do again, each once; their words name nobody.
+    const callBacks = await store.selectFrom('booking_notices').select(['kind', 'booking_id', 'audience', 'contact', 'message']).where('kind', '=', 'follow_up').orderBy('seq').execute();
+    expect(callBacks.map((c) => [c.kind, c.booking_id, c.audience, JSON.parse(c.contact!)])).toEqual([
+      ['follow_up', null, 'callback', { name: shige.name, phone: '09012345678' }],
+      ['follow_up', second, 'callback', { name: shige.name, phone: '09012345678' }],
+    ]);
+    for (const c of callBacks) for (const p of personal) expect(c.message).not.toContain(p);
+    expect(callBacks[0]!.message).toContain('マイナ保険証');
+    expect(callBacks[1]!.message).toContain('ご不在');
+    const taskId = core.nextVisit.list()[0]!.id;
+    const replay = await vehicleClient(hub.hub.url, enrollment).deliver([
+      { type: 'follow_up', idempotencyKey: 'follow-up-replay-1', taskId, kind: 'insurance_link', name: shige.name, phone: '09012345678', staffId: 'S0001', createdAt: '2026-11-30T10:00:00+09:00' },
+    ]);
+    expect(replay.body.results).toEqual([{ idempotencyKey: 'follow-up-replay-1', status: 'duplicate' }]);
+    expect(await store.selectFrom('booking_notices').select('id').where('kind', '=', 'follow_up').execute()).toHaveLength(2);
+
     // City hall holds them: the vehicle keeps the day's list without the residents.
     day = await ok<VisitDay>('getVisitDay', {});
     expect(day.visits.map((v) => [v.bookingId, v.start, v.status, v.outcomePending, v.booking, v.outcomeReason])).toEqual([
@@ -194,15 +213,26 @@ describe('the day\'s home visits on the vehicle', () => {
     for (const p of personal) expect(disk).not.toContain(p);
   });
 
-  it('refuses an outcome for a visit of a day not assigned to the vehicle, and sets it aside', async () => {
-    const b = await hub.hub.bookings.book(booking('P-0100', 'am', tome, [{ type: 'smartphone_help' }]));
-    if (b.status !== 'created') throw new Error('not booked');
-    const answer = await vehicleClient(hub.hub.url, enrollment).deliver([
-      { type: 'visit_outcome', idempotencyKey: 'visit-outcome-unassigned', bookingId: b.booking.id, outcome: 'done', reason: null, staffId: 'S0001', recordedAt: '2026-11-30T10:00:00+09:00' },
-    ]);
-    expect(answer.body.results).toMatchObject([{ status: 'rejected', code: 'UNKNOWN_VISIT' }]);
+  it('applies outcomes in a batch with request messages, and sets aside one for a day not assigned to the vehicle', async () => {
+    const north = await hub.hub.bookings.book(booking('P-0100', 'am', tome, [{ type: 'smartphone_help' }]));
+    const southDay = earliestBookableVisitDay(rules, 'south', BOOKED_AT)!;
+    const south = await hub.hub.bookings.book({ ...booking('P-0101', 'am', shige, [{ type: 'smartphone_help' }], '小名浜'), date: southDay });
+    if (north.status !== 'created' || south.status !== 'created') throw new Error('not booked');
+    await hub.hub.visits.assign({ area: 'north', date: VISIT_DAY, vehicleId: VEHICLE }, 'dispatcher-1');
+    const outcome = (key: string, bookingId: string, value = 'done') =>
+      ({ type: 'visit_outcome', idempotencyKey: key, bookingId, outcome: value, reason: value === 'done' ? null : '不在', staffId: 'S0001', recordedAt: '2026-11-30T10:00:00+09:00' });
+    const vehicle = vehicleClient(hub.hub.url, enrollment);
+
+    // One refused message: the batch runs again with a savepoint per message, and only that one is set aside.
+    const first = await vehicle.deliver([submitMessage(), outcome('visit-outcome-north', north.booking.id), outcome('visit-outcome-south', south.booking.id)]);
+    expect(first.body.results.map((r: { status: string; code?: string }) => [r.status, r.code])).toEqual([['applied', undefined], ['applied', undefined], ['rejected', 'UNKNOWN_VISIT']]);
+    // All well-formed: the bulk path, with the outcome applied in its place and its replay answered as before.
+    const second = await vehicle.deliver([submitMessage(), outcome('visit-outcome-north', north.booking.id), outcome('visit-outcome-north-2', north.booking.id, 'absent')]);
+    expect(second.body.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'duplicate', 'duplicate']);
+    const store = (hub.hub.store as KyselyHubStore).db;
+    expect(await store.selectFrom('visit_outcomes').select(['booking_id', 'outcome']).execute()).toEqual([{ booking_id: north.booking.id, outcome: 'done' }]);
+    expect(await store.selectFrom('dead_letters').select('code').execute()).toEqual([{ code: 'UNKNOWN_VISIT' }]);
     // Without a client certificate there are no visits to pull.
     expect(await httpsCall(`${hub.hub.url}/api/v1/vehicle/visits`, { tls: { ca: enrollment.ca } })).toMatchObject({ status: 401, body: { code: 'UNKNOWN_VEHICLE' } });
-    expect(await (hub.hub.store as KyselyHubStore).db.selectFrom('visit_outcomes').selectAll().execute()).toEqual([]);
   });
 });
