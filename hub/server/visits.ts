@@ -85,7 +85,9 @@ export class VisitService {
     const today = tokyoDate(now);
     const answer = await store.transaction(async (tx) => {
       const days = await tx.listVisitAssignments({ from: today, vehicleId });
-      const rows = (await Promise.all(days.map((d) => tx.listBookedBookings(d.area, d.visitDate)))).flat();
+      const rows = [];
+      // One query at a time: a transaction is one connection.
+      for (const d of days) rows.push(...(await tx.listBookedBookings(d.area, d.visitDate)));
       const outcomes = new Map((await tx.getVisitOutcomes(rows.map((r) => r.id))).map((o) => [o.bookingId, o]));
       const visits: VisitForVehicle[] = [];
       const finished: FinishedVisit[] = [];
