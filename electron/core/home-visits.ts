@@ -75,8 +75,8 @@ export class HomeVisits {
 
   /**
    * Brings the coming visits from city hall and stores them sealed, in one transaction. A visit city
-   * hall no longer lists (cancelled, or its day given to another vehicle) is dropped unless its outcome
-   * is recorded here; one city hall already holds an outcome for keeps no personal data.
+   * hall no longer lists (cancelled, its day given to another vehicle, or its day past) is dropped
+   * unless its outcome is recorded here; one city hall already holds an outcome for keeps no personal data.
    */
   pull(): Promise<VisitDay> {
     this.pulling ??= this.pullOnce().finally(() => {
@@ -123,9 +123,10 @@ export class HomeVisits {
         else insert.run(f.bookingId, f.date, f.slot, f.start, f.outcome, null, at, at, at);
       }
       const listed = new Set([...answer.visits, ...answer.finished].map((v) => v.bookingId));
+      // Past days too: city hall lists from today on, and a visit never worked keeps no personal data here.
       const stale = db
-        .prepare<[string], { id: string }>("SELECT id FROM home_visits WHERE status IN ('planned', 'open') AND visit_date >= ?")
-        .all(answer.today)
+        .prepare<[], { id: string }>("SELECT id FROM home_visits WHERE status IN ('planned', 'open')")
+        .all()
         .filter((r) => !listed.has(r.id));
       const remove = db.prepare('DELETE FROM home_visits WHERE id = ?');
       for (const r of stale) dropped += remove.run(r.id).changes;

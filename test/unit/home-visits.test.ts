@@ -74,6 +74,16 @@ describe('home visits on the vehicle', () => {
     expect(changes).toBeGreaterThanOrEqual(4);
   });
 
+  it('drops a visit of a past day that was never worked, with its personal data', async () => {
+    answer = { vehicleId: 'vehicle-1', today: DAY, visits: [visit('booking-0001', 'am', '10:00', '磐城 花子')], finished: [] };
+    await visits.pull();
+    clock.advance(3 * 86_400_000);
+    answer = { vehicleId: 'vehicle-1', today: '2026-12-07', visits: [], finished: [] };
+    expect((await visits.pull()).visits).toEqual([]);
+    expect(db.prepare('SELECT COUNT(*) FROM home_visits').pluck().get()).toBe(0);
+    clock.advance(-3 * 86_400_000);
+  });
+
   it('keeps the stored day when city hall cannot be reached, and says so in Japanese', async () => {
     answer = { vehicleId: 'vehicle-1', today: DAY, visits: [visit('booking-0001', 'am', '10:00', '磐城 花子')], finished: [] };
     await visits.pull();
