@@ -1,4 +1,4 @@
-// `odekake hub init|start|operator-add` and `odekake vehicle enroll|revoke`: the city-hall hub's
+// `odekake hub init|start|operator-add|intake-key` and `odekake vehicle enroll|revoke`: the city-hall hub's
 // data directory, its server, and the vehicles it trusts.
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -142,6 +142,39 @@ export function registerHubCommands(program: Command): void {
         fail(e);
       } finally {
         await store?.close();
+      }
+    });
+
+  const intakeKey = hub.command('intake-key').description('予約受付 API (スマホ市役所の中継) の受付キー');
+  intakeKey
+    .command('add')
+    .description('受付キーを発行し、「キー番号 秘密鍵」を標準出力に一度だけ書きます (秘密鍵は中継の設定にだけ写してください)')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--name <name>', 'キーの名前 (どの中継に渡すか)')
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { data: string; name: string; db?: string }) => {
+      const { addIntakeKey } = await import('../hub/server/data-dir');
+      try {
+        const { keyId, secret } = await addIntakeKey({ dataDir: opts.data, name: opts.name, db: opts.db });
+        process.stdout.write(`${keyId} ${secret}\n`);
+        process.stderr.write('秘密鍵はこの一度だけ表示します。中継の設定に写したら、この画面を閉じてください。\n');
+      } catch (e) {
+        fail(e);
+      }
+    });
+  intakeKey
+    .command('revoke')
+    .description('受付キーを失効させます (以後そのキーで署名した要求はすべて拒否され、記録に残ります)')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--id <keyId>', 'キー番号 (ik-…)')
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { data: string; id: string; db?: string }) => {
+      const { revokeIntakeKey } = await import('../hub/server/data-dir');
+      try {
+        await revokeIntakeKey({ dataDir: opts.data, keyId: opts.id, db: opts.db });
+        process.stdout.write(`受付キー ${opts.id} を失効させました。\n`);
+      } catch (e) {
+        fail(e);
       }
     });
 

@@ -25,7 +25,12 @@ export type SlotId = z.infer<typeof SlotId>;
 export const CalendarDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '日付は YYYY-MM-DD の形で書いてください。' })
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().slice(0, 10) === s, { error: 'その日付は存在しません。' });
+  // zod runs a refinement even when the regex has failed: a text that is no date at all must be an
+  // answer here, not a RangeError from toISOString.
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, { error: 'その日付は存在しません。' });
 
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: '時刻は HH:MM (24時間制) で書いてください。' });
 const MonthDay = z

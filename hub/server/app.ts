@@ -22,6 +22,7 @@ import type { Approvals } from './approvals';
 import type { BookingService } from './bookings';
 import type { Consultations, Party } from './consultations';
 import type { InsuranceLinkService } from './insurance-link';
+import { intakeRoutes } from './intake-routes';
 import { parse } from './parse';
 import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
@@ -342,6 +343,8 @@ export async function buildApp(deps: AppDeps) {
       socket.on('message', () => undefined);
     },
   );
+
+  await app.register(intakeRoutes, { store, bookings: deps.bookings, log });
 
   // ---- the console's files ----
   if (deps.consoleDir) {

@@ -142,6 +142,13 @@ export class BookingService {
     return toBooking(row);
   }
 
+  /** A booking by the id its channel gave it (the intake API's look-up). */
+  async getByExternalId(channel: Booking['channel'], externalId: string): Promise<Booking> {
+    const row = await this.options.store.transaction((tx) => tx.getBookingByExternalId(channel, externalId));
+    if (!row) throw notFound('この受付番号の予約は見つかりません。受付番号と受付経路を確かめてください。');
+    return toBooking(row);
+  }
+
   /** Cancels a booking with the dispatcher's reason; its slot is free again at once. */
   async cancel(id: string, reason: unknown, by: string): Promise<Booking> {
     const why = parse(CancelReason, reason);
@@ -202,9 +209,9 @@ export class BookingService {
     return outcome;
   }
 
-  /** The open notices for the relay (LINE and web bookings), oldest first. */
-  async relayNotices(limit = NOTICE_PAGE): Promise<RelayNotice[]> {
-    const rows = await this.options.store.transaction((tx) => tx.listOpenNotices('relay', Math.min(Math.max(limit, 1), NOTICE_PAGE)));
+  /** The open notices for the relay (LINE and web bookings), oldest first; `after` pages through them by seq. */
+  async relayNotices(limit = NOTICE_PAGE, after = 0): Promise<RelayNotice[]> {
+    const rows = await this.options.store.transaction((tx) => tx.listOpenNotices('relay', Math.min(Math.max(limit, 1), NOTICE_PAGE), after));
     return rows.map((r) => ({
       seq: r.seq, id: r.id, kind: r.kind as NoticeKind, bookingId: r.bookingId, channel: r.channel as RelayNotice['channel'], externalId: r.externalId ?? '',
       message: r.message, createdAt: r.createdAt,

@@ -7,6 +7,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync,
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EnrollmentManifest, VEHICLE_ENROLLMENT_FILES } from '../../protocol/hub';
+import { IntakeKeyId, IntakeKeyName } from '../../protocol/intake-api';
 import { VehicleId } from '../../protocol/ids';
 import { systemClock, type Clock } from '../clock';
 import { badRequest, conflict, HubError, notFound } from '../errors';
@@ -15,6 +16,7 @@ import { invalidDatabaseUrl, openHubStoreAt, PostgresUrl, redactDatabaseUrl, typ
 import type { KyselyHubStore } from '../store/store';
 import type { HubStore, OperatorRole } from '../store/types';
 import { parseTrustedJpkiCas } from './insurance-link';
+import { parse } from './parse';
 import { generatePassword, hashPassword } from './passwords';
 
 export function hubPaths(dataDir: string) {
@@ -247,6 +249,46 @@ export async function revokeVehicle(options: { dataDir: string; vehicleId: strin
       if (!v) throw notFound(`車両 ${options.vehicleId} は登録されていません。`);
       await tx.revokeVehicle(options.vehicleId, at, actor);
       await tx.appendAudit({ actor, action: 'vehicle.revoke', place: 'hub', detail: { vehicleId: options.vehicleId } }, at);
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Issues a key of the booking intake API for a relay (`odekake hub intake-key add`). The secret is
+ * returned this once; the hub keeps it to check signatures, and neither log nor audit ever holds it.
+ */
+export async function addIntakeKey(options: { dataDir: string; name: string; actor?: string; db?: string; clock?: Clock }): Promise<{ keyId: string; secret: string }> {
+  const name = parse(IntakeKeyName, options.name);
+  const keyId = IntakeKeyId.parse(`ik-${randomBytes(8).toString('hex')}`);
+  const secret = randomBytes(32).toString('base64url');
+  const actor = options.actor ?? 'admin-cli';
+  const at = (options.clock ?? systemClock).now().toISOString();
+  const store = await openHubStore(options.dataDir, options.db);
+  try {
+    await store.transaction(async (tx) => {
+      await tx.insertIntakeKey({ id: keyId, name, secret, createdAt: at, createdBy: actor });
+      await tx.appendAudit({ actor, action: 'intake_key.add', place: 'hub', detail: { keyId } }, at);
+    });
+  } finally {
+    await store.close();
+  }
+  return { keyId, secret };
+}
+
+/** Revokes an intake key (`odekake hub intake-key revoke`): every hub process refuses it from its next call on. */
+export async function revokeIntakeKey(options: { dataDir: string; keyId: string; actor?: string; db?: string; clock?: Clock }): Promise<void> {
+  const keyId = parse(IntakeKeyId, options.keyId);
+  const actor = options.actor ?? 'admin-cli';
+  const at = (options.clock ?? systemClock).now().toISOString();
+  const store = await openHubStore(options.dataDir, options.db);
+  try {
+    await store.transaction(async (tx) => {
+      const key = await tx.getIntakeKey(keyId);
+      if (!key) throw notFound(`受付キー ${keyId} は登録されていません。番号を確かめてください。`);
+      if (!(await tx.revokeIntakeKey(keyId, at, actor))) throw conflict('INTAKE_KEY_REVOKED', `受付キー ${keyId} はすでに失効しています。`);
+      await tx.appendAudit({ actor, action: 'intake_key.revoke', place: 'hub', detail: { keyId } }, at);
     });
   } finally {
     await store.close();

@@ -263,6 +263,17 @@ export interface VisitOutcomesTable {
   received_at: string;
 }
 
+export interface IntakeKeysTable {
+  id: string;
+  name: string;
+  /** The HMAC key the relay signs with: kept here only, never logged. */
+  secret: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
 /** Every hub table. */
 export interface HubDatabase {
   vehicles: VehiclesTable;
@@ -287,6 +298,7 @@ export interface HubDatabase {
   visit_assignments: VisitAssignmentsTable;
   visit_outcomes: VisitOutcomesTable;
   booking_notices: BookingNoticesTable;
+  intake_keys: IntakeKeysTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

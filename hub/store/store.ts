@@ -14,7 +14,7 @@ import type { Dialect, HubDatabase } from './schema';
 import type {
   AppliedMessageRow, AuditEntry, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
   VisitAssignmentRow, VisitOutcomeRow,
-  InsuranceLinkRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
+  InsuranceLinkRow, IntakeKeyRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
   RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
 } from './types';
 
@@ -70,6 +70,7 @@ const isUniqueViolation = (e: unknown) => {
   const code = (e as { code?: unknown }).code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 };
+const intakeKeyCols = ['id', 'name', 'secret', 'created_at as createdAt', 'created_by as createdBy', 'revoked_at as revokedAt', 'revoked_by as revokedBy'] as const;
 const auditCols = ['seq', 'at', 'actor', 'action', 'request_id as requestId', 'place', 'detail', 'prev_hash as prevHash', 'hash'] as const;
 
 /** Booleans are 0/1 in both dialects' tables; this is the one place they become booleans. */
@@ -705,12 +706,13 @@ export class KyselyHubTx implements HubTx {
       .executeTakeFirst();
     return count(r.numInsertedOrUpdatedRows) === 1;
   }
-  async listOpenNotices(audience: NoticeRow['audience'], limit: number) {
+  async listOpenNotices(audience: NoticeRow['audience'], limit: number, afterSeq = 0) {
     const rows = await this.q
       .selectFrom('booking_notices')
       .select(noticeCols)
       .where('audience', '=', audience)
       .where('handled_at', 'is', null)
+      .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit)
       .execute();
@@ -727,6 +729,25 @@ export class KyselyHubTx implements HubTx {
       .returning('id')
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  async insertIntakeKey(k: Omit<IntakeKeyRow, 'revokedAt' | 'revokedBy'>) {
+    await this.q
+      .insertInto('intake_keys')
+      .values({ id: k.id, name: k.name, secret: k.secret, created_at: k.createdAt, created_by: k.createdBy })
+      .execute();
+  }
+  async getIntakeKey(id: string) {
+    return this.first('getIntakeKey', [id] as const, (db, [id]) => db.selectFrom('intake_keys').select(intakeKeyCols).where('id', '=', id));
+  }
+  async revokeIntakeKey(id: string, at: string, by: string) {
+    const r = await this.q
+      .updateTable('intake_keys')
+      .set({ revoked_at: at, revoked_by: by })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return count(r.numUpdatedRows) === 1;
   }
 
   async appendAudit(entry: AuditEntry, at: string) {

@@ -264,6 +264,17 @@ export interface NoticeRow {
   handledBy: string | null;
 }
 
+/** A key of the booking intake API. `secret` is the HMAC key: never logged, never in the audit log. */
+export interface IntakeKeyRow {
+  id: string;
+  name: string;
+  secret: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+}
+
 export interface AuditEntry {
   actor: string; // operator id, vehicle id, 'system' or 'unknown'
   action: string; // e.g. 'request.relayed', 'vehicle.refused'
@@ -407,10 +418,19 @@ export interface HubTx {
 
   /** Writes a notice unless one with its dedupe key exists (then false). */
   insertNotice(n: Omit<NoticeRow, 'seq' | 'handledAt' | 'handledBy'>): Promise<boolean>;
-  /** Notices of an audience not yet handled (acknowledged by the relay, done by a dispatcher), oldest first. */
-  listOpenNotices(audience: NoticeRow['audience'], limit: number): Promise<NoticeRow[]>;
+  /**
+   * Notices of an audience not yet handled (acknowledged by the relay, done by a dispatcher), oldest
+   * first; with `afterSeq`, only those after it (a page of a pull, not a durable cursor: on PostgreSQL a
+   * lower seq may commit after a higher one is read).
+   */
+  listOpenNotices(audience: NoticeRow['audience'], limit: number, afterSeq?: number): Promise<NoticeRow[]>;
   /** Marks these notices of an audience handled; answers the ids that were open and now are not. */
   handleNotices(audience: NoticeRow['audience'], ids: readonly string[], by: string, at: string): Promise<string[]>;
+
+  insertIntakeKey(k: Omit<IntakeKeyRow, 'revokedAt' | 'revokedBy'>): Promise<void>;
+  getIntakeKey(id: string): Promise<IntakeKeyRow | undefined>;
+  /** Revokes a key still in use; false when it is unknown or already revoked. */
+  revokeIntakeKey(id: string, at: string, by: string): Promise<boolean>;
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;

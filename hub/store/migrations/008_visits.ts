@@ -28,12 +28,9 @@ const tables = (strict: string) => `
  * dispatcher reassigns by replacing the row), and how each booked visit ended, as the vehicle recorded
  * it (its clock) and when the hub received it. One outcome per booking: the first one the hub receives.
  * The reason may name the resident's circumstances: never logged, never in the audit log.
- *
- * Numbered 7 because the runner refuses a gap; 7 is also promised to another change on its way to
- * main, and this one becomes 8 when that lands.
  */
-export const m007Visits: HubMigration = {
-  version: 7,
+export const m008Visits: HubMigration = {
+  version: 8,
   name: 'visits',
   sqlite: tables(' STRICT'),
   postgres: tables(''),
