@@ -12,13 +12,13 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-describe(`hub migration visits (assignments and outcomes) on ${testStore}`, () => {
-  it('keeps the bookings and adds one vehicle per area and day, and one outcome per booking with its reason', async () => {
+describe(`hub migration 008 (visit assignments and outcomes) on ${testStore}`, () => {
+  it('keeps version-7 bookings and adds one vehicle per area and day, and one outcome per booking with its reason', async () => {
     const t = await openMigrationTarget(testStore);
     cleanup = t.close;
     const { db } = t;
     const run = (text: string) => sql.raw(text).execute(db);
-    await t.migrateTo(step('bookings'));
+    await t.migrateTo(step('intake_keys'));
     await run("INSERT INTO vehicles (id, enrolled_at, enrolled_by) VALUES ('car-1', 't', 'admin'), ('car-2', 't', 'admin')");
     await run(`INSERT INTO bookings (id, external_id, channel, area, district, visit_date, slot, resident, eligibility, coverage, parking, services, status, created_at, created_by, updated_at, updated_by)
       VALUES ('b-1', 'P-1', 'phone', 'north', '平', '2026-12-04', 'am', '{}', '{}', 'yes', 'no', '[]', 'booked', 't', 'sys', 't', 'sys')`);
