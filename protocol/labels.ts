@@ -1,6 +1,9 @@
 // Japanese labels for the domain's words, kept apart from the schemas so the screens can use them
 // without bundling zod.
+import type { WantedService } from './bookings';
+import { departmentLabel } from './consultation-api';
 import type { CertificateKind, IdDocumentKind, PaymentMethod, RequestStep, RequesterRelation } from './domain';
+import type { VisitOutcome, VisitView } from './visits';
 
 export const certificateKindLabel: Record<CertificateKind, string> = {
   juminhyo: '住民票の写し',
@@ -71,3 +74,33 @@ export const paymentMethodLabel: Record<PaymentMethod, string> = {
   electronic_money: '電子マネー',
   qr_code: 'QRコード決済',
 };
+
+// ---- home visits (本日の訪問) ----
+
+export const visitOutcomeLabel: Record<VisitOutcome, string> = { done: '完了', absent: 'ご不在', postponed: '延期', cancelled: '取消' };
+
+export const visitStatusLabel: Record<VisitView['status'], string> = { planned: '訪問前', open: '訪問中', ...visitOutcomeLabel };
+
+export const eligibilityReasonLabel: Record<'elderly' | 'license_returned' | 'disability' | 'pregnancy_childcare' | 'other', string> = {
+  elderly: '高齢者',
+  license_returned: '運転免許返納',
+  disability: '障がい',
+  pregnancy_childcare: '妊娠中・子育て中',
+  other: 'その他',
+};
+
+export const yesNoUnknownLabel: Record<'yes' | 'no' | 'unknown', string> = { yes: 'あり', no: 'なし', unknown: '不明' };
+
+/** One wanted service in words. */
+export function wantedServiceLabel(s: WantedService): string {
+  switch (s.type) {
+    case 'certificate':
+      return `${certificateKindLabel[s.kind]} ${s.copies}通`;
+    case 'insurance_link':
+      return 'マイナ保険証の紐付け';
+    case 'smartphone_help':
+      return 'スマホ市役所の使い方';
+    case 'consultation':
+      return `ビデオ相談（${departmentLabel[s.department]}）`;
+  }
+}

@@ -28,6 +28,8 @@ import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
+import { visitRoutes } from './visit-routes';
+import type { VisitService } from './visits';
 import { entityId, VehicleId } from '../../protocol/ids';
 import { operatorRoles } from '../../protocol/roles';
 
@@ -42,6 +44,7 @@ export interface AppDeps {
   insuranceLink: InsuranceLinkService;
   consultations: Consultations;
   bookings: BookingService;
+  visits: VisitService;
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
@@ -301,6 +304,8 @@ export async function buildApp(deps: AppDeps) {
     },
     callSocket,
   );
+
+  await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
 
   // ---- admins ----
   app.get(CONSOLE_API.deadLetters, async (req) => {
