@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { IdentityCheckInput, RequestInput } from './request';
 import { vehicleNotifiedEvents } from './workflow';
 import { EntityId, Sha256Hex, VehicleId } from './ids';
+import { FollowUpMessage, VisitOutcomeMessage } from './visits';
 
 export const HUB_API = {
   /** POST: a batch of outbox messages, applied in order. */
@@ -60,7 +61,7 @@ export const ReprintRequestMessage = z.object({
   at: Instant,
 });
 
-export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage]);
+export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage]);
 export type VehicleMessage = z.infer<typeof VehicleMessage>;
 
 /**
@@ -154,6 +155,7 @@ export const hubErrorMessages = {
   UNKNOWN_MESSAGE_TYPE: '市役所が知らない種類のデータです。端末の更新が必要かもしれません。',
   UNKNOWN_REQUEST: '市役所に届いていない受付についての連絡です。管理者が確認します。',
   ILLEGAL_EVENT: 'この受付の今の段階ではできない連絡です。管理者が確認します。',
+  UNKNOWN_VISIT: 'この車両に割り当てられていない訪問についての連絡です。配車担当が確認します。',
 } as const;
 
 /**

@@ -16,6 +16,7 @@ import {
   RequestSummary,
   ResidentView,
 } from './request';
+import { VisitDay, VisitOutcomeInput, VisitView } from './visits';
 
 /** The two screens of the terminal. The resident screen may only see and confirm its own request. */
 export const Screen = z.enum(['staff', 'resident']);
@@ -220,6 +221,13 @@ export const terminalContract = {
     addNextVisitTask: call(NextVisitTaskInput, z.array(NextVisitTask), staff),
     listNextVisitTasks: call(Empty, z.array(NextVisitTask), staff),
     finishNextVisitTask: call(z.object({ id: z.string().min(1).max(64) }), z.array(NextVisitTask), staff),
+    /** 本日の訪問: the visits kept on the vehicle from today on, and whether city hall is reachable. */
+    getVisitDay: call(Empty, VisitDay, staff),
+    /** Asks city hall for the visits now (staff pressed 更新). */
+    pullVisits: call(Empty, VisitDay, staff),
+    /** 訪問を開始: creates the visit's pre-filled certificate requests. */
+    openVisit: call(z.object({ bookingId: z.string().min(1).max(64) }), VisitView, staff),
+    recordVisitOutcome: call(VisitOutcomeInput, VisitView, staff),
     getConsultation: call(Empty, ConsultationView, staff),
     getConsultationAvailability: call(Empty, AvailabilityResponse, staff),
     startConsultation: call(z.object({ department: Department }), ConsultationView, staff),
@@ -242,6 +250,7 @@ export const terminalContract = {
   events: {
     sessionChanged: event(SessionStatus, staff),
     requestsChanged: event(z.object({ ids: z.array(z.string()) }), staff),
+    visitsChanged: event(z.object({}), staff),
     relayChanged: event(RelayStatus, staff),
     printAttention: event(z.array(PrintJobSummary), staff),
     residentView: event(ResidentView.nullable(), resident),

@@ -1,8 +1,10 @@
 // Japanese labels for the domain's words, kept apart from the schemas so the screens can use them
 // without bundling zod.
-import type { Booking, BookingChannel, BookingStatus, ELIGIBILITY_REASONS } from './bookings';
+import type { BookingChannel, BookingStatus, WantedService } from './bookings';
+import { departmentLabel } from './consultation-api';
 import type { CertificateKind, IdDocumentKind, JuminhyoScope, PaymentMethod, RequestStep, RequesterRelation } from './domain';
 import type { SlotId } from './visit-rules';
+import type { VisitOutcome, VisitView } from './visits';
 
 export const certificateKindLabel: Record<CertificateKind, string> = {
   juminhyo: '住民票の写し',
@@ -74,8 +76,13 @@ export const paymentMethodLabel: Record<PaymentMethod, string> = {
   qr_code: 'QRコード決済',
 };
 
-/** Home visits (デマンド運行): why coming to city hall is hard. */
-export const eligibilityReasonLabel: Record<(typeof ELIGIBILITY_REASONS)[number], string> = {
+// ---- home visits (本日の訪問) ----
+
+export const visitOutcomeLabel: Record<VisitOutcome, string> = { done: '完了', absent: 'ご不在', postponed: '延期', cancelled: '取消' };
+
+export const visitStatusLabel: Record<VisitView['status'], string> = { planned: '訪問前', open: '訪問中', ...visitOutcomeLabel };
+
+export const eligibilityReasonLabel: Record<'elderly' | 'license_returned' | 'disability' | 'pregnancy_childcare' | 'other', string> = {
   elderly: '高齢者',
   license_returned: '運転免許返納',
   disability: '障がい',
@@ -83,7 +90,24 @@ export const eligibilityReasonLabel: Record<(typeof ELIGIBILITY_REASONS)[number]
   other: 'その他',
 };
 
-export const yesNoUnknownLabel: Record<Booking['coverage'], string> = { yes: 'はい', no: 'いいえ', unknown: 'わからない' };
+export const yesNoUnknownLabel: Record<'yes' | 'no' | 'unknown', string> = { yes: 'あり', no: 'なし', unknown: '不明' };
+
+/** One wanted service in words. */
+export function wantedServiceLabel(s: WantedService): string {
+  switch (s.type) {
+    case 'certificate':
+      return `${certificateKindLabel[s.kind]} ${s.copies}通`;
+    case 'insurance_link':
+      return 'マイナ保険証の紐付け';
+    case 'smartphone_help':
+      return 'スマホ市役所の使い方';
+    case 'consultation':
+      return `ビデオ相談（${departmentLabel[s.department]}）`;
+  }
+}
+
+/** The answer to a question asked on the phone (電波は入りますか, 停める場所はありますか). */
+export const yesNoUnknownAnswerLabel: Record<'yes' | 'no' | 'unknown', string> = { yes: 'はい', no: 'いいえ', unknown: 'わからない' };
 
 /** The visit slots by name; their times are the visit rules'. */
 export const slotLabel: Record<SlotId, string> = { am: '午前', pm1: '午後1', pm2: '午後2' };

@@ -22,7 +22,9 @@ import {
 import {
   AvailabilityResponse, CallServerFrame, CallView, CONSULTATION_API, TurnCredentialsResponse, type CallClientFrame, type Department,
 } from '../../protocol/consultation';
+import { VehicleVisitsResponse, VISITS_API } from '../../protocol/visits';
 import { AppError } from './errors';
+import type { VisitTransport } from './home-visits';
 
 export interface HubTransport {
   deliver(messages: VehicleMessage[]): Promise<DeliverResponse>;
@@ -81,7 +83,7 @@ export class HubUnreachable extends Error {
   }
 }
 
-export class HttpsHubTransport implements HubTransport, ConsultationTransport {
+export class HttpsHubTransport implements HubTransport, ConsultationTransport, VisitTransport {
   private readonly agent: Agent;
   private readonly base: URL;
 
@@ -108,6 +110,10 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport {
 
   async linkComplete(body: LinkCompleteRequest): Promise<LinkCompleteResponse> {
     return LinkCompleteResponse.parse(await this.send('POST', INSURANCE_LINK_API.complete, body));
+  }
+
+  async visits(): Promise<VehicleVisitsResponse> {
+    return VehicleVisitsResponse.parse(await this.send('GET', VISITS_API.vehicle));
   }
 
   async availability(): Promise<AvailabilityResponse> {

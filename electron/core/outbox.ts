@@ -6,7 +6,11 @@ import type { FieldCipher } from './crypto';
 import type { Clock } from './clock';
 import type { IdGenerator } from '../../common/ids';
 
-export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request']);
+/**
+ * What a message is about. `request.*` and `print.*` name a certificate request in `requestId`;
+ * `visit.outcome` names a home visit (the hub's booking id) and `visit.follow_up` a next-visit task.
+ */
+export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request', 'visit.outcome', 'visit.follow_up']);
 export type OutboxKind = z.infer<typeof OutboxKind>;
 
 export interface OutboxMessage {
@@ -64,7 +68,7 @@ export class Outbox {
     return key;
   }
 
-  /** How many requests have something waiting for city hall. */
+  /** How many requests (and visits, and follow-ups) have something waiting for city hall. */
   waitingRequests(): number {
     return this.db.prepare<[], { n: number }>('SELECT COUNT(DISTINCT request_id) AS n FROM outbox WHERE rejected_at IS NULL').get()!.n;
   }

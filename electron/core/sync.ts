@@ -29,6 +29,8 @@ import type { Outbox, OutboxMessage } from './outbox';
 import type { PrintService } from './printing';
 import type { HubQuestions } from './hub-questions';
 import type { RequestService } from './requests';
+import { VisitOutcomePayload } from './home-visits';
+import { FollowUpPayload } from './next-visit';
 
 export interface SyncOptions {
   db: Db;
@@ -43,6 +45,8 @@ export interface SyncOptions {
   transport: HubTransport;
   /** PEM of the hub's Ed25519 print-signing key, from enrollment. */
   printSigningKey: string;
+  /** Told when city hall holds a visit's outcome, inside the transaction that records it (the visit's personal data goes). */
+  visitOutcomeDelivered?(bookingId: string): void;
   /** Told after anything staff should see changed (requests, waiting count, questions). */
   onChange(requestIds: string[]): void;
   /** Backoff: first retry after about baseMs, doubling with each cycle that moved nothing, up to maxMs. */
@@ -322,14 +326,18 @@ export class SyncService {
         // The hub answers in order; an unanswered message and those after it are retried.
         if (!result) break;
         answered++;
-        changed.add(m.requestId);
+        // A visit's or a follow-up's id is not a request's: audited by its own name.
+        const aboutRequest = !m.kind.startsWith('visit.');
+        const subject = aboutRequest ? { requestId: m.requestId } : {};
+        const subjectDetail: Record<string, string> = aboutRequest ? {} : { subjectId: m.requestId };
+        if (aboutRequest) changed.add(m.requestId);
         if (result.status === 'rejected') {
           this.o.outbox.reject(m.seq, result.code ?? 'REJECTED');
-          this.o.audit.append({ actor: 'system', action: 'relay.rejected', requestId: m.requestId, detail: { kind: m.kind, code: result.code ?? 'REJECTED' } });
+          this.o.audit.append({ actor: 'system', action: 'relay.rejected', ...subject, detail: { kind: m.kind, code: result.code ?? 'REJECTED', ...subjectDetail } });
           continue;
         }
         this.o.outbox.delivered(m.seq);
-        this.o.audit.append({ actor: 'system', action: 'relay.delivered', requestId: m.requestId, detail: { kind: m.kind, duplicate: result.status === 'duplicate' } });
+        this.o.audit.append({ actor: 'system', action: 'relay.delivered', ...subject, detail: { kind: m.kind, duplicate: result.status === 'duplicate', ...subjectDetail } });
         this.afterDelivery(m);
       }
       this.o.outbox.markSynced();
@@ -364,10 +372,18 @@ export class SyncService {
         const r = ReprintPayload.parse(m.payload);
         return { type: 'print.reprint_request', idempotencyKey: m.idempotencyKey, ...r };
       }
+      case 'visit.outcome':
+        return { type: 'visit_outcome', idempotencyKey: m.idempotencyKey, ...VisitOutcomePayload.parse(m.payload) };
+      case 'visit.follow_up':
+        return { type: 'follow_up', idempotencyKey: m.idempotencyKey, ...FollowUpPayload.parse(m.payload) };
     }
   }
 
   private afterDelivery(m: OutboxMessage): void {
+    if (m.kind === 'visit.outcome') {
+      this.o.visitOutcomeDelivered?.(m.requestId);
+      return;
+    }
     if (m.kind === 'request.submit') {
       this.o.requests.markRelayedIn(m.requestId);
       return;

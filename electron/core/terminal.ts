@@ -15,6 +15,7 @@ import { openDatabase, type Db } from './db';
 import { AppError } from './errors';
 import type { ConsultationTransport, HubTransport } from './hub-transport';
 import { HubQuestions } from './hub-questions';
+import { HomeVisits, type VisitTransport } from './home-visits';
 import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
 import { silentLogger, type Logger } from '../../common/logger';
 import { NextVisitTasks } from './next-visit';
@@ -49,6 +50,8 @@ export interface TerminalOptions {
     transport: HubTransport;
     /** Video consultations (the same mutual-TLS link); without it the terminal offers none. */
     calls?: ConsultationTransport;
+    /** The day's home visits (the same link); without it the terminal has none. */
+    visits?: VisitTransport;
     printSigningKey: string;
     retry?: { baseMs: number; maxMs: number };
     pollMs?: number;
@@ -56,8 +59,8 @@ export interface TerminalOptions {
 }
 
 /** The hub options for a transport that speaks both sync and consultations (the HTTPS one). */
-export function hubOptions(transport: HubTransport & ConsultationTransport, printSigningKey: string): NonNullable<TerminalOptions['hub']> {
-  return { transport, calls: transport, printSigningKey };
+export function hubOptions(transport: HubTransport & ConsultationTransport & VisitTransport, printSigningKey: string): NonNullable<TerminalOptions['hub']> {
+  return { transport, calls: transport, visits: transport, printSigningKey };
 }
 
 /** What the resident's PIN pad shows of a card session: no card data, only where the PIN entry is. */
@@ -77,6 +80,7 @@ export class TerminalCore {
   readonly consultations: ConsultationService | null;
   readonly nextVisit: NextVisitTasks;
   readonly questions: HubQuestions;
+  readonly visits: HomeVisits;
   private readonly events = new TerminalEvents();
   private readonly residentScreen: ResidentScreen;
   private readonly access: StaffAccess;
@@ -101,7 +105,7 @@ export class TerminalCore {
     this.outbox = new Outbox({ db, cipher, clock, newId });
     this.requests = new RequestService({ db, cipher, audit, outbox: this.outbox, clock, newId, fees: options.fees });
     this.staff = new StaffSessions({ db, clock, audit });
-    this.nextVisit = new NextVisitTasks({ db, cipher, audit, clock, newId });
+    this.nextVisit = new NextVisitTasks({ db, cipher, audit, clock, newId, outbox: this.outbox });
     this.questions = new HubQuestions({ db, cipher, audit, clock });
     this.residentScreen = new ResidentScreen({ events });
     const ledger = options.printers
@@ -153,6 +157,23 @@ export class TerminalCore {
     });
     this.access = new StaffAccess({ sessions: this.staff, residentScreen: this.residentScreen, cards: this.cards, events });
     this.desk = new RequestDesk({ db, requests: this.requests, printing: this.printing, residentScreen: this.residentScreen, logger, onChanged: (id) => this.changed(id) });
+    this.visits = new HomeVisits({
+      db,
+      cipher,
+      audit,
+      clock,
+      outbox: this.outbox,
+      logger,
+      transport: options.hub?.visits ?? null,
+      online: () => this.sync?.status().online ?? false,
+      createRequest: (input, staffId) => this.desk.create(input, staffId),
+      onChange: () => {
+        events.emit('visitsChanged', {});
+        events.emit('relayChanged', this.relayStatus());
+        this.sync?.kick();
+      },
+    });
+    let wasOnline = false;
     this.sync = hub
       ? new SyncService({
           db,
@@ -168,9 +189,17 @@ export class TerminalCore {
           printSigningKey: hub.printSigningKey,
           ...(hub.retry ? { retry: hub.retry } : {}),
           ...(hub.pollMs ? { pollMs: hub.pollMs } : {}),
+          visitOutcomeDelivered: (bookingId) => {
+            this.visits.outcomeDelivered(bookingId);
+            events.emit('visitsChanged', {});
+          },
           onChange: (ids) => {
             if (ids.length > 0) events.emit('requestsChanged', { ids });
             events.emit('relayChanged', this.relayStatus());
+            // City hall is reachable again (or for the first time since start): bring the visits up to date.
+            const online = this.sync?.status().online ?? false;
+            if (online && !wasOnline) this.visits.pullInBackground();
+            wasOnline = online;
           },
         })
       : null;
@@ -283,6 +312,10 @@ export class TerminalCore {
     addNextVisitTask: (input) => this.access.asStaff((staffId) => this.nextVisit.add(input, staffId)),
     listNextVisitTasks: () => this.access.asStaff(() => this.nextVisit.list()),
     finishNextVisitTask: ({ id }) => this.access.asStaff((staffId) => this.nextVisit.finish(id, staffId)),
+    getVisitDay: () => this.access.asStaff(() => this.visits.day()),
+    pullVisits: () => this.access.asStaff(() => this.visits.pull()),
+    openVisit: ({ bookingId }) => this.access.asStaff((staffId) => this.visits.open(bookingId, staffId)),
+    recordVisitOutcome: (input) => this.access.asStaff((staffId) => this.visits.recordOutcome(input, staffId)),
     getConsultation: () => this.access.asStaff(() => this.consultations?.view() ?? ConsultationService.none),
     getConsultationAvailability: () => this.access.asStaff(() => this.calls().availability()),
     startConsultation: ({ department }) => this.access.asStaff((staffId) => this.calls().start(department, staffId)),

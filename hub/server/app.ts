@@ -29,6 +29,8 @@ import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
+import { visitRoutes } from './visit-routes';
+import type { VisitService } from './visits';
 import { entityId, VehicleId } from '../../protocol/ids';
 import { operatorRoles } from '../../protocol/roles';
 import type { VisitRules } from '../../protocol/visit-rules';
@@ -46,6 +48,7 @@ export interface AppDeps {
   bookings: BookingService;
   /** The visit rules the booking service applies, for the dispatcher's console to check while typing. */
   visitRules: VisitRules;
+  visits: VisitService;
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
@@ -307,6 +310,7 @@ export async function buildApp(deps: AppDeps) {
   );
 
   registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
+  await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
 
   // ---- admins ----
   app.get(CONSOLE_API.deadLetters, async (req) => {

@@ -36,8 +36,8 @@ export const NOTICE_PAGE = 200;
 
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
-/** A stored row back to the booking; its JSON columns are parsed like any other input. */
-function toBooking(row: BookingRow): Booking {
+/** A stored row back to the booking; its JSON columns are parsed like any other input (also for the vehicle's visits). */
+export function toBooking(row: BookingRow): Booking {
   return {
     id: row.id,
     externalId: row.externalId,

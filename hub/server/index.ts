@@ -17,6 +17,7 @@ import { OperatorAuth } from './operator-auth';
 import type { CertificateIssuer, ResidentLookup } from './ports';
 import { PushHub } from './push';
 import { VehicleSync } from './vehicle-sync';
+import { VisitService } from './visits';
 
 export { addOperator, enrollVehicle, hubPaths, initHub, revokeVehicle } from './data-dir';
 export type { CertificateIssuer, CertificateOrder, RegistryMatch, RenderedCertificate, ResidentLookup } from './ports';
@@ -66,6 +67,7 @@ export interface RunningHub {
   bus: HubEventBus;
   approvals: Approvals;
   bookings: BookingService;
+  visits: VisitService;
   printSigningPublicKey: KeyObject;
   caCert: string;
   stop(): Promise<void>;
@@ -94,13 +96,14 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   }
   const push = new PushHub({ store, bus, log, clock });
   push.checkRevocationsEvery(options.revocationCheckMs ?? 10_000);
-  const sync = new VehicleSync({ store, clock, log, push });
+  const sync = new VehicleSync({ store, clock, log, push, ids: options.ids ?? newId });
   const approvals = new Approvals({
     store, clock, log, push, ids: options.ids ?? newId, registry: options.registry, certificates: options.certificates,
     printSigningKey: createPrivateKey(keys.printSigningKey),
   });
   const auth = new OperatorAuth({ store, clock });
   const bookings = new BookingService({ store, rules: options.visitRules, clock, newId: options.ids ?? newId, log });
+  const visits = new VisitService({ store, rules: options.visitRules, clock, log });
   const insuranceLink = new InsuranceLinkService({
     store, clock, log, ids: options.ids ?? newId, trustedCas: trustedJpkiCas,
     adapter: options.insuranceLinkAdapter ?? new RecordingInsuranceLinkAdapter({ store, clock, ids: options.ids ?? newId }),
@@ -108,7 +111,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const consultations = new Consultations({ store, clock, log, bus, ids: options.ids ?? newId, turn: options.turn, graceMs: options.callGraceMs });
   await consultations.init();
   const app = await buildApp({
-    store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, bookings, visitRules: options.visitRules, consoleDir: options.consoleDir,
+    store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, bookings, visits, visitRules: options.visitRules, consoleDir: options.consoleDir,
     tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
   });
   const host = options.host ?? '127.0.0.1';
@@ -127,7 +130,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   log.info({ url, dataDir: hubPaths(options.dataDir).dataDir }, 'hub listening');
   let stopped = false;
   return {
-    url, port, store, push, bus, approvals, bookings, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
+    url, port, store, push, bus, approvals, bookings, visits, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -9,6 +9,11 @@ import {
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
 import type { RequestStep } from '../../protocol/domain';
+import { formatJapaneseDate } from '../../protocol/visit-calendar';
+import { outcomeNeedsReason, type VisitOutcome } from '../../protocol/visits';
+import { BookingResident } from '../../protocol/bookings';
+import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
+import { followUpNotice } from './booking-notices';
 import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
@@ -32,7 +37,8 @@ class Rejection extends Error {
   }
 }
 
-const knownTypes = new Set(['request.submit', 'request.event', 'print.reprint_request']);
+/** The contract's message types, read from the union itself so a new type is never refused as unknown. */
+const knownTypes = new Set<string>(VehicleMessage.options.map((o) => o.shape.type.value));
 const DEAD_LETTER_MAX = 64 * 1024;
 
 type Notice = { type: string; requestId?: string };
@@ -68,6 +74,9 @@ function validated(raw: unknown): ValidatedMessage {
 
 type SubmitMessage = Extract<VehicleMessage, { type: 'request.submit' }>;
 type EventMessage = Extract<VehicleMessage, { type: 'request.event' }>;
+/** Messages about visits: no request rows, applied one by one even inside a bulk batch. */
+type VisitMessage = Extract<VehicleMessage, { type: 'visit_outcome' | 'follow_up' }>;
+const isVisitMessage = (m: VehicleMessage): m is VisitMessage => m.type === 'visit_outcome' || m.type === 'follow_up';
 
 /** What a relayed request writes: its row, its first event and its audit record. */
 function relayedRecords(vehicleId: string, m: SubmitMessage, at: string): { row: RequestRow; event: RequestEventRow; audit: AuditEntry } {
@@ -91,7 +100,7 @@ function stepRecords(vehicleId: string, m: EventMessage, next: RequestStep): { e
 }
 
 /** A message of a batch the bulk path can apply. */
-type BulkMessage = { key: string; message: SubmitMessage | EventMessage };
+type BulkMessage = { key: string; message: SubmitMessage | EventMessage | VisitMessage };
 
 /** The vehicle a TLS peer is, as the handshake presented it. */
 export interface PeerCertificate {
@@ -106,11 +115,19 @@ interface AfterCommit {
   rejections: { code: RejectCode; problem: string; key: string | null }[];
 }
 
+/** What the call-back item says of a vehicle's next-visit task (no name: that is the item's contact). */
+const followUpMessages: Record<Extract<VehicleMessage, { type: 'follow_up' }>['kind'], string> = {
+  insurance_link: 'マイナ保険証の紐付けは、車両から市役所につながらずできませんでした。次回の訪問の日程をご相談ください。',
+};
+
+/** Outcomes after which the dispatcher calls the resident back, by the word the call-back item uses. */
+const callBackAfter: Record<VisitOutcome, string | null> = { done: null, absent: 'ご不在', postponed: '延期', cancelled: null };
+
 export const InboxQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(50) });
 
 export class VehicleSync {
   constructor(
-    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub },
+    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub; ids?: IdGenerator },
   ) {}
 
   /**
@@ -177,7 +194,7 @@ export class VehicleSync {
     if (messages.every((m) => m.message)) {
       const bulk = messages.flatMap((m): BulkMessage[] => {
         const message = m.message;
-        return m.key && message && (message.type === 'request.submit' || message.type === 'request.event') ? [{ key: m.key, message }] : [];
+        return m.key && message && (message.type === 'request.submit' || message.type === 'request.event' || isVisitMessage(message)) ? [{ key: m.key, message }] : [];
       });
       try {
         // Reprint requests, rare, are applied one by one.
@@ -202,7 +219,8 @@ export class VehicleSync {
     const { clock } = this.deps;
     const applied = new Map((await tx.getAppliedMessages(vehicleId, [...new Set(messages.map((m) => m.key))])).map((r) => [r.idempotencyKey, r]));
     const unapplied = messages.filter((m) => !applied.has(m.key));
-    const requests = new Map((await tx.getRequests([...new Set(unapplied.map((m) => m.message.requestId))])).map((r) => [r.id, r]));
+    const requestIds = unapplied.flatMap((m) => ('requestId' in m.message ? [m.message.requestId] : []));
+    const requests = new Map((await tx.getRequests([...new Set(requestIds)])).map((r) => [r.id, r]));
     const stored = new Set(requests.keys());
     const newRequests = new Map<string, RequestRow>();
     const stepChanges = new Map<string, { id: string; step: RequestStep; at: string }>();
@@ -222,7 +240,10 @@ export class VehicleSync {
       }
       let status: 'applied' | 'duplicate' = 'applied';
       let notice: Notice | null = null;
-      if (m.type === 'request.submit') {
+      if (isVisitMessage(m)) {
+        // Visits touch none of the rows written below: applied in place, in their order in the batch.
+        ({ status, notice } = await this.apply(tx, vehicleId, m, at));
+      } else if (m.type === 'request.submit') {
         const existing = requests.get(m.requestId);
         if (existing) {
           if (existing.vehicleId !== vehicleId) throw new Rejection('REQUEST_ID_CONFLICT', 'requestId');
@@ -351,7 +372,51 @@ export class VehicleSync {
         await tx.appendAudit({ actor: m.staffId, action: 'print.reprint_requested', requestId: m.requestId, place: vehicleId, detail: { jobId: m.jobId, reprintRequestId: m.reprintRequestId } }, at);
         return { status: 'applied', notice: { type: 'reprint.requested', requestId: m.requestId } };
       }
+      case 'visit_outcome': {
+        const booking = await tx.getBooking(m.bookingId);
+        const assignment = booking ? await tx.getVisitAssignment(booking.area, booking.visitDate) : undefined;
+        if (!booking || assignment?.vehicleId !== vehicleId) throw new Rejection('UNKNOWN_VISIT', 'bookingId');
+        if (outcomeNeedsReason(m.outcome) && !m.reason) throw new Rejection('MALFORMED_MESSAGE', 'fields=reason');
+        const inserted = await tx.insertVisitOutcome({
+          bookingId: m.bookingId, vehicleId, outcome: m.outcome, reason: outcomeNeedsReason(m.outcome) ? m.reason : null, staffId: m.staffId,
+          recordedAt: m.recordedAt, receivedAt: at,
+        });
+        // The booking has its outcome already (sent again under a new key): the first one stays.
+        if (!inserted) return { status: 'duplicate', notice: null };
+        await tx.appendAudit({ actor: m.staffId, action: 'visit.outcome', place: vehicleId, detail: { bookingId: m.bookingId, outcome: m.outcome } }, at);
+        // Not at home, or another day wanted: the dispatcher calls the resident back to book again.
+        const callBack = callBackAfter[m.outcome];
+        if (callBack) {
+          const resident = BookingResident.parse(JSON.parse(booking.resident));
+          await tx.insertNotice(followUpNotice({
+            id: (this.deps.ids ?? defaultNewId)(), sourceId: `visit:${m.bookingId}`, bookingId: m.bookingId, contact: { name: resident.name, phone: resident.phone },
+            message: `${formatJapaneseDate(booking.visitDate)} の訪問は「${callBack}」でした。次の訪問日をご相談ください。`, at,
+          }));
+        }
+        return { status: 'applied', notice: { type: 'visit.outcome' } };
+      }
+      case 'follow_up':
+        return this.applyFollowUp(tx, vehicleId, m, at);
     }
+  }
+
+  /**
+   * A next-visit task for the dispatcher's call-back list. The task's id makes it one item however
+   * often it arrives; the name and phone ride in the item's contact, never in its words or the audit.
+   */
+  private async applyFollowUp(
+    tx: HubTx,
+    vehicleId: string,
+    m: Extract<VehicleMessage, { type: 'follow_up' }>,
+    at: string,
+  ): Promise<{ status: 'applied' | 'duplicate'; notice: Notice | null }> {
+    const inserted = await tx.insertNotice(followUpNotice({
+      id: (this.deps.ids ?? defaultNewId)(), sourceId: `task:${m.taskId}`, contact: { name: m.name, phone: m.phone },
+      message: followUpMessages[m.kind], at,
+    }));
+    if (!inserted) return { status: 'duplicate', notice: null };
+    await tx.appendAudit({ actor: m.staffId, action: 'follow_up.received', place: vehicleId, detail: { taskId: m.taskId, kind: m.kind } }, at);
+    return { status: 'applied', notice: { type: 'follow_up' } };
   }
 
   async inbox(vehicleId: string, query: unknown): Promise<{ messages: { seq: number; body: unknown }[]; latestSeq: number }> {

@@ -244,6 +244,25 @@ export interface BookingsTable {
   updated_by: string;
 }
 
+export interface VisitAssignmentsTable {
+  area: string;
+  visit_date: string;
+  vehicle_id: string;
+  assigned_at: string;
+  assigned_by: string;
+}
+
+export interface VisitOutcomesTable {
+  booking_id: string;
+  vehicle_id: string;
+  outcome: string;
+  /** Personal (the resident's circumstances): never logged. */
+  reason: string | null;
+  staff_id: string;
+  recorded_at: string;
+  received_at: string;
+}
+
 export interface IntakeKeysTable {
   id: string;
   name: string;
@@ -276,6 +295,8 @@ export interface HubDatabase {
   insurance_links: InsuranceLinksTable;
   consultations: ConsultationsTable;
   bookings: BookingsTable;
+  visit_assignments: VisitAssignmentsTable;
+  visit_outcomes: VisitOutcomesTable;
   booking_notices: BookingNoticesTable;
   intake_keys: IntakeKeysTable;
 }

@@ -13,6 +13,7 @@ import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chai
 import type { Dialect, HubDatabase } from './schema';
 import type {
   AppliedMessageRow, AuditEntry, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
+  VisitAssignmentRow, VisitOutcomeRow,
   InsuranceLinkRow, IntakeKeyRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
   RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
 } from './types';
@@ -55,6 +56,10 @@ const bookingCols = [
   'id', 'external_id as externalId', 'channel', 'area', 'district', 'visit_date as visitDate', 'slot', 'resident', 'eligibility', 'coverage',
   'parking', 'services', 'notes', 'status', 'cancel_reason as cancelReason', 'created_at as createdAt', 'created_by as createdBy',
   'updated_at as updatedAt', 'updated_by as updatedBy',
+] as const;
+const visitAssignmentCols = ['area', 'visit_date as visitDate', 'vehicle_id as vehicleId', 'assigned_at as assignedAt', 'assigned_by as assignedBy'] as const;
+const visitOutcomeCols = [
+  'booking_id as bookingId', 'vehicle_id as vehicleId', 'outcome', 'reason', 'staff_id as staffId', 'recorded_at as recordedAt', 'received_at as receivedAt',
 ] as const;
 const noticeCols = [
   'seq', 'id', 'dedupe_key as dedupeKey', 'booking_id as bookingId', 'audience', 'kind', 'channel', 'external_id as externalId', 'message',
@@ -617,6 +622,53 @@ export class KyselyHubTx implements HubTx {
       .where('status', '=', 'booked')
       .executeTakeFirst();
     return count(r.numUpdatedRows) === 1;
+  }
+
+  async listBookedBookings(area: string, visitDate: string) {
+    return this.q
+      .selectFrom('bookings')
+      .select(bookingCols)
+      .where('area', '=', area)
+      .where('visit_date', '=', visitDate)
+      .where('status', '=', 'booked')
+      .orderBy('slot')
+      .execute();
+  }
+
+  async upsertVisitAssignment(a: VisitAssignmentRow) {
+    await this.q
+      .insertInto('visit_assignments')
+      .values({ area: a.area, visit_date: a.visitDate, vehicle_id: a.vehicleId, assigned_at: a.assignedAt, assigned_by: a.assignedBy })
+      .onConflict((oc) => oc.columns(['area', 'visit_date']).doUpdateSet({ vehicle_id: a.vehicleId, assigned_at: a.assignedAt, assigned_by: a.assignedBy }))
+      .execute();
+  }
+  async getVisitAssignment(area: string, visitDate: string) {
+    return this.q.selectFrom('visit_assignments').select(visitAssignmentCols).where('area', '=', area).where('visit_date', '=', visitDate).executeTakeFirst();
+  }
+  async deleteVisitAssignment(area: string, visitDate: string) {
+    const r = await this.q.deleteFrom('visit_assignments').where('area', '=', area).where('visit_date', '=', visitDate).executeTakeFirst();
+    return count(r.numDeletedRows) === 1;
+  }
+  async listVisitAssignments(filter: { from: string; to?: string; vehicleId?: string }) {
+    let query = this.q.selectFrom('visit_assignments').select(visitAssignmentCols).where('visit_date', '>=', filter.from);
+    if (filter.to !== undefined) query = query.where('visit_date', '<=', filter.to);
+    if (filter.vehicleId !== undefined) query = query.where('vehicle_id', '=', filter.vehicleId);
+    return query.orderBy('visit_date').orderBy('area').execute();
+  }
+  async insertVisitOutcome(o: VisitOutcomeRow) {
+    // ON CONFLICT DO NOTHING: a second outcome for a booking is an answer (the first stays), not an aborted transaction.
+    const r = await this.q
+      .insertInto('visit_outcomes')
+      .values({
+        booking_id: o.bookingId, vehicle_id: o.vehicleId, outcome: o.outcome, reason: o.reason, staff_id: o.staffId, recorded_at: o.recordedAt, received_at: o.receivedAt,
+      })
+      .onConflict((oc) => oc.column('booking_id').doNothing())
+      .executeTakeFirst();
+    return count(r.numInsertedOrUpdatedRows) === 1;
+  }
+  async getVisitOutcomes(bookingIds: readonly string[]) {
+    if (bookingIds.length === 0) return [];
+    return this.q.selectFrom('visit_outcomes').select(visitOutcomeCols).where('booking_id', 'in', [...bookingIds]).execute();
   }
 
   async listBookings(filter: { area?: string; from: string; to: string }) {

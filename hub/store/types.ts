@@ -227,6 +227,26 @@ export interface BookingRow {
   updatedBy: string;
 }
 
+/** Which vehicle drives an area's visit day. */
+export interface VisitAssignmentRow {
+  area: string;
+  visitDate: string;
+  vehicleId: string;
+  assignedAt: string;
+  assignedBy: string;
+}
+
+/** How a booked visit ended. `reason` is personal data: never logged. */
+export interface VisitOutcomeRow {
+  bookingId: string;
+  vehicleId: string;
+  outcome: string;
+  reason: string | null;
+  staffId: string;
+  recordedAt: string;
+  receivedAt: string;
+}
+
 /** An outgoing notice or call-back item (migration 006). `contact` is personal data: never logged. */
 export interface NoticeRow {
   seq: number;
@@ -375,6 +395,19 @@ export interface HubTx {
   listBookedSlots(area: string, from: string, to: string): Promise<{ visitDate: string; slot: string }[]>;
   /** Cancels a booked booking; false when it is not booked (unknown or already cancelled). */
   cancelBooking(id: string, reason: string, by: string, at: string): Promise<boolean>;
+  /** The booked (not cancelled) bookings of an area's day, by slot. */
+  listBookedBookings(area: string, visitDate: string): Promise<BookingRow[]>;
+
+  /** Assigns an area's visit day to a vehicle, replacing the vehicle it had. */
+  upsertVisitAssignment(a: VisitAssignmentRow): Promise<void>;
+  getVisitAssignment(area: string, visitDate: string): Promise<VisitAssignmentRow | undefined>;
+  /** False when the day had no vehicle. */
+  deleteVisitAssignment(area: string, visitDate: string): Promise<boolean>;
+  /** Assignments from `from` to `to` inclusive, of one vehicle when given, by date and area. */
+  listVisitAssignments(filter: { from: string; to?: string; vehicleId?: string }): Promise<VisitAssignmentRow[]>;
+  /** Inserts the outcome unless the booking has one already (false then: the first outcome stays). */
+  insertVisitOutcome(o: VisitOutcomeRow): Promise<boolean>;
+  getVisitOutcomes(bookingIds: readonly string[]): Promise<VisitOutcomeRow[]>;
   /** The booked bookings from `from` to `to` inclusive, of one area or every area, by date and slot. */
   listBookings(filter: { area?: string; from: string; to: string }): Promise<BookingRow[]>;
   /**

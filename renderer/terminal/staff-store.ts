@@ -4,10 +4,11 @@
 import { create } from 'zustand';
 import type { CallInput, CallName, CallOutput, CardSessionView, ConsultationView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
+import type { VisitDay, VisitOutcome } from '../../protocol/visits';
 import { CallError, type Client } from './client';
 import { yen } from './staff/format';
 
-export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' };
+export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' } | { name: 'visits' };
 
 interface StaffState {
   client: Client | null;
@@ -28,6 +29,8 @@ interface StaffState {
   cardSession: CardSessionView | null;
   nextVisit: NextVisitTask[];
   consultation: ConsultationView | null;
+  /** 本日の訪問, as the core keeps it (with or without the network). */
+  visitDay: VisitDay | null;
   init(client: Client): void;
   /**
    * One call for the screen. A staff action clears the messages of the last one; `reload` (an event
@@ -70,6 +73,11 @@ interface StaffState {
   startConsultation(department: CallInput<'startConsultation'>['department']): Promise<void>;
   endConsultation(): Promise<void>;
   controlConsultation(input: CallInput<'controlConsultation'>): Promise<void>;
+  /** Asks city hall for the visits now; offline, the stored day stays on screen with the reason. */
+  pullVisits(): Promise<void>;
+  openVisit(bookingId: string): Promise<void>;
+  /** True when the outcome was recorded. */
+  recordVisitOutcome(bookingId: string, outcome: VisitOutcome, reason?: string): Promise<boolean>;
 }
 
 export const useStaff = create<StaffState>((set, get) => ({
@@ -91,6 +99,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   cardSession: null,
   nextVisit: [],
   consultation: null,
+  visitDay: null,
 
   init(client) {
     set({ client });
@@ -106,6 +115,9 @@ export const useStaff = create<StaffState>((set, get) => ({
     client.on('printAttention', (printAttention) => set({ printAttention }));
     client.on('cardSession', (cardSession) => set({ cardSession }));
     client.on('consultationChanged', (consultation) => set({ consultation }));
+    client.on('visitsChanged', () => {
+      void client.call('getVisitDay', {}).then((visitDay) => set({ visitDay }), () => undefined);
+    });
     client.on('requestsChanged', ({ ids }) => {
       void get().refresh();
       const v = get().view;
@@ -144,7 +156,7 @@ export const useStaff = create<StaffState>((set, get) => ({
     const session = await client.call('getSession', {}).catch(() => null);
     set({ session });
     if (!session?.signedIn || session.locked) return;
-    const [requests, relay, fees, printAttention, questions, nextVisit, consultation] = await Promise.all([
+    const [requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay] = await Promise.all([
       client.call('listToday', {}).catch(() => get().requests),
       client.call('getRelayStatus', {}).catch(() => get().relay),
       get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
@@ -152,8 +164,9 @@ export const useStaff = create<StaffState>((set, get) => ({
       client.call('listQuestions', {}).catch(() => get().questions),
       client.call('listNextVisitTasks', {}).catch(() => get().nextVisit),
       client.call('getConsultation', {}).catch(() => get().consultation),
+      client.call('getVisitDay', {}).catch(() => get().visitDay),
     ]);
-    set({ requests, relay, fees, printAttention, questions, nextVisit, consultation });
+    set({ requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay });
   },
 
   async go(view) {
@@ -294,5 +307,23 @@ export const useStaff = create<StaffState>((set, get) => ({
 
   async controlConsultation(input) {
     await get().run('controlConsultation', input);
+  },
+
+  async pullVisits() {
+    const visitDay = await get().run('pullVisits', {});
+    if (visitDay) set({ visitDay, notice: `訪問予定を市役所から受け取りました（${visitDay.visits.length}件）。` });
+    else void get().client?.call('getVisitDay', {}).then((day) => set({ visitDay: day }), () => undefined);
+  },
+
+  async openVisit(bookingId) {
+    const visit = await get().run('openVisit', { bookingId });
+    if (!visit) return;
+    set({ notice: visit.requestIds.length > 0 ? `証明書の受付を${visit.requestIds.length}件作りました。受付を選んで本人確認に進んでください。` : '訪問を開始しました。' });
+  },
+
+  async recordVisitOutcome(bookingId, outcome, reason) {
+    const visit = await get().run('recordVisitOutcome', { bookingId, outcome, ...(reason ? { reason } : {}) });
+    if (visit) set({ notice: '訪問の結果を記録しました。市役所につながったときに送信します。' });
+    return visit !== null;
   },
 }));

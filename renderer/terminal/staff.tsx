@@ -11,6 +11,7 @@ import { NewRequest } from './staff/new-request';
 import { ListView } from './staff/request-list';
 import { RequestView } from './staff/request-view';
 import { SignIn } from './staff/sign-in';
+import { Visits } from './staff/visits';
 import { useStaff } from './staff-store';
 
 function App() {
@@ -45,6 +46,7 @@ function App() {
       {view.name === 'request' && <RequestView />}
       {view.name === 'link' && <InsuranceLink />}
       {view.name === 'consult' && <Consultation />}
+      {view.name === 'visits' && <Visits />}
     </>
   );
 }

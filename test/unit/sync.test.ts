@@ -57,7 +57,7 @@ class ScriptedHub implements HubTransport {
         const first = this.answers.get(m.idempotencyKey);
         if (first) return { ...first, status: first.status === 'applied' ? ('duplicate' as const) : first.status };
         this.received.push(m);
-        const answer = this.refuse.has(m.requestId)
+        const answer = 'requestId' in m && this.refuse.has(m.requestId)
           ? { idempotencyKey: m.idempotencyKey, status: 'rejected' as const, code: 'UNKNOWN_REQUEST' }
           : { idempotencyKey: m.idempotencyKey, status: 'applied' as const };
         this.answers.set(m.idempotencyKey, answer);
@@ -156,7 +156,7 @@ describe('sync with city hall', () => {
     expect(core.db.prepare('SELECT attempts FROM outbox ORDER BY seq').pluck().all()).toEqual([1, 1]);
     hub.down = false;
     await core.sync!.syncNow();
-    expect(hub.received.map((m) => m.requestId)).toEqual([a, b]);
+    expect(hub.received.map((m) => ('requestId' in m ? m.requestId : null))).toEqual([a, b]);
     expect(await ok('getRelayStatus', {})).toMatchObject({ online: true, waiting: 0 });
   });
 

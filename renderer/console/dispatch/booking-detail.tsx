@@ -3,9 +3,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { Booking, FreeSlot, WantedService } from '../../../protocol/bookings';
 import type { DispatchRefusal } from '../../../protocol/console-api';
-import { departmentLabel } from '../../../protocol/consultation-api';
 import {
-  bookingChannelLabel, bookingStatusLabel, certificateKindLabel, eligibilityReasonLabel, juminhyoScopeLabel, slotLabel, yesNoUnknownLabel,
+  bookingChannelLabel, bookingStatusLabel, eligibilityReasonLabel, juminhyoScopeLabel, slotLabel, wantedServiceLabel, yesNoUnknownLabel,
 } from '../../../protocol/labels';
 import { formatJapaneseDate } from '../../../protocol/visit-calendar';
 import { ApiError } from '../api';
@@ -14,20 +13,12 @@ import { SlotOffers } from './booking-form';
 import { formatPhone } from './booking-form-model';
 import { useDispatch } from './store';
 
+/** A wanted service in words, with a 住民票's options (what the vehicle's staff will print). */
 export function describeService(s: WantedService): string {
-  switch (s.type) {
-    case 'certificate': {
-      const j = s.juminhyo;
-      const options = j ? `（${[juminhyoScopeLabel[j.scope], j.includeHonseki ? '本籍・筆頭者あり' : '', j.includeZokugara ? '続柄あり' : ''].filter(Boolean).join('・')}）` : '';
-      return `${certificateKindLabel[s.kind]} ${s.copies}通${options}`;
-    }
-    case 'insurance_link':
-      return 'マイナ保険証の紐付け';
-    case 'smartphone_help':
-      return 'スマホ市役所の使い方';
-    case 'consultation':
-      return `ビデオ相談（${departmentLabel[s.department]}）`;
-  }
+  const j = s.type === 'certificate' ? s.juminhyo : undefined;
+  if (!j) return wantedServiceLabel(s);
+  const options = [juminhyoScopeLabel[j.scope], j.includeHonseki ? '本籍・筆頭者あり' : '', j.includeZokugara ? '続柄あり' : ''].filter(Boolean).join('・');
+  return `${wantedServiceLabel(s)}（${options}）`;
 }
 
 const slotKey = (f: { date: string; slot: string }) => `${f.date}/${f.slot}`;

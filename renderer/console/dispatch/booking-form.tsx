@@ -6,7 +6,7 @@ import type { FreeSlot } from '../../../protocol/bookings';
 import type { DispatchRefusal } from '../../../protocol/console-api';
 import { departmentLabel, departments, type Department } from '../../../protocol/consultation-api';
 import type { CertificateKind, JuminhyoScope } from '../../../protocol/domain';
-import { certificateKindLabel, eligibilityReasonLabel, juminhyoScopeLabel, slotLabel, yesNoUnknownLabel } from '../../../protocol/labels';
+import { certificateKindLabel, eligibilityReasonLabel, juminhyoScopeLabel, slotLabel, yesNoUnknownAnswerLabel } from '../../../protocol/labels';
 import { areaOfDistrict, formatJapaneseDate } from '../../../protocol/visit-calendar';
 import { AREA_IDS, SLOT_IDS, type AreaId, type SlotId } from '../../../protocol/visit-rules';
 import { ApiError } from '../api';
@@ -56,7 +56,7 @@ function AnswerGroup({ legend, name, value, onChange, errors }: { legend: string
       {(['yes', 'no', 'unknown'] as const).map((a) => (
         <label key={a} className="check">
           <input type="radio" name={name} checked={value === a} onChange={() => onChange(a)} />
-          {yesNoUnknownLabel[a]}
+          {yesNoUnknownAnswerLabel[a]}
         </label>
       ))}
       <FieldError errors={errors} name={name} />

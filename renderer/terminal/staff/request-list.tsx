@@ -14,6 +14,9 @@ export function ListView() {
       <div className="row space">
         <h1>本日の受付</h1>
         <div className="row">
+          <button className="secondary big" onClick={() => void go({ name: 'visits' })}>
+            本日の訪問
+          </button>
           <button className="secondary big" onClick={() => void go({ name: 'consult' })}>
             ビデオ相談
           </button>
