@@ -1,7 +1,10 @@
 // The operator console's HTTP API paths and answer types, free of zod so the console's bundle can
 // import them; the input schemas the hub validates are in console.ts.
+import type { Booking, FreeSlot } from './bookings';
 import type { CertificateKind, IdDocumentKind, RequestStep } from './domain';
 import type { OperatorRole } from './roles';
+import type { AvailabilityDay } from './visit-calendar';
+import type { AreaId, VisitRules } from './visit-rules';
 
 export const CONSOLE_API = {
   session: '/api/v1/console/session',
@@ -16,6 +19,18 @@ export const CONSOLE_API = {
   deadLetters: '/api/v1/admin/dead-letters',
   vehicles: '/api/v1/admin/vehicles',
   operators: '/api/v1/admin/operators',
+  /** The dispatcher's console (配車担当): phone bookings of home visits and the call-back list. */
+  bookings: {
+    rules: '/api/v1/console/bookings/rules',
+    availability: '/api/v1/console/bookings/availability',
+    list: '/api/v1/console/bookings',
+    create: '/api/v1/console/bookings',
+    detail: '/api/v1/console/bookings/:id',
+    cancel: '/api/v1/console/bookings/:id/cancel',
+    change: '/api/v1/console/bookings/:id/change',
+    callbacks: '/api/v1/console/callbacks',
+    callbackDone: '/api/v1/console/callbacks/:id/done',
+  },
 } as const;
 
 /** The header that carries the session's CSRF token on every state-changing console call. */
@@ -99,4 +114,33 @@ export interface DayView {
 export interface ConsoleEvent {
   type: string;
   requestId?: string;
+}
+
+/** The hub's visit rules and its clock, so the console checks a booking while it is typed, as the hub will. */
+export interface DispatchRulesView {
+  rules: VisitRules;
+  /** The hub's instant and Tokyo date: the console's 'today' is the hub's, not the browser's. */
+  now: string;
+  today: string;
+}
+
+/** An area's days with their slots free, booked or closed (the intake API's answer, plus the hub's clock). */
+export interface DispatchAvailabilityView {
+  area: AreaId;
+  days: AvailabilityDay[];
+  now: string;
+  today: string;
+}
+
+/** The booked bookings of an area and range, for the calendar's cells. */
+export interface DispatchBookedView {
+  bookings: Booking[];
+}
+
+/** The body of a booking or a change the hub refused: 409 SLOT_TAKEN offers the next free slots, 422 the earliest day. */
+export interface DispatchRefusal {
+  code: string;
+  message: string;
+  nextFree?: FreeSlot[];
+  earliest?: string | null;
 }

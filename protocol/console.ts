@@ -1,8 +1,10 @@
 // The operator console's HTTP API (served by the hub, same origin): the inputs the hub validates.
 // Paths and answer types are in console-api.ts, which the console's bundle imports without zod.
 import { z } from 'zod';
-import { StaffId } from './ids';
+import { BookingInput, CancelReason } from './bookings';
+import { entityId, StaffId } from './ids';
 import { OperatorRole } from './roles';
+import { AreaId, CalendarDate } from './visit-rules';
 
 export const SignInInput = z.object({
   operatorId: z.string().min(1, { error: '職員番号を入力してください。' }).max(32),
@@ -22,5 +24,19 @@ export const NewOperatorInput = z.object({
   role: OperatorRole,
   password: z.string().min(12, { error: 'パスワードは12文字以上にしてください。' }).max(200),
 });
+
+/** The dispatcher's calendar: an area and a range of Tokyo dates. */
+export const BookingRangeQuery = z.object({ area: AreaId, from: CalendarDate, to: CalendarDate });
+/**
+ * A booking the dispatcher takes by phone: the channel is the console's own, and the console makes the
+ * external id once per form so a retry after a lost answer books once.
+ */
+export const PhoneBookingInput = BookingInput.omit({ channel: true }).extend({
+  externalId: z.string({ error: '受付番号がありません。画面を開き直してください。' })
+    .regex(/^phone-[A-Za-z0-9-]{8,58}$/, { error: '受付番号が正しくありません。画面を開き直してください。' }),
+});
+export const BookingIdParam = z.object({ id: entityId('予約の番号が正しくありません。予約一覧を更新してから選び直してください。') });
+export const CallbackIdParam = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'コールバックの番号が正しくありません。一覧を更新してください。' }) });
+export const CancelBookingInput = z.object({ reason: CancelReason });
 
 export * from './console-api';

@@ -1,8 +1,9 @@
 // Japanese labels for the domain's words, kept apart from the schemas so the screens can use them
 // without bundling zod.
-import type { WantedService } from './bookings';
+import type { BookingChannel, BookingStatus, WantedService } from './bookings';
 import { departmentLabel } from './consultation-api';
-import type { CertificateKind, IdDocumentKind, PaymentMethod, RequestStep, RequesterRelation } from './domain';
+import type { CertificateKind, IdDocumentKind, JuminhyoScope, PaymentMethod, RequestStep, RequesterRelation } from './domain';
+import type { SlotId } from './visit-rules';
 import type { VisitOutcome, VisitView } from './visits';
 
 export const certificateKindLabel: Record<CertificateKind, string> = {
@@ -104,3 +105,15 @@ export function wantedServiceLabel(s: WantedService): string {
       return `ビデオ相談（${departmentLabel[s.department]}）`;
   }
 }
+
+/** The answer to a question asked on the phone (電波は入りますか, 停める場所はありますか). */
+export const yesNoUnknownAnswerLabel: Record<'yes' | 'no' | 'unknown', string> = { yes: 'はい', no: 'いいえ', unknown: 'わからない' };
+
+/** The visit slots by name; their times are the visit rules'. */
+export const slotLabel: Record<SlotId, string> = { am: '午前', pm1: '午後1', pm2: '午後2' };
+
+export const bookingChannelLabel: Record<BookingChannel, string> = { phone: '電話', line: 'LINE', web: 'ウェブ' };
+
+export const bookingStatusLabel: Record<BookingStatus, string> = { booked: '予約済み', cancelled: '取消済み' };
+
+export const juminhyoScopeLabel: Record<JuminhyoScope, string> = { household: '世帯全員', partial: '一部（本人のみなど）' };

@@ -21,6 +21,7 @@ import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
 import type { BookingService } from './bookings';
 import type { Consultations, Party } from './consultations';
+import { registerDispatchRoutes } from './dispatch-routes';
 import type { InsuranceLinkService } from './insurance-link';
 import { intakeRoutes } from './intake-routes';
 import { parse } from './parse';
@@ -32,6 +33,7 @@ import { visitRoutes } from './visit-routes';
 import type { VisitService } from './visits';
 import { entityId, VehicleId } from '../../protocol/ids';
 import { operatorRoles } from '../../protocol/roles';
+import type { VisitRules } from '../../protocol/visit-rules';
 
 export interface AppDeps {
   store: HubStore;
@@ -44,6 +46,8 @@ export interface AppDeps {
   insuranceLink: InsuranceLinkService;
   consultations: Consultations;
   bookings: BookingService;
+  /** The visit rules the booking service applies, for the dispatcher's console to check while typing. */
+  visitRules: VisitRules;
   visits: VisitService;
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
@@ -305,6 +309,7 @@ export async function buildApp(deps: AppDeps) {
     callSocket,
   );
 
+  registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
   await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
 
   // ---- admins ----

@@ -111,7 +111,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const consultations = new Consultations({ store, clock, log, bus, ids: options.ids ?? newId, turn: options.turn, graceMs: options.callGraceMs });
   await consultations.init();
   const app = await buildApp({
-    store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, bookings, visits, consoleDir: options.consoleDir,
+    store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, bookings, visits, visitRules: options.visitRules, consoleDir: options.consoleDir,
     tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
   });
   const host = options.host ?? '127.0.0.1';

@@ -10,6 +10,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** The whole answer: field problems of a 400, the free slots offered with a refusal. */
+    readonly body: { fields?: { path: string; message: string }[] } & Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -27,13 +29,15 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } catch {
     throw new ApiError('NETWORK', '市役所ハブにつながりません。ネットワークを確かめてから、もう一度お試しください。', 0);
   }
-  const data = (await res.json().catch(() => null)) as { code?: string; message?: string } | null;
-  if (!res.ok) throw new ApiError(data?.code ?? 'UNKNOWN', data?.message ?? `問題が起きました（${res.status}）。`, res.status);
+  const data = (await res.json().catch(() => null)) as ({ code?: string; message?: string } & Record<string, unknown>) | null;
+  if (!res.ok) throw new ApiError(data?.code ?? 'UNKNOWN', data?.message ?? `問題が起きました（${res.status}）。`, res.status, data ?? {});
   return data as T;
 }
 
-const withId = (template: string, params: Record<string, string>) =>
+export const withId = (template: string, params: Record<string, string>) =>
   template.replace(/:(\w+)/g, (_m, k: string) => encodeURIComponent(params[k] ?? ''));
+
+export { call as callHub };
 
 export const api = {
   async signIn(operatorId: string, password: string): Promise<ConsoleSession> {

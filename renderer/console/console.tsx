@@ -6,6 +6,7 @@ import type { DayView, QueueItem, RegistryMatchView, ReprintItem } from '../../p
 import { certificateKindLabel, idDocumentLabel, requesterRelationLabel, requestStepLabel } from '../../protocol/labels';
 import { watchHub } from './api';
 import { ConsultantDesk } from './desk';
+import { DispatchConsole } from './dispatch/dispatch-console';
 import { useConsole } from './store';
 import { operatorRoleLabel } from '../../protocol/roles';
 
@@ -216,7 +217,7 @@ function DayTables({ day }: { day: DayView }) {
 }
 
 function Shell() {
-  const { session, tab, setTab, signOut, live, setLive, loadQueue, loadDay, queue } = useConsole();
+  const { session, tab, setTab, setDesk, signOut, live, setLive, loadQueue, loadDay, queue } = useConsole();
   useEffect(() => {
     void loadQueue();
     // The hub says what changed; the screen re-reads the queue (and the day view when open).
@@ -236,6 +237,7 @@ function Shell() {
           <button className={tab === 'day' ? 'tab on' : 'tab'} onClick={() => setTab('day')}>一日の記録</button>
         </nav>
         <span className={`relay ${live ? 'online' : 'offline'}`}><span className="dot" />{live ? '自動更新中' : '再接続しています'}</span>
+        {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('dispatch')}>訪問予約へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
@@ -248,14 +250,17 @@ function Shell() {
 }
 
 function App() {
-  const { session, checkingSession, restore } = useConsole();
+  const { session, checkingSession, restore, desk } = useConsole();
   useEffect(() => {
     void restore();
   }, [restore]);
   if (checkingSession) return <main><p className="empty">読み込んでいます…</p></main>;
   if (!session) return <SignIn />;
-  // Consultants work the video consultation desk; everyone else the certificate console.
-  return session.role === 'consultant' ? <ConsultantDesk /> : <Shell />;
+  // Consultants work the video consultation desk, dispatchers the visit bookings, operators the
+  // certificate console; admins reach both of the last two.
+  if (session.role === 'consultant') return <ConsultantDesk />;
+  if (session.role === 'dispatcher' || (session.role === 'admin' && desk === 'dispatch')) return <DispatchConsole />;
+  return <Shell />;
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -4,11 +4,14 @@ import type { ConsoleSession, DayView, QueueView } from '../../protocol/console-
 import { api, ApiError } from './api';
 
 export type Tab = 'queue' | 'day';
+/** An admin moves between the certificate console and the dispatcher's; the other roles have one each. */
+export type Desk = 'certificates' | 'dispatch';
 
 interface ConsoleState {
   session: ConsoleSession | null;
   checkingSession: boolean;
   tab: Tab;
+  desk: Desk;
   queue: QueueView | null;
   day: DayView | null;
   dayDate: string;
@@ -20,6 +23,7 @@ interface ConsoleState {
   signIn(operatorId: string, password: string): Promise<void>;
   signOut(): Promise<void>;
   setTab(tab: Tab): void;
+  setDesk(desk: Desk): void;
   setLive(live: boolean): void;
   loadQueue(): Promise<void>;
   loadDay(date?: string): Promise<void>;
@@ -55,6 +59,7 @@ export const useConsole = create<ConsoleState>((set, get) => {
     session: null,
     checkingSession: true,
     tab: 'queue',
+    desk: 'certificates',
     queue: null,
     day: null,
     dayDate: todayInTokyo(),
@@ -77,13 +82,16 @@ export const useConsole = create<ConsoleState>((set, get) => {
     async signOut() {
       await act('signout', async () => {
         await api.signOut();
-        set({ session: null, queue: null, day: null });
+        set({ session: null, queue: null, day: null, desk: 'certificates' });
       });
     },
     setTab(tab) {
       set({ tab, error: null, notice: null });
       if (tab === 'day') void get().loadDay();
       else void get().loadQueue();
+    },
+    setDesk(desk) {
+      set({ desk, error: null, notice: null });
     },
     setLive(live) {
       set({ live });
