@@ -5,6 +5,7 @@ import type { CertificateKind, IdDocumentKind, RequestStep } from './domain';
 import type { OperatorRole } from './roles';
 import type { AvailabilityDay } from './visit-calendar';
 import type { AreaId, VisitRules } from './visit-rules';
+import type { VisitOutcome } from './visits';
 
 export const CONSOLE_API = {
   session: '/api/v1/console/session',
@@ -135,6 +136,12 @@ export interface DispatchAvailabilityView {
 /** The booked bookings of an area and range, for the calendar's cells. */
 export interface DispatchBookedView {
   bookings: Booking[];
+  /** How the visits of these bookings ended, as the vehicles reported, by booking id. */
+  outcomes: Record<string, VisitOutcome>;
+  /** The vehicle each visit day of the range goes out with (the area's days only). */
+  assignments: { date: string; vehicleId: string }[];
+  /** The vehicles a day can be given to: enrolled and not revoked. */
+  vehicles: string[];
 }
 
 /** The body of a booking or a change the hub refused: 409 SLOT_TAKEN offers the next free slots, 422 the earliest day. */

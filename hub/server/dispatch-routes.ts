@@ -10,6 +10,7 @@ import {
   type ConsoleRole, type ConsoleSession, type DispatchAvailabilityView, type DispatchBookedView, type DispatchRulesView,
 } from '../../protocol/console';
 import { tokyoDate } from '../../protocol/visit-calendar';
+import { VisitOutcome } from '../../protocol/visits';
 import type { VisitRules } from '../../protocol/visit-rules';
 import type { Clock } from '../clock';
 import type { HubStore } from '../store/types';
@@ -62,7 +63,18 @@ export function registerDispatchRoutes(app: FastifyInstance<RawServerDefault, Ra
     // The calendar is re-read every 30 s, so, like the certificate queue, the list is not audited; opening one booking is.
     await operator(req, dispatchers, { csrf: false });
     const q = parse(BookingRangeQuery, req.query);
-    return { bookings: await bookings.listBooked(q.area, q.from, q.to) };
+    const list = await bookings.listBooked(q.area, q.from, q.to);
+    return store.transaction(async (tx) => {
+      const outcomes = await tx.getVisitOutcomes(list.map((b) => b.id));
+      const days = await tx.listVisitAssignments({ from: q.from, to: q.to });
+      const vehicles = await tx.listVehicles();
+      return {
+        bookings: list,
+        outcomes: Object.fromEntries(outcomes.map((o) => [o.bookingId, VisitOutcome.parse(o.outcome)])),
+        assignments: days.filter((d) => d.area === q.area).map((d) => ({ date: d.visitDate, vehicleId: d.vehicleId })),
+        vehicles: vehicles.filter((v) => v.revokedAt === null).map((v) => v.id),
+      };
+    });
   });
 
   app.post(CONSOLE_API.bookings.create, async (req, reply) => {

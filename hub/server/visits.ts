@@ -87,7 +87,7 @@ export class VisitService {
       const days = await tx.listVisitAssignments({ from: today, vehicleId });
       const rows = [];
       // One query at a time: a transaction is one connection.
-      for (const d of days) rows.push(...(await tx.listBookedBookings(d.area, d.visitDate)));
+      for (const d of days) rows.push(...(await tx.listBookings({ area: d.area, from: d.visitDate, to: d.visitDate })));
       const outcomes = new Map((await tx.getVisitOutcomes(rows.map((r) => r.id))).map((o) => [o.bookingId, o]));
       const visits: VisitForVehicle[] = [];
       const finished: FinishedVisit[] = [];

@@ -624,17 +624,6 @@ export class KyselyHubTx implements HubTx {
     return count(r.numUpdatedRows) === 1;
   }
 
-  async listBookedBookings(area: string, visitDate: string) {
-    return this.q
-      .selectFrom('bookings')
-      .select(bookingCols)
-      .where('area', '=', area)
-      .where('visit_date', '=', visitDate)
-      .where('status', '=', 'booked')
-      .orderBy('slot')
-      .execute();
-  }
-
   async upsertVisitAssignment(a: VisitAssignmentRow) {
     await this.q
       .insertInto('visit_assignments')

@@ -395,8 +395,6 @@ export interface HubTx {
   listBookedSlots(area: string, from: string, to: string): Promise<{ visitDate: string; slot: string }[]>;
   /** Cancels a booked booking; false when it is not booked (unknown or already cancelled). */
   cancelBooking(id: string, reason: string, by: string, at: string): Promise<boolean>;
-  /** The booked (not cancelled) bookings of an area's day, by slot. */
-  listBookedBookings(area: string, visitDate: string): Promise<BookingRow[]>;
 
   /** Assigns an area's visit day to a vehicle, replacing the vehicle it had. */
   upsertVisitAssignment(a: VisitAssignmentRow): Promise<void>;

@@ -5,6 +5,7 @@ import {
   CONSOLE_API, type DispatchAvailabilityView, type DispatchBookedView, type DispatchRulesView,
 } from '../../../protocol/console-api';
 import type { AreaId, SlotId } from '../../../protocol/visit-rules';
+import { VISITS_API } from '../../../protocol/visits';
 import { callHub, withId } from '../api';
 
 const P = CONSOLE_API.bookings;
@@ -24,5 +25,7 @@ export const dispatchApi = {
   change: (id: string, change: { date: string; slot: SlotId; reason: string }) =>
     callHub<{ booking: Booking }>('POST', withId(P.change, { id }), change),
   callbacks: () => callHub<{ items: CallbackItem[] }>('GET', P.callbacks),
+  assign: (area: AreaId, date: string, vehicleId: string) => callHub<unknown>('POST', VISITS_API.assignments, { area, date, vehicleId }),
+  unassign: (area: AreaId, date: string) => callHub<unknown>('DELETE', VISITS_API.assignment.replace(':area', encodeURIComponent(area)).replace(':date', encodeURIComponent(date))),
   callbackDone: (id: string) => callHub<{ done: string }>('POST', withId(P.callbackDone, { id }), {}),
 };

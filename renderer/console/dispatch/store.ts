@@ -3,7 +3,8 @@
 // action, on focus and every 30 s, so another dispatcher's booking (or one from LINE) shows up.
 import { create } from 'zustand';
 import type { Booking, CallbackItem, FreeSlot } from '../../../protocol/bookings';
-import { addDays, type AvailabilityDay } from '../../../protocol/visit-calendar';
+import { addDays, formatJapaneseDate, type AvailabilityDay } from '../../../protocol/visit-calendar';
+import type { VisitOutcome } from '../../../protocol/visits';
 import type { AreaId, SlotId, VisitRules } from '../../../protocol/visit-rules';
 import { ApiError } from '../api';
 import { useConsole } from '../store';
@@ -34,6 +35,12 @@ interface DispatchState {
   weekStart: string;
   days: AvailabilityDay[] | null;
   bookings: Booking[];
+  /** How the shown bookings' visits ended (完了, ご不在…), by booking id. */
+  outcomes: Record<string, VisitOutcome>;
+  /** The vehicle each shown visit day goes out with, by date. */
+  assignments: Record<string, string>;
+  /** Vehicles a day can be given to. */
+  vehicles: string[];
   /** Free slots from tomorrow on, per area, for the form and for changes. */
   open: Partial<Record<AreaId, FreeSlot[]>>;
   callbacks: CallbackItem[] | null;
@@ -51,6 +58,8 @@ interface DispatchState {
   done(notice: string, view: DispatchView): Promise<void>;
   fail(e: unknown): void;
   markCallbackDone(id: string): Promise<void>;
+  /** Gives the shown area's visit day to a vehicle (null: to none). */
+  assignDay(date: string, vehicleId: string | null): Promise<void>;
   dismiss(): void;
   /** Forgets every resident's data the screen held (on leaving it: sign-out, or an admin moving on). */
   reset(): void;
@@ -58,7 +67,7 @@ interface DispatchState {
 
 type DispatchData = Pick<
   DispatchState,
-  'rules' | 'clockOffsetMs' | 'today' | 'area' | 'weekStart' | 'days' | 'bookings' | 'open' | 'callbacks' | 'view' | 'error' | 'notice'
+  'rules' | 'clockOffsetMs' | 'today' | 'area' | 'weekStart' | 'days' | 'bookings' | 'outcomes' | 'assignments' | 'vehicles' | 'open' | 'callbacks' | 'view' | 'error' | 'notice'
 >;
 const initial: DispatchData = {
   rules: null,
@@ -68,6 +77,9 @@ const initial: DispatchData = {
   weekStart: '',
   days: null,
   bookings: [],
+  outcomes: {},
+  assignments: {},
+  vehicles: [],
   open: {},
   callbacks: null,
   view: { kind: 'week' },
@@ -95,7 +107,11 @@ export const useDispatch = create<DispatchState>((set, get) => ({
       const [availability, booked] = await Promise.all([dispatchApi.availability(area, weekStart, to), dispatchApi.booked(area, weekStart, to)]);
       // An answer for a week no longer shown is dropped: the dispatcher moved on while it travelled.
       if (get().area !== area || get().weekStart !== weekStart) return;
-      set({ days: availability.days, bookings: booked.bookings, today: availability.today, clockOffsetMs: Date.parse(availability.now) - Date.now() });
+      set({
+        days: availability.days, bookings: booked.bookings, outcomes: booked.outcomes, vehicles: booked.vehicles,
+        assignments: Object.fromEntries(booked.assignments.map((a) => [a.date, a.vehicleId])),
+        today: availability.today, clockOffsetMs: Date.parse(availability.now) - Date.now(),
+      });
       await Promise.all([get().loadOpen(area), dispatchApi.callbacks().then(({ items }) => set({ callbacks: items }))]);
     } catch (e) {
       get().fail(e);
@@ -107,15 +123,15 @@ export const useDispatch = create<DispatchState>((set, get) => ({
     set({ open: { ...get().open, [area]: freeSlots(a.days) } });
   },
   setArea(area) {
-    set({ area, days: null, bookings: [] });
+    set({ area, days: null, bookings: [], outcomes: {}, assignments: {} });
     void get().refresh();
   },
   shiftWeek(weeks) {
-    set({ weekStart: addDays(get().weekStart, 7 * weeks), days: null, bookings: [] });
+    set({ weekStart: addDays(get().weekStart, 7 * weeks), days: null, bookings: [], outcomes: {}, assignments: {} });
     void get().refresh();
   },
   thisWeek() {
-    set({ weekStart: mondayOf(get().today), days: null, bookings: [] });
+    set({ weekStart: mondayOf(get().today), days: null, bookings: [], outcomes: {}, assignments: {} });
     void get().refresh();
   },
   show(view) {
@@ -134,6 +150,17 @@ export const useDispatch = create<DispatchState>((set, get) => ({
     try {
       await dispatchApi.callbackDone(id);
       set({ notice: 'コールバックを完了にしました。', error: null });
+      await get().refresh();
+    } catch (e) {
+      get().fail(e);
+    }
+  },
+  async assignDay(date, vehicleId) {
+    const { area } = get();
+    try {
+      if (vehicleId === null) await dispatchApi.unassign(area, date);
+      else await dispatchApi.assign(area, date, vehicleId);
+      set({ notice: vehicleId === null ? `${formatJapaneseDate(date)} の車両の割り当てを外しました。` : `${formatJapaneseDate(date)} の訪問を車両 ${vehicleId} に割り当てました。`, error: null });
       await get().refresh();
     } catch (e) {
       get().fail(e);

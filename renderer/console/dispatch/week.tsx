@@ -2,7 +2,7 @@
 // booking form on its day and slot; a booked one the booking; a closed one says why.
 import { useEffect } from 'react';
 import type { Booking } from '../../../protocol/bookings';
-import { slotLabel } from '../../../protocol/labels';
+import { slotLabel, visitOutcomeLabel } from '../../../protocol/labels';
 import { addDays, cityClosingReason, formatJapaneseDate, nationalHolidayName, type AvailabilityDay } from '../../../protocol/visit-calendar';
 import { AREA_IDS, SLOT_IDS, type AreaId, type SlotId, type VisitRules } from '../../../protocol/visit-rules';
 import { useDispatch } from './store';
@@ -28,21 +28,40 @@ function Legend() {
   );
 }
 
+/** Which vehicle goes out on a visit day: chosen here, pulled by that vehicle before it leaves. */
+function AssignControl({ date, past }: { date: string; past: boolean }) {
+  const { assignments, vehicles, assignDay } = useDispatch();
+  const current = assignments[date] ?? '';
+  const label = `${formatJapaneseDate(date)} の車両`;
+  if (past) return <span className="assign">{current ? `車両 ${current}` : '車両なし'}</span>;
+  return (
+    <label className="assign">
+      <span className="sr-only">{label}</span>
+      <select aria-label={label} value={current} onChange={(e) => void assignDay(date, e.target.value === '' ? null : e.target.value)}>
+        <option value="">車両を選ぶ</option>
+        {[...new Set([...vehicles, ...(current ? [current] : [])])].map((v) => <option key={v} value={v}>車両 {v}</option>)}
+      </select>
+    </label>
+  );
+}
+
 function Cell({ day, slot, booking, now }: { day: AvailabilityDay; slot: SlotId; booking: Booking | undefined; now: Date }) {
-  const { show, area } = useDispatch();
+  const { show, area, outcomes } = useDispatch();
   const s = day.slots.find((x) => x.slot === slot);
   const when = `${formatJapaneseDate(day.date)} ${s?.start ?? ''}`;
   if (!s) return null;
   if (s.status === 'booked') {
+    const outcome = booking ? outcomes[booking.id] : undefined;
     return (
       <button
-        className="cell booked"
-        aria-label={`${when} 予約済み ${booking?.resident.name ?? ''}`}
+        className={outcome ? `cell booked outcome-${outcome}` : 'cell booked'}
+        aria-label={`${when} 予約済み ${booking?.resident.name ?? ''}${outcome ? ` 訪問${visitOutcomeLabel[outcome]}` : ''}`}
         disabled={!booking}
         onClick={() => booking && show({ kind: 'detail', id: booking.id })}
       >
         <span className="state">予約済み</span>
         {booking && <><strong className="who">{booking.resident.name}</strong><span className="where">{booking.district}</span></>}
+        {outcome && <span className="outcome">訪問{visitOutcomeLabel[outcome]}</span>}
       </button>
     );
   }
@@ -116,8 +135,7 @@ export function WeekCalendar() {
                       ? <span className="deadline due">本日 {day.deadline.slice(11, 16)} 締切</span>
                       : <span className="deadline">締切 {formatJapaneseDate(day.deadline.slice(0, 10))} {day.deadline.slice(11, 16)}</span>
                   )}
-                  {/* Room for the vehicle assignment of the day (車両割当). */}
-                  <span className="assign" data-testid={`assign-${date}`} />
+                  {day?.visitDay && <AssignControl date={date} past={date < today} />}
                 </th>
               );
             })}
