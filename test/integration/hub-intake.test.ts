@@ -20,7 +20,9 @@ import type { HubStore } from '../../hub/store/types';
 import { addDays, earliestBookableVisitDay, isVisitDay } from '../../protocol/visit-calendar';
 import { projectRoot } from '../support/fixtures';
 import { cliPath } from '../support/host';
-import { startTestHub, testVisitRules, type TestHub } from '../support/hub';
+import { operatorClient, startTestHub, testVisitRules, type TestHub } from '../support/hub';
+import { CONSOLE_API } from '../../protocol/console-api';
+import { addOperator } from '../../hub/server';
 import { intakeRelay, relaySignature, type IntakeKey } from '../support/intake-relay';
 
 const rules = testVisitRules();
@@ -274,15 +276,17 @@ describe('generated bad input, signed', () => {
 const pick = (res: { status: number; body: any }) => ({ status: res.status, code: res.body?.code as unknown });
 
 describe('one slot, one booking', () => {
-  it('books a slot once when 50 attempts arrive together through the intake API and the dispatcher\'s service', async () => {
+  it('books a slot once when 50 attempts arrive together through the intake API and the dispatcher\'s console', async () => {
     const date = visitDayFrom('north', addDays(earliestNorth, 28));
+    // Every fifth attempt is a dispatcher on the phone, through the console's own HTTP route and session.
+    await addOperator(t.hub.store, { id: 'D-RUSH', displayName: '配車 急', role: 'dispatcher', password: 'dispatcher-password-rush', actor: 'test' });
+    const desk = operatorClient(t.hub.url, t.hub.caCert);
+    expect((await desk.signIn('D-RUSH', 'dispatcher-password-rush')).status).toBe(200);
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
-        if (i % 5 === 4) {
-          const o = await t.hub.bookings.book(booking(`P-RUSH-${i}`, { channel: 'phone', date, slot: 'pm1' }), 'dispatcher-1');
-          return o.status === 'created' ? { status: 201, code: null, nextFree: null } : { status: 409, code: o.status === 'refused' ? o.code : null, nextFree: o.status === 'refused' && o.code === 'SLOT_TAKEN' ? o.nextFree : null };
-        }
-        const res = await relay.book(booking(`L-RUSH-${i}`, { date, slot: 'pm1' }));
+        const res = i % 5 === 4
+          ? await desk.call('POST', CONSOLE_API.bookings.create, { ...booking(`phone-rush-000${i}`, { date, slot: 'pm1' }), channel: undefined })
+          : await relay.book(booking(`L-RUSH-${i}`, { date, slot: 'pm1' }));
         return { status: res.status, code: res.body.code ?? null, nextFree: res.body.nextFree ?? null };
       }),
     );
