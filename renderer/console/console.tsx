@@ -9,19 +9,14 @@ import { ConsultantDesk } from './desk';
 import { DispatchConsole } from './dispatch/dispatch-console';
 import { useConsole } from './store';
 import { operatorRoleLabel } from '../../protocol/roles';
+import { Banner } from './banner';
 
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
 
 function Banners() {
   const { error, notice, dismiss } = useConsole();
-  if (!error && !notice) return null;
-  return (
-    <div role={error ? 'alert' : 'status'} className={`banner ${error ? 'error' : 'notice'}`}>
-      <span>{error ?? notice}</span>
-      <button className="secondary small" onClick={dismiss}>閉じる</button>
-    </div>
-  );
+  return <Banner error={error} notice={notice} dismiss={dismiss} />;
 }
 
 function SignIn() {

@@ -4,19 +4,19 @@
 // away; staff open the visit, its pre-filled certificate request goes through the seven steps (printing
 // once city hall is back), the visits' outcomes reach the hub, and the calendar shows the visit done.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addIntakeKey, addOperator } from '../../hub/server/data-dir';
-import { EscposEmulator } from '../../native/printer/escpos-emulator';
+import type { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { earliestBookableVisitDay, formatJapaneseDate } from '../../protocol/visit-calendar';
 import { launchChromium, shot } from '../support/browser';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { startHostProcess, type HostProcess } from '../support/host';
 import { adminCredentials, consoleDist, startTestHub, testVisitRules, type TestHub } from '../support/hub';
 import { intakeRelay } from '../support/intake-relay';
-import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
+import { startVehiclePrinters, type TestIppPrinter, type VehiclePrinters } from '../support/ippeveprinter';
 
 const VEHICLE = 'vehicle-e2e-home';
 const dispatcher = { id: 'D0100', displayName: '配車 一郎', password: 'dispatcher-password-for-tests' };
@@ -26,6 +26,7 @@ const day = earliestBookableVisitDay(rules, 'north', new Date())!;
 const dayLabel = formatJapaneseDate(day);
 
 let tmp: ReturnType<typeof tempDir>;
+let printerPair: VehiclePrinters;
 let ipp: TestIppPrinter;
 let emulator: EscposEmulator;
 let hub: TestHub | null = null;
@@ -40,11 +41,9 @@ const cell = (label: string) => desk.locator(`[aria-label="${label}"]`);
 
 beforeAll(async () => {
   tmp = tempDir();
-  ipp = await startTestIppPrinter();
-  emulator = new EscposEmulator();
-  await emulator.start();
-  const printers = join(tmp.dir, 'printers.json');
-  writeFileSync(printers, JSON.stringify({ certificate: { uri: ipp.uri }, receipt: { host: '127.0.0.1', port: emulator.port } }));
+  printerPair = await startVehiclePrinters(tmp.dir);
+  ({ ipp, receipts: emulator } = printerPair);
+  const printers = printerPair.configFile;
 
   hub = await startTestHub({ dataDir: join(tmp.dir, 'hub'), consoleDir: consoleDist, cityPorts: true });
   hubPort = hub.hub.port;
@@ -65,8 +64,7 @@ afterAll(async () => {
   await browser?.close();
   await host?.stop();
   await hub?.stop();
-  await emulator?.stop();
-  await ipp?.dispose();
+  await printerPair?.stop();
   tmp?.remove();
 });
 

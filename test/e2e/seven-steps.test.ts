@@ -5,18 +5,19 @@
 // personal data of it afterwards.
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EscposEmulator } from '../../native/printer/escpos-emulator';
+import type { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { launchChromium, shot, startJuminhyoRequest } from '../support/browser';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { startHostProcess, type HostProcess } from '../support/host';
 import { adminCredentials, consoleDist, startTestHub, type TestHub } from '../support/hub';
-import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
+import { startVehiclePrinters, type TestIppPrinter, type VehiclePrinters } from '../support/ippeveprinter';
 
 let tmp: ReturnType<typeof tempDir>;
+let printerPair: VehiclePrinters;
 let ipp: TestIppPrinter;
 let emulator: EscposEmulator;
 let hub: TestHub | null = null;
@@ -29,11 +30,9 @@ let operator: Page;
 
 beforeAll(async () => {
   tmp = tempDir();
-  ipp = await startTestIppPrinter();
-  emulator = new EscposEmulator();
-  await emulator.start();
-  const printers = join(tmp.dir, 'printers.json');
-  writeFileSync(printers, JSON.stringify({ certificate: { uri: ipp.uri }, receipt: { host: '127.0.0.1', port: emulator.port } }));
+  printerPair = await startVehiclePrinters(tmp.dir);
+  ({ ipp, receipts: emulator } = printerPair);
+  const printers = printerPair.configFile;
 
   // The vehicle was enrolled at city hall earlier; today the hub is down when the day starts.
   const hubDir = join(tmp.dir, 'hub');
@@ -60,8 +59,7 @@ afterAll(async () => {
   await browser?.close();
   await host?.stop();
   await hub?.stop();
-  await emulator?.stop();
-  await ipp?.dispose();
+  await printerPair?.stop();
   tmp?.remove();
 });
 

@@ -9,19 +9,14 @@ import { BookingFormView } from './booking-form';
 import { CallbackList } from './callbacks';
 import { useDispatch } from './store';
 import { WeekCalendar } from './week';
+import { Banner } from '../banner';
 
 const REFRESH_MS = 30_000;
 const tabClass = (on: boolean) => (on ? 'tab on' : 'tab');
 
 function Banners() {
   const { error, notice, dismiss } = useDispatch();
-  if (!error && !notice) return null;
-  return (
-    <div role={error ? 'alert' : 'status'} className={`banner ${error ? 'error' : 'notice'}`}>
-      <span>{error ?? notice}</span>
-      <button className="secondary small" onClick={dismiss}>閉じる</button>
-    </div>
-  );
+  return <Banner error={error} notice={notice} dismiss={dismiss} />;
 }
 
 export function DispatchConsole() {
