@@ -38,6 +38,9 @@ export function todayInTokyo(now = new Date()): string {
   return new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 }
 
+/** Which queue read is the latest (see loadQueue). */
+let queueReads = 0;
+
 export const useConsole = create<ConsoleState>((set, get) => {
   const fail = (e: unknown) => {
     if (e instanceof ApiError && e.code === 'NOT_SIGNED_IN') set({ session: null });
@@ -97,8 +100,11 @@ export const useConsole = create<ConsoleState>((set, get) => {
       set({ live });
     },
     async loadQueue() {
+      // Only the latest read is shown: an older answer arriving late would bring back a decided request.
+      const mine = ++queueReads;
       try {
-        set({ queue: await api.queue() });
+        const queue = await api.queue();
+        if (mine === queueReads) set({ queue });
       } catch (e) {
         fail(e);
       }
@@ -115,22 +121,23 @@ export const useConsole = create<ConsoleState>((set, get) => {
     async approve(requestId, label) {
       await act(`approve:${requestId}`, async () => {
         const r = await api.approve(requestId);
-        set({ notice: `${label}を承認しました。証明書（発行番号 ${r.serial}）を車両のプリンターへ送りました。` });
+        // The list first, then the words: when the operator reads 承認しました the request has left the queue.
         await get().loadQueue();
+        set({ notice: `${label}を承認しました。証明書（発行番号 ${r.serial}）を車両のプリンターへ送りました。` });
       });
     },
     reject(requestId, reason, label) {
       return act(`reject:${requestId}`, async () => {
         await api.reject(requestId, reason);
-        set({ notice: `${label}を却下しました。理由は車両の職員に表示されます。` });
         await get().loadQueue();
+        set({ notice: `${label}を却下しました。理由は車両の職員に表示されます。` });
       });
     },
     ask(requestId, text, label) {
       return act(`ask:${requestId}`, async () => {
         await api.ask(requestId, text);
-        set({ notice: `${label}について車両へ質問を送りました。` });
         await get().loadQueue();
+        set({ notice: `${label}について車両へ質問を送りました。` });
       });
     },
     async decideReprint(vehicleId, id, approve, label) {
