@@ -785,12 +785,26 @@ export class KyselyHubTx implements HubTx {
       .where('source', '=', 'vehicle').where('month', '>=', from).where('month', '<=', to)
       .groupBy(['kind', 'place'])
       .execute();
-    const services = await this.q
+    // One pass over the person-services, in the order of their index (month, kind, place, service):
+    // the rows of the table and the monthly series are both sums of its few hundred groups.
+    const grouped = await this.q
       .selectFrom('outing_services')
-      .select((eb) => ['kind', 'place', 'service', eb.fn.countAll().as('served'), eb.fn.sum('counts_person').as('people')])
+      .select((eb) => ['month', 'kind', 'place', 'service', eb.fn.countAll().as('served'), eb.fn.sum('counts_person').as('people')])
       .where('month', '>=', from).where('month', '<=', to)
-      .groupBy(['kind', 'place', 'service'])
+      .groupBy(['month', 'kind', 'place', 'service'])
       .execute();
+    const services = new Map<string, { kind: string; place: string; service: string; served: number; people: number }>();
+    const monthlyServices = new Map<string, { month: string; service: string; served: number; people: number }>();
+    for (const r of grouped) {
+      const byRow = services.get(`${r.kind}\u0000${r.place}\u0000${r.service}`) ?? { kind: r.kind, place: r.place, service: r.service, served: 0, people: 0 };
+      byRow.served += n(r.served);
+      byRow.people += n(r.people);
+      services.set(`${r.kind}\u0000${r.place}\u0000${r.service}`, byRow);
+      const byMonth = monthlyServices.get(`${r.month}\u0000${r.service}`) ?? { month: r.month, service: r.service, served: 0, people: 0 };
+      byMonth.served += n(r.served);
+      byMonth.people += n(r.people);
+      monthlyServices.set(`${r.month}\u0000${r.service}`, byMonth);
+    }
     const importedCounts = (eb: ExpressionBuilder<HubDatabase, 'imported_records'>) => [
       eb.fn.sum('outings').as('outings'), eb.fn.sum('certificate').as('certificate'), eb.fn.sum('mynumber_card').as('mynumber_card'),
       eb.fn.sum('garbage_ticket').as('garbage_ticket'), eb.fn.sum('consultation').as('consultation'), eb.fn.sum('frailty').as('frailty'),
@@ -804,12 +818,6 @@ export class KyselyHubTx implements HubTx {
         return wholeFiscalYear === null ? inRange : eb.or([inRange, eb.and([eb('month', 'is', null), eb('fiscal_year', '=', wholeFiscalYear)])]);
       })
       .groupBy(['kind', 'place'])
-      .execute();
-    const monthlyServices = await this.q
-      .selectFrom('outing_services')
-      .select((eb) => ['month', 'service', eb.fn.countAll().as('served'), eb.fn.sum('counts_person').as('people')])
-      .where('month', '>=', from).where('month', '<=', to)
-      .groupBy(['month', 'service'])
       .execute();
     const monthlyOutings = await this.q
       .selectFrom('outings')
@@ -829,9 +837,9 @@ export class KyselyHubTx implements HubTx {
     });
     return {
       outings: outings.map((r) => ({ kind: r.kind, place: String(r.place), outings: n(r.outings), explained: n(r.explained) })),
-      services: services.map((r) => ({ kind: r.kind, place: r.place, service: r.service, served: n(r.served), people: n(r.people) })),
+      services: [...services.values()],
       imported: imported.map((r) => ({ kind: r.kind, place: r.place, firstLine: n(r.first_line), ...importedRow(r), explained: nOrNull(r.explained) })),
-      monthlyServices: monthlyServices.map((r) => ({ month: r.month, service: r.service, served: n(r.served), people: n(r.people) })),
+      monthlyServices: [...monthlyServices.values()],
       monthlyOutings: monthlyOutings.map((r) => ({ month: String(r.month), kind: r.kind, place: String(r.place), outings: n(r.outings) })),
       monthlyImported: monthlyImported.map((r) => ({ month: String(r.month), kind: r.kind, place: r.place, ...importedRow(r) })),
     };
