@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import { PDFDocument, rgb } from 'pdf-lib';
 import { outingKindLabel, RECORD_SERVICES, recordServiceLabel, summaryLines, type RecordsReport, type RecordsRow, type RecordService } from '../../protocol/records';
 import { AppError } from '../../protocol/errors';
-import { CertificateFonts } from '../certificates/fonts';
+import { CertificateFonts, type FaceId } from '../certificates/fonts';
 import { warekiFiscalYear } from '../certificates/wareki';
 import { formatCsv } from './csv';
 
@@ -64,6 +64,18 @@ export function toShiftJis(text: string): Buffer {
 
 const PT_PER_MM = 72 / 25.4;
 
+/** The text cut where the face that draws it changes. */
+function faceRuns(faces: CertificateFonts, text: string): { face: FaceId; text: string }[] {
+  const runs: { face: FaceId; text: string }[] = [];
+  for (const ch of text) {
+    const face = faces.faceFor(ch.codePointAt(0)!);
+    const last = runs[runs.length - 1];
+    if (last?.face === face) last.text += ch;
+    else runs.push({ face, text: ch });
+  }
+  return runs;
+}
+
 /** The report on one A4 landscape page (more pages when the places do not fit), the summary under the table. */
 export async function recordsPdf(report: RecordsReport, fonts?: CertificateFonts): Promise<Uint8Array> {
   const faces = fonts ?? (await CertificateFonts.load());
@@ -91,9 +103,13 @@ export async function recordsPdf(report: RecordsReport, fonts?: CertificateFonts
   const black = rgb(0, 0, 0);
   const draw = (page: ReturnType<PDFDocument['addPage']>, text: string, x: number, y: number, align: 'left' | 'right' | 'center', w: number, fontSize = size) => {
     const tw = faces.widthOf(text, fontSize);
-    const left = align === 'left' ? x + 4 : align === 'right' ? x + w - 4 - tw : x + (w - tw) / 2;
-    // Every character here is in IPAex明朝 (the table's own words and digits).
-    page.drawText(text, { x: left, y, size: fontSize, font: embedded.main, color: black });
+    let left = align === 'left' ? x + 4 : align === 'right' ? x + w - 4 - tw : x + (w - tw) / 2;
+    // A place name may hold a character only IPAmj明朝 has (𠮷): each run is drawn with the face that has it.
+    for (const run of faceRuns(faces, text)) {
+      const font = run.face === 'fallback' && embedded.fallback ? embedded.fallback : embedded.main;
+      page.drawText(run.text, { x: left, y, size: fontSize, font, color: black });
+      left += faces.widthOf(run.text, fontSize);
+    }
   };
   const perPage = Math.floor((height - 2 * margin - 30 - 3 * rowH - summary.length * 16) / rowH);
   for (let start = 0; start < lines.length || start === 0; start += perPage) {

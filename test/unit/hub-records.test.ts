@@ -118,12 +118,17 @@ describe(`records (実績) on ${testStore}`, () => {
     has('■ サービス提供者数：296人');
   });
 
-  it('refuses Shift_JIS for a place it cannot hold, naming the character', async () => {
+  it('refuses Shift_JIS for a place it cannot hold, naming the character, and prints it in the PDF', async () => {
     const store = await freshStore();
     await importRecordsCsv(store, { text: '年度,月,種類,場所,回数,証明書,マイナンバーカード,ごみ納付券,相談,フレイル,計,説明者数\n2023,2023-05,地区定期巡回,𠮷野,1,1,0,0,0,0,1,0\n', by: 'planner', at });
     const report = await recordsReport(store, { fiscalYear: 2023 });
     expect(() => recordsCsv(report, 'sjis')).toThrow(/「𠮷」（U\+20BB7）は Shift_JIS で書けない文字です/);
     expect(recordsCsv(report).toString('utf8')).toContain('𠮷野');
+    // The PDF draws it with the face that has it (IPAmj明朝).
+    const tmp = tempDir('odekake-records-');
+    cleanups.push(() => tmp.remove());
+    writeFileSync(join(tmp.dir, 'r5.pdf'), await recordsPdf(report));
+    expect(execFileSync('pdftotext', ['-layout', join(tmp.dir, 'r5.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ')).toContain('𠮷野 1回 1人 0人 0人 0人 0人 1人 0人');
   });
 
   it('counts a person once in 計 and once in each service they received, however many copies', async () => {
