@@ -1,4 +1,4 @@
-// `odekake hub init|start|operator-add|intake-key` and `odekake vehicle enroll|revoke`: the city-hall hub's
+// `odekake hub init|start|operator-add|intake-key|report|import-records` and `odekake vehicle enroll|revoke`: the city-hall hub's
 // data directory, its server, and the vehicles it trusts.
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -142,6 +142,47 @@ export function registerHubCommands(program: Command): void {
         fail(e);
       } finally {
         await store?.close();
+      }
+    });
+
+  hub
+    .command('report')
+    .description('実績 (運用回数・サービス提供者数・説明者数) の表を年度または月の範囲で書き出します (CSV / PDF)')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .option('--fy <year>', '年度 (西暦、4月〜翌年3月。例 2022)')
+    .option('--from <YYYY-MM>', '期間の始まりの月')
+    .option('--to <YYYY-MM>', '期間の終わりの月')
+    .requiredOption('--format <format>', '形式 (csv / pdf)')
+    .option('--encoding <encoding>', 'CSV の文字コード (utf8 は BOM 付き / sjis は Shift_JIS)', 'utf8')
+    .requiredOption('--out <file>', '書き出すファイル')
+    .action(async (opts: { data: string; db?: string; fy?: string; from?: string; to?: string; format: string; encoding: string; out: string }) => {
+      const { writeRecordsReport } = await import('../hub/server/records-commands');
+      try {
+        const fiscalYear = opts.fy === undefined ? undefined : /^\d+$/.test(opts.fy) ? Number(opts.fy) : Number.NaN;
+        const r = await writeRecordsReport({
+          dataDir: opts.data, db: opts.db, range: { fiscalYear, from: opts.from, to: opts.to },
+          file: { format: opts.format, encoding: opts.encoding, out: opts.out },
+        });
+        process.stdout.write(`実績を書き出しました: ${r.out}（運用回数 ${r.operations}回、サービス提供者数 ${r.served}人）\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  hub
+    .command('import-records')
+    .description('市のこれまでの実績表 (CSV、docs/records-import.md の形) を取り込みます。1行でも誤りがあれば何も取り込みません')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .argument('<file>', '取り込む CSV ファイル (UTF-8)')
+    .action(async (file: string, opts: { data: string; db?: string }) => {
+      const { importRecordsFile } = await import('../hub/server/records-commands');
+      try {
+        const r = await importRecordsFile({ dataDir: opts.data, db: opts.db, file });
+        process.stdout.write(`実績を ${r.rows} 行取り込みました。\n`);
+      } catch (e) {
+        fail(e);
       }
     });
 

@@ -7,6 +7,7 @@ import { IdentityCheckInput, RequestInput } from './request';
 import { vehicleNotifiedEvents } from './workflow';
 import { EntityId, Sha256Hex, VehicleId } from './ids';
 import { FollowUpMessage, VisitOutcomeMessage } from './visits';
+import { OutingRecordMessage } from './records';
 
 export const HUB_API = {
   /** POST: a batch of outbox messages, applied in order. */
@@ -61,7 +62,7 @@ export const ReprintRequestMessage = z.object({
   at: Instant,
 });
 
-export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage]);
+export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage, OutingRecordMessage]);
 export type VehicleMessage = z.infer<typeof VehicleMessage>;
 
 /**

@@ -14,6 +14,7 @@ import { outcomeNeedsReason, type VisitOutcome } from '../../protocol/visits';
 import { BookingResident } from '../../protocol/bookings';
 import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
 import { followUpNotice } from './booking-notices';
+import { outingRows } from './records';
 import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
 import { badRequest, forbidden, HubError, unauthorized } from '../errors';
@@ -74,9 +75,9 @@ function validated(raw: unknown): ValidatedMessage {
 
 type SubmitMessage = Extract<VehicleMessage, { type: 'request.submit' }>;
 type EventMessage = Extract<VehicleMessage, { type: 'request.event' }>;
-/** Messages about visits: no request rows, applied one by one even inside a bulk batch. */
-type VisitMessage = Extract<VehicleMessage, { type: 'visit_outcome' | 'follow_up' }>;
-const isVisitMessage = (m: VehicleMessage): m is VisitMessage => m.type === 'visit_outcome' || m.type === 'follow_up';
+/** Messages about visits and outings: no request rows, applied one by one even inside a bulk batch. */
+type VisitMessage = Extract<VehicleMessage, { type: 'visit_outcome' | 'follow_up' | 'outing.record' }>;
+const isVisitMessage = (m: VehicleMessage): m is VisitMessage => m.type === 'visit_outcome' || m.type === 'follow_up' || m.type === 'outing.record';
 
 /** What a relayed request writes: its row, its first event and its audit record. */
 function relayedRecords(vehicleId: string, m: SubmitMessage, at: string): { row: RequestRow; event: RequestEventRow; audit: AuditEntry } {
@@ -397,7 +398,30 @@ export class VehicleSync {
       }
       case 'follow_up':
         return this.applyFollowUp(tx, vehicleId, m, at);
+      case 'outing.record':
+        return this.applyOutingRecord(tx, vehicleId, m, at);
     }
+  }
+
+  /**
+   * An outing's record (実績): the outing, one row per person and service, its sales. The outing's id
+   * makes it one record however often it arrives, under any key; the audit holds ids and counts only.
+   */
+  private async applyOutingRecord(
+    tx: HubTx,
+    vehicleId: string,
+    m: Extract<VehicleMessage, { type: 'outing.record' }>,
+    at: string,
+  ): Promise<{ status: 'applied' | 'duplicate'; notice: Notice | null }> {
+    const record = outingRows(vehicleId, m, at);
+    const inserted = await tx.insertOuting(record.outing, record.people, m.sales);
+    if (!inserted) return { status: 'duplicate', notice: null };
+    const served = m.people.reduce((sum, p) => sum + p.services.length, 0);
+    await tx.appendAudit({
+      actor: m.staff[0]!, action: 'outing.recorded', place: vehicleId,
+      detail: { outingId: m.outingId, kind: m.kind, people: m.people.length, services: served, explained: m.explained, sales: m.sales.length },
+    }, at);
+    return { status: 'applied', notice: { type: 'outing.recorded' } };
   }
 
   /**

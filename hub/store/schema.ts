@@ -275,6 +275,70 @@ export interface IntakeKeysTable {
 }
 
 /** Every hub table. */
+/** An outing (運行) a vehicle ran, or one imported; no personal data. */
+export interface OutingsTable {
+  id: string;
+  vehicle_id: string | null;
+  source: 'vehicle' | 'import';
+  date: string | null;
+  fiscal_year: number;
+  month: string | null;
+  kind: string;
+  place: string | null;
+  /** JSON array of staff ids. */
+  staff: string;
+  started_at: string | null;
+  ended_at: string | null;
+  explained: number;
+  received_at: string;
+}
+
+/** One service one person received during an outing: a person number, never who they were. */
+export interface OutingServicesTable {
+  outing_id: string;
+  person_no: number;
+  service: string;
+  /** Consultation departments, comma-separated, or null. */
+  department: string | null;
+  month: string;
+  kind: string;
+  /** '' where the outing names no place. */
+  place: string;
+  /** 1 on one row per person: 計 is the sum. */
+  counts_person: number;
+}
+
+export interface OutingSalesTable {
+  outing_id: string;
+  line_no: number;
+  item: string;
+  unit_yen: number;
+  quantity: number;
+}
+
+/** A row of the city's earlier tables as imported: NULL is the printed 「-」. */
+export interface ImportedRecordsTable {
+  id: Generated<number>;
+  fiscal_year: number;
+  month: string | null;
+  kind: string;
+  /** '' where the kind has no place. */
+  place: string;
+  outings: number;
+  certificate: number | null;
+  mynumber_card: number | null;
+  garbage_ticket: number | null;
+  consultation: number | null;
+  frailty: number | null;
+  smartphone: number | null;
+  people: number | null;
+  explained: number | null;
+  line_no: number;
+  file_sha256: string;
+  imported_at: string;
+  imported_by: string;
+}
+
 export interface HubDatabase {
   vehicles: VehiclesTable;
   vehicle_certificates: VehicleCertificatesTable;
@@ -299,6 +363,10 @@ export interface HubDatabase {
   visit_outcomes: VisitOutcomesTable;
   booking_notices: BookingNoticesTable;
   intake_keys: IntakeKeysTable;
+  outings: OutingsTable;
+  outing_services: OutingServicesTable;
+  outing_sales: OutingSalesTable;
+  imported_records: ImportedRecordsTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

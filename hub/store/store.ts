@@ -7,13 +7,13 @@
 // vehicle's inbox counter (its vehicles row, FOR UPDATE), a vehicle's deliveries (an advisory lock
 // taken before an idempotency key is looked up) — and primary keys stay the final arbiter: a whole
 // transaction that loses a race on one of them, or on a deadlock or serialization check, runs again.
-import { CompiledQuery, sql, type Kysely, type QueryResult, type SqliteDatabase, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type ExpressionBuilder, type Kysely, type QueryResult, type SqliteDatabase, type Transaction } from 'kysely';
 import type { RequestStep } from '../../protocol/domain';
 import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
 import type { Dialect, HubDatabase } from './schema';
 import type {
   AppliedMessageRow, AuditEntry, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
-  VisitAssignmentRow, VisitOutcomeRow,
+  VisitAssignmentRow, VisitOutcomeRow, ImportedRecordRow, OutingPersonServices, OutingRow, OutingSaleRow, RecordsFilter, RecordTotals,
   InsuranceLinkRow, IntakeKeyRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
   RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
 } from './types';
@@ -737,6 +737,112 @@ export class KyselyHubTx implements HubTx {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return count(r.numUpdatedRows) === 1;
+  }
+
+  async insertOuting(o: OutingRow, people: readonly OutingPersonServices[], sales: readonly OutingSaleRow[]) {
+    // ON CONFLICT DO NOTHING: a second record of an outing is an answer (the first stays), not an aborted transaction.
+    const r = await this.q
+      .insertInto('outings')
+      .values({
+        id: o.id, vehicle_id: o.vehicleId, source: 'vehicle', date: o.date, fiscal_year: o.fiscalYear, month: o.month, kind: o.kind, place: o.place,
+        staff: o.staff, started_at: o.startedAt, ended_at: o.endedAt, explained: o.explained, received_at: o.receivedAt,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    if (count(r.numInsertedOrUpdatedRows) !== 1) return false;
+    const serviceRows = people.flatMap((p) =>
+      p.services.map((service, i) => ({
+        outing_id: o.id, person_no: p.personNo, service, department: service === 'consultation' ? p.department : null,
+        month: o.month, kind: o.kind, place: o.place ?? '', counts_person: i === 0 ? 1 : 0,
+      })),
+    );
+    for (const part of chunks(serviceRows)) await this.q.insertInto('outing_services').values(part).execute();
+    const saleRows = sales.map((s, i) => ({ outing_id: o.id, line_no: i + 1, item: s.item, unit_yen: s.unitYen, quantity: s.quantity }));
+    for (const part of chunks(saleRows)) await this.q.insertInto('outing_sales').values(part).execute();
+    return true;
+  }
+  async hasImportedRecord(key: { fiscalYear: number; month: string | null; kind: string; place: string }) {
+    let query = this.q.selectFrom('imported_records').select('id').where('fiscal_year', '=', key.fiscalYear).where('kind', '=', key.kind).where('place', '=', key.place);
+    query = key.month === null ? query.where('month', 'is', null) : query.where('month', '=', key.month);
+    return (await query.executeTakeFirst()) !== undefined;
+  }
+  async insertImportedRecords(rows: readonly ImportedRecordRow[]) {
+    const values = rows.map((r) => ({
+      fiscal_year: r.fiscalYear, month: r.month, kind: r.kind, place: r.place, outings: r.outings, certificate: r.certificate, mynumber_card: r.mynumberCard,
+      garbage_ticket: r.garbageTicket, consultation: r.consultation, frailty: r.frailty, smartphone: r.smartphone, people: r.people, explained: r.explained,
+      line_no: r.lineNo, file_sha256: r.fileSha256, imported_at: r.importedAt, imported_by: r.importedBy,
+    }));
+    for (const part of chunks(values)) await this.q.insertInto('imported_records').values(part).execute();
+  }
+  async recordTotals(filter: RecordsFilter): Promise<RecordTotals> {
+    const { from, to, wholeFiscalYear } = filter;
+    const n = (v: unknown) => Number(v ?? 0);
+    const nOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+    // Each a GROUP BY over the month index: the rows never leave the database, only their sums.
+    const outings = await this.q
+      .selectFrom('outings')
+      .select((eb) => ['kind', eb.fn.coalesce('place', sql.lit('')).as('place'), eb.fn.countAll().as('outings'), eb.fn.sum('explained').as('explained')])
+      .where('source', '=', 'vehicle').where('month', '>=', from).where('month', '<=', to)
+      .groupBy(['kind', 'place'])
+      .execute();
+    // One pass over the person-services, in the order of their index (month, kind, place, service):
+    // the rows of the table and the monthly series are both sums of its few hundred groups.
+    const grouped = await this.q
+      .selectFrom('outing_services')
+      .select((eb) => ['month', 'kind', 'place', 'service', eb.fn.countAll().as('served'), eb.fn.sum('counts_person').as('people')])
+      .where('month', '>=', from).where('month', '<=', to)
+      .groupBy(['month', 'kind', 'place', 'service'])
+      .execute();
+    const services = new Map<string, { kind: string; place: string; service: string; served: number; people: number }>();
+    const monthlyServices = new Map<string, { month: string; service: string; served: number; people: number }>();
+    for (const r of grouped) {
+      const byRow = services.get(`${r.kind}\u0000${r.place}\u0000${r.service}`) ?? { kind: r.kind, place: r.place, service: r.service, served: 0, people: 0 };
+      byRow.served += n(r.served);
+      byRow.people += n(r.people);
+      services.set(`${r.kind}\u0000${r.place}\u0000${r.service}`, byRow);
+      const byMonth = monthlyServices.get(`${r.month}\u0000${r.service}`) ?? { month: r.month, service: r.service, served: 0, people: 0 };
+      byMonth.served += n(r.served);
+      byMonth.people += n(r.people);
+      monthlyServices.set(`${r.month}\u0000${r.service}`, byMonth);
+    }
+    const importedCounts = (eb: ExpressionBuilder<HubDatabase, 'imported_records'>) => [
+      eb.fn.sum('outings').as('outings'), eb.fn.sum('certificate').as('certificate'), eb.fn.sum('mynumber_card').as('mynumber_card'),
+      eb.fn.sum('garbage_ticket').as('garbage_ticket'), eb.fn.sum('consultation').as('consultation'), eb.fn.sum('frailty').as('frailty'),
+      eb.fn.sum('smartphone').as('smartphone'), eb.fn.sum('people').as('people'),
+    ] as const;
+    const imported = await this.q
+      .selectFrom('imported_records')
+      .select((eb) => ['kind', 'place', ...importedCounts(eb), eb.fn.sum('explained').as('explained'), eb.fn.min('line_no').as('first_line')])
+      .where((eb) => {
+        const inRange = eb.and([eb('month', '>=', from), eb('month', '<=', to)]);
+        return wholeFiscalYear === null ? inRange : eb.or([inRange, eb.and([eb('month', 'is', null), eb('fiscal_year', '=', wholeFiscalYear)])]);
+      })
+      .groupBy(['kind', 'place'])
+      .execute();
+    const monthlyOutings = await this.q
+      .selectFrom('outings')
+      .select((eb) => ['month', 'kind', eb.fn.coalesce('place', sql.lit('')).as('place'), eb.fn.countAll().as('outings')])
+      .where('source', '=', 'vehicle').where('month', '>=', from).where('month', '<=', to)
+      .groupBy(['month', 'kind', 'place'])
+      .execute();
+    const monthlyImported = await this.q
+      .selectFrom('imported_records')
+      .select((eb) => ['month', 'kind', 'place', ...importedCounts(eb)])
+      .where('month', '>=', from).where('month', '<=', to)
+      .groupBy(['month', 'kind', 'place'])
+      .execute();
+    const importedRow = (r: Record<string, unknown>) => ({
+      outings: n(r.outings), people: nOrNull(r.people), certificate: nOrNull(r.certificate), mynumber_card: nOrNull(r.mynumber_card),
+      garbage_ticket: nOrNull(r.garbage_ticket), consultation: nOrNull(r.consultation), frailty: nOrNull(r.frailty), smartphone: nOrNull(r.smartphone),
+    });
+    return {
+      outings: outings.map((r) => ({ kind: r.kind, place: String(r.place), outings: n(r.outings), explained: n(r.explained) })),
+      services: [...services.values()],
+      imported: imported.map((r) => ({ kind: r.kind, place: r.place, firstLine: n(r.first_line), ...importedRow(r), explained: nOrNull(r.explained) })),
+      monthlyServices: [...monthlyServices.values()],
+      monthlyOutings: monthlyOutings.map((r) => ({ month: String(r.month), kind: r.kind, place: String(r.place), outings: n(r.outings) })),
+      monthlyImported: monthlyImported.map((r) => ({ month: String(r.month), kind: r.kind, place: r.place, ...importedRow(r) })),
+    };
   }
 
   async appendAudit(entry: AuditEntry, at: string) {

@@ -295,6 +295,79 @@ export interface RequestFilter {
   limit?: number;
 }
 
+/** An outing a vehicle recorded (migration 009): ids and counts only. */
+export interface OutingRow {
+  id: string;
+  vehicleId: string;
+  date: string;
+  fiscalYear: number;
+  month: string;
+  kind: string;
+  place: string | null;
+  /** JSON array of staff ids. */
+  staff: string;
+  startedAt: string;
+  endedAt: string;
+  explained: number;
+  receivedAt: string;
+}
+
+/** The services one person received during an outing, numbered within it (1, 2, 3…). */
+export interface OutingPersonServices {
+  personNo: number;
+  services: readonly string[];
+  /** Consultation departments, comma-separated. */
+  department: string | null;
+}
+
+export interface OutingSaleRow {
+  item: string;
+  unitYen: number;
+  quantity: number;
+}
+
+/** A row of the city's earlier tables to import; null is the printed 「-」. */
+export interface ImportedRecordRow {
+  fiscalYear: number;
+  month: string | null;
+  kind: string;
+  /** '' where the kind has no place. */
+  place: string;
+  outings: number;
+  certificate: number | null;
+  mynumberCard: number | null;
+  garbageTicket: number | null;
+  consultation: number | null;
+  frailty: number | null;
+  smartphone: number | null;
+  people: number | null;
+  explained: number | null;
+  lineNo: number;
+  fileSha256: string;
+  importedAt: string;
+  importedBy: string;
+}
+
+/** Which records a report covers: months from–to inclusive, and a fiscal year's whole-year imported rows when it covers one. */
+export interface RecordsFilter {
+  from: string;
+  to: string;
+  wholeFiscalYear: number | null;
+}
+
+/** What the store sums for a report, grouped in SQL; the report builds the city's rows from it. */
+export interface RecordTotals {
+  /** Vehicle outings by kind and place ('' for none): how many, and 説明者数. */
+  outings: { kind: string; place: string; outings: number; explained: number }[];
+  /** Person-services by kind, place and service: how many, and how many of those rows count their person (計). */
+  services: { kind: string; place: string; service: string; served: number; people: number }[];
+  /** Imported rows by kind and place: SUM keeps NULL where every row is 「-」. */
+  imported: ({ kind: string; place: string; firstLine: number; outings: number; people: number | null; explained: number | null } & Record<'certificate' | 'mynumber_card' | 'garbage_ticket' | 'consultation' | 'frailty' | 'smartphone', number | null>)[];
+  monthlyServices: { month: string; service: string; served: number; people: number }[];
+  monthlyOutings: { month: string; kind: string; place: string; outings: number }[];
+  monthlyImported: ({ month: string; kind: string; place: string; outings: number; people: number | null } & Record<'certificate' | 'mynumber_card' | 'garbage_ticket' | 'consultation' | 'frailty' | 'smartphone', number | null>)[];
+}
+
 /** Everything the hub reads and writes, within one transaction. */
 export interface HubTx {
   /**
@@ -429,6 +502,17 @@ export interface HubTx {
   getIntakeKey(id: string): Promise<IntakeKeyRow | undefined>;
   /** Revokes a key still in use; false when it is unknown or already revoked. */
   revokeIntakeKey(id: string, at: string, by: string): Promise<boolean>;
+
+  /**
+   * Writes an outing with one row per person and service and its sales, unless an outing with its id
+   * exists (false then: the first record stays).
+   */
+  insertOuting(o: OutingRow, people: readonly OutingPersonServices[], sales: readonly OutingSaleRow[]): Promise<boolean>;
+  /** Whether the imported row (fiscal year, month, kind, place) is there already. */
+  hasImportedRecord(key: { fiscalYear: number; month: string | null; kind: string; place: string }): Promise<boolean>;
+  insertImportedRecords(rows: readonly ImportedRecordRow[]): Promise<void>;
+  /** The report's sums, grouped in SQL. */
+  recordTotals(filter: RecordsFilter): Promise<RecordTotals>;
 
   /** Appends one hash-chained audit record, stamped with `at`. */
   appendAudit(entry: AuditEntry, at: string): Promise<void>;

@@ -1,0 +1,136 @@
+// The records report as files the city's planning staff hand on: CSV (UTF-8 with a BOM for Japanese
+// Excel, or Shift_JIS (CP932) for older municipal systems) and an A4 PDF, each the table as the city
+// prints it (002 section IV) with the summary lines under it.
+import iconv from 'iconv-lite';
+import { PDFDocument, rgb } from 'pdf-lib';
+import { outingKindLabel, RECORD_SERVICES, recordServiceLabel, summaryLines, type RecordsReport, type RecordsRow, type RecordService } from '../../protocol/records';
+import { AppError } from '../../protocol/errors';
+import { CertificateFonts, type FaceId } from '../certificates/fonts';
+import { warekiFiscalYear } from '../certificates/wareki';
+import { formatCsv } from './csv';
+
+/** The services the table shows: スマホ市役所 only once any row counts it (the city's older tables have no such column). */
+export function shownServices(report: RecordsReport): RecordService[] {
+  return RECORD_SERVICES.filter((s) => s !== 'smartphone' || [...report.rows, report.total].some((r) => r.services.smartphone !== null));
+}
+
+/** 「行政 MaaS 令和4年度実績」, or with the months when the report covers part of a year. */
+export function reportTitle(report: RecordsReport): string {
+  const whole = report.fiscalYear !== null && report.from === `${report.fiscalYear}-04` && report.to === `${report.fiscalYear + 1}-03`;
+  if (whole) return `行政 MaaS ${warekiFiscalYear(report.fiscalYear!)}実績`;
+  return `行政 MaaS 実績（${report.from}〜${report.to}）`;
+}
+
+export interface TableLine {
+  kind: string;
+  place: string;
+  cells: string[];
+}
+
+/** The table's lines in print order: each 地区定期巡回 place, its 計, the other kinds, the total; 「-」 where a count is null. */
+export function tableLines(report: RecordsReport, units: boolean): { header: string[]; lines: TableLine[] } {
+  const services = shownServices(report);
+  const count = (v: number | null, unit: string) => (v === null ? '-' : units ? `${v}${unit}` : String(v));
+  const cells = (r: RecordsRow) => [count(r.outings, '回'), ...services.map((s) => count(r.services[s], '人')), count(r.people, '人'), count(r.explained, '人')];
+  const lines: TableLine[] = [];
+  for (const r of report.rows.filter((x) => x.kind === 'patrol')) lines.push({ kind: outingKindLabel.patrol, place: r.place ?? '', cells: cells(r) });
+  if (report.patrolTotal) lines.push({ kind: outingKindLabel.patrol, place: '計', cells: cells(report.patrolTotal) });
+  for (const r of report.rows.filter((x) => x.kind !== 'patrol')) lines.push({ kind: outingKindLabel[r.kind], place: r.place ?? '', cells: cells(r) });
+  lines.push({ kind: '合計', place: '', cells: cells(report.total) });
+  return { header: ['区分', '場所', '回数', ...services.map((s) => recordServiceLabel[s]), '計', '説明者数'], lines };
+}
+
+export type CsvEncoding = 'utf8' | 'sjis';
+
+/** The report as CSV: the title, the table, a blank line and the summary lines. */
+export function recordsCsv(report: RecordsReport, encoding: CsvEncoding = 'utf8'): Buffer {
+  const { header, lines } = tableLines(report, false);
+  const text = formatCsv([[reportTitle(report)], header, ...lines.map((l) => [l.kind, l.place, ...l.cells]), [], ...summaryLines(report).map((s) => [s])]);
+  if (encoding === 'utf8') return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
+  return toShiftJis(text);
+}
+
+/** CP932 bytes, refusing (with the character named) any text it cannot hold instead of writing 「?」. */
+export function toShiftJis(text: string): Buffer {
+  for (const ch of new Set(text)) {
+    if (ch === '?') continue;
+    if (iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') !== ch) {
+      const cp = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      throw new AppError('SJIS_UNMAPPABLE', `「${ch}」（${cp}）は Shift_JIS で書けない文字です。UTF-8（--encoding utf8）で出力するか、その文字を書き換えてください。`);
+    }
+  }
+  return iconv.encode(text, 'cp932');
+}
+
+const PT_PER_MM = 72 / 25.4;
+
+/** The text cut where the face that draws it changes. */
+function faceRuns(faces: CertificateFonts, text: string): { face: FaceId; text: string }[] {
+  const runs: { face: FaceId; text: string }[] = [];
+  for (const ch of text) {
+    const face = faces.faceFor(ch.codePointAt(0)!);
+    const last = runs[runs.length - 1];
+    if (last?.face === face) last.text += ch;
+    else runs.push({ face, text: ch });
+  }
+  return runs;
+}
+
+/** The report on one A4 landscape page (more pages when the places do not fit), the summary under the table. */
+export async function recordsPdf(report: RecordsReport, fonts?: CertificateFonts): Promise<Uint8Array> {
+  const faces = fonts ?? (await CertificateFonts.load());
+  const { header, lines } = tableLines(report, true);
+  const title = reportTitle(report);
+  const summary = summaryLines(report);
+  const doc = await PDFDocument.create();
+  // Fixed dates and names: the same report gives the same bytes.
+  doc.setCreationDate(new Date(0));
+  doc.setModificationDate(new Date(0));
+  doc.setTitle(title);
+  doc.setProducer('odekake');
+  doc.setCreator('odekake');
+  const allText = [title, ...header, ...lines.flatMap((l) => [l.kind, l.place, ...l.cells]), ...summary].join('');
+  const embedded = await faces.embed(doc, allText);
+  const width = 297 * PT_PER_MM;
+  const height = 210 * PT_PER_MM;
+  const margin = 15 * PT_PER_MM;
+  const size = 10;
+  const rowH = 8 * PT_PER_MM;
+  const kindW = 42 * PT_PER_MM;
+  const placeW = 32 * PT_PER_MM;
+  const numW = (width - 2 * margin - kindW - placeW) / (header.length - 2);
+  const colX = [margin, margin + kindW, ...header.slice(2).map((_, i) => margin + kindW + placeW + i * numW), width - margin];
+  const black = rgb(0, 0, 0);
+  const draw = (page: ReturnType<PDFDocument['addPage']>, text: string, x: number, y: number, align: 'left' | 'right' | 'center', w: number, fontSize = size) => {
+    const tw = faces.widthOf(text, fontSize);
+    let left = align === 'left' ? x + 4 : align === 'right' ? x + w - 4 - tw : x + (w - tw) / 2;
+    // A place name may hold a character only IPAmj明朝 has (𠮷): each run is drawn with the face that has it.
+    for (const run of faceRuns(faces, text)) {
+      const font = run.face === 'fallback' && embedded.fallback ? embedded.fallback : embedded.main;
+      page.drawText(run.text, { x: left, y, size: fontSize, font, color: black });
+      left += faces.widthOf(run.text, fontSize);
+    }
+  };
+  const perPage = Math.floor((height - 2 * margin - 30 - 3 * rowH - summary.length * 16) / rowH);
+  for (let start = 0; start < lines.length || start === 0; start += perPage) {
+    const page = doc.addPage([width, height]);
+    let y = height - margin;
+    draw(page, title, margin, y - 14, 'left', width - 2 * margin, 14);
+    y -= 30;
+    const rowsHere = [header, ...lines.slice(start, start + perPage).map((l, i, arr) => {
+      // 区分 is written once per run of the same kind, as the printed table merges its cells.
+      const prev = i > 0 ? arr[i - 1]! : start > 0 ? lines[start - 1]! : null;
+      return [prev?.kind === l.kind ? '' : l.kind, l.place, ...l.cells];
+    })];
+    for (const [r, cells] of rowsHere.entries()) {
+      const top = y - r * rowH;
+      page.drawLine({ start: { x: margin, y: top }, end: { x: width - margin, y: top }, thickness: 0.5, color: black });
+      cells.forEach((text, c) => draw(page, text, colX[c]!, top - rowH + 7, r === 0 ? 'center' : c < 2 ? 'left' : 'right', colX[c + 1]! - colX[c]!, r === 0 && text.length > 5 ? 8 : size));
+    }
+    const bottom = y - rowsHere.length * rowH;
+    page.drawLine({ start: { x: margin, y: bottom }, end: { x: width - margin, y: bottom }, thickness: 0.5, color: black });
+    for (const x of colX) page.drawLine({ start: { x, y }, end: { x, y: bottom }, thickness: 0.5, color: black });
+    if (start + perPage >= lines.length) summary.forEach((s, i) => draw(page, s, margin, bottom - 20 - i * 16, 'left', width - 2 * margin));
+  }
+  return doc.save({ useObjectStreams: false });
+}
