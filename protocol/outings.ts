@@ -62,7 +62,7 @@ export const GoodsSaleInput = z
     itemId: z.string().min(1, { error: '品目を選んでください。' }).max(32),
     quantity: z.number({ error: '枚数を入力してください。' }).int({ error: '枚数は整数で入力してください。' }).min(1, { error: '枚数は1枚以上です。' }).max(100, { error: '枚数は100枚までです。' }),
     method: PaymentMethod,
-    tenderedYen: z.number().int({ error: 'お預かり金額は整数の円です。' }).min(0).max(10_000_000).optional(),
+    tenderedYen: z.number().int({ error: 'お預かり金額は整数の円です。' }).min(0, { error: 'お預かり金額は0円以上です。' }).max(10_000_000, { error: 'お預かり金額が大きすぎます。' }).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.method === 'cash' && s.tenderedYen === undefined) ctx.addIssue({ code: 'custom', path: ['tenderedYen'], message: '現金のときはお預かり金額を入力してください。' });
