@@ -50,7 +50,7 @@ export const TALLY_KINDS = ['frailty', 'smartphone', 'mynumber_card', 'explained
 export const TallyKind = z.enum(TALLY_KINDS, { error: '数える項目が正しくありません。' });
 export type TallyKind = z.infer<typeof TallyKind>;
 export const tallyKindLabel: Record<TallyKind, string> = {
-  frailty: 'フレイルチェック', smartphone: 'スマホ市役所', mynumber_card: 'マイナカード手続き支援', explained: '説明者数',
+  frailty: 'フレイルチェック', smartphone: 'スマホ市役所', mynumber_card: 'マイナカード支援', explained: '説明者数',
 };
 
 export const TallyInput = z.object({ kind: TallyKind, delta: z.union([z.literal(1), z.literal(-1)], { error: '+1 か −1 を選んでください。' }) });

@@ -13,6 +13,9 @@ function dateLabel(date: string): string {
   return `${y}年${m}月${d}日`;
 }
 
+/** The column names of the city's table, shortened only where a count card is too narrow. */
+const countLabel = (s: (typeof RECORD_SERVICES)[number]) => (s === 'mynumber_card' ? 'マイナカード' : recordServiceLabel[s]);
+
 /** The counts of an outing: each service, 計 and 説明者数, as the city's table has them. */
 export function OutingCounts({ outing }: { outing: OutingView }) {
   const c = outing.counts;
@@ -20,7 +23,7 @@ export function OutingCounts({ outing }: { outing: OutingView }) {
     <dl className="outing-counts" data-testid="outing-counts">
       {RECORD_SERVICES.map((s) => (
         <div key={s} className="count" data-service={s}>
-          <dt>{recordServiceLabel[s]}</dt>
+          <dt>{countLabel(s)}</dt>
           <dd>{c.services[s]}<small>人</small></dd>
         </div>
       ))}
