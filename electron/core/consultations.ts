@@ -298,7 +298,7 @@ export class ConsultationService {
           detail: { callId: call.id, outcome: audit.outcome ?? call.outcome ?? call.state },
         });
         // A call cut off is counted when its call-back ends, so one consultation counts once.
-        if (call.state === 'ended' && (call.connectedAt !== null || before.state === 'connected')) this.onEnded({ id: call.id, department: call.department });
+        if (call.state === 'ended' && (call.connectedAt !== null || before.state === 'connected')) this.onEnded({ id: call.id, department: before.department });
       }
       this.peer = null;
       this.held = [];

@@ -122,4 +122,24 @@ describe('an outing in the terminal core', () => {
     expect(stored).not.toContain('磐城');
     expect(stored).not.toContain('1953-06-14');
   });
+
+  it('counts a consultation with its department and an insurance link during the outing, each once, and nothing outside an outing', async () => {
+    core.outings.consultationEnded('call-before', 'pension');
+    await ok('startOuting', { kind: 'disaster', place: '平下平窪', staff: ['S0001'] });
+    core.outings.consultationEnded('call-1', 'life_events');
+    core.outings.consultationEnded('call-1', 'life_events');
+    core.outings.insuranceLinked('link-1');
+    core.outings.insuranceLinked('link-1');
+    await ok('tallyOuting', { kind: 'mynumber_card', delta: 1 });
+    const v = (await ok('getOutingDesk', {})).open;
+    expect(v.counts).toMatchObject({ services: { consultation: 1, mynumber_card: 2 }, people: 3 });
+    await ok('endOuting', {});
+    core.outings.insuranceLinked('link-after');
+    const [record] = core.outbox.pending().filter((m) => m.kind === 'outing.record');
+    expect((record!.payload as { people: unknown[] }).people).toEqual([
+      { services: ['consultation'], departments: ['life_events'] },
+      { services: ['mynumber_card'] },
+      { services: ['mynumber_card'] },
+    ]);
+  });
 });
