@@ -237,7 +237,7 @@ export const terminalContract = {
     /** +1 / −1 on フレイル, スマホ市役所, マイナカード支援 or 説明者数. */
     tallyOuting: call(TallyInput, OutingView, staff),
     /** ごみ処理券: sold during the open outing, its 領収書 printed. */
-    sellGoods: call(GoodsSaleInput, OutingView, staff),
+    sellGoods: call(GoodsSaleInput, z.object({ outing: OutingView, receiptPrinting: z.boolean() }), staff),
     getConsultation: call(Empty, ConsultationView, staff),
     getConsultationAvailability: call(Empty, AvailabilityResponse, staff),
     startConsultation: call(z.object({ department: Department }), ConsultationView, staff),

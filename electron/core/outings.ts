@@ -182,8 +182,8 @@ export class OutingService {
     return view;
   }
 
-  /** ごみ処理券: sold at the listed price, its 領収書 printed, the buyer counted once. */
-  sell(input: GoodsSaleInput, staffId: string): OutingView {
+  /** ごみ処理券: sold at the listed price, its 領収書 printed (when the vehicle has a receipt printer), the buyer counted once. */
+  sell(input: GoodsSaleInput, staffId: string): { outing: OutingView; receiptPrinting: boolean } {
     const { db, clock, newId } = this.o;
     const sale = GoodsSaleInput.parse(input);
     const item = this.o.goods.items.find((i) => i.id === sale.itemId);
@@ -212,7 +212,7 @@ export class OutingService {
     })();
     this.o.onChange();
     if (jobId) void this.o.receipts.run(jobId).catch((e: unknown) => this.o.onError(e));
-    return view;
+    return { outing: view, receiptPrinting: jobId !== null };
   }
 
   /** A certificate handed over (step 7): its subject counted once with 'certificate', however many copies. */

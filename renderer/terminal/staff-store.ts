@@ -365,11 +365,11 @@ export const useStaff = create<StaffState>((set, get) => ({
   },
 
   async sellGoods(input) {
-    const outing = await get().run('sellGoods', input);
-    if (!outing) return false;
+    const sold = await get().run('sellGoods', input);
+    if (!sold) return false;
     const desk = get().outingDesk;
-    if (desk) set({ outingDesk: { ...desk, open: outing } });
-    set({ notice: '販売を記録しました。領収書を印刷しています。' });
+    if (desk) set({ outingDesk: { ...desk, open: sold.outing } });
+    set({ notice: sold.receiptPrinting ? '販売を記録しました。領収書を印刷しています。' : '販売を記録しました。この端末にはレシートプリンターがないため、領収書は手書きでお渡しください。' });
     return true;
   },
 }));

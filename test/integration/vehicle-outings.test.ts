@@ -117,7 +117,7 @@ async function workAnOuting(): Promise<OutingRecordMessage> {
   // Cashless needs city hall: offline the sale is refused and taken in cash.
   expect((await fails('sellGoods', { itemId: 'sodai_gomi', quantity: 2, method: 'qr_code' })).code).toBe('CASHLESS_OFFLINE');
   const sold = await ok('sellGoods', { itemId: 'sodai_gomi', quantity: 2, method: 'cash', tenderedYen: 2000 });
-  expect(sold.counts).toMatchObject({ ticketsSold: 2, salesYen: 1400 });
+  expect(sold).toMatchObject({ receiptPrinting: true, outing: { counts: { ticketsSold: 2, salesYen: 1400 } } });
   await emulator.waitForReceipts(3);
   const receipt = emulator.receipts[2]!.text;
   for (const words of ['いわき市', '領　収　書', '粗大ごみ処理券', '￥７００', '２枚', '￥１，４００', '現金', 'お預かり', '￥２，０００', 'おつり', '￥６００', 'G20261124-001', '担当 S0001']) {
