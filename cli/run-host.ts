@@ -4,11 +4,12 @@ import { join, resolve } from 'node:path';
 import { TerminalCore } from '../electron/core/terminal';
 import { KeyFileProvider } from '../electron/core/crypto';
 import { loadFeeTable } from '../electron/core/fees';
+import { loadGoodsTable, loadOutingPlaces } from '../electron/core/outing-catalog';
 import { createLogger } from '../common/logger';
 import { startHost, type RunningHost } from '../electron/host';
 import { HttpsHubTransport, loadEnrollment } from '../electron/core/hub-transport';
 import { hubOptions } from '../electron/core/terminal';
-import { rendererDir } from './paths';
+import { fixturesDir, rendererDir } from './paths';
 
 export interface HostRunOptions {
   data: string;
@@ -16,6 +17,10 @@ export interface HostRunOptions {
   place: string;
   staff?: string;
   fees: string;
+  /** The places of 地区定期巡回 (JSON); fixtures/outing-places.json when not given. */
+  outingPlaces?: string;
+  /** The goods sold on the vehicle (JSON); fixtures/goods.json when not given. */
+  goods?: string;
   /** Printer configuration (JSON, see native/printer/config.ts); without it the terminal cannot print. */
   printers?: string;
   /** The folder `odekake vehicle enroll` wrote; without it the terminal works offline only. */
@@ -43,6 +48,8 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
     dataDir,
     keys: new KeyFileProvider(join(dataDir, 'data.key')),
     fees: loadFeeTable(resolve(opts.fees)),
+    outingPlaces: loadOutingPlaces(resolve(opts.outingPlaces ?? join(fixturesDir, 'outing-places.json'))),
+    goods: loadGoodsTable(resolve(opts.goods ?? join(fixturesDir, 'goods.json'))),
     place: opts.place,
     logger,
     ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),

@@ -24,6 +24,8 @@ export function registerTerminalCommands(program: Command): void {
     .option('--place <id>', '監査記録に残す端末の場所 (車両ID)', 'vehicle-1')
     .option('--staff <file>', '職員名簿 (JSON) を取り込む')
     .option('--fees <file>', '手数料表 (JSON)', join(fixturesDir, 'fees.json'))
+    .option('--outing-places <file>', '地区定期巡回の場所の一覧 (JSON)', join(fixturesDir, 'outing-places.json'))
+    .option('--goods <file>', '販売品目 (ごみ処理券) と価格 (JSON)', join(fixturesDir, 'goods.json'))
     .option('--printers <file>', 'プリンター設定 (JSON)。なければ印刷しません')
     .option('--hub-enrollment <dir>', '市役所ハブへの登録フォルダ (odekake vehicle enroll の出力)。なければオフラインのまま動きます')
     .option('--hub-url <url>', '市役所ハブの URL (登録フォルダの値を上書き)')

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callNames, ipcChannel, terminalContract, type Screen } from '../protocol/ipc';
 import { loadFeeTable } from './core/fees';
+import { loadGoodsTable, loadOutingPlaces } from './core/outing-catalog';
 import { createLogger } from '../common/logger';
 import { TerminalCore, type TerminalOptions } from './core/terminal';
 import { HttpsHubTransport, loadEnrollment } from './core/hub-transport';
@@ -100,6 +101,8 @@ async function start(): Promise<void> {
     dataDir,
     keys: new SafeStorageKeyProvider(join(dataDir, 'data.key.sealed')),
     fees: loadFeeTable(join(appRoot, 'fixtures', 'fees.json')),
+    outingPlaces: loadOutingPlaces(join(appRoot, 'fixtures', 'outing-places.json')),
+    goods: loadGoodsTable(join(appRoot, 'fixtures', 'goods.json')),
     logger,
     ...(await devices(join(app.getPath('userData'), 'terminal-config.json'))),
   });

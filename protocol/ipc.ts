@@ -17,6 +17,7 @@ import {
   ResidentView,
 } from './request';
 import { VisitDay, VisitOutcomeInput, VisitView } from './visits';
+import { GoodsSaleInput, OutingDesk, OutingStartInput, OutingView, TallyInput } from './outings';
 
 /** The two screens of the terminal. The resident screen may only see and confirm its own request. */
 export const Screen = z.enum(['staff', 'resident']);
@@ -228,6 +229,15 @@ export const terminalContract = {
     /** 訪問を開始: creates the visit's pre-filled certificate requests. */
     openVisit: call(z.object({ bookingId: z.string().min(1).max(64) }), VisitView, staff),
     recordVisitOutcome: call(VisitOutcomeInput, VisitView, staff),
+    /** 運行: the open outing (or today's last), the places, goods and staff to choose from. */
+    getOutingDesk: call(Empty, OutingDesk, staff),
+    startOuting: call(OutingStartInput, OutingView, staff),
+    /** Ends the open outing and queues its record for city hall, once. */
+    endOuting: call(Empty, OutingView, staff),
+    /** +1 / −1 on フレイル, スマホ市役所, マイナカード支援 or 説明者数. */
+    tallyOuting: call(TallyInput, OutingView, staff),
+    /** ごみ処理券: sold during the open outing, its 領収書 printed. */
+    sellGoods: call(GoodsSaleInput, z.object({ outing: OutingView, receiptPrinting: z.boolean() }), staff),
     getConsultation: call(Empty, ConsultationView, staff),
     getConsultationAvailability: call(Empty, AvailabilityResponse, staff),
     startConsultation: call(z.object({ department: Department }), ConsultationView, staff),
@@ -251,6 +261,7 @@ export const terminalContract = {
     sessionChanged: event(SessionStatus, staff),
     requestsChanged: event(z.object({ ids: z.array(z.string()) }), staff),
     visitsChanged: event(z.object({}), staff),
+    outingChanged: event(z.object({}), staff),
     relayChanged: event(RelayStatus, staff),
     printAttention: event(z.array(PrintJobSummary), staff),
     residentView: event(ResidentView.nullable(), resident),

@@ -56,6 +56,8 @@ export interface CardFlowsOptions {
   logger: Logger;
   onChange: (view: CardSessionView | null) => void;
   linker?: InsuranceLinker | null;
+  /** City hall recorded a health-insurance link (counted for the open outing). Called once per link. */
+  onLinked?: (linkId: string) => void;
 }
 
 export class CardFlows {
@@ -68,6 +70,7 @@ export class CardFlows {
   private readonly logger: Logger;
   private readonly onChange: (view: CardSessionView | null) => void;
   private readonly linker: InsuranceLinker | null;
+  private readonly onLinked: (linkId: string) => void;
 
   constructor(options: CardFlowsOptions) {
     this.card = options.card;
@@ -77,6 +80,7 @@ export class CardFlows {
     this.logger = options.logger;
     this.onChange = options.onChange;
     this.linker = options.linker ?? null;
+    this.onLinked = options.onLinked ?? (() => undefined);
     // Pulling the card ends the session: nothing of it is left for the next resident.
     this.card?.on('card-removed', () => {
       if (this.session) this.end('カードが取り出されました。');
@@ -209,7 +213,10 @@ export class CardFlows {
       if (this.session !== s) return { ok: true };
       s.stage = 'done';
       s.linkedAt = result.linkedAt;
-      this.db.transaction(() => this.audit.append({ actor: s.staffId, action: 'card.insurance_linked', detail: { linkId: result.linkId } }))();
+      this.db.transaction(() => {
+        this.audit.append({ actor: s.staffId, action: 'card.insurance_linked', detail: { linkId: result.linkId } });
+        this.onLinked(result.linkId);
+      })();
       this.changed();
       return { ok: true };
     } catch (e) {

@@ -25,6 +25,8 @@ export interface ConsultationServiceOptions {
   onMedia(media: ConsultationMedia | null): void;
   onWaiting(waiting: ConsultationWaiting | null): void;
   onSignal(signal: { callId: string; data: SignalData }): void;
+  /** A consultation that was connected has ended (counted for the open outing). Called once per call. */
+  onEnded?(call: { id: string; department: Department }): void;
 }
 
 type LiveCall = CallView & { state: 'waiting' | 'connected' };
@@ -59,6 +61,7 @@ export class ConsultationService {
   private readonly onWaiting: (waiting: ConsultationWaiting | null) => void;
   /** Signaling from the consultant, for the renderer's WebRTC peer. */
   private readonly onSignal: (signal: { callId: string; data: SignalData }) => void;
+  private readonly onEnded: (call: { id: string; department: Department }) => void;
 
   constructor(options: ConsultationServiceOptions) {
     this.transport = options.transport;
@@ -69,6 +72,7 @@ export class ConsultationService {
     this.onMedia = (media) => options.onMedia(media);
     this.onWaiting = (waiting) => options.onWaiting(waiting);
     this.onSignal = (signal) => options.onSignal(signal);
+    this.onEnded = (call) => options.onEnded?.(call);
   }
 
   /** What staff see on a terminal with no consultation service (no hub) or before any call. */
@@ -293,6 +297,8 @@ export class ConsultationService {
           action: 'consultation.finished',
           detail: { callId: call.id, outcome: audit.outcome ?? call.outcome ?? call.state },
         });
+        // A call cut off is counted when its call-back ends, so one consultation counts once.
+        if (call.state === 'ended' && (call.connectedAt !== null || before.state === 'connected')) this.onEnded({ id: call.id, department: before.department });
       }
       this.peer = null;
       this.held = [];

@@ -22,12 +22,19 @@ import {
 import {
   AvailabilityResponse, CallServerFrame, CallView, CONSULTATION_API, TurnCredentialsResponse, type CallClientFrame, type Department,
 } from '../../protocol/consultation';
+import type { OutingRecordMessage } from '../../protocol/records';
 import { VehicleVisitsResponse, VISITS_API } from '../../protocol/visits';
 import { AppError } from './errors';
 import type { VisitTransport } from './home-visits';
 
+/**
+ * What the vehicle sends: the hub's message union, and the outing record (運行実績), which a hub
+ * from before records refuses as unknown and the vehicle then keeps aside.
+ */
+export type OutgoingMessage = VehicleMessage | OutingRecordMessage;
+
 export interface HubTransport {
-  deliver(messages: VehicleMessage[]): Promise<DeliverResponse>;
+  deliver(messages: OutgoingMessage[]): Promise<DeliverResponse>;
   /** Hub messages after `after`, at most `limit` (print jobs carry their PDF: small pages survive a weak link). */
   inbox(after: number, limit?: number): Promise<InboxResponse>;
   ack(upTo: number): Promise<void>;
@@ -92,7 +99,7 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
     this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 2 });
   }
 
-  async deliver(messages: VehicleMessage[]): Promise<DeliverResponse> {
+  async deliver(messages: OutgoingMessage[]): Promise<DeliverResponse> {
     return DeliverResponse.parse(await this.send('POST', HUB_API.messages, { messages }));
   }
 

@@ -8,9 +8,10 @@ import type { IdGenerator } from '../../common/ids';
 
 /**
  * What a message is about. `request.*` and `print.*` name a certificate request in `requestId`;
- * `visit.outcome` names a home visit (the hub's booking id) and `visit.follow_up` a next-visit task.
+ * `visit.outcome` names a home visit (the hub's booking id), `visit.follow_up` a next-visit task and
+ * `outing.record` an outing.
  */
-export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request', 'visit.outcome', 'visit.follow_up']);
+export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request', 'visit.outcome', 'visit.follow_up', 'outing.record']);
 export type OutboxKind = z.infer<typeof OutboxKind>;
 
 export interface OutboxMessage {
@@ -68,7 +69,7 @@ export class Outbox {
     return key;
   }
 
-  /** How many requests (and visits, and follow-ups) have something waiting for city hall. */
+  /** How many requests (and visits, follow-ups and outings) have something waiting for city hall. */
   waitingRequests(): number {
     return this.db.prepare<[], { n: number }>('SELECT COUNT(DISTINCT request_id) AS n FROM outbox WHERE rejected_at IS NULL').get()!.n;
   }

@@ -2,6 +2,7 @@
 // the audit trail. A certificate confirmed by the printer moves its request to 印刷済み; a fee receipt
 // is queued in the same transaction as the payment it proves.
 import type { PrinterState, PrintJobSummary } from '../../protocol/ipc';
+import type { PaymentMethod } from '../../protocol/domain';
 import type { Payment } from '../../protocol/request';
 import type { CertificatePrinter, ReceiptPrinter } from '../../native/printer/types';
 import type { AuditLog } from './audit';
@@ -103,6 +104,29 @@ export class PrintService {
       },
     });
     this.audit.append({ actor: staffId, action: 'print.queued', requestId, detail: { jobId: job.id, kind: 'receipt' } });
+    return job.id;
+  }
+
+  /** Queues the 領収書 for goods sold (ごみ処理券). Call inside the sale's transaction; returns the job id. */
+  queueGoodsReceipt(
+    sale: { receiptNumber: string; items: { item: string; unitYen: number; quantity: number }[]; method: PaymentMethod; tenderedYen: number | null; changeYen: number | null },
+    staffId: string,
+  ): string | null {
+    if (!this.ledger) return null;
+    const totalYen = sale.items.reduce((n, i) => n + i.unitYen * i.quantity, 0);
+    const job = this.ledger.enqueueReceipt({
+      receipt: {
+        type: 'goods_receipt',
+        receiptNumber: sale.receiptNumber,
+        issuedAt: this.clock.now().toISOString(),
+        items: sale.items.map((i) => ({ name: i.item, unitYen: i.unitYen, quantity: i.quantity })),
+        totalYen,
+        paymentMethod: sale.method,
+        ...(sale.method === 'cash' ? { tenderedYen: sale.tenderedYen ?? totalYen, changeYen: sale.changeYen ?? 0 } : {}),
+        staffId,
+      },
+    });
+    this.audit.append({ actor: staffId, action: 'print.queued', detail: { jobId: job.id, kind: 'receipt', receiptNumber: sale.receiptNumber } });
     return job.id;
   }
 

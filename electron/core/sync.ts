@@ -15,7 +15,6 @@ import {
   type DeliverResponse,
   type HubEnvelope,
   type HubMessageBody as HubMessage,
-  type VehicleMessage,
 } from '../../protocol/hub';
 import type { RelayStatus } from '../../protocol/ipc';
 import type { AuditLog } from './audit';
@@ -23,7 +22,7 @@ import type { Clock } from './clock';
 import type { FieldCipher } from './crypto';
 import type { Db } from './db';
 import { AppError, TransitionError } from './errors';
-import type { HubTransport } from './hub-transport';
+import type { HubTransport, OutgoingMessage } from './hub-transport';
 import type { Logger } from '../../common/logger';
 import type { Outbox, OutboxMessage } from './outbox';
 import type { PrintService } from './printing';
@@ -31,6 +30,7 @@ import type { HubQuestions } from './hub-questions';
 import type { RequestService } from './requests';
 import { VisitOutcomePayload } from './home-visits';
 import { FollowUpPayload } from './next-visit';
+import { outingRecordMessage } from './outings';
 
 export interface SyncOptions {
   db: Db;
@@ -47,6 +47,8 @@ export interface SyncOptions {
   printSigningKey: string;
   /** Told when city hall holds a visit's outcome, inside the transaction that records it (the visit's personal data goes). */
   visitOutcomeDelivered?(bookingId: string): void;
+  /** City hall holds an outing's record. Called inside the sync's transaction. */
+  outingRecordDelivered?(outingId: string): void;
   /** Told after anything staff should see changed (requests, waiting count, questions). */
   onChange(requestIds: string[]): void;
   /** Backoff: first retry after about baseMs, doubling with each cycle that moved nothing, up to maxMs. */
@@ -98,7 +100,7 @@ const DEFAULT_RETRY = { baseMs: 2_000, maxMs: 30_000 };
 /** Outbox rows and the messages built from them, in the same order. */
 interface OutgoingBatch {
   rows: OutboxMessage[];
-  messages: VehicleMessage[];
+  messages: OutgoingMessage[];
 }
 
 /** Whether the hub answered every message of the batch (a cut answer leaves the rest to retry). */
@@ -289,7 +291,7 @@ export class SyncService {
   /** The next messages after `afterSeq`, at most the contract's count and bytes (one always goes, whatever its size). */
   private nextBatch(afterSeq: number): OutgoingBatch {
     const rows = this.o.outbox.pending(this.batchLimit, afterSeq);
-    const messages: VehicleMessage[] = [];
+    const messages: OutgoingMessage[] = [];
     let bytes = 0;
     for (const m of rows) {
       const message = this.build(m);
@@ -327,7 +329,7 @@ export class SyncService {
         if (!result) break;
         answered++;
         // A visit's or a follow-up's id is not a request's: audited by its own name.
-        const aboutRequest = !m.kind.startsWith('visit.');
+        const aboutRequest = !m.kind.startsWith('visit.') && !m.kind.startsWith('outing.');
         const subject = aboutRequest ? { requestId: m.requestId } : {};
         const subjectDetail: Record<string, string> = aboutRequest ? {} : { subjectId: m.requestId };
         if (aboutRequest) changed.add(m.requestId);
@@ -346,7 +348,7 @@ export class SyncService {
     this.o.onChange([...changed]);
   }
 
-  private build(m: OutboxMessage): VehicleMessage {
+  private build(m: OutboxMessage): OutgoingMessage {
     switch (m.kind) {
       case 'request.submit': {
         const detail = this.o.requests.relayContent(m.requestId);
@@ -376,12 +378,18 @@ export class SyncService {
         return { type: 'visit_outcome', idempotencyKey: m.idempotencyKey, ...VisitOutcomePayload.parse(m.payload) };
       case 'visit.follow_up':
         return { type: 'follow_up', idempotencyKey: m.idempotencyKey, ...FollowUpPayload.parse(m.payload) };
+      case 'outing.record':
+        return outingRecordMessage(m.idempotencyKey, m.payload);
     }
   }
 
   private afterDelivery(m: OutboxMessage): void {
     if (m.kind === 'visit.outcome') {
       this.o.visitOutcomeDelivered?.(m.requestId);
+      return;
+    }
+    if (m.kind === 'outing.record') {
+      this.o.outingRecordDelivered?.(m.requestId);
       return;
     }
     if (m.kind === 'request.submit') {

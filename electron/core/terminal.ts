@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallResult, CardSessionView, FeeTable, RelayStatus, ResidentPinView, Screen, TerminalHandlers } from '../../protocol/ipc';
+import type { GoodsTable } from '../../protocol/outings';
 import { dispatchCall } from '../../protocol/dispatch';
 import type { CardService } from '../../native/card/service';
 import { AuditLog } from './audit';
@@ -20,6 +21,7 @@ import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
 import { silentLogger, type Logger } from '../../common/logger';
 import { NextVisitTasks } from './next-visit';
 import { Outbox } from './outbox';
+import { OutingService } from './outings';
 import { PrintLedger } from './print-jobs';
 import { PrintService, type Printers } from './printing';
 import { RequestDesk } from './request-desk';
@@ -34,6 +36,10 @@ export interface TerminalOptions {
   dataDir: string;
   keys: KeyProvider;
   fees: FeeTable;
+  /** The places of 地区定期巡回 (fixtures/outing-places.json); without them only other kinds can start. */
+  outingPlaces?: readonly string[];
+  /** The goods sold on the vehicle (fixtures/goods.json); without them none are sold. */
+  goods?: GoodsTable;
   /** Where this terminal is, for the audit trail (e.g. the vehicle's id). */
   place: string;
   clock?: Clock;
@@ -81,6 +87,7 @@ export class TerminalCore {
   readonly nextVisit: NextVisitTasks;
   readonly questions: HubQuestions;
   readonly visits: HomeVisits;
+  readonly outings: OutingService;
   private readonly events = new TerminalEvents();
   private readonly residentScreen: ResidentScreen;
   private readonly access: StaffAccess;
@@ -136,6 +143,26 @@ export class TerminalCore {
     });
     this.printing.recover();
     const hub = options.hub;
+    this.outings = new OutingService({
+      db,
+      audit,
+      clock,
+      outbox: this.outbox,
+      newId,
+      places: options.outingPlaces ?? [],
+      goods: options.goods ?? { currency: 'JPY', items: [] },
+      receipts: {
+        queue: (sale, staffId) => this.printing.queueGoodsReceipt(sale, staffId),
+        run: (jobId) => this.printing.run(jobId),
+      },
+      online: () => this.sync?.status().online ?? false,
+      onError: (e) => logger.error({ err: String(e) }, 'goods receipt print failed'),
+      onChange: () => {
+        events.emit('outingChanged', {});
+        events.emit('relayChanged', this.relayStatus());
+        this.sync?.kick();
+      },
+    });
     this.cards = new CardFlows({
       card: options.card ?? null,
       requests: this.requests,
@@ -154,6 +181,7 @@ export class TerminalCore {
             complete: (body) => hub.transport.linkComplete(body),
           }
         : null,
+      onLinked: (linkId) => this.outings.insuranceLinked(linkId),
     });
     this.access = new StaffAccess({ sessions: this.staff, residentScreen: this.residentScreen, cards: this.cards, events });
     this.desk = new RequestDesk({ db, requests: this.requests, printing: this.printing, residentScreen: this.residentScreen, logger, onChanged: (id) => this.changed(id) });
@@ -189,6 +217,10 @@ export class TerminalCore {
           printSigningKey: hub.printSigningKey,
           ...(hub.retry ? { retry: hub.retry } : {}),
           ...(hub.pollMs ? { pollMs: hub.pollMs } : {}),
+          outingRecordDelivered: (outingId) => {
+            this.outings.recordDelivered(outingId);
+            events.emit('outingChanged', {});
+          },
           visitOutcomeDelivered: (bookingId) => {
             this.visits.outcomeDelivered(bookingId);
             events.emit('visitsChanged', {});
@@ -213,6 +245,7 @@ export class TerminalCore {
           onMedia: (media) => events.emit('consultationMedia', media),
           onWaiting: (waiting) => events.emit('consultationWaiting', waiting),
           onSignal: (signal) => events.emit('consultationSignal', signal),
+          onEnded: (call) => this.outings.consultationEnded(call.id, call.department),
         })
       : null;
   }
@@ -259,6 +292,21 @@ export class TerminalCore {
     this.sync?.kick();
   }
 
+  /**
+   * Step 7, and the person counted for the open outing in the same transaction: the subject's name
+   * and birth date are read here only to recognise them again within the outing, never stored.
+   */
+  private handOver(id: string, staffId: string) {
+    return this.db.transaction(() => {
+      const summary = this.desk.handOver(id, staffId);
+      if (this.outings.isOpen()) {
+        const { subject } = this.requests.relayContent(id).input;
+        this.outings.certificateHandedOver(id, { name: subject.name, birthDate: subject.birthDate });
+      }
+      return summary;
+    })();
+  }
+
   /** Video consultations need city hall; a terminal set up without it says so. */
   private calls(): ConsultationService {
     if (!this.consultations) throw new AppError('HUB_NOT_CONFIGURED', 'この端末は市役所ハブに登録されていないため、ビデオ相談は使えません。管理者に連絡してください。');
@@ -291,7 +339,7 @@ export class TerminalCore {
       }),
     checkPrinted: ({ id, ok, reason }) => this.access.asStaff((staffId) => this.desk.checkPrinted(id, ok, reason, staffId)),
     recordPayment: ({ id, payment }) => this.access.asStaff((staffId) => this.desk.recordPayment(id, payment, staffId)),
-    handOver: ({ id }) => this.access.asStaff((staffId) => this.desk.handOver(id, staffId)),
+    handOver: ({ id }) => this.access.asStaff((staffId) => this.handOver(id, staffId)),
     cancelRequest: ({ id, reason }) => this.access.asStaff((staffId) => this.desk.cancel(id, reason, staffId)),
     getRelayStatus: () => this.access.asStaff(() => this.relayStatus()),
     listQuestions: () => this.access.asStaff(() => this.questions.unseen()),
@@ -316,6 +364,11 @@ export class TerminalCore {
     pullVisits: () => this.access.asStaff(() => this.visits.pull()),
     openVisit: ({ bookingId }) => this.access.asStaff((staffId) => this.visits.open(bookingId, staffId)),
     recordVisitOutcome: (input) => this.access.asStaff((staffId) => this.visits.recordOutcome(input, staffId)),
+    getOutingDesk: () => this.access.asStaff(() => this.outings.desk()),
+    startOuting: (input) => this.access.asStaff((staffId) => this.outings.start(input, staffId)),
+    endOuting: () => this.access.asStaff((staffId) => this.outings.end(staffId)),
+    tallyOuting: (input) => this.access.asStaff((staffId) => this.outings.tally(input, staffId)),
+    sellGoods: (input) => this.access.asStaff((staffId) => this.outings.sell(input, staffId)),
     getConsultation: () => this.access.asStaff(() => this.consultations?.view() ?? ConsultationService.none),
     getConsultationAvailability: () => this.access.asStaff(() => this.calls().availability()),
     startConsultation: ({ department }) => this.access.asStaff((staffId) => this.calls().start(department, staffId)),

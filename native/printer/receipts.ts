@@ -77,7 +77,31 @@ export const DailySummary = z
   });
 export type DailySummary = z.infer<typeof DailySummary>;
 
-export const ReceiptData = z.discriminatedUnion('type', [FeeReceipt, ClaimSlip, DailySummary]);
+/** 領収書 for goods sold on the vehicle (ごみ処理券): named items at their listed prices. */
+export const GoodsReceipt = z
+  .object({
+    type: z.literal('goods_receipt'),
+    receiptNumber: z.string().regex(/^[A-Za-z0-9-]{1,24}$/, '領収番号は英数字とハイフンで入力してください。'),
+    issuedAt: Instant,
+    cityName: z.string().min(1).default('いわき市'),
+    office: z.string().min(1).default('お出かけ市役所'),
+    items: z.array(z.object({ name: z.string().min(1).max(40), unitYen: Yen, quantity: z.number().int().min(1).max(1000) })).min(1),
+    totalYen: Yen,
+    paymentMethod: PaymentMethod,
+    tenderedYen: Yen.optional(),
+    changeYen: Yen.optional(),
+    staffId: StaffId,
+  })
+  .superRefine((r, ctx) => {
+    const sum = r.items.reduce((s, i) => s + i.quantity * i.unitYen, 0);
+    if (sum !== r.totalYen) ctx.addIssue({ code: 'custom', path: ['totalYen'], message: `合計金額（${r.totalYen}円）が明細の合計（${sum}円）と合いません。` });
+    if (r.paymentMethod === 'cash' && (r.tenderedYen === undefined || r.changeYen === undefined || r.tenderedYen - r.totalYen !== r.changeYen || r.changeYen < 0)) {
+      ctx.addIssue({ code: 'custom', path: ['changeYen'], message: 'お預かり金額・おつりが合計金額と合いません。' });
+    }
+  });
+export type GoodsReceipt = z.infer<typeof GoodsReceipt>;
+
+export const ReceiptData = z.discriminatedUnion('type', [FeeReceipt, ClaimSlip, DailySummary, GoodsReceipt]);
 export type ReceiptData = z.infer<typeof ReceiptData>;
 export type ReceiptDataInput = z.input<typeof ReceiptData>;
 
@@ -111,6 +135,21 @@ function feeReceipt(r: FeeReceipt, columns: number): ReceiptLine[] {
   for (const item of r.items) {
     lines.push(text(certificateKindLabel[item.kind]));
     lines.push(text(leftRight(`  ${yen(item.unitFeeYen)} × ${fullWidthNumber(item.copies)}通`, yen(item.unitFeeYen * item.copies), columns)));
+  }
+  lines.push(rule, text(leftRight('合計', yen(r.totalYen), columns / 2), { size: 'double', bold: true }));
+  lines.push(text(leftRight('お支払い方法', paymentMethodLabel[r.paymentMethod], columns)));
+  if (r.paymentMethod === 'cash' && r.tenderedYen !== undefined && r.changeYen !== undefined) {
+    lines.push(text(leftRight('お預かり', yen(r.tenderedYen), columns)), text(leftRight('おつり', yen(r.changeYen), columns)));
+  }
+  lines.push(rule, text('上記の金額を領収いたしました。'), text(`担当 ${r.staffId}`, { align: 'right' }));
+  return lines;
+}
+
+function goodsReceipt(r: GoodsReceipt, columns: number): ReceiptLine[] {
+  const lines: ReceiptLine[] = [...header(r.cityName, r.office, '領　収　書'), feed(1), text(tokyoDateTime(r.issuedAt)), text(`領収番号 ${r.receiptNumber}`), rule];
+  for (const item of r.items) {
+    lines.push(text(item.name));
+    lines.push(text(leftRight(`  ${yen(item.unitYen)} × ${fullWidthNumber(item.quantity)}枚`, yen(item.unitYen * item.quantity), columns)));
   }
   lines.push(rule, text(leftRight('合計', yen(r.totalYen), columns / 2), { size: 'double', bold: true }));
   lines.push(text(leftRight('お支払い方法', paymentMethodLabel[r.paymentMethod], columns)));
@@ -170,5 +209,7 @@ export function layoutReceipt(input: ReceiptDataInput, columns = 48): ReceiptDoc
       return { lines: claimSlip(data) };
     case 'daily_summary':
       return { lines: dailySummary(data, columns) };
+    case 'goods_receipt':
+      return { lines: goodsReceipt(data, columns) };
   }
 }

@@ -5,10 +5,11 @@ import { create } from 'zustand';
 import type { CallInput, CallName, CallOutput, CardSessionView, ConsultationView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import type { VisitDay, VisitOutcome } from '../../protocol/visits';
+import type { OutingDesk, TallyKind } from '../../protocol/outings';
 import { CallError, type Client } from './client';
 import { yen } from './staff/format';
 
-export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' } | { name: 'visits' };
+export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' } | { name: 'visits' } | { name: 'outing' } | { name: 'tally' };
 
 interface StaffState {
   client: Client | null;
@@ -31,6 +32,8 @@ interface StaffState {
   consultation: ConsultationView | null;
   /** 本日の訪問, as the core keeps it (with or without the network). */
   visitDay: VisitDay | null;
+  /** 運行: the open outing (or today's last) and the city's lists, as the core keeps them. */
+  outingDesk: OutingDesk | null;
   init(client: Client): void;
   /**
    * One call for the screen. A staff action clears the messages of the last one; `reload` (an event
@@ -78,6 +81,12 @@ interface StaffState {
   openVisit(bookingId: string): Promise<void>;
   /** True when the outcome was recorded. */
   recordVisitOutcome(bookingId: string, outcome: VisitOutcome, reason?: string): Promise<boolean>;
+  /** True when the outing started (the tally screen comes next). */
+  startOuting(input: CallInput<'startOuting'>): Promise<boolean>;
+  endOuting(): Promise<void>;
+  tally(kind: TallyKind, delta: 1 | -1): Promise<void>;
+  /** True when the sale was recorded (its receipt is printing). */
+  sellGoods(input: CallInput<'sellGoods'>): Promise<boolean>;
 }
 
 export const useStaff = create<StaffState>((set, get) => ({
@@ -100,6 +109,7 @@ export const useStaff = create<StaffState>((set, get) => ({
   nextVisit: [],
   consultation: null,
   visitDay: null,
+  outingDesk: null,
 
   init(client) {
     set({ client });
@@ -117,6 +127,9 @@ export const useStaff = create<StaffState>((set, get) => ({
     client.on('consultationChanged', (consultation) => set({ consultation }));
     client.on('visitsChanged', () => {
       void client.call('getVisitDay', {}).then((visitDay) => set({ visitDay }), () => undefined);
+    });
+    client.on('outingChanged', () => {
+      void client.call('getOutingDesk', {}).then((outingDesk) => set({ outingDesk }), () => undefined);
     });
     client.on('requestsChanged', ({ ids }) => {
       void get().refresh();
@@ -156,7 +169,7 @@ export const useStaff = create<StaffState>((set, get) => ({
     const session = await client.call('getSession', {}).catch(() => null);
     set({ session });
     if (!session?.signedIn || session.locked) return;
-    const [requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay] = await Promise.all([
+    const [requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay, outingDesk] = await Promise.all([
       client.call('listToday', {}).catch(() => get().requests),
       client.call('getRelayStatus', {}).catch(() => get().relay),
       get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
@@ -165,8 +178,9 @@ export const useStaff = create<StaffState>((set, get) => ({
       client.call('listNextVisitTasks', {}).catch(() => get().nextVisit),
       client.call('getConsultation', {}).catch(() => get().consultation),
       client.call('getVisitDay', {}).catch(() => get().visitDay),
+      client.call('getOutingDesk', {}).catch(() => get().outingDesk),
     ]);
-    set({ requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay });
+    set({ requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay, outingDesk });
   },
 
   async go(view) {
@@ -325,5 +339,37 @@ export const useStaff = create<StaffState>((set, get) => ({
     const visit = await get().run('recordVisitOutcome', { bookingId, outcome, ...(reason ? { reason } : {}) });
     if (visit) set({ notice: '訪問の結果を記録しました。市役所につながったときに送信します。' });
     return visit !== null;
+  },
+
+  async startOuting(input) {
+    const outing = await get().run('startOuting', input);
+    if (!outing) return false;
+    const desk = get().outingDesk;
+    if (desk) set({ outingDesk: { ...desk, open: outing } });
+    set({ view: { name: 'tally' }, notice: '運行を開始しました。この間の受付・相談・販売はこの運行に数えます。' });
+    return true;
+  },
+
+  async endOuting() {
+    const outing = await get().run('endOuting', {});
+    if (!outing) return;
+    const desk = get().outingDesk;
+    if (desk) set({ outingDesk: { ...desk, open: null, lastEnded: outing } });
+    set({ view: { name: 'outing' }, notice: `運行を終了しました（サービス提供者 ${outing.counts.people}人）。実績は市役所につながったときに1回だけ送信します。` });
+  },
+
+  async tally(kind, delta) {
+    const outing = await get().run('tallyOuting', { kind, delta });
+    const desk = get().outingDesk;
+    if (outing && desk) set({ outingDesk: { ...desk, open: outing } });
+  },
+
+  async sellGoods(input) {
+    const sold = await get().run('sellGoods', input);
+    if (!sold) return false;
+    const desk = get().outingDesk;
+    if (desk) set({ outingDesk: { ...desk, open: sold.outing } });
+    set({ notice: sold.receiptPrinting ? '販売を記録しました。領収書を印刷しています。' : '販売を記録しました。この端末にはレシートプリンターがないため、領収書は手書きでお渡しください。' });
+    return true;
   },
 }));

@@ -8,6 +8,8 @@ import { PrintAttention, Questions } from './staff/attention';
 import { Header } from './staff/header';
 import { InsuranceLink } from './staff/insurance-link';
 import { NewRequest } from './staff/new-request';
+import { Outing } from './staff/outing';
+import { OutingTally } from './staff/outing-tally';
 import { ListView } from './staff/request-list';
 import { RequestView } from './staff/request-view';
 import { SignIn } from './staff/sign-in';
@@ -47,6 +49,8 @@ function App() {
       {view.name === 'link' && <InsuranceLink />}
       {view.name === 'consult' && <Consultation />}
       {view.name === 'visits' && <Visits />}
+      {view.name === 'outing' && <Outing />}
+      {view.name === 'tally' && <OutingTally />}
     </>
   );
 }

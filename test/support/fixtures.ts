@@ -6,10 +6,15 @@ import type { RequestInput } from '../../protocol/request';
 import { ManualClock } from '../../electron/core/clock';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
+import { loadGoodsTable, loadOutingPlaces } from '../../electron/core/outing-catalog';
 import { TerminalCore } from '../../electron/core/terminal';
 
 export const projectRoot = join(import.meta.dirname, '..', '..');
 export const feesFile = join(projectRoot, 'fixtures', 'fees.json');
+export const outingPlacesFile = join(projectRoot, 'fixtures', 'outing-places.json');
+export const goodsFile = join(projectRoot, 'fixtures', 'goods.json');
+/** The city's lists an outing reads, as the terminal loads them at start. */
+export const outingCatalog = () => ({ outingPlaces: loadOutingPlaces(outingPlacesFile), goods: loadGoodsTable(goodsFile) });
 export const staffFile = join(projectRoot, 'fixtures', 'staff.json');
 export const demoStaff = { staffId: 'S0001', pin: '2580' };
 
@@ -35,6 +40,7 @@ export function makeCore(dir: string, clock = new ManualClock()): { core: Termin
     dataDir: dir,
     keys: new KeyFileProvider(join(dir, 'data.key')),
     fees: loadFeeTable(feesFile),
+    ...outingCatalog(),
     place: 'test-vehicle',
     clock,
   });

@@ -85,11 +85,14 @@ function setup() {
   const views: ConsultationView[] = [];
   const media: (ConsultationMedia | null)[] = [];
   const waiting: (ConsultationWaiting | null)[] = [];
+  /** Consultations counted for the outing (運行実績). */
+  const ended: { id: string; department: string }[] = [];
   const service = new ConsultationService({
     transport: hub, audit: new AuditLog(db, clock, 'car-1'), clock, logger: silentLogger,
     onView: (v) => views.push(v), onMedia: (m) => media.push(m), onWaiting: (w) => waiting.push(w), onSignal: () => undefined,
+    onEnded: (c) => ended.push(c),
   });
-  return { db, hub, service, views, media, waiting };
+  return { db, hub, service, views, media, waiting, ended };
 }
 
 const until = async (cond: () => boolean, ms = 5_000) => {
@@ -102,7 +105,7 @@ const until = async (cond: () => boolean, ms = 5_000) => {
 
 describe('the vehicle consultation service', () => {
   it('holds signals over a dropped link, sends them when it is back, and tells the peer to restart ICE', async () => {
-    const { hub, service, media, db, waiting } = setup();
+    const { hub, service, media, db, waiting, ended } = setup();
     expect((await service.start('pension', 'S0001')).call).toMatchObject({ state: 'waiting', position: 1 });
     // The resident sees that a consultant is being called, and their place.
     expect(waiting.at(-1)).toEqual({ department: 'pension', position: 1 });
@@ -141,11 +144,13 @@ describe('the vehicle consultation service', () => {
     expect(actions.map((a) => a.action)).toEqual(['consultation.started', 'consultation.finished']);
     // Audit records ids and outcomes, never signal contents.
     expect(JSON.stringify(actions)).not.toContain('candidate');
+    // A call cut off is counted for the outing when its call-back ends, not now.
+    expect(ended).toEqual([]);
     await service.stop();
   });
 
   it('sign language prefers frame rate; a waiting call is cancelled; mute and camera controls reach the resident screen', async () => {
-    const { hub, service, media } = setup();
+    const { hub, service, media, ended } = setup();
     await service.start('sign_language', 'S0001');
     await expect(service.start('pension', 'S0001')).rejects.toMatchObject({ code: 'CONSULTATION_OPEN' });
     hub.frame({ type: 'call', call: call({ department: 'sign_language', state: 'connected', position: null }) });
@@ -155,6 +160,9 @@ describe('the vehicle consultation service', () => {
     expect(media.at(-1)).toMatchObject({ audioMuted: true, videoOff: false, cameraSwitches: 1 });
     expect((await service.end('S0001')).call).toMatchObject({ state: 'ended', outcome: 'completed' });
     expect(service.media()).toBeNull();
+    // The consultation is counted once, with its department; ending it again counts nothing more.
+    await service.end('S0001');
+    expect(ended).toEqual([{ id: 'call-00000001', department: 'sign_language' }]);
     await service.stop();
   });
 

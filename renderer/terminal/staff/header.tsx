@@ -1,4 +1,5 @@
 // The bar above every screen: home, the link to city hall, who is signed in, the lock.
+import { outingKindLabel } from '../../../protocol/records';
 import { useStaff } from '../staff-store';
 import { time } from './format';
 
@@ -16,6 +17,17 @@ function RelayIndicator() {
   );
 }
 
+/** 運行中: which outing the work now counts for; a tap opens its tally screen. */
+function OutingBadge() {
+  const open = useStaff((s) => s.outingDesk?.open ?? null);
+  const go = useStaff((s) => s.go);
+  return (
+    <button className={open ? 'outing-badge open' : 'outing-badge'} data-testid="outing-badge" onClick={() => void go({ name: open ? 'tally' : 'outing' })}>
+      {open ? `運行中：${outingKindLabel[open.kind]}${open.place ? `（${open.place}）` : ''}` : '運行：未開始'}
+    </button>
+  );
+}
+
 export function Header() {
   const { session, lock, go } = useStaff();
   return (
@@ -23,6 +35,7 @@ export function Header() {
       <button className="home" onClick={() => void go({ name: 'list' })}>
         お出かけ市役所
       </button>
+      <OutingBadge />
       <RelayIndicator />
       <span className="who">{session?.staffName}</span>
       <button

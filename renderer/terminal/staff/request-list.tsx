@@ -9,11 +9,15 @@ const stepClass = (step: RequestStep) => (step === 'cancelled' || step === 'reje
 
 export function ListView() {
   const { requests, go } = useStaff();
+  const outingOpen = useStaff((s) => s.outingDesk?.open !== null && s.outingDesk?.open !== undefined);
   return (
     <main>
       <div className="row space">
         <h1>本日の受付</h1>
         <div className="row">
+          <button className="secondary big" onClick={() => void go({ name: outingOpen ? 'tally' : 'outing' })}>
+            {outingOpen ? '集計・販売' : '運行を開始'}
+          </button>
           <button className="secondary big" onClick={() => void go({ name: 'visits' })}>
             本日の訪問
           </button>
