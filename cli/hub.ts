@@ -153,7 +153,7 @@ export function registerHubCommands(program: Command): void {
     .option('--fy <year>', '年度 (西暦、4月〜翌年3月。例 2022)')
     .option('--from <YYYY-MM>', '期間の始まりの月')
     .option('--to <YYYY-MM>', '期間の終わりの月')
-    .requiredOption('--format <format>', '形式 (csv / pdf)')
+    .requiredOption('--format <format>', '形式 (csv / xlsx / pdf)')
     .option('--encoding <encoding>', 'CSV の文字コード (utf8 は BOM 付き / sjis は Shift_JIS)', 'utf8')
     .requiredOption('--out <file>', '書き出すファイル')
     .action(async (opts: { data: string; db?: string; fy?: string; from?: string; to?: string; format: string; encoding: string; out: string }) => {

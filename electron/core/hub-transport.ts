@@ -22,16 +22,12 @@ import {
 import {
   AvailabilityResponse, CallServerFrame, CallView, CONSULTATION_API, TurnCredentialsResponse, type CallClientFrame, type Department,
 } from '../../protocol/consultation';
-import type { OutingRecordMessage } from '../../protocol/records';
 import { VehicleVisitsResponse, VISITS_API } from '../../protocol/visits';
 import { AppError } from './errors';
 import type { VisitTransport } from './home-visits';
 
-/**
- * What the vehicle sends: the hub's message union, and the outing record (運行実績), which a hub
- * from before records refuses as unknown and the vehicle then keeps aside.
- */
-export type OutgoingMessage = VehicleMessage | OutingRecordMessage;
+/** What the vehicle sends: the hub's message union (requests, visits, follow-ups, outing records). */
+export type OutgoingMessage = VehicleMessage;
 
 export interface HubTransport {
   deliver(messages: OutgoingMessage[]): Promise<DeliverResponse>;

@@ -6,25 +6,23 @@ import { AppError } from '../../protocol/errors';
 import { systemClock, type Clock } from '../clock';
 import { openHubStore } from './data-dir';
 import { importRecordsCsv, recordsReport } from './records';
-import { recordsCsv, recordsPdf } from './records-files';
+import { recordsCsv, recordsPdf, recordsXlsx } from './records-files';
 
 export const ReportFileOptions = z.object({
-  format: z.enum(['csv', 'pdf'], { error: '形式（--format）は csv か pdf です。' }),
+  format: z.enum(['csv', 'xlsx', 'pdf'], { error: '形式（--format）は csv・xlsx・pdf のいずれかです。' }),
   encoding: z.enum(['utf8', 'sjis'], { error: '文字コード（--encoding）は utf8 か sjis です。' }).default('utf8'),
   out: z.string().min(1, { error: '書き出し先（--out）を指定してください。' }),
 });
 
 /** Writes the report of a fiscal year or month range; answers what it wrote. */
 export async function writeRecordsReport(options: { dataDir: string; db?: string; range: unknown; file: unknown }): Promise<{ out: string; bytes: number; operations: number; served: number }> {
-  const raw = options.file as { format?: unknown };
-  if (raw.format === 'xlsx') throw new AppError('XLSX_UNAVAILABLE', 'Excel 形式（xlsx）の出力はこのハブにはまだありません。csv で出力して Excel で開いてください。');
   const file = ReportFileOptions.safeParse(options.file);
   if (!file.success) throw new AppError('BAD_REPORT_OPTIONS', file.error.issues[0]!.message);
-  if (file.data.format === 'pdf' && file.data.encoding !== 'utf8') throw new AppError('BAD_REPORT_OPTIONS', '文字コード（--encoding）は CSV のときだけ指定できます。');
+  if (file.data.format !== 'csv' && file.data.encoding !== 'utf8') throw new AppError('BAD_REPORT_OPTIONS', '文字コード（--encoding）は CSV のときだけ指定できます。');
   const store = await openHubStore(options.dataDir, options.db);
   try {
     const report = await recordsReport(store, options.range);
-    const bytes = file.data.format === 'csv' ? recordsCsv(report, file.data.encoding) : await recordsPdf(report);
+    const bytes = file.data.format === 'csv' ? recordsCsv(report, file.data.encoding) : file.data.format === 'xlsx' ? await recordsXlsx(report) : await recordsPdf(report);
     writeFileSync(file.data.out, bytes);
     return { out: file.data.out, bytes: bytes.length, operations: report.summary.operations, served: report.summary.served };
   } finally {

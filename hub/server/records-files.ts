@@ -134,3 +134,33 @@ export async function recordsPdf(report: RecordsReport, fonts?: CertificateFonts
   }
   return doc.save({ useObjectStreams: false });
 }
+
+/**
+ * The report as an Excel workbook (exceljs): one sheet with the title, the table as the city prints it
+ * (counts as numbers, 「-」 as text where a service was not offered) and the summary lines under it.
+ */
+export async function recordsXlsx(report: RecordsReport): Promise<Buffer> {
+  const { Workbook } = (await import('exceljs')).default;
+  const book = new Workbook();
+  book.creator = 'お出かけ市役所';
+  const sheet = book.addWorksheet('実績', { pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
+  const { header, lines } = tableLines(report, false);
+  sheet.addRow([reportTitle(report)]).font = { bold: true, size: 14 };
+  const head = sheet.addRow(header);
+  head.font = { bold: true };
+  head.eachCell((c) => {
+    c.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE3EEFA' } };
+    c.border = { bottom: { style: 'thin' } };
+  });
+  for (const l of lines) {
+    const row = sheet.addRow([l.kind, l.place, ...l.cells.map((c) => (c === '-' ? '-' : Number(c)))]);
+    if (l.place === '計' || l.kind === '合計') row.font = { bold: true };
+    row.eachCell((c, col) => {
+      if (col > 2) c.alignment = { horizontal: 'right' };
+    });
+  }
+  sheet.addRow([]);
+  for (const s of summaryLines(report)) sheet.addRow([s]);
+  sheet.columns.forEach((c, i) => (c.width = i === 0 ? 26 : i === 1 ? 16 : 12));
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
