@@ -7,10 +7,9 @@
 //   npm run bench:bookings                          (both stores)
 //   node --import tsx bench/bookings.ts sqlite      (one store: sqlite | postgres)
 import { spawnSync } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
-import pg from 'pg';
 import { loadVisitRules } from '../common/visit-rules-file';
 import { initHub } from '../hub/server';
 import { openHubStore, readHubKeys } from '../hub/server/data-dir';
@@ -20,7 +19,8 @@ import { projectRoot, tempDir } from '../test/support/fixtures';
 import { cliPath } from '../test/support/host';
 import { adminCredentials } from '../test/support/hub';
 import { startHubProcess, type HubProcess } from '../test/support/hub-process';
-import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster';
+import type { PostgresCluster } from '../test/support/postgres-cluster';
+import { benchDatabase, onEachStore, printTable, type BenchRow } from './stores';
 
 const parts = process.argv.slice(2);
 const stores = (['sqlite', 'postgres'] as const).filter((s) => parts.length === 0 || parts.includes(s));
@@ -34,8 +34,7 @@ const rules = loadVisitRules(join(projectRoot, 'fixtures', 'visit-rules.json'));
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-type Row = [what: string, measured: string, target: string, verdict: string];
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 
 /** A resident of the bench: invented, numbered. */
 const resident = (i: number) => ({ name: `試験 太郎${i}`, kana: 'しけん たろう', birthDate: '1940-04-01', address: `いわき市平字試験${i}`, phone: '0246220000' });
@@ -121,19 +120,10 @@ function addIntakeKey(dataDir: string, db: string | undefined): { id: string; se
 async function benchStore(store: 'sqlite' | 'postgres', cluster: PostgresCluster | null): Promise<void> {
   const tmp = tempDir(`bench-bookings-${store}-`);
   let hub: HubProcess | null = null;
-  let dbName: string | null = null;
+  let database: Awaited<ReturnType<typeof benchDatabase>> | null = null;
   try {
-    let db: string | undefined;
-    if (cluster) {
-      dbName = `bench_bookings_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: cluster.adminUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      const u = new URL(cluster.adminUrl);
-      u.pathname = `/${dbName}`;
-      db = u.toString();
-    }
+    database = cluster ? await benchDatabase(cluster, 'bench_bookings') : null;
+    const db = database?.url;
     const dataDir = join(tmp.dir, 'hub');
     await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db });
     const books = await seed(dataDir, db);
@@ -197,30 +187,14 @@ async function benchStore(store: 'sqlite' | 'postgres', cluster: PostgresCluster
     agent.destroy();
   } finally {
     await hub?.stop();
-    if (cluster && dbName) {
-      const admin = new pg.Client({ connectionString: cluster.adminUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database?.drop();
     tmp.remove();
   }
 }
 
 async function main(): Promise<void> {
-  let cluster: PostgresCluster | null = null;
-  try {
-    for (const store of stores) {
-      if (store === 'postgres') cluster ??= await startPostgresCluster();
-      await benchStore(store, store === 'postgres' ? cluster : null);
-    }
-  } finally {
-    await cluster?.stop();
-  }
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['what', 'measured', 'target', ''], ...rows].map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  process.stdout.write(`\nHome-visit bookings (${new Date().toISOString()}, ${DISTRICTS.length} districts, visit rules fixtures/visit-rules.json)\n`);
-  process.stdout.write(`${line(['what', 'measured', 'target', ''])}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  await onEachStore(stores, benchStore);
+  printTable(`Home-visit bookings (${new Date().toISOString()}, ${DISTRICTS.length} districts, visit rules fixtures/visit-rules.json)`, rows);
 }
 
 await main();

@@ -4,16 +4,15 @@
 // over the same rows — the floor any report over them stands on. Target: the report ≤ 1 s.
 //   npm run bench:records                          (both stores)
 //   node --import tsx bench/records.ts sqlite      (one store: sqlite | postgres)
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { OUTING_KINDS, RECORD_SERVICES, type OutingKind } from '../protocol/records';
 import { recordsReport } from '../hub/server/records';
 import { openPostgresHubStore, openSqliteHubStore } from '../hub/store/open';
 import type { KyselyHubStore } from '../hub/store/store';
 import { tempDir } from '../test/support/fixtures';
-import { startPostgresCluster, type PostgresCluster } from '../test/support/postgres-cluster';
+import type { PostgresCluster } from '../test/support/postgres-cluster';
+import { benchDatabase, onEachStore, printTable, type BenchRow } from './stores';
 
 const parts = process.argv.slice(2);
 const stores = (['sqlite', 'postgres'] as const).filter((s) => parts.length === 0 || parts.includes(s));
@@ -26,8 +25,7 @@ const RUNS = 5;
 const PLACES = ['川前', '久之浜・大久', '田人', '中央台', '遠野', '小川', '好間'];
 const ROWS_PER_INSERT = 500;
 
-type Row = [what: string, measured: string, target: string, verdict: string];
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -78,18 +76,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }>
 
 async function benchStore(kind: 'sqlite' | 'postgres', cluster: PostgresCluster | null): Promise<void> {
   const tmp = tempDir(`bench-records-${kind}-`);
-  let dbName: string | null = null;
+  let database: Awaited<ReturnType<typeof benchDatabase>> | null = null;
   let store: KyselyHubStore | null = null;
   try {
     if (cluster) {
-      dbName = `bench_records_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: cluster.adminUrl });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      const u = new URL(cluster.adminUrl);
-      u.pathname = `/${dbName}`;
-      store = await openPostgresHubStore(u.toString());
+      database = await benchDatabase(cluster, 'bench_records');
+      store = await openPostgresHubStore(database.url);
     } else {
       store = openSqliteHubStore(join(tmp.dir, 'hub.sqlite3'));
     }
@@ -115,30 +107,14 @@ async function benchStore(kind: 'sqlite' | 'postgres', cluster: PostgresCluster 
     rows.push([`${kind}: bare SELECT service, count(*) … GROUP BY service, same rows`, `median ${ms(median(bareTimes))} · max ${ms(Math.max(...bareTimes))}`, '(floor)', '']);
   } finally {
     await store?.close();
-    if (cluster && dbName) {
-      const admin = new pg.Client({ connectionString: cluster.adminUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await database?.drop();
     tmp.remove();
   }
 }
 
 async function main(): Promise<void> {
-  let cluster: PostgresCluster | null = null;
-  try {
-    for (const store of stores) {
-      if (store === 'postgres') cluster ??= await startPostgresCluster();
-      await benchStore(store, store === 'postgres' ? cluster : null);
-    }
-  } finally {
-    await cluster?.stop();
-  }
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...[['what', 'measured', 'target', ''], ...rows].map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  process.stdout.write(`\nRecords report (${new Date().toISOString()}, fiscal year ${FISCAL_YEAR}, ${RUNS} runs each, median)\n`);
-  process.stdout.write(`${line(['what', 'measured', 'target', ''])}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  await onEachStore(stores, benchStore);
+  printTable(`Records report (${new Date().toISOString()}, fiscal year ${FISCAL_YEAR}, ${RUNS} runs each, median)`, rows);
 }
 
 await main();
