@@ -123,18 +123,23 @@ function header(cityName: string, office: string, title: string): ReceiptLine[] 
   ];
 }
 
-function feeReceipt(r: FeeReceipt, columns: number): ReceiptLine[] {
+/** One priced line of a receipt: a certificate's copies or a ticket's count. */
+interface PaidItem {
+  label: string;
+  unitYen: number;
+  quantity: number;
+  /** 通, 枚. */
+  unit: string;
+}
+
+/** A 領収書: what was paid for, the total, how it was paid and the change — the fee receipt and the goods receipt alike. */
+function paidReceipt(r: FeeReceipt | GoodsReceipt, items: readonly PaidItem[], reprint: boolean, columns: number): ReceiptLine[] {
   const lines: ReceiptLine[] = [...header(r.cityName, r.office, '領　収　書')];
-  if (r.reprint) lines.push(text('＊＊ 再発行 ＊＊', { align: 'center', bold: true }));
-  lines.push(
-    feed(1),
-    text(tokyoDateTime(r.issuedAt)),
-    text(`領収番号 ${r.receiptNumber}`),
-    rule,
-  );
-  for (const item of r.items) {
-    lines.push(text(certificateKindLabel[item.kind]));
-    lines.push(text(leftRight(`  ${yen(item.unitFeeYen)} × ${fullWidthNumber(item.copies)}通`, yen(item.unitFeeYen * item.copies), columns)));
+  if (reprint) lines.push(text('＊＊ 再発行 ＊＊', { align: 'center', bold: true }));
+  lines.push(feed(1), text(tokyoDateTime(r.issuedAt)), text(`領収番号 ${r.receiptNumber}`), rule);
+  for (const item of items) {
+    lines.push(text(item.label));
+    lines.push(text(leftRight(`  ${yen(item.unitYen)} × ${fullWidthNumber(item.quantity)}${item.unit}`, yen(item.unitYen * item.quantity), columns)));
   }
   lines.push(rule, text(leftRight('合計', yen(r.totalYen), columns / 2), { size: 'double', bold: true }));
   lines.push(text(leftRight('お支払い方法', paymentMethodLabel[r.paymentMethod], columns)));
@@ -145,19 +150,13 @@ function feeReceipt(r: FeeReceipt, columns: number): ReceiptLine[] {
   return lines;
 }
 
+function feeReceipt(r: FeeReceipt, columns: number): ReceiptLine[] {
+  const items = r.items.map((i) => ({ label: certificateKindLabel[i.kind], unitYen: i.unitFeeYen, quantity: i.copies, unit: '通' }));
+  return paidReceipt(r, items, r.reprint === true, columns);
+}
+
 function goodsReceipt(r: GoodsReceipt, columns: number): ReceiptLine[] {
-  const lines: ReceiptLine[] = [...header(r.cityName, r.office, '領　収　書'), feed(1), text(tokyoDateTime(r.issuedAt)), text(`領収番号 ${r.receiptNumber}`), rule];
-  for (const item of r.items) {
-    lines.push(text(item.name));
-    lines.push(text(leftRight(`  ${yen(item.unitYen)} × ${fullWidthNumber(item.quantity)}枚`, yen(item.unitYen * item.quantity), columns)));
-  }
-  lines.push(rule, text(leftRight('合計', yen(r.totalYen), columns / 2), { size: 'double', bold: true }));
-  lines.push(text(leftRight('お支払い方法', paymentMethodLabel[r.paymentMethod], columns)));
-  if (r.paymentMethod === 'cash' && r.tenderedYen !== undefined && r.changeYen !== undefined) {
-    lines.push(text(leftRight('お預かり', yen(r.tenderedYen), columns)), text(leftRight('おつり', yen(r.changeYen), columns)));
-  }
-  lines.push(rule, text('上記の金額を領収いたしました。'), text(`担当 ${r.staffId}`, { align: 'right' }));
-  return lines;
+  return paidReceipt(r, r.items.map((i) => ({ label: i.name, unitYen: i.unitYen, quantity: i.quantity, unit: '枚' })), false, columns);
 }
 
 function claimSlip(s: ClaimSlip): ReceiptLine[] {
