@@ -36,6 +36,15 @@ export const NOTICE_PAGE = 200;
 
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 
+/** An area and a range of at most 62 days, as the availability and the calendar's bookings take them. */
+function calendarRange(area: unknown, from: unknown, to: unknown): z.infer<typeof AvailabilityQuery> {
+  const q = parse(AvailabilityQuery, { area, from, to });
+  const span = daysBetween(q.from, q.to) + 1;
+  if (span < 1) throw badRequest('INVALID_RANGE', '期間の終わりは始まりと同じ日か、それより後の日にしてください。');
+  if (span > MAX_AVAILABILITY_DAYS) throw badRequest('RANGE_TOO_LONG', `一度に見られるのは${MAX_AVAILABILITY_DAYS}日分までです。期間を短くしてください。`);
+  return q;
+}
+
 /** A stored row back to the booking; its JSON columns are parsed like any other input (also for the vehicle's visits). */
 export function toBooking(row: BookingRow): Booking {
   return {
@@ -63,10 +72,7 @@ export class BookingService {
 
   /** Every date from `from` to `to` (at most 62 days) with its slots free, booked or closed. */
   async availability(area: unknown, from: unknown, to: unknown): Promise<{ area: AreaId; days: AvailabilityDay[] }> {
-    const q = parse(AvailabilityQuery, { area, from, to });
-    const span = daysBetween(q.from, q.to) + 1;
-    if (span < 1) throw badRequest('INVALID_RANGE', '期間の終わりは始まりと同じ日か、それより後の日にしてください。');
-    if (span > MAX_AVAILABILITY_DAYS) throw badRequest('RANGE_TOO_LONG', `一度に見られるのは${MAX_AVAILABILITY_DAYS}日分までです。期間を短くしてください。`);
+    const q = calendarRange(area, from, to);
     return this.options.store.transaction((tx) => this.availabilityIn(tx, q.area, q.from, q.to, this.options.clock.now()));
   }
 
@@ -169,9 +175,7 @@ export class BookingService {
 
   /** The booked bookings of an area from `from` to `to` (at most 62 days), by date and slot: the calendar's cells. */
   async listBooked(area: unknown, from: unknown, to: unknown): Promise<Booking[]> {
-    const q = parse(AvailabilityQuery, { area, from, to });
-    const span = daysBetween(q.from, q.to) + 1;
-    if (span < 1 || span > MAX_AVAILABILITY_DAYS) throw badRequest('RANGE_TOO_LONG', `一度に見られるのは${MAX_AVAILABILITY_DAYS}日分までです。期間を短くしてください。`);
+    const q = calendarRange(area, from, to);
     const rows = await this.options.store.transaction((tx) => tx.listBookings({ area: q.area, from: q.from, to: q.to }));
     return rows.map(toBooking);
   }

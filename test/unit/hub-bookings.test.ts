@@ -169,6 +169,9 @@ describe(`home-visit bookings on ${testStore}`, () => {
     expect(a.days.filter((d) => d.visitDay).every((d) => d.slots.length === 3 && d.deadline !== null)).toBe(true);
     await expect(service.availability('south', '2026-12-01', '2027-02-01')).rejects.toMatchObject({ code: 'RANGE_TOO_LONG' });
     await expect(service.availability('south', '2026-12-02', '2026-12-01')).rejects.toMatchObject({ code: 'INVALID_RANGE' });
+    // The calendar's bookings take the same range rule.
+    await expect(service.listBooked('south', '2026-12-01', '2027-02-01')).rejects.toMatchObject({ code: 'RANGE_TOO_LONG' });
+    await expect(service.listBooked('south', '2026-12-02', '2026-12-01')).rejects.toMatchObject({ code: 'INVALID_RANGE' });
     await expect(service.availability('east', '2026-12-01', '2026-12-02')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 
