@@ -101,7 +101,7 @@ export interface ConsultationRig {
   stop(): Promise<void>;
 }
 
-export async function startConsultationRig(options: { graceMs?: number } = {}): Promise<ConsultationRig> {
+export async function startConsultationRig(options: { graceMs?: number; hostArgs?: readonly string[] } = {}): Promise<ConsultationRig> {
   const tmp = tempDir('odekake-call-');
   const stops: (() => Promise<unknown> | unknown)[] = [() => tmp.remove()];
   const stop = async () => {
@@ -128,6 +128,7 @@ export async function startConsultationRig(options: { graceMs?: number } = {}): 
       '--hub-enrollment', enrollment.dir,
       '--hub-url', `https://127.0.0.1:${tcp.port}`,
       '--hub-retry-max', '1000',
+      ...(options.hostArgs ?? []),
     ]);
     stops.push(() => host.stop());
     const browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required']);
