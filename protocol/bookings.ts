@@ -1,6 +1,7 @@
 // A home-visit booking (デマンド運行) as the intake API and the dispatcher's console send it, and the
 // hub's answers: one schema for both channels, with messages that name the field in Japanese.
 import { z } from 'zod';
+import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import { departments } from './consultation-api';
 import { CertificateKind } from './domain';
 import { foldWidth, JuminhyoOptions, Person } from './request';
@@ -16,7 +17,7 @@ export const ELIGIBILITY_REASONS = ['elderly', 'license_returned', 'disability',
 export const EligibilityReason = z.enum(ELIGIBILITY_REASONS, { error: '訪問の理由（高齢者・運転免許返納・障がい・妊娠中・子育て中・その他）を選んでください。' });
 
 const text = (label: string, max: number) =>
-  z.preprocess(foldWidth, z.string({ error: `${label}を入力してください。` }).max(max, { error: `${label}は${max}文字以内で入力してください。` }));
+  z.preprocess(foldWidth, z.string({ error: `${label}を入力してください。` }).max(max, { error: `${label}は${max}文字以内で入力してください。` }).refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }));
 
 export const Eligibility = z
   .object({
@@ -112,7 +113,7 @@ export type BookingOutcome =
 /** A dispatcher's reason for cancelling (kept with the booking, never logged). */
 export const CancelReason = z.preprocess(
   foldWidth,
-  z.string({ error: '取消の理由を入力してください。' }).min(1, { error: '取消の理由を入力してください。' }).max(200, { error: '取消の理由は200文字以内で入力してください。' }),
+  z.string({ error: '取消の理由を入力してください。' }).min(1, { error: '取消の理由を入力してください。' }).max(200, { error: '取消の理由は200文字以内で入力してください。' }).refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }),
 );
 
 /** A dispatcher moving a booking to another date and slot of its area, and why. */

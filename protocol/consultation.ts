@@ -2,6 +2,7 @@
 // and the hub's API for them — the vehicle's side (mutual TLS), the consultant's side (console session)
 // and the frames of the call socket both use to see the call and to relay WebRTC signals.
 import { z } from 'zod';
+import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import { callOutcomes, departments } from './consultation-api';
 import { entityId, StaffId } from './ids';
 
@@ -105,7 +106,7 @@ export const EndCallInput = z.object({ reason: z.enum(['media_failed']).optional
 
 export const ConsultantAvailabilityInput = z.object({ departments: z.array(Department).max(4) });
 export const CallNotesInput = z.object({
-  text: z.string().max(4_000, { error: 'メモは4000文字以内で入力してください。' }),
+  text: z.string().max(4_000, { error: 'メモは4000文字以内で入力してください。' }).refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }),
 });
 
 /** A call record as the consultant console lists it (notes only for the consultant who took it). */

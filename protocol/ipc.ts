@@ -2,6 +2,7 @@
 // once; the Electron IPC handlers, the preload bridge, the host-mode WebSocket bridge and the typed
 // renderer client are all derived from this object.
 import { z } from 'zod';
+import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import { AppErrorShape } from './errors';
 import { CertificateKind } from './domain';
 import { InsuranceCardInput } from './hub';
@@ -109,7 +110,7 @@ export type ResidentPinView = z.infer<typeof ResidentPinView>;
 /** A task kept for the next visit (the resident to call back), e.g. a link that needed the network. */
 export const NextVisitTaskInput = z.object({
   kind: z.literal('insurance_link'),
-  name: z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1, { error: 'お名前を入力してください。' }).max(60)),
+  name: z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string().min(1, { error: 'お名前を入力してください。' }).max(60).refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT })),
   phone: z.preprocess(
     (v) => (typeof v === 'string' ? v.normalize('NFKC').replace(/[^\d]/g, '') : v),
     z.string().regex(/^0\d{9,10}$/, { error: '電話番号は 0 から始まる10けたか11けたの数字で入力してください。' }),

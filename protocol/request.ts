@@ -1,5 +1,6 @@
 // The 交付請求書 as data: what staff enter, validated with messages that name the field in Japanese.
 import { z } from 'zod';
+import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import {
   CertificateKind,
   IdDocumentKind,
@@ -32,7 +33,8 @@ const requiredText = (label: string, max: number) =>
     z
       .string({ error: `${label}を入力してください。` })
       .min(1, { error: `${label}を入力してください。` })
-      .max(max, { error: `${label}は${max}文字以内で入力してください。` }),
+      .max(max, { error: `${label}は${max}文字以内で入力してください。` })
+      .refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }),
   );
 
 const isRealDate = (s: string) => {
@@ -95,7 +97,7 @@ export const RequestInput = z
       relation: RequesterRelation,
       person: Person.optional(),
       letterOfProxy: z.boolean(), // 委任状の提出
-      purpose: z.preprocess(foldWidth, z.string().max(200, { error: '使用目的は200文字以内で入力してください。' }).optional()),
+      purpose: z.preprocess(foldWidth, z.string().max(200, { error: '使用目的は200文字以内で入力してください。' }).refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }).optional()),
     }),
   })
   .superRefine((r, ctx) => {

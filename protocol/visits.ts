@@ -2,6 +2,7 @@
 // pulls its coming visits (everything the staff need at the door), works them offline, and reports each
 // visit's outcome back through its outbox. Shared by the hub, the terminal core and the screens.
 import { z } from 'zod';
+import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import { BookingResident, Eligibility, WantedService, YesNoUnknown } from './bookings';
 import { EntityId, StaffId, VehicleId } from './ids';
 import { visitOutcomeLabel } from './labels';
@@ -26,7 +27,7 @@ export type VisitOutcome = z.infer<typeof VisitOutcome>;
 /** Every outcome but 完了 says why (the dispatcher calls the resident back with it). */
 export const outcomeNeedsReason = (outcome: VisitOutcome): boolean => outcome !== 'done';
 
-const Reason = z.preprocess(foldWidth, z.string().max(200, { error: '理由は200文字以内で入力してください。' }));
+const Reason = z.preprocess(foldWidth, z.string().max(200, { error: '理由は200文字以内で入力してください。' }).refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }));
 
 /** What staff record at the door. */
 export const VisitOutcomeInput = z

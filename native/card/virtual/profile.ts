@@ -5,22 +5,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isValidMyNumber } from '../../../protocol/my-number';
 
-/** Weights of the My Number check digit (個人番号の検査用数字, 総務省令 第5条). */
-export function myNumberCheckDigit(first11: string): number {
-  let sum = 0;
-  for (let n = 1; n <= 11; n += 1) {
-    const p = Number(first11[11 - n]);
-    const q = n <= 6 ? n + 1 : n - 5;
-    sum += p * q;
-  }
-  const r = sum % 11;
-  return r <= 1 ? 0 : 11 - r;
-}
-
-export function isValidMyNumber(s: string): boolean {
-  return /^\d{12}$/.test(s) && myNumberCheckDigit(s.slice(0, 11)) === Number(s[11]);
-}
+export { isValidMyNumber, myNumberCheckDigit } from '../../../protocol/my-number';
 
 export const CardProfile = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
