@@ -34,6 +34,7 @@ import type { VisitService } from './visits';
 import { entityId, VehicleId } from '../../protocol/ids';
 import { operatorRoles } from '../../protocol/roles';
 import type { VisitRules } from '../../protocol/visit-rules';
+import { HUB_CIPHERS, HUB_TLS_MIN_VERSION } from './tls';
 
 export interface AppDeps {
   store: HubStore;
@@ -94,7 +95,7 @@ export async function buildApp(deps: AppDeps) {
     // Request lines are not logged: the hub logs ids and codes where it acts, never URLs with queries.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 2 * 1024 * 1024,
-    https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+    https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: HUB_TLS_MIN_VERSION, ciphers: HUB_CIPHERS, honorCipherOrder: true },
     forceCloseConnections: true,
     return503OnClosing: true,
   });
