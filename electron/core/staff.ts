@@ -1,6 +1,5 @@
 // Staff sign-in (ID + PIN, scrypt) and the session of the one staff member using the terminal.
 // The terminal locks after 5 idle minutes and on demand; a locked terminal answers no staff call.
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SessionStatus } from '../../protocol/ipc';
@@ -9,25 +8,14 @@ import type { Clock } from './clock';
 import type { Db } from './db';
 import { AuthError } from './errors';
 import { StaffId } from '../../protocol/ids';
+import { hashSecretSync, verifySecretSync } from '../../common/secret-hash';
 
 export const IDLE_LOCK_MS = 5 * 60_000;
 const MAX_FAILURES = 5;
 const FAILURE_LOCKOUT_MS = 5 * 60_000;
-const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
-export function hashPin(pin: string): string {
-  const salt = randomBytes(16);
-  const hash = scryptSync(pin, salt, 32, SCRYPT);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-export function verifyPin(pin: string, stored: string): boolean {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(pin, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
-  return timingSafeEqual(actual, expected);
-}
+export const hashPin = (pin: string): string => hashSecretSync(pin);
+export const verifyPin = (pin: string, stored: string): boolean => verifySecretSync(pin, stored);
 
 const StaffFile = z.object({
   staff: z.array(z.object({ id: StaffId, displayName: z.string().min(1).max(40), pin: z.string().regex(/^\d{4,12}$/) })),

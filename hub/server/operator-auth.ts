@@ -6,7 +6,7 @@ import type { ConsoleRole, ConsoleSession } from '../../protocol/console';
 import type { Clock } from '../clock';
 import { forbidden, unauthorized } from '../errors';
 import type { HubStore } from '../store/types';
-import { hashPassword, verifyPassword } from './passwords';
+import { hashPassword, needsRehash, verifyPassword } from './passwords';
 import { operatorRoleLabel } from '../../protocol/roles';
 
 export const SESSION_COOKIE = '__Host-odekake_session';
@@ -48,7 +48,10 @@ export class OperatorAuth {
     this.failures.delete(operatorId);
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
+    // A hash from before the cost was raised is replaced now that the password is known to be right.
+    const rehashed = needsRehash(op.passwordHash) ? await hashPassword(password) : null;
     await store.transaction(async (tx) => {
+      if (rehashed) await tx.setOperatorPasswordHash(operatorId, rehashed);
       await tx.insertSession({ tokenHash: sha256(token), operatorId, csrfToken, createdAt: at, lastSeenAt: at, expiresAt: new Date(now + SESSION_IDLE_MS).toISOString() });
       await tx.appendAudit({ actor: operatorId, action: 'operator.sign_in', place, detail: { role: op.role } }, at);
     });

@@ -266,6 +266,9 @@ export class KyselyHubTx implements HubTx {
       .values({ id: o.id, display_name: o.displayName, role: o.role, password_hash: o.passwordHash, active: o.active ? 1 : 0, created_at: o.createdAt })
       .execute();
   }
+  async setOperatorPasswordHash(id: string, passwordHash: string) {
+    await this.q.updateTable('operators').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+  }
   async getOperator(id: string) {
     const row = await this.first('getOperator', [id] as const, (db, [id]) => db.selectFrom('operators').select(operatorCols).where('id', '=', id));
     return row ? toOperator(row) : undefined;

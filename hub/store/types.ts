@@ -385,6 +385,8 @@ export interface HubTx {
 
   insertOperator(o: OperatorRow): Promise<void>;
   getOperator(id: string): Promise<OperatorRow | undefined>;
+  /** A new hash for the same password (its cost raised). */
+  setOperatorPasswordHash(id: string, passwordHash: string): Promise<void>;
   listOperators(): Promise<OperatorRow[]>;
 
   insertSession(s: SessionRow): Promise<void>;

@@ -6,7 +6,7 @@ describe('hub security helpers', () => {
   it('hashes passwords with scrypt and a salt, and verifies only the right one', async () => {
     const a = await hashPassword('correct horse battery');
     const b = await hashPassword('correct horse battery');
-    expect(a).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(a).toMatch(/^scrypt\$32768\$8\$3\$/);
     expect(a).not.toBe(b);
     expect(await verifyPassword('correct horse battery', a)).toBe(true);
     expect(await verifyPassword('correct horse batterx', a)).toBe(false);
