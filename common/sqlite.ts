@@ -2,6 +2,7 @@
 // the hub is the record the city keeps), foreign keys on, and numbered migrations that each run once,
 // in their own transaction with the version bump.
 import Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 
 export type Db = Database.Database;
 
@@ -12,7 +13,32 @@ export interface Migration {
   up(db: Db): void;
 }
 
+/** A database file that other users of the machine could read (or write): nothing is opened. */
+export class DatabaseFileModeError extends Error {
+  readonly code = 'DATABASE_FILE_MODE';
+  constructor(file: string, mode: number) {
+    super(`データベースファイル ${file} が他のユーザーにも読める設定です（${(mode & 0o777).toString(8)}）。持ち主だけが読み書きできるようにしてから起動してください（chmod 600）。`);
+  }
+}
+
+/**
+ * The file is created readable and writable by its owner only (SQLite gives its -wal and -shm files the
+ * same mode), and an existing file open to the group or others is refused. Windows keeps access in
+ * ACLs, not in these bits, so the check is POSIX only.
+ */
+function ensurePrivateFile(file: string): void {
+  if (process.platform === 'win32' || file === ':memory:') return;
+  if (!existsSync(file)) {
+    closeSync(openSync(file, 'wx', 0o600));
+    return;
+  }
+  const { mode } = statSync(file);
+  if ((mode & 0o077) !== 0) throw new DatabaseFileModeError(file, mode);
+}
+
 export function openSqlite(file: string, migrations: readonly Migration[]): Db {
+  ensurePrivateFile(file);
+  for (const companion of [`${file}-wal`, `${file}-shm`]) if (existsSync(companion)) ensurePrivateFile(companion);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');

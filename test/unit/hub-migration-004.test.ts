@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { sql } from 'kysely';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -60,6 +61,8 @@ describe('a hub SQLite file made before the store ran on two dialects', () => {
     old.prepare("INSERT INTO vehicles (id, enrolled_at, enrolled_by, inbox_acked_seq) VALUES ('car-1', 't', 'admin', 2)").run();
     old.prepare("INSERT INTO inbox VALUES ('car-1', 1, 'decision', '{}', 't'), ('car-1', 2, 'decision', '{}', 't')").run();
     old.close();
+    // The hub refuses a database others can read; an administrator upgrading would chmod it first.
+    chmodSync(file, 0o600);
 
     const store = openSqliteHubStore(file);
     try {
