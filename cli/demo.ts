@@ -21,7 +21,7 @@ async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword
   const enrollment = join(dir, 'vehicle-enrollment');
   if (!existsSync(join(dir, 'hub', 'hub.sqlite3'))) {
     const testCa = readFileSync(join(fixturesDir, 'cards', 'keys', 'test-ca.cert.pem'), 'utf8');
-    const r = await initHub({ dataDir: join(dir, 'hub'), adminId: 'admin', jpkiCaPem: testCa });
+    const r = await initHub({ dataDir: join(dir, 'hub'), adminId: 'admin', jpkiCaPem: testCa, allowTestJpkiCa: true });
     writeFileSync(passwordFile, `${r.adminPassword}\n`, { mode: 0o600 });
   }
   if (!existsSync(join(enrollment, 'enrollment.json'))) {
@@ -79,7 +79,7 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
     } catch (e) {
       turnLine = `  ビデオ相談の中継 (TURN): 起動できませんでした (${(e as Error).message.slice(0, 120)})。ビデオ相談は使えません`;
     }
-    const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort, turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined });
+    const hub = await startCityHub({ dataDir: join(opts.data, 'hub'), port: opts.hubPort, allowTestJpkiCa: true, turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined });
     stops.push(() => hub.stop());
     const consultantPassword = await prepareOperator(opts.data, hub.store, DEMO_CONSULTANT);
     const dispatcherPassword = await prepareOperator(opts.data, hub.store, DEMO_DISPATCHER);

@@ -38,7 +38,7 @@ function fail(e: unknown): never {
 }
 
 /** The hub with the city's stand-in registry and the certificate renderer wired in (`hub start`, the demo). */
-export async function startCityHub(opts: { dataDir: string; db?: string; visitRulesFile?: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[]; turn?: import('../hub/server').TurnConfig }) {
+export async function startCityHub(opts: { dataDir: string; db?: string; visitRulesFile?: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[]; allowTestJpkiCa?: boolean; turn?: import('../hub/server').TurnConfig }) {
   const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }, { loadVisitRules }] = await Promise.all([
     import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
     import('../hub/server/certificate-issuer'), import('../common/visit-rules-file'),
@@ -47,7 +47,7 @@ export async function startCityHub(opts: { dataDir: string; db?: string; visitRu
   const visitRules = loadVisitRules(opts.visitRulesFile ?? join(projectRoot, 'fixtures', 'visit-rules.json'));
   const registry = await FixtureRegistry.load(opts.registryDir ?? join(projectRoot, 'fixtures', 'registry'));
   return startHub({
-    dataDir: opts.dataDir, db: opts.db, port: opts.port, host: opts.host ?? '127.0.0.1', jpkiCaPem: opts.jpkiCaPem,
+    dataDir: opts.dataDir, db: opts.db, port: opts.port, host: opts.host ?? '127.0.0.1', jpkiCaPem: opts.jpkiCaPem, allowTestJpkiCa: opts.allowTestJpkiCa === true,
     registry: registryLookup(registry),
     visitRules,
     certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.dataDir).verificationKey }),

@@ -109,6 +109,8 @@ export interface InitHubOptions {
   hostnames?: string[];
   /** PEM of the JPKI CA certificate(s) the hub trusts for health-insurance linking; kept in the data directory. */
   jpkiCaPem?: string;
+  /** Accept the committed test JPKI CA (the demo and the tests only). */
+  allowTestJpkiCa?: boolean;
   /** A postgres:// URL: the hub keeps its records there (recorded in the data folder) instead of a SQLite file. */
   db?: string;
   clock?: Clock;
@@ -124,7 +126,7 @@ export async function initHub(options: InitHubOptions): Promise<{ adminId: strin
   checkPassword(adminPassword);
   const clock = options.clock ?? systemClock;
   // Checked before anything is written, so a wrong file leaves no half-made hub behind.
-  if (options.jpkiCaPem !== undefined) parseTrustedJpkiCas([options.jpkiCaPem]);
+  if (options.jpkiCaPem !== undefined) parseTrustedJpkiCas([options.jpkiCaPem], { allowTestCa: options.allowTestJpkiCa === true });
   // A PostgreSQL database is opened (and migrated) before the folder is made, so an unreachable or
   // already used database leaves nothing behind.
   if (options.db === undefined) mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });

@@ -40,6 +40,8 @@ export interface StartHubOptions {
    * one `initHub` kept in the data directory. With none, every insurance link is refused.
    */
   jpkiCaPem?: string | readonly string[];
+  /** Trust the committed test JPKI CA (the demo and the tests only). */
+  allowTestJpkiCa?: boolean;
   /** The insurance-linking service; by default the stand-in that records links in the hub store. */
   insuranceLinkAdapter?: InsuranceLinkAdapter;
   /** TURN relay for video consultations (coturn with a shared secret); without it calls are refused. */
@@ -79,7 +81,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const keys = readHubKeys(options.dataDir);
   const jpkiPems = options.jpkiCaPem === undefined ? (keys.jpkiCaPem === null ? [] : [keys.jpkiCaPem]) : typeof options.jpkiCaPem === 'string' ? [options.jpkiCaPem] : options.jpkiCaPem;
   // Parsed before the store opens, so a wrong CA file stops the start with nothing left open.
-  const trustedJpkiCas = parseTrustedJpkiCas(jpkiPems);
+  const trustedJpkiCas = parseTrustedJpkiCas(jpkiPems, { allowTestCa: options.allowTestJpkiCa === true });
   if (trustedJpkiCas.length === 0) log.warn('no JPKI CA configured: health-insurance links will be refused');
   // The database --db or the data folder names: the store, and on PostgreSQL the bus between processes.
   const location = hubDatabaseLocation(options.dataDir, options.db);

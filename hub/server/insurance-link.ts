@@ -100,10 +100,18 @@ export class RecordingInsuranceLinkAdapter implements InsuranceLinkAdapter {
 // ---- the card certificate ----
 
 /**
+ * The SHA-256 fingerprint of the test JPKI CA committed with the virtual card
+ * (fixtures/cards/keys/test-ca.cert.pem). Its private key is public, so anyone could sign a card
+ * certificate under it: it is trusted only where the caller says it is the demo or a test.
+ */
+export const TEST_JPKI_CA_SHA256 = 'F8:1B:69:64:A8:8A:21:56:8B:70:CF:9C:14:94:A2:C6:F0:25:08:3B:09:71:7C:04:41:2D:9A:DB:D3:0D:D5:DB';
+
+/**
  * The JPKI CA certificates the hub trusts, from PEM text (each text may hold several certificates).
  * Only CA certificates are accepted: trusting a card certificate itself would trust one card, not a CA.
+ * The committed test CA is refused unless `allowTestCa` (the demo, the tests).
  */
-export function parseTrustedJpkiCas(pems: readonly string[]): X509Certificate[] {
+export function parseTrustedJpkiCas(pems: readonly string[], options: { allowTestCa?: boolean } = {}): X509Certificate[] {
   const out: X509Certificate[] = [];
   for (const pem of pems) {
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
@@ -116,6 +124,9 @@ export function parseTrustedJpkiCas(pems: readonly string[]): X509Certificate[] 
         throw badRequest('JPKI_CA_INVALID', '公的個人認証の認証局証明書 (PEM) が読めません。ファイルを確かめてください。');
       }
       if (!cert.ca) throw badRequest('JPKI_CA_INVALID', `認証局の証明書ではありません（${cert.subject.replace(/\n/g, ', ')}）。認証局の証明書を指定してください。`);
+      if (cert.fingerprint256 === TEST_JPKI_CA_SHA256 && !options.allowTestCa) {
+        throw badRequest('JPKI_TEST_CA_REFUSED', '試験用（デモ用）の認証局証明書は本番では使えません。地方公共団体情報システム機構（J-LIS）の認証局証明書を指定してください。');
+      }
       out.push(cert);
     }
   }

@@ -80,6 +80,8 @@ export async function startTestHub(
     visitRules: options.visitRules ?? testVisitRules(),
     consoleDir: options.consoleDir,
     jpkiCaPem: options.jpkiCaPem,
+    // The tests sign their cards under the committed test CA.
+    allowTestJpkiCa: true,
     clock: options.clock,
     turn: options.turn,
     callGraceMs: options.callGraceMs,

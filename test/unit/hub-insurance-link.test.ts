@@ -1,11 +1,11 @@
 import { constants, privateEncrypt, sign, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { checkCardCertificate, insurerNumberIsValid, parseTrustedJpkiCas, verifyChallengeSignature } from '../../hub/server/insurance-link';
+import { checkCardCertificate, insurerNumberIsValid, parseTrustedJpkiCas, TEST_JPKI_CA_SHA256, verifyChallengeSignature } from '../../hub/server/insurance-link';
 import { sha256DigestInfo } from '../../native/card/index';
 import { loadKeys, testCaCertificatePem } from '../../native/card/virtual/index';
 
 const keys = loadKeys('yoshida-hanako');
-const trusted = parseTrustedJpkiCas([testCaCertificatePem()]);
+const trusted = parseTrustedJpkiCas([testCaCertificatePem()], { allowTestCa: true });
 const inside = new Date(Date.parse(keys.authCertificate.validFrom) + 86_400_000);
 
 describe('insurer number check digit (保険者番号の検証番号)', () => {
@@ -33,7 +33,13 @@ describe('card certificate check', () => {
   it('accepts only CA certificates as trust anchors', () => {
     expect(() => parseTrustedJpkiCas([keys.authCertificate.toString()])).toThrow(/認証局の証明書ではありません/);
     expect(() => parseTrustedJpkiCas(['not a pem'])).toThrow(/読めません/);
-    expect(parseTrustedJpkiCas([`${testCaCertificatePem()}\n${testCaCertificatePem()}`])).toHaveLength(2);
+    expect(parseTrustedJpkiCas([`${testCaCertificatePem()}\n${testCaCertificatePem()}`], { allowTestCa: true })).toHaveLength(2);
+  });
+  it('refuses the committed test CA as a trust anchor outside the demo and the tests', () => {
+    // The constant names the fixture: regenerating the test CA without it would let the new one through.
+    expect(new X509Certificate(testCaCertificatePem()).fingerprint256).toBe(TEST_JPKI_CA_SHA256);
+    expect(() => parseTrustedJpkiCas([testCaCertificatePem()])).toThrow(/試験用（デモ用）の認証局証明書は本番では使えません/);
+    expect(() => parseTrustedJpkiCas([testCaCertificatePem()], { allowTestCa: false })).toThrow(expect.objectContaining({ code: 'JPKI_TEST_CA_REFUSED' }));
   });
 });
 
