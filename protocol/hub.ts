@@ -111,7 +111,7 @@ export const QuestionMessage = z.object({
 
 /**
  * A certificate to print on this vehicle's A4 printer. Signed by the hub (Ed25519 over
- * `printJobSigningInput`), so only a document the hub issued is ever printed.
+ * `printJobSigningInput`), so only a document the hub issued, for this vehicle, is ever printed.
  */
 export const PrintJobMessage = z.object({
   type: z.literal('print_job'),
@@ -126,8 +126,13 @@ export const PrintJobMessage = z.object({
 });
 export type PrintJobMessage = z.infer<typeof PrintJobMessage>;
 
-export function printJobSigningInput(job: Pick<PrintJobMessage, 'jobId' | 'requestId' | 'copies' | 'sha256' | 'issuedAt'>): string {
-  return ['odekake-print-job-v1', job.jobId, job.requestId, String(job.copies), job.sha256, job.issuedAt].join('\n');
+/**
+ * What the print-job signature covers: the vehicle it was issued to (a job copied to another vehicle's
+ * inbox does not verify there), the job, the request, the copies, the document's hash, the job it
+ * reprints (a first print cannot pass for a reprint, nor the other way), and when it was issued.
+ */
+export function printJobSigningInput(job: Pick<PrintJobMessage, 'jobId' | 'requestId' | 'copies' | 'sha256' | 'issuedAt' | 'reprintOf'>, vehicleId: string): string {
+  return ['odekake-print-job-v2', vehicleId, job.jobId, job.requestId, String(job.copies), job.sha256, job.reprintOf ?? '', job.issuedAt].join('\n');
 }
 
 export const ReprintDecisionMessage = z.object({

@@ -30,6 +30,8 @@ import type { VisitTransport } from './home-visits';
 export type OutgoingMessage = VehicleMessage;
 
 export interface HubTransport {
+  /** The vehicle these credentials belong to (print jobs are signed for it). */
+  readonly vehicleId: string;
   deliver(messages: OutgoingMessage[]): Promise<DeliverResponse>;
   /** Hub messages after `after`, at most `limit` (print jobs carry their PDF: small pages survive a weak link). */
   inbox(after: number, limit?: number): Promise<InboxResponse>;
@@ -89,9 +91,11 @@ export class HubUnreachable extends Error {
 export class HttpsHubTransport implements HubTransport, ConsultationTransport, VisitTransport {
   private readonly agent: Agent;
   private readonly base: URL;
+  readonly vehicleId: string;
 
   constructor(private readonly creds: HubCredentials, private readonly timeoutMs = 15_000) {
     this.base = new URL(creds.hubUrl);
+    this.vehicleId = creds.vehicleId;
     this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 2 });
   }
 

@@ -467,7 +467,7 @@ export class SyncService {
         case 'print_job': {
           const pdf = Buffer.from(body.pdfBase64, 'base64');
           const sha = createHash('sha256').update(pdf).digest('hex');
-          const signed = verify(null, Buffer.from(printJobSigningInput(body)), this.signingKey, Buffer.from(body.signature, 'base64'));
+          const signed = verify(null, Buffer.from(printJobSigningInput(body, this.o.transport.vehicleId)), this.signingKey, Buffer.from(body.signature, 'base64'));
           if (sha !== body.sha256 || !signed) {
             // Only a document city hall signed is ever printed.
             this.o.audit.append({ actor: 'hub', action: 'hub.message_rejected', requestId: body.requestId, detail: { seq, code: 'BAD_SIGNATURE' } });

@@ -229,11 +229,9 @@ export class Approvals {
   ): Promise<{ jobId: string; envelope: Envelope }> {
     const { row, document, operatorId, at, reprintOf } = args;
     const jobId = this.deps.ids();
-    const unsigned = { jobId, requestId: row.id, copies: row.copies, sha256: document.sha256, issuedAt: at };
-    const signature = sign(null, Buffer.from(printJobSigningInput(unsigned), 'utf8'), this.deps.printSigningKey).toString('base64');
-    const message: PrintJobMessage = {
-      type: 'print_job', ...unsigned, pdfBase64: Buffer.from(document.pdf).toString('base64'), signature, ...(reprintOf ? { reprintOf } : {}),
-    };
+    const unsigned = { jobId, requestId: row.id, copies: row.copies, sha256: document.sha256, issuedAt: at, ...(reprintOf ? { reprintOf } : {}) };
+    const signature = sign(null, Buffer.from(printJobSigningInput(unsigned, row.vehicleId), 'utf8'), this.deps.printSigningKey).toString('base64');
+    const message: PrintJobMessage = { type: 'print_job', ...unsigned, pdfBase64: Buffer.from(document.pdf).toString('base64'), signature };
     const envelope = await this.enqueue(tx, row.vehicleId, message, at);
     await tx.insertPrintJob({ id: jobId, requestId: row.id, vehicleId: row.vehicleId, documentId: document.id, copies: row.copies, sha256: document.sha256, signature, reprintOf, inboxSeq: envelope.seq, issuedAt: at, issuedBy: operatorId });
     await tx.appendAudit({ actor: operatorId, action: 'print_job.issued', requestId: row.id, place: 'hub', detail: { jobId, reprintOf, vehicleId: row.vehicleId } }, at);

@@ -77,7 +77,7 @@ describe('operator console', () => {
     expect(bodies.map((b: { type: string }) => b.type)).toEqual(['decision', 'print_job']);
     const job = bodies[1];
     expect(job.requestId).toBe(found.requestId);
-    expect(verify(null, Buffer.from(printJobSigningInput(job)), car.printSigningPublicKey, Buffer.from(job.signature, 'base64'))).toBe(true);
+    expect(verify(null, Buffer.from(printJobSigningInput(job, 'iwaki-car-1')), car.printSigningPublicKey, Buffer.from(job.signature, 'base64'))).toBe(true);
     const pdf = Buffer.from(job.pdfBase64, 'base64');
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     const stored = await t.hub.store.transaction((tx) => tx.getDocumentForRequest(found.requestId));

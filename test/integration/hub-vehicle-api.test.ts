@@ -272,10 +272,16 @@ describe('inbox', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     const { createHash } = await import('node:crypto');
     expect(createHash('sha256').update(pdf).digest('hex')).toBe(job.sha256);
-    const ok = verify(null, Buffer.from(printJobSigningInput(job)), v2.printSigningPublicKey, Buffer.from(job.signature, 'base64'));
+    const ok = verify(null, Buffer.from(printJobSigningInput(job, 'car-2')), v2.printSigningPublicKey, Buffer.from(job.signature, 'base64'));
     expect(ok).toBe(true);
-    const tampered = verify(null, Buffer.from(printJobSigningInput({ ...job, copies: job.copies + 1 })), v2.printSigningPublicKey, Buffer.from(job.signature, 'base64'));
+    const tampered = verify(null, Buffer.from(printJobSigningInput({ ...job, copies: job.copies + 1 }, 'car-2')), v2.printSigningPublicKey, Buffer.from(job.signature, 'base64'));
     expect(tampered).toBe(false);
+    // The signature names the vehicle and the job it reprints: the same job does not verify for another
+    // vehicle, nor as a reprint.
+    const elsewhere = verify(null, Buffer.from(printJobSigningInput(job, 'car-1')), v2.printSigningPublicKey, Buffer.from(job.signature, 'base64'));
+    expect(elsewhere).toBe(false);
+    const asReprint = verify(null, Buffer.from(printJobSigningInput({ ...job, reprintOf: 'job-0' }, 'car-2')), v2.printSigningPublicKey, Buffer.from(job.signature, 'base64'));
+    expect(asReprint).toBe(false);
     // The other vehicle never sees it.
     const otherInbox = await vehicleClient(t.hub.url, v1).inbox(0);
     expect(JSON.stringify(otherInbox.body)).not.toContain(jobId);

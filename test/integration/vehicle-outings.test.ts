@@ -23,6 +23,7 @@ import { contractOn } from '../support/contract';
 
 /** City hall as the vehicle's sync sees it: answers each message by key, or refuses the outing record as a hub from before records does. */
 class RecordingHub implements HubTransport {
+  readonly vehicleId = 'vehicle-outings-test';
   readonly received: OutgoingMessage[] = [];
   private readonly answered = new Map<string, DeliverResponse['results'][number]>();
   constructor(private readonly knowsOutings: boolean) {}

@@ -18,6 +18,7 @@ import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../sup
 import { contractOn } from '../support/contract';
 
 class ScriptedHub implements HubTransport {
+  readonly vehicleId = 'vehicle-sync-test';
   readonly received: VehicleMessage[] = [];
   readonly answers = new Map<string, DeliverResponse['results'][number]>();
   inboxMessages: HubEnvelope[] = [];
@@ -276,9 +277,11 @@ describe('sync with city hall', () => {
     const otherKey = generateKeyPairSync('ed25519').privateKey;
     hub.inboxMessages = [
       { seq: 1, body: { type: 'decision', requestId: id, decision: 'approved', operatorId: 'OP1', at } },
-      { seq: 2, body: { ...forged, signature: sign(null, Buffer.from(printJobSigningInput(forged)), otherKey).toString('base64') } },
+      { seq: 2, body: { ...forged, signature: sign(null, Buffer.from(printJobSigningInput(forged, hub.vehicleId)), otherKey).toString('base64') } },
       { seq: 3, body: { type: 'no-such-thing', requestId: id } },
       { seq: 4, body: { type: 'question', requestId: id, text: '確認です', operatorId: 'OP1', at } },
+      // City hall's own key, but the job was issued to another vehicle (copied into this inbox).
+      { seq: 5, body: { ...forged, jobId: 'job-elsewhere-1', signature: sign(null, Buffer.from(printJobSigningInput({ ...forged, jobId: 'job-elsewhere-1' }, 'another-vehicle')), keys.privateKey).toString('base64') } },
     ];
     await core.sync!.syncNow();
     const outcomes = core.db.prepare('SELECT seq, outcome FROM hub_inbox_applied ORDER BY seq').all();
@@ -287,8 +290,9 @@ describe('sync with city hall', () => {
       { seq: 2, outcome: 'rejected:BAD_SIGNATURE' },
       { seq: 3, outcome: 'rejected:MALFORMED' },
       { seq: 4, outcome: 'applied' },
+      { seq: 5, outcome: 'rejected:BAD_SIGNATURE' },
     ]);
-    expect(hub.acked).toBe(4);
+    expect(hub.acked).toBe(5);
     expect(core.db.prepare('SELECT COUNT(*) FROM print_jobs').pluck().get()).toBe(0);
   });
 
