@@ -1,7 +1,8 @@
 // Electron entry. Thin on purpose: it creates the two windows, wires the contract to the terminal
 // core over IPC, holds the keychain and the permission handlers. Everything else is in core/.
-import { app, BrowserWindow, dialog, ipcMain, screen as displays, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen as displays, session } from 'electron';
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ import { hubOptions } from './core/terminal';
 import { loadPrinterConfig } from '../native/printer/config';
 import { createPrinters } from '../native/printer/create';
 import { SafeStorageKeyProvider } from './keychain.main';
-import { isAppUrl, permissionAllowed, screenForUrl } from './security';
+import { APP_SCHEME, appPageUrl, navigationAllowed, permissionAllowed, resolveAppFile, screenForSender, windowHardening } from './security';
 import { VehicleId } from '../protocol/ids';
 
 const distDir = fileURLToPath(new URL('..', import.meta.url));
@@ -24,22 +25,34 @@ const appRoot = app.getAppPath();
 const logger = createLogger();
 
 app.enableSandbox();
+// The pages come from app://terminal/, a standard secure scheme of our own, never from file://.
+// Module scripts are fetched in CORS mode even from their own origin, which a custom scheme allows
+// only with fetch and CORS support on (the CSP still limits every page to 'self').
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
+
+/** Which window is which screen, by webContents id: privileges come from the window, not its URL. */
+const windowScreens = new Map<number, Screen>();
 
 app.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  contents.on('will-navigate', (event, url) => {
-    if (!isAppUrl(url, rendererDir)) event.preventDefault();
-  });
+  const stay = (event: { preventDefault(): void }, url: string) => {
+    if (!navigationAllowed(url, windowScreens.get(contents.id))) event.preventDefault();
+  };
+  contents.on('will-navigate', stay);
+  contents.on('will-frame-navigate', (event) => stay(event, event.url));
+  contents.on('will-redirect', stay);
   contents.on('will-attach-webview', (event) => event.preventDefault());
 });
 
 function createWindow(screen: Screen, bounds: Electron.Rectangle | undefined): BrowserWindow {
+  const hardening = windowHardening(screen, app.isPackaged, bounds !== undefined);
   const win = new BrowserWindow({
     title: screen === 'staff' ? 'お出かけ市役所 職員画面' : 'お出かけ市役所 お客様画面',
     width: 1280,
     height: 860,
     ...(bounds ? { x: bounds.x, y: bounds.y } : {}),
     fullscreen: screen === 'resident' && bounds !== undefined,
+    kiosk: hardening.kiosk,
     autoHideMenuBar: true,
     webPreferences: {
       preload: join(distDir, 'electron', 'preload.cjs'),
@@ -47,12 +60,16 @@ function createWindow(screen: Screen, bounds: Electron.Rectangle | undefined): B
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      devTools: hardening.devTools,
       spellcheck: false,
       // The consultant's voice must play on the resident screen without anyone tapping it first.
       ...(screen === 'resident' ? { autoplayPolicy: 'no-user-gesture-required' as const } : {}),
     },
   });
-  void win.loadFile(join(rendererDir, `${screen}.html`));
+  windowScreens.set(win.webContents.id, screen);
+  const id = win.webContents.id;
+  win.on('closed', () => windowScreens.delete(id));
+  void win.loadURL(appPageUrl(screen));
   return win;
 }
 
@@ -89,11 +106,22 @@ async function devices(configFile: string): Promise<Pick<TerminalOptions, 'print
 
 async function start(): Promise<void> {
   await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
-    callback(permissionAllowed(permission, details.requestingUrl, rendererDir, 'mediaTypes' in details ? (details.mediaTypes ?? []) : [])),
+  // A packaged build has no menu: no DevTools, no reload, no way to another page by keyboard.
+  if (app.isPackaged) Menu.setApplicationMenu(null);
+  session.defaultSession.protocol.handle(APP_SCHEME, async (request) => {
+    const found = resolveAppFile(request.url, rendererDir);
+    if (!found) return new Response('Not found', { status: 404 });
+    try {
+      return new Response(await readFile(found.file), { headers: { 'content-type': found.contentType, 'x-content-type-options': 'nosniff' } });
+    } catch {
+      return new Response('Not found', { status: 404 });
+    }
+  });
+  session.defaultSession.setPermissionRequestHandler((wc, permission, callback, details) =>
+    callback(permissionAllowed(permission, windowScreens.get(wc.id), 'mediaTypes' in details ? (details.mediaTypes ?? []) : [])),
   );
-  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin, details) =>
-    permissionAllowed(permission, details.requestingUrl ?? origin, rendererDir, details.mediaType && details.mediaType !== 'unknown' ? [details.mediaType] : []),
+  session.defaultSession.setPermissionCheckHandler((wc, permission, _origin, details) =>
+    permissionAllowed(permission, wc ? windowScreens.get(wc.id) : null, details.mediaType && details.mediaType !== 'unknown' ? [details.mediaType] : []),
   );
 
   const dataDir = join(app.getPath('userData'), 'terminal');
@@ -112,7 +140,10 @@ async function start(): Promise<void> {
 
   for (const name of callNames) {
     ipcMain.handle(ipcChannel.call(name), (event, input: unknown) => {
-      const screen = screenForUrl(event.senderFrame?.url, rendererDir);
+      const screen = screenForSender(
+        { webContentsId: event.sender.id, isMainFrame: event.senderFrame !== null && event.senderFrame === event.sender.mainFrame, frameUrl: event.senderFrame?.url },
+        windowScreens,
+      );
       if (!screen) return { ok: false, error: { code: 'FORBIDDEN_SENDER', message: 'この画面からは操作できません。' } };
       return core.call(screen, name, input);
     });

@@ -1,41 +1,107 @@
-import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatchCall } from '../../protocol/dispatch';
-import { callNames, type TerminalHandlers } from '../../protocol/ipc';
-import { isAppUrl, permissionAllowed, screenForUrl } from '../../electron/security';
+import { callNames, type Screen, type TerminalHandlers } from '../../protocol/ipc';
+import { appPageUrl, navigationAllowed, permissionAllowed, resolveAppFile, screenForSender, windowHardening } from '../../electron/security';
 import { screenForHandshake } from '../../electron/host';
 import { HOST_TOKEN_PROTOCOL_PREFIX as TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL as WS_PROTOCOL } from '../../protocol/ids';
 import { AppError } from '../../electron/core/errors';
+import { projectRoot } from '../support/fixtures';
 
 const dir = '/opt/odekake/dist/renderer/terminal';
-const page = (name: string) => pathToFileURL(`${dir}/${name}`).href;
+
+describe('the app:// scheme handler', () => {
+  it('serves the pages and their assets from the renderer folder, with their types', () => {
+    expect(resolveAppFile('app://terminal/staff.html', dir)).toEqual({ file: `${dir}/staff.html`, contentType: 'text/html; charset=utf-8' });
+    expect(resolveAppFile('app://terminal/resident.js', dir)).toEqual({ file: `${dir}/resident.js`, contentType: 'text/javascript; charset=utf-8' });
+    expect(resolveAppFile('app://terminal/terminal.css?v=1#top', dir)).toMatchObject({ file: `${dir}/terminal.css` });
+  });
+
+  it.each([
+    ['a dot-dot path', 'app://terminal/../../../etc/passwd'],
+    ['an encoded dot-dot', 'app://terminal/%2e%2e/%2e%2e/etc/passwd'],
+    ['an encoded slash', 'app://terminal/..%2F..%2Fetc%2Fpasswd'],
+    ['an encoded backslash', 'app://terminal/..%5C..%5Cvehicle.key'],
+    ['a backslash', 'app://terminal/..\\..\\vehicle.key'],
+    ['a NUL', 'app://terminal/staff.html%00.png'],
+    ['a hidden file', 'app://terminal/.env'],
+    ['a source map', 'app://terminal/staff.js.map'],
+    ['a file with no served type', 'app://terminal/vehicle.key'],
+    ['another host', 'app://evil/staff.html'],
+    ['credentials in the URL', 'app://user:pw@terminal/staff.html'],
+    ['the folder itself', 'app://terminal/'],
+    ['file://', `file://${dir}/staff.html`],
+    ['not a URL', 'nonsense'],
+  ])('refuses %s', (_what, url) => {
+    expect(resolveAppFile(url, dir)).toBeNull();
+  });
+});
 
 describe('Electron shell security decisions', () => {
-  it('treats only files inside the renderer folder as the app', () => {
-    expect(isAppUrl(page('staff.html'), dir)).toBe(true);
-    expect(isAppUrl('file:///opt/odekake/dist/renderer/terminal-evil/staff.html', dir)).toBe(false);
-    expect(isAppUrl('file:///etc/passwd', dir)).toBe(false);
-    expect(isAppUrl('https://example.com/staff.html', dir)).toBe(false);
-    expect(isAppUrl('not a url', dir)).toBe(false);
-    expect(isAppUrl(undefined, dir)).toBe(false);
+  const windows = new Map<number, Screen>([[1, 'staff'], [2, 'resident']]);
+
+  it('takes a sender’s screen from its window, its main frame and its own page — not from a URL', () => {
+    expect(screenForSender({ webContentsId: 1, isMainFrame: true, frameUrl: appPageUrl('staff') }, windows)).toBe('staff');
+    expect(screenForSender({ webContentsId: 2, isMainFrame: true, frameUrl: appPageUrl('resident') }, windows)).toBe('resident');
+    // The resident window showing the staff page (had it navigated there) is no screen at all.
+    expect(screenForSender({ webContentsId: 2, isMainFrame: true, frameUrl: appPageUrl('staff') }, windows)).toBeNull();
+    // A subframe, an unknown webContents, a frame with no URL.
+    expect(screenForSender({ webContentsId: 1, isMainFrame: false, frameUrl: appPageUrl('staff') }, windows)).toBeNull();
+    expect(screenForSender({ webContentsId: 3, isMainFrame: true, frameUrl: appPageUrl('staff') }, windows)).toBeNull();
+    expect(screenForSender({ webContentsId: 1, isMainFrame: true, frameUrl: undefined }, windows)).toBeNull();
   });
 
-  it('maps sender frames to screens and refuses unknown pages', () => {
-    expect(screenForUrl(page('staff.html'), dir)).toBe('staff');
-    expect(screenForUrl(page('resident.html'), dir)).toBe('resident');
-    expect(screenForUrl(page('other.html'), dir)).toBeNull();
-    expect(screenForUrl('https://evil.example/staff.html', dir)).toBeNull();
+  it('lets a window go only to its own page', () => {
+    expect(navigationAllowed(appPageUrl('resident'), 'resident')).toBe(true);
+    expect(navigationAllowed(`${appPageUrl('staff')}#token`, 'staff')).toBe(true);
+    expect(navigationAllowed(appPageUrl('staff'), 'resident')).toBe(false);
+    expect(navigationAllowed('file:///opt/odekake/dist/renderer/terminal/staff.html', 'staff')).toBe(false);
+    expect(navigationAllowed('https://example.com/', 'staff')).toBe(false);
+    expect(navigationAllowed(appPageUrl('staff'), undefined)).toBe(false);
   });
 
-  it('grants camera and microphone to our pages only, and nothing else to anyone', () => {
-    expect(permissionAllowed('media', page('resident.html'), dir)).toBe(true);
-    expect(permissionAllowed('media', page('resident.html'), dir, ['audio', 'video'])).toBe(true);
+  it('grants camera and microphone to the resident window only, and nothing else to anyone', () => {
+    expect(permissionAllowed('media', 'resident')).toBe(true);
+    expect(permissionAllowed('media', 'resident', ['audio', 'video'])).toBe(true);
     // The staff screen runs no call; and nothing but camera and microphone is granted.
-    expect(permissionAllowed('media', page('staff.html'), dir)).toBe(false);
-    expect(permissionAllowed('media', page('resident.html'), dir, ['video', 'screen'])).toBe(false);
-    expect(permissionAllowed('media', 'file:///', dir)).toBe(false);
-    expect(permissionAllowed('media', 'https://evil.example/', dir)).toBe(false);
-    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'openExternal', 'midi']) expect(permissionAllowed(p, page('resident.html'), dir)).toBe(false);
+    expect(permissionAllowed('media', 'staff')).toBe(false);
+    expect(permissionAllowed('media', 'resident', ['video', 'screen'])).toBe(false);
+    expect(permissionAllowed('media', null)).toBe(false);
+    expect(permissionAllowed('media', undefined)).toBe(false);
+    for (const p of ['geolocation', 'notifications', 'clipboard-read', 'openExternal', 'midi']) expect(permissionAllowed(p, 'resident')).toBe(false);
+  });
+
+  it('has no DevTools in a packaged build, and the resident screen facing the public is a kiosk', () => {
+    expect(windowHardening('staff', true, false)).toEqual({ devTools: false, kiosk: false });
+    expect(windowHardening('resident', true, true)).toEqual({ devTools: false, kiosk: true });
+    expect(windowHardening('resident', false, true)).toEqual({ devTools: true, kiosk: false });
+  });
+
+  it('packages with the fuses set and ASAR on', () => {
+    const yml = readFileSync(join(projectRoot, 'electron-builder.yml'), 'utf8');
+    const block = yml.split(/^electronFuses:\s*$/m)[1]!.split(/^\S/m)[0]!;
+    const fuses = Object.fromEntries([...block.matchAll(/^ {2}(\w+):\s*(true|false)\s*$/gm)].map((m) => [m[1], m[2] === 'true']));
+    expect(fuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      grantFileProtocolExtraPrivileges: false,
+      enableCookieEncryption: true,
+    });
+    expect(yml).toMatch(/^asar: true$/m);
+  });
+
+  it('loads its pages from app:// and keeps a CSP with base-uri, form-action and object-src closed', () => {
+    const main = readFileSync(join(projectRoot, 'electron', 'main.ts'), 'utf8');
+    expect(main).not.toMatch(/loadFile\(/);
+    expect(main).toMatch(/protocol\.handle\(APP_SCHEME/);
+    for (const page of ['staff', 'resident']) {
+      const html = readFileSync(join(projectRoot, 'renderer', 'terminal', 'static', `${page}.html`), 'utf8');
+      for (const directive of ["default-src 'none'", "base-uri 'none'", "form-action 'none'", "object-src 'none'"]) expect(html).toContain(directive);
+    }
   });
 });
 
