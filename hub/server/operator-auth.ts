@@ -14,6 +14,8 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 export const SESSION_MAX_MS = 12 * 3600_000;
 const MAX_FAILURES = 5;
 const LOCKOUT_MS = 5 * 60_000;
+/** Failure counters kept at most (oldest dropped first): a flood of made-up ids cannot grow memory. */
+export const MAX_FAILURE_ENTRIES = 10_000;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -23,17 +25,56 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * Failed sign-ins per operator id *and* the address they came from: five from one address lock that
+ * id out from that address for five minutes, so someone guessing from one place is stopped without
+ * locking the real operator, who signs in from their own desk, out of their account. (How fast any one
+ * address may try at all is the rate limit on the sign-in route.)
+ */
+class FailureCounts {
+  private readonly entries = new Map<string, { count: number; until: number }>();
+  constructor(private readonly max: number) {}
+  private key(operatorId: string, from: string) {
+    return `${operatorId}\u0000${from}`;
+  }
+  lockedOut(operatorId: string, from: string, now: number): boolean {
+    const e = this.entries.get(this.key(operatorId, from));
+    return e !== undefined && e.count >= MAX_FAILURES && now < e.until;
+  }
+  failed(operatorId: string, from: string, now: number): void {
+    const key = this.key(operatorId, from);
+    const e = this.entries.get(key);
+    const count = (e && now < e.until ? e.count : 0) + 1;
+    // Re-inserted so the map's order stays oldest-first.
+    this.entries.delete(key);
+    this.entries.set(key, { count, until: now + LOCKOUT_MS });
+    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+  cleared(operatorId: string, from: string): void {
+    this.entries.delete(this.key(operatorId, from));
+  }
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
 export class OperatorAuth {
-  private readonly failures = new Map<string, { count: number; until: number }>();
+  private readonly failures: FailureCounts;
   private dummyHash: Promise<string> | null = null;
 
-  constructor(private readonly deps: { store: HubStore; clock: Clock }) {}
+  constructor(private readonly deps: { store: HubStore; clock: Clock; maxFailureEntries?: number }) {
+    this.failures = new FailureCounts(deps.maxFailureEntries ?? MAX_FAILURE_ENTRIES);
+  }
+
+  /** How many (id, address) failure counters are held (bounded by MAX_FAILURE_ENTRIES). */
+  get failureEntries(): number {
+    return this.failures.size;
+  }
 
   async signIn(operatorId: string, password: string, place: string): Promise<{ token: string; session: ConsoleSession }> {
     const { store, clock } = this.deps;
     const now = clock.now().getTime();
-    const failed = this.failures.get(operatorId);
-    if (failed && failed.count >= MAX_FAILURES && now < failed.until) {
+    if (this.failures.lockedOut(operatorId, place, now)) {
       throw unauthorized('SIGN_IN_LOCKED_OUT', 'パスワードを続けて間違えたため、5分間サインインできません。時間をおいてからお試しください。');
     }
     const op = await store.transaction((tx) => tx.getOperator(operatorId));
@@ -41,11 +82,11 @@ export class OperatorAuth {
     const ok = (await verifyPassword(password, op?.passwordHash ?? (await (this.dummyHash ??= hashPassword('not-an-operator-password'))))) && !!op?.active;
     const at = clock.now().toISOString();
     if (!ok || !op) {
-      this.failures.set(operatorId, { count: (failed && now < failed.until ? failed.count : 0) + 1, until: now + LOCKOUT_MS });
+      this.failures.failed(operatorId, place, now);
       await store.transaction((tx) => tx.appendAudit({ actor: op ? operatorId : 'unknown', action: 'operator.sign_in_failed', place, detail: { operatorId: op ? operatorId : null } }, at));
       throw unauthorized('SIGN_IN_FAILED', '職員番号かパスワードが違います。もう一度入力してください。');
     }
-    this.failures.delete(operatorId);
+    this.failures.cleared(operatorId, place);
     const token = randomBytes(32).toString('base64url');
     const csrfToken = randomBytes(32).toString('base64url');
     // A hash from before the cost was raised is replaced now that the password is known to be right.
