@@ -123,7 +123,7 @@ export function registerHubCommands(program: Command): void {
 
   hub
     .command('operator-add')
-    .description('市役所の職員 (証明書担当・相談担当・配車担当・管理者) を登録します。パスワードは標準入力から 1 行で読みます')
+    .description('市役所の職員 (証明書担当・相談担当・配車担当・企画担当・管理者) を登録します。パスワードは標準入力から 1 行で読みます')
     .requiredOption('--data <dir>', 'ハブのデータ置き場')
     .requiredOption('--id <id>', '職員番号')
     .requiredOption('--name <name>', '表示名')
