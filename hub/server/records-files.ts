@@ -6,7 +6,7 @@ import { PDFDocument, rgb } from 'pdf-lib';
 import { outingKindLabel, RECORD_SERVICES, recordServiceLabel, summaryLines, type RecordsReport, type RecordsRow, type RecordService } from '../../protocol/records';
 import { AppError } from '../../protocol/errors';
 import { CertificateFonts, type FaceId } from '../certificates/fonts';
-import { warekiFiscalYear } from '../certificates/wareki';
+import { warekiFiscalYear } from '../../protocol/wareki';
 import { formatCsv } from './csv';
 
 /** The services the table shows: スマホ市役所 only once any row counts it (the city's older tables have no such column). */
