@@ -72,7 +72,7 @@ export function chartOption(report: RecordsReport, chart: RecordsChart): echarts
     grid: { left: 24, right: 32, top: 140, bottom: 24, containLabel: true },
     xAxis: { type: 'category', data: months, axisLabel: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#1a1a1a', interval: 0 }, axisTick: { alignWithLabel: true } },
     yAxis: {
-      type: 'value', minInterval: 1, name: unit, nameTextStyle: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#1a1a1a', align: 'right' },
+      type: 'value', minInterval: 1, name: empty ? '' : unit, nameTextStyle: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#1a1a1a', align: 'right' },
       axisLabel: { fontFamily: FONT_FAMILY, fontSize: 14, color: '#1a1a1a' }, splitLine: { lineStyle: { color: '#d0d4da' } },
       ...(empty ? { max: 1 } : {}),
     },
