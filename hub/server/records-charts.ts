@@ -22,7 +22,8 @@ const FONT_FAMILY = 'IPAexMincho';
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999'];
 
 function monthLabels(report: RecordsReport): string[] {
-  const oneYear = report.monthly.length <= 12;
+  // Inside one fiscal year 「4月」 is unambiguous; a range across years names the year too.
+  const oneYear = report.fiscalYear !== null;
   return report.monthly.map((m) => {
     const [y, mm] = m.month.split('-').map(Number) as [number, number];
     return oneYear ? `${mm}月` : `${y}年${mm}月`;
@@ -60,20 +61,21 @@ export function chartOption(report: RecordsReport, chart: RecordsChart): echarts
     animation: false,
     color: PALETTE,
     backgroundColor: '#ffffff',
-    textStyle: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#1a1a1a' },
+    textStyle: { fontFamily: FONT_FAMILY, fontSize: 16, color: '#1a1a1a' },
     title: {
       text: recordsChartTitle[chart],
       subtext: [reportTitle(report), note].filter(Boolean).join('　'),
       left: 24, top: 14,
-      textStyle: { fontFamily: FONT_FAMILY, fontSize: 21, fontWeight: 'bold', color: '#1a1a1a' },
-      subtextStyle: { fontFamily: FONT_FAMILY, fontSize: 14, color: '#333333' },
+      textStyle: { fontFamily: FONT_FAMILY, fontSize: 22, fontWeight: 'bold', color: '#1a1a1a' },
+      subtextStyle: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#333333' },
     },
-    legend: { type: 'plain', left: 24, right: 24, top: 78, itemGap: 18, itemWidth: 22, itemHeight: 14, textStyle: { fontFamily: FONT_FAMILY, fontSize: 15 } },
+    legend: { type: 'plain', left: 24, right: 24, top: 78, itemGap: 18, itemWidth: 22, itemHeight: 14, textStyle: { fontFamily: FONT_FAMILY, fontSize: 17 } },
     grid: { left: 24, right: 32, top: 140, bottom: 24, containLabel: true },
-    xAxis: { type: 'category', data: months, axisLabel: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#1a1a1a', interval: 0 }, axisTick: { alignWithLabel: true } },
+    xAxis: { type: 'category', data: months, axisLabel: { fontFamily: FONT_FAMILY, fontSize: 16, color: '#1a1a1a', interval: 0 }, axisTick: { alignWithLabel: true } },
     yAxis: {
-      type: 'value', minInterval: 1, name: empty ? '' : unit, nameTextStyle: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#1a1a1a', align: 'right' },
-      axisLabel: { fontFamily: FONT_FAMILY, fontSize: 14, color: '#1a1a1a' }, splitLine: { lineStyle: { color: '#d0d4da' } },
+      type: 'value', minInterval: 1, name: empty ? '' : unit, nameTextStyle: { fontFamily: FONT_FAMILY, fontSize: 16, color: '#1a1a1a', align: 'right' },
+      // With nothing recorded the axis has no scale to show, only the note in the middle.
+      axisLabel: { show: !empty, fontFamily: FONT_FAMILY, fontSize: 16, color: '#1a1a1a' }, splitLine: { show: !empty, lineStyle: { color: '#d0d4da' } },
       ...(empty ? { max: 1 } : {}),
     },
     series: series.map((s) => ({ ...s, type: 'bar', stack: 'total', barMaxWidth: 48, emphasis: { disabled: true } })),

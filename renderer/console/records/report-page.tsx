@@ -59,23 +59,26 @@ export function ReportPage() {
       <section className="card records-period" aria-labelledby="records-period-title">
         <h2 id="records-period-title">期間を選ぶ</h2>
         <div className="period-fields">
-          <label>年度
-            <select name="fiscalYear" value={period.fiscalYear} onChange={(e) => setPeriod({ fiscalYear: Number(e.target.value), from: null, to: null })}>
+          <div>
+            <label htmlFor="records-fiscal-year">年度</label>
+            <select id="records-fiscal-year" name="fiscalYear" value={period.fiscalYear} onChange={(e) => setPeriod({ fiscalYear: Number(e.target.value), from: null, to: null })}>
               {fiscalYearOptions(current).map((y) => <option key={y.value} value={y.value}>{y.label}</option>)}
             </select>
-          </label>
-          <label>始まりの月
-            <select name="from" value={period.from ?? ''} onChange={(e) => setPeriod({ ...period, from: e.target.value || null })}>
+          </div>
+          <div>
+            <label htmlFor="records-from">始まりの月</label>
+            <select id="records-from" name="from" value={period.from ?? ''} onChange={(e) => setPeriod({ ...period, from: e.target.value || null })}>
               <option value="">年度のはじめ（4月）</option>
               {months.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
             </select>
-          </label>
-          <label>終わりの月
-            <select name="to" value={period.to ?? ''} onChange={(e) => setPeriod({ ...period, to: e.target.value || null })}>
+          </div>
+          <div>
+            <label htmlFor="records-to">終わりの月</label>
+            <select id="records-to" name="to" value={period.to ?? ''} onChange={(e) => setPeriod({ ...period, to: e.target.value || null })}>
               <option value="">年度のおわり（3月）</option>
               {months.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
             </select>
-          </label>
+          </div>
         </div>
         <p className="period-now" aria-live="polite">表示中：{periodLabel(period)}</p>
       </section>
