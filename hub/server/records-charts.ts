@@ -18,8 +18,14 @@ export const PNG_SCALE = 2;
 /** The family name IPAex明朝 gives itself: the SVG asks for it, resvg finds it in the one font file it is given. */
 const FONT_FAMILY = 'IPAexMincho';
 
-/** Told apart in print and by colour-blind readers (Okabe–Ito), darkest first. */
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#000000', '#999999'];
+/**
+ * Told apart in print and by colour-blind readers: Okabe–Ito, then Paul Tol's muted set, then grey and
+ * black — sixteen, so a city with many patrol places and every kind of outing repeats no colour.
+ */
+const PALETTE = [
+  '#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00', '#F0E442', '#332288',
+  '#117733', '#AA4499', '#88CCEE', '#882255', '#DDCC77', '#44AA99', '#999999', '#000000',
+];
 
 function monthLabels(report: RecordsReport): string[] {
   // Inside one fiscal year 「4月」 is unambiguous; a range across years names the year too.
@@ -47,6 +53,25 @@ function unmonthlyNote(report: RecordsReport, chart: RecordsChart): string | nul
     : `※ 月の分からない取り込み分（運用${missing}回の提供者）はグラフに含まれません。`;
 }
 
+const LEGEND = { fontSize: 17, itemWidth: 22, itemGap: 18, textGap: 5 } as const;
+
+/** How many lines the legend takes across the chart (full-width characters are one em, others about half). */
+function legendLineCount(names: string[]): number {
+  const room = CHART_SIZE.width - 48;
+  let lines = 1;
+  let used = 0;
+  for (const name of names) {
+    const ems = [...name].reduce((n, ch) => n + (ch.charCodeAt(0) > 0xff ? 1 : 0.55), 0);
+    const width = LEGEND.itemWidth + LEGEND.textGap + ems * LEGEND.fontSize + LEGEND.itemGap;
+    if (used > 0 && used + width > room) {
+      lines++;
+      used = 0;
+    }
+    used += width;
+  }
+  return lines;
+}
+
 /** The ECharts option of a chart: pure, so what a chart says is tested without drawing it. */
 export function chartOption(report: RecordsReport, chart: RecordsChart): echarts.EChartsCoreOption {
   const months = monthLabels(report);
@@ -57,6 +82,8 @@ export function chartOption(report: RecordsReport, chart: RecordsChart): echarts
   const note = unmonthlyNote(report, chart);
   const empty = series.every((s) => s.data.every((v) => v === 0));
   const unit = chart === 'services' ? '人' : '回';
+  // Many places wrap the legend onto more lines: the plot starts below the last of them.
+  const legendLines = legendLineCount(series.map((x) => x.name));
   return {
     animation: false,
     color: PALETTE,
@@ -69,8 +96,8 @@ export function chartOption(report: RecordsReport, chart: RecordsChart): echarts
       textStyle: { fontFamily: FONT_FAMILY, fontSize: 22, fontWeight: 'bold', color: '#1a1a1a' },
       subtextStyle: { fontFamily: FONT_FAMILY, fontSize: 15, color: '#333333' },
     },
-    legend: { type: 'plain', left: 24, right: 24, top: 78, itemGap: 18, itemWidth: 22, itemHeight: 14, textStyle: { fontFamily: FONT_FAMILY, fontSize: 17 } },
-    grid: { left: 24, right: 32, top: 140, bottom: 24, containLabel: true },
+    legend: { type: 'plain', left: 24, right: 24, top: 78, itemGap: LEGEND.itemGap, itemWidth: LEGEND.itemWidth, itemHeight: 14, textStyle: { fontFamily: FONT_FAMILY, fontSize: LEGEND.fontSize } },
+    grid: { left: 24, right: 32, top: 110 + 30 * legendLines, bottom: 24, containLabel: true },
     xAxis: { type: 'category', data: months, axisLabel: { fontFamily: FONT_FAMILY, fontSize: 16, color: '#1a1a1a', interval: 0 }, axisTick: { alignWithLabel: true } },
     yAxis: {
       type: 'value', minInterval: 1, name: empty ? '' : unit, nameTextStyle: { fontFamily: FONT_FAMILY, fontSize: 16, color: '#1a1a1a', align: 'right' },

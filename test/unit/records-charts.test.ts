@@ -37,6 +37,19 @@ describe('records charts', () => {
     expect(services.graphic).toEqual([]);
   });
 
+  it('starts the plot below a legend that wraps when there are many places, and gives each series its own colour', () => {
+    const places = ['川前', '久之浜・大久', '田人', '中央台', '遠野', '小川', '好間', '三和', '田人西', '平', '内郷', '勿来'];
+    const r = report({
+      imported: places.map((place, i) => ({ kind: 'patrol', place, firstLine: i + 2, outings: 1, people: 1, explained: null, ...counts(1) })),
+      monthlyImported: places.map((place) => ({ month: '2023-06', kind: 'patrol', place, outings: 1, people: 1, ...counts(1) })),
+    }, { fiscalYear: 2023 });
+    const many = chartOption(r, 'places') as { grid: { top: number }; series: Series[]; color: string[] };
+    const few = chartOption(report({}, { fiscalYear: 2023 }), 'places') as { grid: { top: number } };
+    expect(many.series).toHaveLength(12);
+    expect(many.grid.top).toBeGreaterThan(few.grid.top);
+    expect(new Set(many.color.slice(0, many.series.length)).size).toBe(many.series.length);
+  });
+
   it('says which runs it cannot place in a month, and says so in the middle when no month has any', () => {
     const r = report({ imported: [{ kind: 'patrol', place: '田人', firstLine: 2, outings: 6, people: 23, explained: null, ...counts(0) }] }, { fiscalYear: 2022 });
     const option = chartOption(r, 'places') as { title: { subtext: string }; graphic: { style: { text: string } }[] };
