@@ -1,10 +1,12 @@
 // The city's planning staff (企画担当) read the records in the console: 令和4年度, imported from the
 // city's printed table, shows that table — every place of 地区定期巡回, the other kinds, the totals, 59 runs
 // and 296 people served — and its summary lines; an invented month-by-month year shows the hub's charts
-// drawn; a month range narrows the table; the CSV downloads. In real Chromium against a real hub, with
+// drawn; a month range narrows the table; the CSV downloads, in UTF-8 and, from the keyboard, in
+// Shift_JIS. In real Chromium against a real hub, with
 // screenshots of the page and the chart PNG saved to look at.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import iconv from 'iconv-lite';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +121,17 @@ describe("planning staff's records page", () => {
     await page.getByRole('heading', { name: '行政 MaaS 実績（2023-10〜2024-03）' }).waitFor();
     await page.getByText('■ 運用回数：21回(巡回2地区：9回、予約訪問：12回)').waitFor();
     await page.getByText('表示中：令和5年度（2023年10月〜2024年3月）').waitFor();
+
+    // From the keyboard alone: the year select steps to the next older year (the months go back to the
+    // whole year), and the Shift_JIS CSV downloads from its focused button.
+    await page.getByLabel('年度', { exact: true }).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.getByRole('heading', { name: '行政 MaaS 令和4年度実績' }).waitFor();
+    await page.getByText('表示中：令和4年度（2022年4月〜2023年3月）').waitFor();
+    await page.getByRole('button', { name: /CSV（Shift_JIS）/ }).focus();
+    const [sjis] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(sjis.suggestedFilename()).toBe('実績_2022年度.csv');
+    expect(parseCsv(iconv.decode(readFileSync((await sjis.path())!), 'cp932')).map((r) => r.fields)).toContainEqual(['合計', '', '59', '3', '44', '1', '36', '151', '296', '766']);
 
     // The chart PNG, saved to look at: the size the hub draws it at.
     const png = await page.request.get(`${t.hub.url}/api/v1/console/records/charts/services/image.png?fiscalYear=2023`);
