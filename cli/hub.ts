@@ -123,7 +123,7 @@ export function registerHubCommands(program: Command): void {
 
   hub
     .command('operator-add')
-    .description('市役所の職員 (証明書担当・相談担当・配車担当・管理者) を登録します。パスワードは標準入力から 1 行で読みます')
+    .description('市役所の職員 (証明書担当・相談担当・配車担当・企画担当・管理者) を登録します。パスワードは標準入力から 1 行で読みます')
     .requiredOption('--data <dir>', 'ハブのデータ置き場')
     .requiredOption('--id <id>', '職員番号')
     .requiredOption('--name <name>', '表示名')
@@ -147,22 +147,23 @@ export function registerHubCommands(program: Command): void {
 
   hub
     .command('report')
-    .description('実績 (運用回数・サービス提供者数・説明者数) の表を年度または月の範囲で書き出します (CSV / PDF)')
+    .description('実績 (運用回数・サービス提供者数・説明者数) の表を年度または月の範囲で書き出します (CSV / Excel / PDF、月別のグラフは PNG)')
     .requiredOption('--data <dir>', 'ハブのデータ置き場')
     .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
     .option('--fy <year>', '年度 (西暦、4月〜翌年3月。例 2022)')
     .option('--from <YYYY-MM>', '期間の始まりの月')
     .option('--to <YYYY-MM>', '期間の終わりの月')
-    .requiredOption('--format <format>', '形式 (csv / xlsx / pdf)')
+    .requiredOption('--format <format>', '形式 (csv / xlsx / pdf / png)')
+    .option('--chart <chart>', 'png のグラフ (services はサービス別の提供者数 / places は地区・種類別の運用回数)', 'services')
     .option('--encoding <encoding>', 'CSV の文字コード (utf8 は BOM 付き / sjis は Shift_JIS)', 'utf8')
     .requiredOption('--out <file>', '書き出すファイル')
-    .action(async (opts: { data: string; db?: string; fy?: string; from?: string; to?: string; format: string; encoding: string; out: string }) => {
+    .action(async (opts: { data: string; db?: string; fy?: string; from?: string; to?: string; format: string; chart: string; encoding: string; out: string }) => {
       const { writeRecordsReport } = await import('../hub/server/records-commands');
       try {
         const fiscalYear = opts.fy === undefined ? undefined : /^\d+$/.test(opts.fy) ? Number(opts.fy) : Number.NaN;
         const r = await writeRecordsReport({
           dataDir: opts.data, db: opts.db, range: { fiscalYear, from: opts.from, to: opts.to },
-          file: { format: opts.format, encoding: opts.encoding, out: opts.out },
+          file: { format: opts.format, chart: opts.chart, encoding: opts.encoding, out: opts.out },
         });
         process.stdout.write(`実績を書き出しました: ${r.out}（運用回数 ${r.operations}回、サービス提供者数 ${r.served}人）\n`);
       } catch (e) {

@@ -32,6 +32,15 @@ export const CONSOLE_API = {
     callbacks: '/api/v1/console/callbacks',
     callbackDone: '/api/v1/console/callbacks/:id/done',
   },
+  /** The records report (実績) for the planning staff (企画担当) and admins: the table, its charts and its files. */
+  records: {
+    report: '/api/v1/console/records/report',
+    chartSvg: '/api/v1/console/records/charts/:chart/image.svg',
+    chartPng: '/api/v1/console/records/charts/:chart/image.png',
+    csv: '/api/v1/console/records/report.csv',
+    xlsx: '/api/v1/console/records/report.xlsx',
+    pdf: '/api/v1/console/records/report.pdf',
+  },
 } as const;
 
 /** The header that carries the session's CSRF token on every state-changing console call. */

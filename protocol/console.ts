@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import { BookingInput, CancelReason } from './bookings';
 import { entityId, StaffId } from './ids';
+import { RecordsChart } from './records';
 import { OperatorRole } from './roles';
 import { AreaId, CalendarDate } from './visit-rules';
 
@@ -28,6 +29,23 @@ export const NewOperatorInput = z.object({
 
 /** The dispatcher's calendar: an area and a range of Tokyo dates. */
 export const BookingRangeQuery = z.object({ area: AreaId, from: CalendarDate, to: CalendarDate });
+
+const reportMonth = (field: string) =>
+  z.string({ error: `${field}は YYYY-MM の形で指定してください（例 2022-10）。` }).regex(/^\d{4}-(0[1-9]|1[0-2])$/, { error: `${field}は YYYY-MM の形で指定してください（例 2022-10）。` });
+/** The records report's query string: a fiscal year (西暦), and optionally months inside it. */
+export const RecordsReportQuery = z.object({
+  fiscalYear: z
+    .string({ error: '年度（fiscalYear）を西暦4桁で指定してください（例 2022）。' })
+    .regex(/^\d{4}$/, { error: '年度（fiscalYear）は西暦4桁で指定してください（例 2022）。' })
+    .transform(Number),
+  from: reportMonth('期間の始まり（from）').optional(),
+  to: reportMonth('期間の終わり（to）').optional(),
+});
+/** The CSV download's query: the report's, and the encoding (UTF-8 with a BOM unless Shift_JIS is asked for). */
+export const RecordsCsvQuery = RecordsReportQuery.extend({
+  encoding: z.enum(['utf8', 'sjis'], { error: '文字コード（encoding）は utf8 か sjis で指定してください。' }).default('utf8'),
+});
+export const RecordsChartParam = z.object({ chart: RecordsChart });
 /**
  * A booking the dispatcher takes by phone: the channel is the console's own, and the console makes the
  * external id once per form so a retry after a lost answer books once.

@@ -120,3 +120,9 @@ export function summaryLines(report: RecordsReport): string[] {
     `※ 車両見学・事業説明者数：${s.explained}人`,
   ];
 }
+
+/** The report's month-by-month charts: people per service, and 運用回数 per place (地区定期巡回) or kind. */
+export const RECORDS_CHARTS = ['services', 'places'] as const;
+export const RecordsChart = z.enum(RECORDS_CHARTS, { error: 'グラフは services（サービス別）か places（場所別）です。' });
+export type RecordsChart = z.infer<typeof RecordsChart>;
+export const recordsChartTitle: Record<RecordsChart, string> = { services: '月別 サービス提供者数（サービスごとの延べ人数）', places: '月別 運用回数（地区・種類ごと）' };

@@ -8,7 +8,7 @@ import { JuminhyoOptions } from '../../protocol/request';
 import type { Registry } from '../registry/registry';
 import type { BuildingAsset, FixedAsset, Household, LandAsset, Resident, SealImpression, SealRegistration, Sex, TaxRecord } from '../registry/schema';
 import { taxItemLabel } from '../registry/schema';
-import { warekiFiscalYear } from './wareki';
+import { warekiFiscalYear } from '../../protocol/wareki';
 
 /** The part of a 交付請求書 that decides what is printed. */
 export const CertificateOrder = z.object({

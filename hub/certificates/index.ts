@@ -5,4 +5,4 @@ export type { CertificateContent, CertificateData } from './content';
 export { CertificateFonts, defaultFontFiles } from './fonts';
 export type { CertificateFontFiles } from './fonts';
 export { computeVerificationCode, verifyCertificateCode, normalizeVerificationCode, VerificationInput, CertificateSerial } from './verification';
-export { warekiDate, warekiFiscalYear, warekiYear, japanDate } from './wareki';
+export { warekiDate, warekiFiscalYear, warekiYear, japanDate } from '../../protocol/wareki';

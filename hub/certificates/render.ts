@@ -14,7 +14,7 @@ import { A4, allText, Page, paint } from './layout';
 import type { Box } from './layout';
 import { drawOfficialSeal, drawSealImpression } from './seal';
 import { CertificateSerial, computeVerificationCode, contentHash } from './verification';
-import { japanDate, warekiDate, warekiFiscalYear, warekiYear } from './wareki';
+import { japanDate, warekiDate, warekiFiscalYear, warekiYear } from '../../protocol/wareki';
 
 /** Who signs. The mayor's name is invented: this registry holds invented residents only. */
 export interface Issuer {

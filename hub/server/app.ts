@@ -29,6 +29,7 @@ import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
+import { recordsRoutes } from './records-routes';
 import { visitRoutes } from './visit-routes';
 import type { VisitService } from './visits';
 import { entityId, VehicleId } from '../../protocol/ids';
@@ -123,10 +124,13 @@ export async function buildApp(deps: AppDeps) {
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
     reply.header('strict-transport-security', 'max-age=31536000');
-    reply.header(
-      'content-security-policy',
-      "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-    );
+    // A route may set a narrower policy of its own (the records charts' SVG carries its face inline).
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      );
+    }
     if (req.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
     return payload;
   });
@@ -312,6 +316,7 @@ export async function buildApp(deps: AppDeps) {
 
   registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
   await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
+  await app.register(recordsRoutes, { store, clock, operator, place });
 
   // ---- admins ----
   app.get(CONSOLE_API.deadLetters, async (req) => {

@@ -3,13 +3,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '../../protocol/errors';
+import { RecordsChart } from '../../protocol/records';
 import { systemClock, type Clock } from '../clock';
 import { openHubStore } from './data-dir';
 import { importRecordsCsv, recordsReport } from './records';
+import { RecordsCharts } from './records-charts';
 import { recordsCsv, recordsPdf, recordsXlsx } from './records-files';
 
 export const ReportFileOptions = z.object({
-  format: z.enum(['csv', 'xlsx', 'pdf'], { error: '形式（--format）は csv・xlsx・pdf のいずれかです。' }),
+  format: z.enum(['csv', 'xlsx', 'pdf', 'png'], { error: '形式（--format）は csv・xlsx・pdf・png のいずれかです。' }),
+  /** Which chart a PNG is. */
+  chart: RecordsChart.default('services'),
   encoding: z.enum(['utf8', 'sjis'], { error: '文字コード（--encoding）は utf8 か sjis です。' }).default('utf8'),
   out: z.string().min(1, { error: '書き出し先（--out）を指定してください。' }),
 });
@@ -22,7 +26,11 @@ export async function writeRecordsReport(options: { dataDir: string; db?: string
   const store = await openHubStore(options.dataDir, options.db);
   try {
     const report = await recordsReport(store, options.range);
-    const bytes = file.data.format === 'csv' ? recordsCsv(report, file.data.encoding) : file.data.format === 'xlsx' ? await recordsXlsx(report) : await recordsPdf(report);
+    const { format } = file.data;
+    const bytes = format === 'csv' ? recordsCsv(report, file.data.encoding)
+      : format === 'xlsx' ? await recordsXlsx(report)
+      : format === 'png' ? (await RecordsCharts.load()).png(report, file.data.chart)
+      : await recordsPdf(report);
     writeFileSync(file.data.out, bytes);
     return { out: file.data.out, bytes: bytes.length, operations: report.summary.operations, served: report.summary.served };
   } finally {

@@ -1,44 +1,14 @@
 // The records report as files the city's planning staff hand on: CSV (UTF-8 with a BOM for Japanese
-// Excel, or Shift_JIS (CP932) for older municipal systems) and an A4 PDF, each the table as the city
-// prints it (002 section IV) with the summary lines under it.
+// Excel, or Shift_JIS (CP932) for older municipal systems), Excel and an A4 PDF, each the table as the
+// city prints it (002 section IV) with the summary lines under it; the PDF adds the month-by-month charts.
 import iconv from 'iconv-lite';
 import { PDFDocument, rgb } from 'pdf-lib';
-import { outingKindLabel, RECORD_SERVICES, recordServiceLabel, summaryLines, type RecordsReport, type RecordsRow, type RecordService } from '../../protocol/records';
+import { RECORDS_CHARTS, summaryLines, type RecordsReport } from '../../protocol/records';
+import { reportTitle, tableLines } from '../../protocol/records-table';
 import { AppError } from '../../protocol/errors';
 import { CertificateFonts, type FaceId } from '../certificates/fonts';
-import { warekiFiscalYear } from '../certificates/wareki';
 import { formatCsv } from './csv';
-
-/** The services the table shows: スマホ市役所 only once any row counts it (the city's older tables have no such column). */
-export function shownServices(report: RecordsReport): RecordService[] {
-  return RECORD_SERVICES.filter((s) => s !== 'smartphone' || [...report.rows, report.total].some((r) => r.services.smartphone !== null));
-}
-
-/** 「行政 MaaS 令和4年度実績」, or with the months when the report covers part of a year. */
-export function reportTitle(report: RecordsReport): string {
-  const whole = report.fiscalYear !== null && report.from === `${report.fiscalYear}-04` && report.to === `${report.fiscalYear + 1}-03`;
-  if (whole) return `行政 MaaS ${warekiFiscalYear(report.fiscalYear!)}実績`;
-  return `行政 MaaS 実績（${report.from}〜${report.to}）`;
-}
-
-export interface TableLine {
-  kind: string;
-  place: string;
-  cells: string[];
-}
-
-/** The table's lines in print order: each 地区定期巡回 place, its 計, the other kinds, the total; 「-」 where a count is null. */
-export function tableLines(report: RecordsReport, units: boolean): { header: string[]; lines: TableLine[] } {
-  const services = shownServices(report);
-  const count = (v: number | null, unit: string) => (v === null ? '-' : units ? `${v}${unit}` : String(v));
-  const cells = (r: RecordsRow) => [count(r.outings, '回'), ...services.map((s) => count(r.services[s], '人')), count(r.people, '人'), count(r.explained, '人')];
-  const lines: TableLine[] = [];
-  for (const r of report.rows.filter((x) => x.kind === 'patrol')) lines.push({ kind: outingKindLabel.patrol, place: r.place ?? '', cells: cells(r) });
-  if (report.patrolTotal) lines.push({ kind: outingKindLabel.patrol, place: '計', cells: cells(report.patrolTotal) });
-  for (const r of report.rows.filter((x) => x.kind !== 'patrol')) lines.push({ kind: outingKindLabel[r.kind], place: r.place ?? '', cells: cells(r) });
-  lines.push({ kind: '合計', place: '', cells: cells(report.total) });
-  return { header: ['区分', '場所', '回数', ...services.map((s) => recordServiceLabel[s]), '計', '説明者数'], lines };
-}
+import { CHART_SIZE, RecordsCharts } from './records-charts';
 
 export type CsvEncoding = 'utf8' | 'sjis';
 
@@ -50,14 +20,12 @@ export function recordsCsv(report: RecordsReport, encoding: CsvEncoding = 'utf8'
   return toShiftJis(text);
 }
 
-/** CP932 bytes, refusing (with the character named) any text it cannot hold instead of writing 「?」. */
+/** CP932 bytes, refusing (with every such character named) any text it cannot hold instead of writing 「?」. */
 export function toShiftJis(text: string): Buffer {
-  for (const ch of new Set(text)) {
-    if (ch === '?') continue;
-    if (iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') !== ch) {
-      const cp = `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-      throw new AppError('SJIS_UNMAPPABLE', `「${ch}」（${cp}）は Shift_JIS で書けない文字です。UTF-8（--encoding utf8）で出力するか、その文字を書き換えてください。`);
-    }
+  const unmappable = [...new Set(text)].filter((ch) => ch !== '?' && iconv.decode(iconv.encode(ch, 'cp932'), 'cp932') !== ch);
+  if (unmappable.length > 0) {
+    const named = unmappable.map((ch) => `「${ch}」（U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}）`).join('、');
+    throw new AppError('SJIS_UNMAPPABLE', `${named}は Shift_JIS で書けない文字です。UTF-8 で書き出すか、その文字を書き換えてください。`);
   }
   return iconv.encode(text, 'cp932');
 }
@@ -76,9 +44,14 @@ function faceRuns(faces: CertificateFonts, text: string): { face: FaceId; text: 
   return runs;
 }
 
-/** The report on one A4 landscape page (more pages when the places do not fit), the summary under the table. */
-export async function recordsPdf(report: RecordsReport, fonts?: CertificateFonts): Promise<Uint8Array> {
-  const faces = fonts ?? (await CertificateFonts.load());
+/**
+ * The report on one A4 landscape page (more pages when the places do not fit), the summary under the
+ * table, then a page with the month-by-month charts as the console shows them (their PNG).
+ * Load the faces and the charts once and pass them in; they are loaded per call otherwise.
+ */
+export async function recordsPdf(report: RecordsReport, opts: { fonts?: CertificateFonts; charts?: RecordsCharts } = {}): Promise<Uint8Array> {
+  const faces = opts.fonts ?? (await CertificateFonts.load());
+  const charts = opts.charts ?? (await RecordsCharts.load());
   const { header, lines } = tableLines(report, true);
   const title = reportTitle(report);
   const summary = summaryLines(report);
@@ -132,6 +105,15 @@ export async function recordsPdf(report: RecordsReport, fonts?: CertificateFonts
     for (const x of colX) page.drawLine({ start: { x, y }, end: { x, y: bottom }, thickness: 0.5, color: black });
     if (start + perPage >= lines.length) summary.forEach((s, i) => draw(page, s, margin, bottom - 20 - i * 16, 'left', width - 2 * margin));
   }
+  // The charts carry their own titles; two to a page, one above the other, as wide as the height allows.
+  const chartPage = doc.addPage([width, height]);
+  const gap = 6 * PT_PER_MM;
+  const chartH = (height - 2 * margin - gap) / RECORDS_CHARTS.length;
+  const chartW = Math.min(width - 2 * margin, (chartH * CHART_SIZE.width) / CHART_SIZE.height);
+  for (const [i, chart] of RECORDS_CHARTS.entries()) {
+    const image = await doc.embedPng(charts.png(report, chart));
+    chartPage.drawImage(image, { x: (width - chartW) / 2, y: height - margin - (i + 1) * chartH - i * gap, width: chartW, height: (chartW * CHART_SIZE.height) / CHART_SIZE.width });
+  }
   return doc.save({ useObjectStreams: false });
 }
 
@@ -154,7 +136,7 @@ export async function recordsXlsx(report: RecordsReport): Promise<Buffer> {
   });
   for (const l of lines) {
     const row = sheet.addRow([l.kind, l.place, ...l.cells.map((c) => (c === '-' ? '-' : Number(c)))]);
-    if (l.place === '計' || l.kind === '合計') row.font = { bold: true };
+    if (l.total) row.font = { bold: true };
     row.eachCell((c, col) => {
       if (col > 2) c.alignment = { horizontal: 'right' };
     });

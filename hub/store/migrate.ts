@@ -3,22 +3,51 @@
 // schema_migrations, and hub processes starting together on one database take turns (an advisory
 // lock held for the migration's transaction), so each migration runs once.
 import { sql, type Kysely } from 'kysely';
-import { migrate as migrateSqliteFile, schemaVersion as sqliteSchemaVersion, type Db, type Migration } from '../../common/sqlite';
-import { hubMigrations, type HubMigration } from './migrations';
+import { schemaVersion as sqliteSchemaVersion, type Db } from '../../common/sqlite';
+import { hubMigrations, reservedVersions, type HubMigration } from './migrations';
 
 const LOCK_MIGRATIONS = 0x0de0;
 
-function checkNumbering(migrations: readonly HubMigration[]): HubMigration[] {
+/**
+ * Migrations in version order, numbered without a gap or a duplicate — but for a number another change
+ * holds (reservedVersions), which must then be absent: once that change is merged its number is taken
+ * off the list, and the numbering is whole again.
+ */
+function checkNumbering(migrations: readonly HubMigration[], reserved: readonly number[] = reservedVersions): HubMigration[] {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
-  sorted.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration numbering has a gap or duplicate at ${m.version} (${m.name})`);
-  });
+  let expected = 1;
+  for (const m of sorted) {
+    while (reserved.includes(expected) && m.version !== expected) expected++;
+    if (m.version !== expected || reserved.includes(m.version)) throw new Error(`migration numbering has a gap or duplicate at ${m.version} (${m.name})`);
+    expected++;
+  }
   return sorted;
 }
 
+/**
+ * Runs every migration above the file's version (up to `target`), each in its own transaction with the
+ * version bump. A step that rebuilds a table others refer to runs with foreign keys off, as SQLite's
+ * docs prescribe (the pragma does nothing inside a transaction), and commits only if
+ * foreign_key_check then finds nothing.
+ */
 export function migrateSqlite(db: Db, migrations: readonly HubMigration[] = hubMigrations, target = Infinity): void {
-  const steps: Migration[] = checkNumbering(migrations).map((m) => ({ version: m.version, name: m.name, up: (d) => d.exec(m.sqlite) }));
-  migrateSqliteFile(db, steps, target);
+  for (const m of checkNumbering(migrations)) {
+    if (m.version <= sqliteSchemaVersion(db) || m.version > target) continue;
+    const switchOff = m.sqliteForeignKeysOff === true && db.pragma('foreign_keys', { simple: true }) === 1;
+    if (switchOff) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        db.exec(m.sqlite);
+        if (switchOff) {
+          const broken = db.pragma('foreign_key_check') as { table: string }[];
+          if (broken.length > 0) throw new Error(`migration ${m.version} (${m.name}) leaves ${broken.length} rows whose foreign key points nowhere (first in ${broken[0]!.table})`);
+        }
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } finally {
+      if (switchOff) db.pragma('foreign_keys = ON');
+    }
+  }
 }
 
 export { sqliteSchemaVersion };

@@ -7,6 +7,7 @@ import { certificateKindLabel, idDocumentLabel, requesterRelationLabel, requestS
 import { watchHub } from './api';
 import { ConsultantDesk } from './desk';
 import { DispatchConsole } from './dispatch/dispatch-console';
+import { RecordsConsole } from './records/records-console';
 import { useConsole } from './store';
 import { operatorRoleLabel } from '../../protocol/roles';
 import { Banner } from './banner';
@@ -233,6 +234,7 @@ function Shell() {
         </nav>
         <span className={`relay ${live ? 'online' : 'offline'}`}><span className="dot" />{live ? '自動更新中' : '再接続しています'}</span>
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('dispatch')}>訪問予約へ</button>}
+        {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('records')}>実績へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
@@ -252,9 +254,10 @@ function App() {
   if (checkingSession) return <main><p className="empty">読み込んでいます…</p></main>;
   if (!session) return <SignIn />;
   // Consultants work the video consultation desk, dispatchers the visit bookings, operators the
-  // certificate console; admins reach both of the last two.
+  // certificate console, planning staff the records; admins reach all but the first.
   if (session.role === 'consultant') return <ConsultantDesk />;
   if (session.role === 'dispatcher' || (session.role === 'admin' && desk === 'dispatch')) return <DispatchConsole />;
+  if (session.role === 'planning' || (session.role === 'admin' && desk === 'records')) return <RecordsConsole />;
   return <Shell />;
 }
 

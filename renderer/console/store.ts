@@ -4,8 +4,8 @@ import type { ConsoleSession, DayView, QueueView } from '../../protocol/console-
 import { api, ApiError } from './api';
 
 export type Tab = 'queue' | 'day';
-/** An admin moves between the certificate console and the dispatcher's; the other roles have one each. */
-export type Desk = 'certificates' | 'dispatch';
+/** An admin moves between the certificate console, the dispatcher's and the records; the other roles have one each. */
+export type Desk = 'certificates' | 'dispatch' | 'records';
 
 interface ConsoleState {
   session: ConsoleSession | null;

@@ -435,7 +435,7 @@ describe('bad input at every hub endpoint', () => {
         ws.once('unexpected-response', (_req, res) => {
           let text = '';
           res.on('data', (d: Buffer) => (text += String(d)));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text || 'null') }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text || 'null'), bytes: Buffer.from(text) }));
         });
         ws.once('error', () => undefined);
       });

@@ -1,11 +1,12 @@
 // `odekake hub import-records` and `odekake hub report` as the city's planning staff run them, on the
 // hub's own store: the 令和4年度 table imported once (a second import and a bad file change nothing),
-// then written as CSV, Shift_JIS CSV and PDF, each read back.
+// then written as CSV, Shift_JIS CSV, Excel, PDF and a chart PNG, each read back; a planning operator added.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import ExcelJS from 'exceljs';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../hub/server/csv';
 import { projectRoot, tempDir } from '../support/fixtures';
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 describe(`odekake hub import-records and report on ${testStore}`, () => {
-  it('imports 令和4年度 once, refuses a bad file by line and a second import, and writes the table as CSV, Excel and PDF', async () => {
+  it('imports 令和4年度 once, refuses a bad file by line and a second import, and writes the table as CSV, Excel, PDF and a chart PNG', async () => {
     const bad = join(tmp.dir, 'bad.csv');
     writeFileSync(bad, `${readFileSync(fixture, 'utf8')}2022,,その他,,-,-,-,-,-,-,-,1\n`);
     const refused = odekake('hub', 'import-records', '--data', dataDir, bad);
@@ -80,5 +81,26 @@ describe(`odekake hub import-records and report on ${testStore}`, () => {
     expect(rows).toContainEqual(['予約訪問', '', 9, '-', '-', '-', 5, 104, 109, 20]);
     expect(rows).toContainEqual(['地区定期巡回', '計', 22, 3, 44, 1, 31, 47, 126, '-']);
     expect(rows).toContainEqual(['■ 運用回数：59回(巡回4地区：22回、予約訪問：9回、り災：18回、その他：10回)']);
+
+    // A month-by-month chart as PNG, drawn as the console shows it.
+    const png = join(tmp.dir, 'r4-places.png');
+    const drawn = odekake('hub', 'report', '--data', dataDir, '--fy', '2022', '--format', 'png', '--chart', 'places', '--out', png);
+    expect(drawn.status, drawn.stderr).toBe(0);
+    const image = PNG.sync.read(readFileSync(png));
+    expect([image.width, image.height]).toEqual([1920, 1040]);
+    const badChart = odekake('hub', 'report', '--data', dataDir, '--fy', '2022', '--format', 'png', '--chart', 'pie', '--out', png);
+    expect(badChart.status).toBe(1);
+    expect(badChart.stderr).toContain('グラフは services（サービス別）か places（場所別）です。');
+  });
+
+  it('adds a planning operator (企画担当) and refuses a role that does not exist', () => {
+    const added = spawnSync(process.execPath, [cliPath, 'hub', 'operator-add', '--data', dataDir, '--id', 'K0001', '--name', '企画 花子', '--role', 'planning'], {
+      input: 'planning-password-1\n', encoding: 'utf8',
+    });
+    expect(added.status, added.stderr).toBe(0);
+    expect(added.stdout).toContain('職員 K0001 を登録しました。');
+    const unknown = spawnSync(process.execPath, [cliPath, 'hub', 'operator-add', '--data', dataDir, '--id', 'K0002', '--name', '企画', '--role', 'mayor'], { input: 'planning-password-1\n', encoding: 'utf8' });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('役割は operator / consultant / dispatcher / planning / admin のどれかです。');
   });
 });

@@ -120,6 +120,8 @@ export interface HttpAnswer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: any;
+  /** The body as sent, for files (PNG, PDF, Excel, Shift_JIS CSV). */
+  bytes: Buffer;
 }
 
 /** One HTTPS call, with a client certificate when given. */
@@ -143,14 +145,15 @@ export function httpsCall(
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          const bytes = Buffer.concat(chunks);
+          const text = bytes.toString('utf8');
           let body: unknown = text;
           try {
             body = JSON.parse(text);
           } catch {
             // not JSON (console files)
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, bytes });
         });
       },
     );

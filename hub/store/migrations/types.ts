@@ -8,6 +8,11 @@ export interface HubMigration {
   readonly name: string;
   /** Run by better-sqlite3's exec (several statements). */
   readonly sqlite: string;
+  /**
+   * The SQLite step rebuilds a table others refer to: foreign keys are switched off before its
+   * transaction (the pragma is a no-op inside one) and checked with foreign_key_check before it commits.
+   */
+  readonly sqliteForeignKeysOff?: boolean;
   /** Run as one simple-protocol query (several statements) inside the migration's transaction. */
   readonly postgres: string;
 }

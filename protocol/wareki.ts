@@ -1,4 +1,4 @@
-// 和暦: certificates print dates as 令和8年11月24日, years 1 as 元年.
+// 和暦: certificates print dates as 令和8年11月24日, years 1 as 元年; the records report and its console page name fiscal years the same way.
 const eras = [
   { name: '令和', start: '2019-05-01', first: 2019 },
   { name: '平成', start: '1989-01-08', first: 1989 },
