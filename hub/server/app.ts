@@ -2,6 +2,7 @@
 // hub's CA; the handshake asks for a certificate but does not demand one, so a refusal can carry a
 // clear code and be audited) and operators in a browser (password sign-in, session cookie, CSRF token).
 import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
@@ -54,6 +55,7 @@ export interface AppDeps {
   tls: { key: string; cert: string; ca: string };
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
+  rateLimits?: RateLimitOptions;
 }
 
 const PING_MS = 25_000;
@@ -89,6 +91,25 @@ const fastifyCodes: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'MALFORMED_REQUEST', '送信データの長さが正しくありません。'],
 };
 
+/** Requests per address per minute (tests may set them lower or higher). */
+export interface RateLimitOptions {
+  signInPerMinute?: number;
+  /** Vehicle API calls without a valid client certificate. */
+  refusedVehiclePerMinute?: number;
+}
+
+function rateLimits(o: RateLimitOptions = {}) {
+  return {
+    signIn: { max: o.signInPerMinute ?? 10, timeWindow: 60_000 },
+    vehicle: {
+      max: o.refusedVehiclePerMinute ?? 30,
+      timeWindow: 60_000,
+      // A vehicle whose certificate the hub's CA signed is not limited: a day's backlog drains at once.
+      allowList: (req: FastifyRequest) => (req.raw.socket as TLSSocket).authorized === true,
+    },
+  };
+}
+
 export async function buildApp(deps: AppDeps) {
   const { log, push, sync, approvals, auth, store, clock } = deps;
   const app = Fastify({
@@ -99,6 +120,24 @@ export async function buildApp(deps: AppDeps) {
     https: { key: deps.tls.key, cert: deps.tls.cert, ca: deps.tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: HUB_TLS_MIN_VERSION, ciphers: HUB_CIPHERS, honorCipherOrder: true },
     forceCloseConnections: true,
     return503OnClosing: true,
+    // A client that sends its request too slowly (byte by byte, to hold a connection) is cut off; the
+    // largest body, 2 MiB of vehicle messages, takes about 17 s at 1 Mbit/s.
+    requestTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+  });
+  app.server.headersTimeout = 15_000;
+  // Per-address rate limits where a stranger can make the hub work: sign-in (every attempt costs a
+  // scrypt hash) and the vehicle API without a valid client certificate. The limits must be declared
+  // before the plugin, which reads each route's config as the route is added.
+  const limits = rateLimits(deps.rateLimits);
+  app.addHook('onRoute', (route) => {
+    if (route.url === CONSOLE_API.session && route.method === 'POST') route.config = { ...route.config, rateLimit: limits.signIn };
+    else if (route.url.startsWith('/api/v1/vehicle/')) route.config = { ...route.config, rateLimit: limits.vehicle };
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) =>
+      new HubError(429, 'RATE_LIMITED', `短い時間に多くの要求がありました。${Math.ceil(context.ttl / 1000)}秒ほど待ってから、もう一度お試しください。`),
   });
   // JSON only: a text body is refused with 415 rather than parsed.
   app.removeContentTypeParser('text/plain');

@@ -5,7 +5,7 @@ import { newId, type IdGenerator } from '../../common/ids';
 import { createLogger, type Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { VisitRules } from '../../protocol/visit-rules';
-import { buildApp } from './app';
+import { buildApp, type RateLimitOptions } from './app';
 import { Approvals } from './approvals';
 import { BookingService } from './bookings';
 import { InProcessBus, type HubEventBus } from './bus';
@@ -48,6 +48,8 @@ export interface StartHubOptions {
   turn?: TurnConfig;
   /** How long a consultation waits for a party whose network dropped (default 30 s). */
   callGraceMs?: number;
+  /** Per-address limits on sign-in and on vehicles without a valid certificate (defaults: 10 and 30 a minute). */
+  rateLimits?: RateLimitOptions;
   /**
    * The hub's database: a postgres:// URL runs this process as one of several hub processes on that
    * database (events between them go through its LISTEN/NOTIFY). Absent, the database `initHub`
@@ -115,6 +117,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const app = await buildApp({
     store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, bookings, visits, visitRules: options.visitRules, consoleDir: options.consoleDir,
     tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
+    rateLimits: options.rateLimits,
   });
   const host = options.host ?? '127.0.0.1';
   try {

@@ -58,6 +58,7 @@ export async function startTestHub(
     /** TURN relay for video consultations. */
     turn?: TurnConfig;
     callGraceMs?: number;
+    rateLimits?: import('../../hub/server/app').RateLimitOptions;
     visitRules?: VisitRules;
   } = {},
 ): Promise<TestHub> {
@@ -85,6 +86,8 @@ export async function startTestHub(
     clock: options.clock,
     turn: options.turn,
     callGraceMs: options.callGraceMs,
+    // Tests sign in and call without certificates far more often than people do; the limits' own test sets them.
+    rateLimits: options.rateLimits ?? { signInPerMinute: 100_000, refusedVehiclePerMinute: 100_000 },
   });
   return {
     hub,
@@ -127,7 +130,7 @@ export interface HttpAnswer {
 /** One HTTPS call, with a client certificate when given. */
 export function httpsCall(
   url: string,
-  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; tls?: { cert?: string; key?: string; ca: string } },
+  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; tls?: { cert?: string; key?: string; ca: string }; localAddress?: string },
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
@@ -139,6 +142,7 @@ export function httpsCall(
         cert: init.tls?.cert,
         key: init.tls?.key,
         agent: false,
+        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
         headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
       },
       (res) => {
