@@ -1,7 +1,7 @@
 // The operator console's HTTP API paths and answer types, free of zod so the console's bundle can
 // import them; the input schemas the hub validates are in console.ts.
 import type { Booking, FreeSlot } from './bookings';
-import type { CertificateKind, IdDocumentKind, RequestStep } from './domain';
+import type { CertificateKind, IdDocumentKind, PaymentMethod, RequestStep } from './domain';
 import type { OperatorRole } from './roles';
 import type { AvailabilityDay } from './visit-calendar';
 import type { AreaId, VisitRules } from './visit-rules';
@@ -32,7 +32,14 @@ export const CONSOLE_API = {
     callbacks: '/api/v1/console/callbacks',
     callbackDone: '/api/v1/console/callbacks/:id/done',
   },
+  /** The city's records: the vehicles' daily closes (日計表) and the monthly fee summary. */
+  records: {
+    closes: '/api/v1/console/records/closes',
+  },
 } as const;
+
+/** Who may see the daily closes and the monthly fee summary: the one place this is decided. */
+export const CLOSE_VIEW_ROLES: readonly OperatorRole[] = ['admin'];
 
 /** The header that carries the session's CSRF token on every state-changing console call. */
 export const CSRF_HEADER = 'x-csrf-token';
@@ -150,4 +157,41 @@ export interface DispatchRefusal {
   message: string;
   nextFree?: FreeSlot[];
   earliest?: string | null;
+}
+
+/** One outing's daily close as the console lists it: amounts only. */
+export interface CloseListItem {
+  outingId: string;
+  vehicleId: string;
+  date: string;
+  closedAt: string;
+  closedBy: string;
+  feesYen: number;
+  goodsYen: number;
+  refundsYen: number;
+  expectedYen: number;
+  countedYen: number;
+  differenceYen: number;
+  reason: string | null;
+  cashless: { method: PaymentMethod; count: number; amountYen: number; terminalYen: number; differenceYen: number; refundsYen: number }[];
+}
+
+/** A month's fees, goods and refunds by kind, item and method; `label` is how the console names the item. */
+export interface FeeSummaryRow {
+  kind: 'fee' | 'goods' | 'refund';
+  item: string;
+  label: string;
+  method: PaymentMethod;
+  count: number;
+  quantity: number;
+  amountYen: number;
+}
+
+export interface ClosesMonthView {
+  month: string;
+  closes: CloseListItem[];
+  summary: FeeSummaryRow[];
+  /** Per method: what was taken (fees and goods) and refunded; cash against each cashless method. */
+  byMethod: { method: PaymentMethod; count: number; amountYen: number; refundsYen: number }[];
+  totals: { feesYen: number; goodsYen: number; refundsYen: number; differenceYen: number };
 }
