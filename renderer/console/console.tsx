@@ -2,7 +2,7 @@
 // decide reprints, and look back over the day.
 import { StrictMode, useEffect, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { DayView, QueueItem, RegistryMatchView, ReprintItem } from '../../protocol/console-api';
+import { CLOSE_VIEW_ROLES, type DayView, type QueueItem, type RegistryMatchView, type ReprintItem } from '../../protocol/console-api';
 import { certificateKindLabel, idDocumentLabel, requesterRelationLabel, requestStepLabel } from '../../protocol/labels';
 import { watchHub } from './api';
 import { ConsultantDesk } from './desk';
@@ -10,6 +10,7 @@ import { DispatchConsole } from './dispatch/dispatch-console';
 import { useConsole } from './store';
 import { operatorRoleLabel } from '../../protocol/roles';
 import { Banner } from './banner';
+import { ClosesPanel } from './records/closes';
 
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
@@ -230,6 +231,7 @@ function Shell() {
         <nav className="tabs">
           <button className={tab === 'queue' ? 'tab on' : 'tab'} onClick={() => setTab('queue')}>承認待ち{waiting > 0 ? `（${waiting}）` : ''}</button>
           <button className={tab === 'day' ? 'tab on' : 'tab'} onClick={() => setTab('day')}>一日の記録</button>
+          {CLOSE_VIEW_ROLES.includes(session.role) && <button className={tab === 'closes' ? 'tab on' : 'tab'} onClick={() => setTab('closes')}>日計表</button>}
         </nav>
         <span className={`relay ${live ? 'online' : 'offline'}`}><span className="dot" />{live ? '自動更新中' : '再接続しています'}</span>
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('dispatch')}>訪問予約へ</button>}
@@ -238,7 +240,7 @@ function Shell() {
       </header>
       <main>
         <Banners />
-        {tab === 'queue' ? <Queue /> : <Day />}
+        {tab === 'queue' ? <Queue /> : tab === 'day' ? <Day /> : <ClosesPanel />}
       </main>
     </>
   );

@@ -3,7 +3,7 @@ import { create } from 'zustand';
 import type { ConsoleSession, DayView, QueueView } from '../../protocol/console-api';
 import { api, ApiError } from './api';
 
-export type Tab = 'queue' | 'day';
+export type Tab = 'queue' | 'day' | 'closes';
 /** An admin moves between the certificate console and the dispatcher's; the other roles have one each. */
 export type Desk = 'certificates' | 'dispatch';
 
