@@ -60,10 +60,11 @@ export interface OutingServiceOptions {
 
 /**
  * The outbox keeps an outing's record without its idempotency key (the outbox's own key is the
- * message's): the message is the payload with that key, checked whole against the contract.
+ * message's): the message is the payload with that key, checked whole against the contract. A record
+ * queued before outings closed their money has no close: it goes as it is, with none.
  */
 export function outingRecordMessage(idempotencyKey: string, payload: unknown): OutingRecordMessage {
-  return OutingRecordMessage.parse({ ...z.record(z.string(), z.unknown()).parse(payload), idempotencyKey });
+  return OutingRecordMessage.parse({ close: null, ...z.record(z.string(), z.unknown()).parse(payload), idempotencyKey });
 }
 
 interface OutingRow {

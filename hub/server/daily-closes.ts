@@ -3,15 +3,14 @@
 // the console — each close with its difference and reason, and the fees by kind and method.
 import { z } from 'zod';
 import type { ClosesMonthView, FeeSummaryRow } from '../../protocol/console-api';
-import { CloseTotals, moneyItemLabel, MoneyKind } from '../../protocol/daily-close';
+import { CloseTotals, moneyItemLabel, MoneyKind, type DailyClose } from '../../protocol/daily-close';
 import { PaymentMethod } from '../../protocol/domain';
 import type { OutingRecordMessage } from '../../protocol/records';
 import { badRequest } from '../errors';
 import type { DailyCloseLineRow, DailyCloseRow, HubStore } from '../store/types';
 
 /** What an outing record's daily close writes: the cash check, the cashless check and its lines (no request ids). */
-export function dailyCloseRows(vehicleId: string, m: OutingRecordMessage, at: string): { close: DailyCloseRow; lines: DailyCloseLineRow[] } {
-  const c = m.close;
+export function dailyCloseRows(vehicleId: string, c: DailyClose, m: Pick<OutingRecordMessage, 'outingId' | 'date'>, at: string): { close: DailyCloseRow; lines: DailyCloseLineRow[] } {
   const t = c.totals;
   return {
     close: {

@@ -418,17 +418,19 @@ export class VehicleSync {
     const inserted = await tx.insertOuting(record.outing, record.people, m.sales);
     if (!inserted) return { status: 'duplicate', notice: null };
     // The close rides the record: its totals were checked against its lines when the message was parsed.
-    const close = dailyCloseRows(vehicleId, m, at);
-    await tx.insertDailyClose(close.close, close.lines);
+    const close = m.close ? dailyCloseRows(vehicleId, m.close, m, at) : null;
+    if (close) await tx.insertDailyClose(close.close, close.lines);
     const served = m.people.reduce((sum, p) => sum + p.services.length, 0);
     await tx.appendAudit({
       actor: m.staff[0]!, action: 'outing.recorded', place: vehicleId,
       detail: { outingId: m.outingId, kind: m.kind, people: m.people.length, services: served, explained: m.explained, sales: m.sales.length },
     }, at);
-    await tx.appendAudit({
-      actor: m.close.closedBy, action: 'outing.closed', place: vehicleId,
-      detail: { outingId: m.outingId, expectedYen: close.close.expectedYen, countedYen: close.close.countedYen, differenceYen: close.close.differenceYen },
-    }, at);
+    if (close) {
+      await tx.appendAudit({
+        actor: close.close.closedBy, action: 'outing.closed', place: vehicleId,
+        detail: { outingId: m.outingId, expectedYen: close.close.expectedYen, countedYen: close.close.countedYen, differenceYen: close.close.differenceYen },
+      }, at);
+    }
     return { status: 'applied', notice: { type: 'outing.recorded' } };
   }
 

@@ -115,7 +115,7 @@ describe('the daily close rule', () => {
           type: 'outing.record', idempotencyKey: 'key-outing-0001', outingId: 'outing-0001', date: '2026-11-24', kind: 'other', place: null, staff: ['S0001'],
           startedAt: '2026-11-24T00:00:00.000Z', endedAt: '2026-11-24T06:00:00.000Z', people: [], explained: 0, sales: [], close,
         };
-        expect(OutingRecordMessage.parse(record).close.totals).toEqual(totals);
+        expect(OutingRecordMessage.parse(record).close!.totals).toEqual(totals);
         // The hub refuses any total changed by even one yen.
         const changed = { ...close, totals: { ...totals, cash: { ...totals.cash, countedYen: Math.max(0, totals.cash.countedYen + delta) } } };
         if (changed.totals.cash.countedYen !== totals.cash.countedYen) expect(OutingRecordMessage.safeParse({ ...record, close: changed }).success).toBe(false);

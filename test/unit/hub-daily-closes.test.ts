@@ -107,7 +107,7 @@ describe(`daily closes (日計表) at the hub on ${testStore}`, () => {
     const sync = syncFor(store);
     const honest = record({ date: '2026-11-24', lines: [cash('juminhyo', 300, 1000, 'request-0001')], counted: { 100: 3 } });
     // The fee recorded as 300 but the close claims 1,300 was expected (and so no difference).
-    const forged = { ...honest, close: { ...honest.close, totals: { ...honest.close.totals, feesYen: 1300 } } };
+    const forged = { ...honest, close: { ...honest.close!, totals: { ...honest.close!.totals, feesYen: 1300 } } };
     const refused = await sync.deliver('car-1', { messages: [forged] });
     expect(refused.results[0]).toMatchObject({ status: 'rejected', code: 'MALFORMED_MESSAGE' });
     // A difference without a reason is refused the same way.
@@ -119,5 +119,14 @@ describe(`daily closes (日計表) at the hub on ${testStore}`, () => {
     // The honest record is applied.
     expect((await sync.deliver('car-1', { messages: [{ ...honest, idempotencyKey: 'key-honest-0001' }] })).results[0]!.status).toBe('applied');
     expect((await closesOfMonth(store, { month: '2026-11' })).closes).toHaveLength(1);
+  });
+
+  it('applies a record queued before outings closed their money, with no close to keep', async () => {
+    const store = await freshStore();
+    const sync = syncFor(store);
+    const legacy = { ...record({ date: '2026-11-20', lines: [] }), close: null };
+    expect((await sync.deliver('car-1', { messages: [legacy] })).results[0]!.status).toBe('applied');
+    expect((await closesOfMonth(store, { month: '2026-11' })).closes).toEqual([]);
+    expect(await store.transaction((tx) => tx.listAudit({ action: 'outing.recorded' }))).toHaveLength(1);
   });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, schemaVersion } from '../../electron/core/db';
 import { migrations } from '../../electron/core/migrations';
+import { outingRecordMessage } from '../../electron/core/outings';
 import { tempDir } from '../support/fixtures';
 
 let tmp: ReturnType<typeof tempDir> | undefined;
@@ -46,5 +47,15 @@ describe('migration 007 (daily close)', () => {
     db.prepare("UPDATE outings SET ended_at = 't3', record_key = 'rk2', person_hash_key = NULL WHERE id = 'o2'").run();
     expect(() => line.run('o2', 'fee', 'nozei', 1, 'cash', 300, 300, 0, 'r5', 't')).toThrow(/outing closed/);
     db.close();
+  });
+});
+
+describe('an outing record queued before the daily close existed', () => {
+  it('is read from the outbox with no close, and still parses for city hall', () => {
+    const queued = {
+      type: 'outing.record', outingId: 'outing-0001', date: '2026-11-20', kind: 'other', place: null, staff: ['S0001'],
+      startedAt: '2026-11-20T00:00:00.000Z', endedAt: '2026-11-20T06:00:00.000Z', people: [], explained: 0, sales: [],
+    };
+    expect(outingRecordMessage('key-outing-0001', queued).close).toBeNull();
   });
 });
