@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Department } from '../../protocol/consultation';
 import { closeProblems, computeClose, CloseInput, DailyClose, type CloseInputDraft } from '../../protocol/daily-close';
 import { PaymentMethod } from '../../protocol/domain';
+import { fieldProblems } from '../../protocol/errors';
 import { normalizeName } from '../../protocol/name-folding';
 import {
   countServed, GoodsSaleInput, serviceTotals, type GoodsTable, type OutingCounts, type OutingDesk, type OutingStartInput, type OutingView,
@@ -139,7 +140,7 @@ export class OutingService {
   end(rawInput: CloseInputDraft, staffId: string): OutingView {
     const { db, audit, clock, outbox } = this.o;
     const parsed = CloseInput.safeParse(rawInput);
-    if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    if (!parsed.success) throw new ValidationError(fieldProblems(parsed.error));
     const input = parsed.data;
     const { view, printJob } = db.transaction(() => {
       const row = this.openRow();

@@ -358,7 +358,7 @@ export const useStaff = create<StaffState>((set, get) => ({
     if (desk) set({ outingDesk: { ...desk, open: null, lastEnded: outing } });
     set({
       view: { name: 'outing' },
-      notice: `締めて運行を終了しました（サービス提供者 ${outing.counts.people}人）。日計表を印刷します。実績と日計は市役所につながったときに1回だけ送信します。`,
+      notice: `締めて運行を終了しました（サービス提供者 ${outing.counts.people}人）。実績と日計は市役所につながったときに1回だけ送信します。`,
     });
     return true;
   },
