@@ -3,7 +3,7 @@
 // the console — each close with its difference and reason, and the fees by kind and method.
 import { z } from 'zod';
 import type { ClosesMonthView, FeeSummaryRow } from '../../protocol/console-api';
-import { CloseTotals, moneyItemLabel, MoneyKind, type DailyClose } from '../../protocol/daily-close';
+import { CloseTotals, MONEY_KINDS, moneyItemLabel, MoneyKind, type DailyClose } from '../../protocol/daily-close';
 import { PaymentMethod } from '../../protocol/domain';
 import type { OutingRecordMessage } from '../../protocol/records';
 import { badRequest } from '../errors';
@@ -32,10 +32,15 @@ export async function closesOfMonth(store: HubStore, query: unknown): Promise<Cl
   if (!parsed.success) throw badRequest('BAD_MONTH', parsed.error.issues[0]!.message);
   const { month } = parsed.data;
   const { closes, rows } = await store.transaction(async (tx) => ({ closes: await tx.listDailyCloses(month), rows: await tx.closeSummary(month) }));
-  const summary: FeeSummaryRow[] = rows.map((r) => {
-    const kind = MoneyKind.parse(r.kind);
-    return { kind, item: r.item, label: moneyItemLabel({ kind, item: r.item }), method: PaymentMethod.parse(r.method), count: r.count, quantity: r.quantity, amountYen: r.amountYen };
-  });
+  // Ordered here, not by the database: the two stores' collations would order the items' names differently.
+  const summary: FeeSummaryRow[] = rows
+    .map((r) => {
+      const kind = MoneyKind.parse(r.kind);
+      return { kind, item: r.item, label: moneyItemLabel({ kind, item: r.item }), method: PaymentMethod.parse(r.method), count: r.count, quantity: r.quantity, amountYen: r.amountYen };
+    })
+    .sort((a, b) =>
+      MONEY_KINDS.indexOf(a.kind) - MONEY_KINDS.indexOf(b.kind) || (a.item < b.item ? -1 : a.item > b.item ? 1 : 0) ||
+      PaymentMethod.options.indexOf(a.method) - PaymentMethod.options.indexOf(b.method));
   const byMethod = PaymentMethod.options.map((method) => {
     const of = summary.filter((s) => s.method === method);
     const taken = of.filter((s) => s.kind !== 'refund');

@@ -792,7 +792,6 @@ export class KyselyHubTx implements HubTx {
       .select((eb) => ['kind', 'item', 'method', eb.fn.countAll().as('count'), eb.fn.sum('quantity').as('quantity'), eb.fn.sum('amount_yen').as('amount')])
       .where('month', '=', month)
       .groupBy(['kind', 'item', 'method'])
-      .orderBy('kind').orderBy('item').orderBy('method')
       .execute();
     return rows.map((r) => ({ kind: r.kind, item: r.item, method: r.method, count: count(r.count), quantity: count(r.quantity as string | number | bigint), amountYen: count(r.amount as string | number | bigint) }));
   }

@@ -551,7 +551,7 @@ export interface HubTx {
   insertDailyClose(c: DailyCloseRow, lines: readonly DailyCloseLineRow[]): Promise<void>;
   /** The closes of a month ('YYYY-MM'), by date and close time. */
   listDailyCloses(month: string): Promise<DailyCloseRow[]>;
-  /** The month's money lines summed by kind, item and method, in SQL. */
+  /** The month's money lines summed by kind, item and method, in SQL (in no particular order). */
   closeSummary(month: string): Promise<CloseSummaryRow[]>;
   /** Whether the imported row (fiscal year, month, kind, place) is there already. */
   hasImportedRecord(key: { fiscalYear: number; month: string | null; kind: string; place: string }): Promise<boolean>;
