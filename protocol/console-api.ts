@@ -1,8 +1,8 @@
 // The operator console's HTTP API paths and answer types, free of zod so the console's bundle can
 // import them; the input schemas the hub validates are in console.ts.
 import type { Booking, FreeSlot } from './bookings';
-import type { CertificateKind, IdDocumentKind, RequestStep } from './domain';
-import type { OperatorRole } from './roles';
+import type { CertificateKind, IdDocumentKind, PaymentMethod, RequestStep } from './domain';
+import { RECORDS_VIEW_ROLES, type OperatorRole } from './roles';
 import type { AvailabilityDay } from './visit-calendar';
 import type { AreaId, VisitRules } from './visit-rules';
 import type { VisitOutcome } from './visits';
@@ -32,7 +32,10 @@ export const CONSOLE_API = {
     callbacks: '/api/v1/console/callbacks',
     callbackDone: '/api/v1/console/callbacks/:id/done',
   },
-  /** The records report (実績) for the planning staff (企画担当) and admins: the table, its charts and its files. */
+  /**
+   * The city's records for the planning staff (企画担当) and admins: the report (実績) with its charts and
+   * files, and the vehicles' daily closes (日計表) with the monthly fee summary.
+   */
   records: {
     report: '/api/v1/console/records/report',
     chartSvg: '/api/v1/console/records/charts/:chart/image.svg',
@@ -40,8 +43,12 @@ export const CONSOLE_API = {
     csv: '/api/v1/console/records/report.csv',
     xlsx: '/api/v1/console/records/report.xlsx',
     pdf: '/api/v1/console/records/report.pdf',
+    closes: '/api/v1/console/records/closes',
   },
 } as const;
+
+/** Who may see the daily closes and the monthly fee summary: the one place this is decided. */
+export const CLOSE_VIEW_ROLES: readonly OperatorRole[] = RECORDS_VIEW_ROLES;
 
 /** The header that carries the session's CSRF token on every state-changing console call. */
 export const CSRF_HEADER = 'x-csrf-token';
@@ -159,4 +166,41 @@ export interface DispatchRefusal {
   message: string;
   nextFree?: FreeSlot[];
   earliest?: string | null;
+}
+
+/** One outing's daily close as the console lists it: amounts only. */
+export interface CloseListItem {
+  outingId: string;
+  vehicleId: string;
+  date: string;
+  closedAt: string;
+  closedBy: string;
+  feesYen: number;
+  goodsYen: number;
+  refundsYen: number;
+  expectedYen: number;
+  countedYen: number;
+  differenceYen: number;
+  reason: string | null;
+  cashless: { method: PaymentMethod; count: number; amountYen: number; terminalYen: number; differenceYen: number; refundsYen: number }[];
+}
+
+/** A month's fees, goods and refunds by kind, item and method; `label` is how the console names the item. */
+export interface FeeSummaryRow {
+  kind: 'fee' | 'goods' | 'refund';
+  item: string;
+  label: string;
+  method: PaymentMethod;
+  count: number;
+  quantity: number;
+  amountYen: number;
+}
+
+export interface ClosesMonthView {
+  month: string;
+  closes: CloseListItem[];
+  summary: FeeSummaryRow[];
+  /** Per method: what was taken (fees and goods) and refunded; cash against each cashless method. */
+  byMethod: { method: PaymentMethod; count: number; amountYen: number; refundsYen: number }[];
+  totals: { feesYen: number; goodsYen: number; refundsYen: number; differenceYen: number };
 }

@@ -18,6 +18,7 @@ import {
   ResidentView,
 } from './request';
 import { VisitDay, VisitOutcomeInput, VisitView } from './visits';
+import { CloseInput } from './daily-close';
 import { GoodsSaleInput, OutingDesk, OutingStartInput, OutingView, TallyInput } from './outings';
 
 /** The two screens of the terminal. The resident screen may only see and confirm its own request. */
@@ -233,8 +234,8 @@ export const terminalContract = {
     /** 運行: the open outing (or today's last), the places, goods and staff to choose from. */
     getOutingDesk: call(Empty, OutingDesk, staff),
     startOuting: call(OutingStartInput, OutingView, staff),
-    /** Ends the open outing and queues its record for city hall, once. */
-    endOuting: call(Empty, OutingView, staff),
+    /** Closes the open outing's money (日計表: counted cash, reason, the payment terminal's totals), ends it and queues its record with the close for city hall, once. */
+    endOuting: call(CloseInput, OutingView, staff),
     /** +1 / −1 on フレイル, スマホ市役所, マイナカード支援 or 説明者数. */
     tallyOuting: call(TallyInput, OutingView, staff),
     /** ごみ処理券: sold during the open outing, its 領収書 printed. */

@@ -3,6 +3,7 @@
 // the people served of its record. Pure: no I/O.
 import { z } from 'zod';
 import { departments } from './consultation-api';
+import { DailyClose, MoneyLine } from './daily-close';
 import { PaymentMethod } from './domain';
 import { StaffId } from './ids';
 import { OutingKind, OutingPlace, RECORD_SERVICES, ServedPerson, type RecordService } from './records';
@@ -92,6 +93,10 @@ export const OutingView = z.object({
   counts: OutingCounts,
   /** The record waits in the outbox for city hall. */
   recordPending: z.boolean(),
+  /** The outing's money lines so far (fees, goods, refunds due): the close screen computes the close from them as it is typed. */
+  money: z.array(MoneyLine),
+  /** The daily close (日計表), once the outing is closed. */
+  close: DailyClose.nullable(),
 });
 export type OutingView = z.infer<typeof OutingView>;
 

@@ -4,6 +4,7 @@
 // console and the command line, so every side counts the same way.
 import { z } from 'zod';
 import { departments } from './consultation-api';
+import { DailyClose } from './daily-close';
 import { EntityId, StaffId } from './ids';
 import { CalendarDate } from './visit-rules';
 
@@ -68,7 +69,14 @@ export const OutingRecordMessage = z.object({
   /** 説明者数: people given explanations, visitors to the vehicle. */
   explained: z.number().int().min(0).max(100_000),
   sales: z.array(OutingSale).max(500),
+  /**
+   * The outing's daily close (日計表): it rides the record, so it reaches city hall once with it. Always
+   * sent; null only for an outing ended before the terminal closed its money (a record still waiting in
+   * an outbox when the terminal was updated).
+   */
+  close: DailyClose.nullable(),
 }).superRefine((m, ctx) => {
+  if (m.close && m.close.outingId !== m.outingId) ctx.addIssue({ code: 'custom', path: ['close', 'outingId'], message: '日計表の運行が記録の運行と違います。' });
   if (m.kind === 'patrol' && m.place === null) ctx.addIssue({ code: 'custom', path: ['place'], message: '地区定期巡回は場所を選んでください。' });
   if (m.endedAt < m.startedAt) ctx.addIssue({ code: 'custom', path: ['endedAt'], message: '運行の終了が開始より前です。' });
 });

@@ -4,29 +4,37 @@
 // it writes the outing's record (OutingRecordMessage) to the outbox in the same transaction, once.
 // The outing tables hold no personal data: a resident is at most a keyed hash of their folded name
 // and birth date, under a key that lives with the open outing only and is cleared with the hashes
-// when it ends, so the same resident served twice counts once in 計.
+// when it ends, so the same resident served twice counts once in 計. Ending an outing closes its money
+// (日計表): the close is computed from the outing's money lines and the staff's count, stored, audited,
+// printed and sent inside the record; after it no payment of that outing can change.
 import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Department } from '../../protocol/consultation';
+import { closeProblems, computeClose, CloseInput, DailyClose, type CloseInputDraft } from '../../protocol/daily-close';
 import { PaymentMethod } from '../../protocol/domain';
+import { fieldProblems } from '../../protocol/errors';
 import { normalizeName } from '../../protocol/name-folding';
 import {
   countServed, GoodsSaleInput, serviceTotals, type GoodsTable, type OutingCounts, type OutingDesk, type OutingStartInput, type OutingView,
   type ServiceEvent, type TallyInput,
 } from '../../protocol/outings';
-import { OutingKind, OutingRecordMessage, RecordService, type OutingSale } from '../../protocol/records';
+import { OutingKind, outingKindLabel, OutingRecordMessage, RecordService, type OutingSale } from '../../protocol/records';
 import { tokyoDate } from '../../protocol/visit-calendar';
 import type { IdGenerator } from '../../common/ids';
 import type { AuditLog } from './audit';
 import type { Clock } from './clock';
 import type { Db } from './db';
-import { AppError } from './errors';
+import { AppError, ValidationError } from './errors';
+import { refuseCashlessOffline } from './fees';
 import type { Outbox } from './outbox';
+import type { OutingMoney } from './outing-money';
 
-/** How a goods receipt gets printed (the print service's receipt path). */
-export interface GoodsReceiptPrinter {
-  /** Queues the 領収書; call inside the sale's transaction. Returns the job id, or null with no printer. */
+/** The outing's slips on the receipt printer (the print service's receipt path). */
+export interface OutingReceiptPrinter {
+  /** Queues the 領収書 of a sale; call inside the sale's transaction. Returns the job id, or null with no printer. */
   queue(sale: { receiptNumber: string; items: OutingSale[]; method: PaymentMethod; tenderedYen: number | null; changeYen: number | null }, staffId: string): string | null;
+  /** Queues the 日計表; call inside the close's transaction. Returns the job id, or null with no printer. */
+  queueClose(slip: { outing: { date: string; title: string; staff: string[] }; close: DailyClose }, staffId: string): string | null;
   /** Sends a queued job to the printer. */
   run(jobId: string): Promise<unknown>;
 }
@@ -41,7 +49,9 @@ export interface OutingServiceOptions {
   places: readonly string[];
   /** The goods sold on the vehicle and their prices (fixtures/goods.json). */
   goods: GoodsTable;
-  receipts: GoodsReceiptPrinter;
+  receipts: OutingReceiptPrinter;
+  /** The outing's money ledger (fees, goods, refunds due). */
+  money: OutingMoney;
   /** Whether city hall answered the last sync: cashless payments need it. */
   online(): boolean;
   onError(error: unknown): void;
@@ -51,10 +61,11 @@ export interface OutingServiceOptions {
 
 /**
  * The outbox keeps an outing's record without its idempotency key (the outbox's own key is the
- * message's): the message is the payload with that key, checked whole against the contract.
+ * message's): the message is the payload with that key, checked whole against the contract. A record
+ * queued before outings closed their money has no close: it goes as it is, with none.
  */
 export function outingRecordMessage(idempotencyKey: string, payload: unknown): OutingRecordMessage {
-  return OutingRecordMessage.parse({ ...z.record(z.string(), z.unknown()).parse(payload), idempotencyKey });
+  return OutingRecordMessage.parse({ close: null, ...z.record(z.string(), z.unknown()).parse(payload), idempotencyKey });
 }
 
 interface OutingRow {
@@ -121,27 +132,50 @@ export class OutingService {
   }
 
   /**
-   * 運行終了: the record is built from the outing's work and queued for city hall in the same
-   * transaction that closes the outing, so it is sent once; the person hashes and their key go.
+   * 締めて運行を終了: the close is computed from the outing's money lines and the staff's count, and a
+   * difference in cash needs its reason. The close, its audit, its 日計表 print job and the record
+   * carrying it are written in the same transaction that ends the outing, so it is sent once and
+   * nothing of the outing's money changes after; the person hashes and their key go.
    */
-  end(staffId: string): OutingView {
+  end(rawInput: CloseInputDraft, staffId: string): OutingView {
     const { db, audit, clock, outbox } = this.o;
-    const view = db.transaction(() => {
+    const parsed = CloseInput.safeParse(rawInput);
+    if (!parsed.success) throw new ValidationError(fieldProblems(parsed.error));
+    const input = parsed.data;
+    const { view, printJob } = db.transaction(() => {
       const row = this.openRow();
       if (!row) throw new AppError('NO_OPEN_OUTING', '運行が開始されていません。');
       const endedAt = clock.now().toISOString();
+      const lines = this.o.money.lines(row.id);
+      const totals = computeClose(lines, input);
+      const problems = closeProblems(totals, input);
+      if (problems.length > 0) throw new ValidationError(problems);
+      const close = DailyClose.parse({ outingId: row.id, closedAt: endedAt, closedBy: staffId, ...input, lines, totals });
+      const staff = this.staffOf(row);
+      const job = this.o.receipts.queueClose({ outing: { date: row.outing_date, title: this.title(row), staff }, close }, staffId);
+      db.prepare('INSERT INTO outing_closes (outing_id, close, closed_at, closed_by, print_job_id) VALUES (?, ?, ?, ?, ?)').run(row.id, JSON.stringify(close), endedAt, staffId, job);
+      audit.append({
+        actor: staffId,
+        action: 'outing.closed',
+        detail: {
+          outingId: row.id, feesYen: totals.feesYen, goodsYen: totals.goodsYen, refundsYen: totals.refundsYen, expectedYen: totals.cash.expectedYen,
+          countedYen: totals.cash.countedYen, differenceYen: totals.cash.differenceYen,
+          ...Object.fromEntries(totals.cashless.map((c) => [`${c.method}DifferenceYen`, c.differenceYen])),
+        },
+      });
       const record = {
         type: 'outing.record',
         outingId: row.id,
         date: row.outing_date,
         kind: row.kind,
         place: row.place,
-        staff: this.staffOf(row),
+        staff,
         startedAt: row.started_at,
         endedAt,
         people: countServed(this.events(row.id)),
         explained: row.explained,
         sales: this.sales(row.id),
+        close,
       };
       const key = outbox.enqueue(row.id, 'outing.record', record);
       // A record the hub would refuse is not written: the outing stays open with its work.
@@ -149,9 +183,10 @@ export class OutingService {
       db.prepare('UPDATE outings SET ended_at = ?, ended_by = ?, record_key = ?, person_hash_key = NULL WHERE id = ?').run(endedAt, staffId, key, row.id);
       db.prepare('UPDATE outing_services SET person_key = NULL WHERE outing_id = ?').run(row.id);
       audit.append({ actor: staffId, action: 'outing.ended', detail: { outingId: row.id, people: record.people.length, explained: record.explained } });
-      return this.view(this.row(row.id));
+      return { view: this.view(this.row(row.id)), printJob: job };
     })();
     this.o.onChange();
+    if (printJob) void this.o.receipts.run(printJob).catch((e: unknown) => this.o.onError(e));
     return view;
   }
 
@@ -188,9 +223,7 @@ export class OutingService {
     const sale = GoodsSaleInput.parse(input);
     const item = this.o.goods.items.find((i) => i.id === sale.itemId);
     if (!item) throw new AppError('INVALID_INPUT', '品目が見つかりません。一覧から選び直してください。', [{ path: 'itemId', message: '品目が見つかりません。一覧から選び直してください。' }]);
-    if (sale.method !== 'cash' && !this.o.online()) {
-      throw new AppError('CASHLESS_OFFLINE', '市役所に接続できないため、キャッシュレス決済は使えません。現金でお受け取りください。', [{ path: 'method', message: '市役所に接続できないため、キャッシュレス決済は使えません。' }]);
-    }
+    refuseCashlessOffline(sale.method, this.o.online());
     const totalYen = item.unitYen * sale.quantity;
     const tendered = sale.method === 'cash' ? (sale.tenderedYen ?? 0) : null;
     if (tendered !== null && tendered < totalYen) {
@@ -206,6 +239,7 @@ export class OutingService {
       db.prepare(
         'INSERT INTO outing_sales (id, outing_id, item_id, item_name, unit_yen, quantity, payment_method, tendered_yen, change_yen, receipt_job_id, sold_by, sold_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ).run(id, row.id, item.id, item.name, item.unitYen, sale.quantity, sale.method, tendered, change, job, staffId, at);
+      this.o.money.goodsSold(row.id, id, { item: item.name, quantity: sale.quantity, method: sale.method, amountYen: totalYen, tenderedYen: tendered, changeYen: change });
       this.insertEvent(row.id, { personKey: null, service: 'garbage_ticket' }, 'sale', id, at);
       this.o.audit.append({ actor: staffId, action: 'outing.goods_sold', detail: { outingId: row.id, saleId: id, item: item.id, quantity: sale.quantity, amountYen: totalYen, method: sale.method } });
       return { view: this.view(this.row(row.id)), jobId: job };
@@ -304,6 +338,15 @@ export class OutingService {
     return z.array(z.string()).parse(JSON.parse(row.staff));
   }
 
+  private title(row: OutingRow): string {
+    return `${outingKindLabel[OutingKind.parse(row.kind)]}${row.place ? `（${row.place}）` : ''}`;
+  }
+
+  private closeOf(outingId: string): DailyClose | null {
+    const r = this.o.db.prepare<[string], { close: string }>('SELECT close FROM outing_closes WHERE outing_id = ?').get(outingId);
+    return r ? DailyClose.parse(JSON.parse(r.close)) : null;
+  }
+
   private view(row: OutingRow): OutingView {
     const names = new Map(this.roster().map((s) => [s.id, s.name]));
     const pending = row.record_key !== null && row.record_delivered_at === null;
@@ -317,6 +360,8 @@ export class OutingService {
       endedAt: row.ended_at,
       counts: this.counts(row),
       recordPending: pending,
+      money: this.o.money.lines(row.id),
+      close: this.closeOf(row.id),
     };
   }
 

@@ -1,6 +1,7 @@
 // Printing as the terminal does it: the print ledger (exactly once) joined to the request workflow and
 // the audit trail. A certificate confirmed by the printer moves its request to 印刷済み; a fee receipt
 // is queued in the same transaction as the payment it proves.
+import type { DailyClose } from '../../protocol/daily-close';
 import type { PrinterState, PrintJobSummary } from '../../protocol/ipc';
 import type { PaymentMethod } from '../../protocol/domain';
 import type { Payment } from '../../protocol/request';
@@ -127,6 +128,14 @@ export class PrintService {
       },
     });
     this.audit.append({ actor: staffId, action: 'print.queued', detail: { jobId: job.id, kind: 'receipt', receiptNumber: sale.receiptNumber } });
+    return job.id;
+  }
+
+  /** Queues an outing's 日計表. Call inside the close's transaction; returns the job id. */
+  queueDailyClose(slip: { outing: { date: string; title: string; staff: string[] }; close: DailyClose }, staffId: string): string | null {
+    if (!this.ledger) return null;
+    const job = this.ledger.enqueueReceipt({ receipt: { type: 'daily_close', outing: slip.outing, close: slip.close } });
+    this.audit.append({ actor: staffId, action: 'print.queued', detail: { jobId: job.id, kind: 'receipt', outingId: slip.close.outingId } });
     return job.id;
   }
 

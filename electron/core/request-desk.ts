@@ -4,6 +4,7 @@
 import type { IdentityCheckInput, PaymentInput, RequestInput, RequestSummary, Payment } from '../../protocol/request';
 import type { Db } from './db';
 import { AppError } from './errors';
+import { refuseCashlessOffline } from './fees';
 import type { Logger } from '../../common/logger';
 import type { PrintService } from './printing';
 import type { RequestService } from './requests';
@@ -15,6 +16,8 @@ export interface RequestDeskOptions {
   printing: PrintService;
   residentScreen: ResidentScreen;
   logger: Logger;
+  /** Whether city hall answered the last sync: a cashless fee needs it. */
+  online(): boolean;
   /** A request moved: the screens reload it and the outbox may have something new for city hall. */
   onChanged: (requestId: string) => void;
 }
@@ -25,6 +28,7 @@ export class RequestDesk {
   private readonly printing: PrintService;
   private readonly residentScreen: ResidentScreen;
   private readonly logger: Logger;
+  private readonly online: () => boolean;
   private readonly onChanged: (requestId: string) => void;
 
   constructor(options: RequestDeskOptions) {
@@ -33,6 +37,7 @@ export class RequestDesk {
     this.printing = options.printing;
     this.residentScreen = options.residentScreen;
     this.logger = options.logger;
+    this.online = options.online;
     this.onChanged = options.onChanged;
   }
 
@@ -68,8 +73,12 @@ export class RequestDesk {
     return this.changed(summary);
   }
 
-  /** Step 6. The receipt job is written with the payment it proves: both land, or neither. */
+  /**
+   * Step 6. The receipt job and the outing's money line are written with the payment they prove: all
+   * land, or none. Cashless is refused while city hall is out of reach.
+   */
   recordPayment(id: string, payment: PaymentInput, staffId: string): { summary: RequestSummary; payment: Payment } {
+    refuseCashlessOffline(payment.method, this.online(), 'payment.method');
     const { result, receiptJob } = this.db.transaction(() => {
       const r = this.requests.recordPayment(id, payment, staffId);
       return { result: r, receiptJob: this.printing.queueFeeReceipt(id, r.payment, staffId) };

@@ -23,6 +23,7 @@ import { AppError, NotFoundError, ValidationError } from './errors';
 import { feeFor } from './fees';
 import type { IdGenerator } from '../../common/ids';
 import type { Outbox } from './outbox';
+import type { OutingMoney } from './outing-money';
 import { transition, type Effect, type WorkflowEvent, type WorkflowState } from './workflow';
 
 interface RequestRow {
@@ -67,6 +68,8 @@ export interface RequestServiceOptions {
   clock: Clock;
   newId: IdGenerator;
   fees: FeeTable;
+  /** The open outing's money ledger: fees and refunds due land in it with the step that caused them. */
+  money?: OutingMoney;
 }
 
 export class RequestService {
@@ -80,6 +83,7 @@ export class RequestService {
   private readonly clock: Clock;
   private readonly newId: IdGenerator;
   private readonly fees: FeeTable;
+  private readonly money: OutingMoney | null;
 
   constructor(options: RequestServiceOptions) {
     this.db = options.db;
@@ -89,6 +93,7 @@ export class RequestService {
     this.clock = options.clock;
     this.newId = options.newId;
     this.fees = options.fees;
+    this.money = options.money ?? null;
     this.stmt = {
       // The newest row by rowid (requests are never deleted): O(1), where COUNT(*) over the day
       // would grow with every request and a counter row would cost one more page per write.
@@ -156,10 +161,14 @@ export class RequestService {
     } else {
       payment = { method: input.method, amountYen: row.fee_yen, tenderedYen: null, changeYen: 0 };
     }
-    const summary = this.apply(id, { type: 'PAID' }, staffId, {
-      payment: JSON.stringify(payment),
-      auditDetail: { method: payment.method, amountYen: payment.amountYen },
-    });
+    const summary = this.db.transaction(() => {
+      const s = this.apply(id, { type: 'PAID' }, staffId, {
+        payment: JSON.stringify(payment),
+        auditDetail: { method: payment.method, amountYen: payment.amountYen },
+      });
+      this.money?.feePaid(id, { kind: row.kind, copies: row.copies, ...payment });
+      return s;
+    })();
     return { summary, payment };
   }
 
@@ -275,9 +284,13 @@ export class RequestService {
       case 'recordSpoiledSheet':
         this.audit.append({ actor, action: 'print.spoiled', requestId: id });
         return;
-      case 'refundDue':
+      case 'refundDue': {
         this.audit.append({ actor, action: 'payment.refund_due', requestId: id, detail: { amountYen: effect.amountYen } });
+        const row = this.row(id);
+        const paid = row.payment ? Payment.parse(JSON.parse(row.payment)) : null;
+        if (paid) this.money?.refundDue(id, { kind: row.kind, copies: row.copies, method: paid.method, amountYen: effect.amountYen });
         return;
+      }
     }
   }
 

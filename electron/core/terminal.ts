@@ -21,6 +21,7 @@ import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
 import { silentLogger, type Logger } from '../../common/logger';
 import { NextVisitTasks } from './next-visit';
 import { Outbox } from './outbox';
+import { OutingMoney } from './outing-money';
 import { OutingService } from './outings';
 import { PrintLedger } from './print-jobs';
 import { PrintService, type Printers } from './printing';
@@ -110,7 +111,8 @@ export class TerminalCore {
     const audit = new AuditLog(db, clock, options.place);
     this.audit = audit;
     this.outbox = new Outbox({ db, cipher, clock, newId });
-    this.requests = new RequestService({ db, cipher, audit, outbox: this.outbox, clock, newId, fees: options.fees });
+    const money = new OutingMoney({ db, clock });
+    this.requests = new RequestService({ db, cipher, audit, outbox: this.outbox, clock, newId, fees: options.fees, money });
     this.staff = new StaffSessions({ db, clock, audit });
     this.nextVisit = new NextVisitTasks({ db, cipher, audit, clock, newId, outbox: this.outbox });
     this.questions = new HubQuestions({ db, cipher, audit, clock });
@@ -153,10 +155,12 @@ export class TerminalCore {
       goods: options.goods ?? { currency: 'JPY', items: [] },
       receipts: {
         queue: (sale, staffId) => this.printing.queueGoodsReceipt(sale, staffId),
+        queueClose: (slip, staffId) => this.printing.queueDailyClose(slip, staffId),
         run: (jobId) => this.printing.run(jobId),
       },
+      money,
       online: () => this.sync?.status().online ?? false,
-      onError: (e) => logger.error({ err: String(e) }, 'goods receipt print failed'),
+      onError: (e) => logger.error({ err: String(e) }, 'outing slip print failed'),
       onChange: () => {
         events.emit('outingChanged', {});
         events.emit('relayChanged', this.relayStatus());
@@ -184,7 +188,15 @@ export class TerminalCore {
       onLinked: (linkId) => this.outings.insuranceLinked(linkId),
     });
     this.access = new StaffAccess({ sessions: this.staff, residentScreen: this.residentScreen, cards: this.cards, events });
-    this.desk = new RequestDesk({ db, requests: this.requests, printing: this.printing, residentScreen: this.residentScreen, logger, onChanged: (id) => this.changed(id) });
+    this.desk = new RequestDesk({
+      db,
+      requests: this.requests,
+      printing: this.printing,
+      residentScreen: this.residentScreen,
+      logger,
+      online: () => this.sync?.status().online ?? false,
+      onChanged: (id) => this.changed(id),
+    });
     this.visits = new HomeVisits({
       db,
       cipher,
@@ -366,7 +378,7 @@ export class TerminalCore {
     recordVisitOutcome: (input) => this.access.asStaff((staffId) => this.visits.recordOutcome(input, staffId)),
     getOutingDesk: () => this.access.asStaff(() => this.outings.desk()),
     startOuting: (input) => this.access.asStaff((staffId) => this.outings.start(input, staffId)),
-    endOuting: () => this.access.asStaff((staffId) => this.outings.end(staffId)),
+    endOuting: (input) => this.access.asStaff((staffId) => this.outings.end(input, staffId)),
     tallyOuting: (input) => this.access.asStaff((staffId) => this.outings.tally(input, staffId)),
     sellGoods: (input) => this.access.asStaff((staffId) => this.outings.sell(input, staffId)),
     getConsultation: () => this.access.asStaff(() => this.consultations?.view() ?? ConsultationService.none),

@@ -10,8 +10,8 @@ import { extname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import {
-  AskInput, CONSOLE_API, CSRF_HEADER, DayQuery, NewOperatorInput, RejectInput, ReprintDecisionInput, SignInInput,
-  type ConsoleRole, type ConsoleSession,
+  AskInput, CLOSE_VIEW_ROLES, CONSOLE_API, CSRF_HEADER, DayQuery, NewOperatorInput, RejectInput, ReprintDecisionInput, SignInInput,
+  type ClosesMonthView, type ConsoleRole, type ConsoleSession,
 } from '../../protocol/console';
 import { CONSULTATION_API } from '../../protocol/consultation';
 import { HUB_API, HubMessageBody, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
@@ -22,6 +22,7 @@ import type { HubStore } from '../store/types';
 import type { Approvals } from './approvals';
 import type { BookingService } from './bookings';
 import type { Consultations, Party } from './consultations';
+import { closesOfMonth } from './daily-closes';
 import { registerDispatchRoutes } from './dispatch-routes';
 import type { InsuranceLinkService } from './insurance-link';
 import { intakeRoutes } from './intake-routes';
@@ -356,6 +357,12 @@ export async function buildApp(deps: AppDeps) {
   registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
   await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
   await app.register(recordsRoutes, { store, clock, operator, place });
+
+  // ---- records: the daily closes (日計表) and the monthly fee summary ----
+  app.get(CONSOLE_API.records.closes, async (req): Promise<ClosesMonthView> => {
+    await operator(req, CLOSE_VIEW_ROLES, { csrf: false });
+    return closesOfMonth(store, req.query);
+  });
 
   // ---- admins ----
   app.get(CONSOLE_API.deadLetters, async (req) => {

@@ -14,6 +14,7 @@ import { outcomeNeedsReason, type VisitOutcome } from '../../protocol/visits';
 import { BookingResident } from '../../protocol/bookings';
 import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
 import { followUpNotice } from './booking-notices';
+import { dailyCloseRows } from './daily-closes';
 import { outingRows } from './records';
 import { reprintableSteps, stepAfterVehicleEvent } from '../../protocol/workflow';
 import type { Clock } from '../clock';
@@ -416,11 +417,20 @@ export class VehicleSync {
     const record = outingRows(vehicleId, m, at);
     const inserted = await tx.insertOuting(record.outing, record.people, m.sales);
     if (!inserted) return { status: 'duplicate', notice: null };
+    // The close rides the record: its totals were checked against its lines when the message was parsed.
+    const close = m.close ? dailyCloseRows(vehicleId, m.close, m, at) : null;
+    if (close) await tx.insertDailyClose(close.close, close.lines);
     const served = m.people.reduce((sum, p) => sum + p.services.length, 0);
     await tx.appendAudit({
       actor: m.staff[0]!, action: 'outing.recorded', place: vehicleId,
       detail: { outingId: m.outingId, kind: m.kind, people: m.people.length, services: served, explained: m.explained, sales: m.sales.length },
     }, at);
+    if (close) {
+      await tx.appendAudit({
+        actor: close.close.closedBy, action: 'outing.closed', place: vehicleId,
+        detail: { outingId: m.outingId, expectedYen: close.close.expectedYen, countedYen: close.close.countedYen, differenceYen: close.close.differenceYen },
+      }, at);
+    }
     return { status: 'applied', notice: { type: 'outing.recorded' } };
   }
 

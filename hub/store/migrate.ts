@@ -4,23 +4,16 @@
 // lock held for the migration's transaction), so each migration runs once.
 import { sql, type Kysely } from 'kysely';
 import { schemaVersion as sqliteSchemaVersion, type Db } from '../../common/sqlite';
-import { hubMigrations, reservedVersions, type HubMigration } from './migrations';
+import { hubMigrations, type HubMigration } from './migrations';
 
 const LOCK_MIGRATIONS = 0x0de0;
 
-/**
- * Migrations in version order, numbered without a gap or a duplicate — but for a number another change
- * holds (reservedVersions), which must then be absent: once that change is merged its number is taken
- * off the list, and the numbering is whole again.
- */
-function checkNumbering(migrations: readonly HubMigration[], reserved: readonly number[] = reservedVersions): HubMigration[] {
+/** Migrations in version order, numbered without a gap or a duplicate. */
+function checkNumbering(migrations: readonly HubMigration[]): HubMigration[] {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
-  let expected = 1;
-  for (const m of sorted) {
-    while (reserved.includes(expected) && m.version !== expected) expected++;
-    if (m.version !== expected || reserved.includes(m.version)) throw new Error(`migration numbering has a gap or duplicate at ${m.version} (${m.name})`);
-    expected++;
-  }
+  sorted.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration numbering has a gap or duplicate at ${m.version} (${m.name})`);
+  });
   return sorted;
 }
 

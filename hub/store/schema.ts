@@ -339,6 +339,40 @@ export interface ImportedRecordsTable {
   imported_by: string;
 }
 
+/** An outing's daily close (日計表), as the vehicle sent it inside the outing record. */
+export interface DailyClosesTable {
+  outing_id: string;
+  vehicle_id: string;
+  date: string;
+  month: string;
+  closed_at: string;
+  closed_by: string;
+  fees_yen: number;
+  goods_yen: number;
+  refunds_yen: number;
+  expected_yen: number;
+  counted_yen: number;
+  difference_yen: number;
+  reason: string | null;
+  /** JSON: pieces per denomination. */
+  counted: string;
+  /** JSON: per cashless method, recorded against the payment terminal's total. */
+  cashless: string;
+  received_at: string;
+}
+
+/** One money line of a close: amounts, kind and method only. */
+export interface DailyCloseLinesTable {
+  outing_id: string;
+  line_no: number;
+  month: string;
+  kind: string;
+  item: string;
+  quantity: number;
+  method: string;
+  amount_yen: number;
+}
+
 export interface HubDatabase {
   vehicles: VehiclesTable;
   vehicle_certificates: VehicleCertificatesTable;
@@ -367,6 +401,8 @@ export interface HubDatabase {
   outing_services: OutingServicesTable;
   outing_sales: OutingSalesTable;
   imported_records: ImportedRecordsTable;
+  daily_closes: DailyClosesTable;
+  daily_close_lines: DailyCloseLinesTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -12,7 +12,7 @@ import type { RequestStep } from '../../protocol/domain';
 import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
 import type { Dialect, HubDatabase } from './schema';
 import type {
-  AppliedMessageRow, AuditEntry, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
+  AppliedMessageRow, AuditEntry, CloseSummaryRow, DailyCloseLineRow, DailyCloseRow, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
   VisitAssignmentRow, VisitOutcomeRow, ImportedRecordRow, OutingPersonServices, OutingRow, OutingSaleRow, RecordsFilter, RecordTotals,
   InsuranceLinkRow, IntakeKeyRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
   RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
@@ -763,6 +763,40 @@ export class KyselyHubTx implements HubTx {
     const saleRows = sales.map((s, i) => ({ outing_id: o.id, line_no: i + 1, item: s.item, unit_yen: s.unitYen, quantity: s.quantity }));
     for (const part of chunks(saleRows)) await this.q.insertInto('outing_sales').values(part).execute();
     return true;
+  }
+  async insertDailyClose(c: DailyCloseRow, lines: readonly DailyCloseLineRow[]) {
+    await this.q.insertInto('daily_closes').values({
+      outing_id: c.outingId, vehicle_id: c.vehicleId, date: c.date, month: c.month, closed_at: c.closedAt, closed_by: c.closedBy, fees_yen: c.feesYen,
+      goods_yen: c.goodsYen, refunds_yen: c.refundsYen, expected_yen: c.expectedYen, counted_yen: c.countedYen, difference_yen: c.differenceYen,
+      reason: c.reason, counted: c.counted, cashless: c.cashless, received_at: c.receivedAt,
+    }).execute();
+    const rows = lines.map((l) => ({
+      outing_id: c.outingId, line_no: l.lineNo, month: c.month, kind: l.kind, item: l.item, quantity: l.quantity, method: l.method, amount_yen: l.amountYen,
+    }));
+    for (const part of chunks(rows)) await this.q.insertInto('daily_close_lines').values(part).execute();
+  }
+  async listDailyCloses(month: string): Promise<DailyCloseRow[]> {
+    const rows = await this.q
+      .selectFrom('daily_closes')
+      .select([
+        'outing_id as outingId', 'vehicle_id as vehicleId', 'date', 'month', 'closed_at as closedAt', 'closed_by as closedBy', 'fees_yen as feesYen',
+        'goods_yen as goodsYen', 'refunds_yen as refundsYen', 'expected_yen as expectedYen', 'counted_yen as countedYen', 'difference_yen as differenceYen',
+        'reason', 'counted', 'cashless', 'received_at as receivedAt',
+      ])
+      .where('month', '=', month)
+      .orderBy('date').orderBy('closed_at').orderBy('outing_id')
+      .execute();
+    // PostgreSQL's INTEGER comes back as a number, SQLite's too; the amounts are checked numbers either way.
+    return rows.map((r) => ({ ...r, feesYen: Number(r.feesYen), goodsYen: Number(r.goodsYen), refundsYen: Number(r.refundsYen), expectedYen: Number(r.expectedYen), countedYen: Number(r.countedYen), differenceYen: Number(r.differenceYen) }));
+  }
+  async closeSummary(month: string): Promise<CloseSummaryRow[]> {
+    const rows = await this.q
+      .selectFrom('daily_close_lines')
+      .select((eb) => ['kind', 'item', 'method', eb.fn.countAll().as('count'), eb.fn.sum('quantity').as('quantity'), eb.fn.sum('amount_yen').as('amount')])
+      .where('month', '=', month)
+      .groupBy(['kind', 'item', 'method'])
+      .execute();
+    return rows.map((r) => ({ kind: r.kind, item: r.item, method: r.method, count: count(r.count), quantity: count(r.quantity as string | number | bigint), amountYen: count(r.amount as string | number | bigint) }));
   }
   async hasImportedRecord(key: { fiscalYear: number; month: string | null; kind: string; place: string }) {
     let query = this.q.selectFrom('imported_records').select('id').where('fiscal_year', '=', key.fiscalYear).where('kind', '=', key.kind).where('place', '=', key.place);

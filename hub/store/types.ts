@@ -320,6 +320,45 @@ export interface OutingPersonServices {
   department: string | null;
 }
 
+/** An outing's daily close as the hub keeps it (the cash check in columns, counts and cashless as JSON). */
+export interface DailyCloseRow {
+  outingId: string;
+  vehicleId: string;
+  date: string;
+  month: string;
+  closedAt: string;
+  closedBy: string;
+  feesYen: number;
+  goodsYen: number;
+  refundsYen: number;
+  expectedYen: number;
+  countedYen: number;
+  differenceYen: number;
+  reason: string | null;
+  counted: string;
+  cashless: string;
+  receivedAt: string;
+}
+
+export interface DailyCloseLineRow {
+  lineNo: number;
+  kind: string;
+  item: string;
+  quantity: number;
+  method: string;
+  amountYen: number;
+}
+
+/** A month's fees, goods and refunds by kind, item and method. */
+export interface CloseSummaryRow {
+  kind: string;
+  item: string;
+  method: string;
+  count: number;
+  quantity: number;
+  amountYen: number;
+}
+
 export interface OutingSaleRow {
   item: string;
   unitYen: number;
@@ -510,6 +549,12 @@ export interface HubTx {
    * exists (false then: the first record stays).
    */
   insertOuting(o: OutingRow, people: readonly OutingPersonServices[], sales: readonly OutingSaleRow[]): Promise<boolean>;
+  /** Writes an outing's daily close and its lines (call once the outing itself was inserted). */
+  insertDailyClose(c: DailyCloseRow, lines: readonly DailyCloseLineRow[]): Promise<void>;
+  /** The closes of a month ('YYYY-MM'), by date and close time. */
+  listDailyCloses(month: string): Promise<DailyCloseRow[]>;
+  /** The month's money lines summed by kind, item and method, in SQL (in no particular order). */
+  closeSummary(month: string): Promise<CloseSummaryRow[]>;
   /** Whether the imported row (fiscal year, month, kind, place) is there already. */
   hasImportedRecord(key: { fiscalYear: number; month: string | null; kind: string; place: string }): Promise<boolean>;
   insertImportedRecords(rows: readonly ImportedRecordRow[]): Promise<void>;

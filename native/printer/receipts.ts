@@ -1,10 +1,11 @@
-// The three slips the vehicle prints on the thermal printer: 領収書 (fee receipt), 番号札 (claim slip)
-// and the end-of-day cash summary (日計表). Each is validated before it is laid out, so a receipt
+// The slips the vehicle prints on the thermal printer: 領収書 (fee and goods receipts), 番号札 (claim
+// slip) and an outing's daily close (日計表). Each is validated before it is laid out, so a receipt
 // with totals that do not add up is never printed.
 import { z } from 'zod';
 import { CertificateKind, certificateKindLabel, PaymentMethod, paymentMethodLabel } from '../../protocol/domain';
 import { feed, fullWidthNumber, leftRight, rule, text, yen, type ReceiptDocument, type ReceiptLine } from './receipt-document';
 import { StaffId } from '../../protocol/ids';
+import { DailyClose, DENOMINATIONS, denominationLabel, moneyItemLabel } from '../../protocol/daily-close';
 
 const Yen = z.number().int().min(0).max(10_000_000);
 const Instant = z.iso.datetime({ offset: true });
@@ -53,29 +54,20 @@ export const ClaimSlip = z.object({
 });
 export type ClaimSlip = z.infer<typeof ClaimSlip>;
 
-export const DailySummary = z
-  .object({
-    type: z.literal('daily_summary'),
-    day: z.iso.date(),
-    printedAt: Instant,
-    cityName: z.string().min(1).default('いわき市'),
-    place: z.string().min(1).max(40),
-    staffId: StaffId,
-    byKind: z.array(z.object({ kind: CertificateKind, requests: z.number().int().min(0), copies: z.number().int().min(0), amountYen: Yen })),
-    byPayment: z.array(z.object({ method: PaymentMethod, count: z.number().int().min(0), amountYen: Yen })),
-    totalYen: Yen,
-    cash: z.object({ openingYen: Yen, expectedYen: Yen, countedYen: Yen.optional() }),
-    spoiledSheets: z.number().int().min(0),
-    reprints: z.number().int().min(0),
-  })
-  .superRefine((s, ctx) => {
-    const byKind = s.byKind.reduce((t, k) => t + k.amountYen, 0);
-    const byPayment = s.byPayment.reduce((t, p) => t + p.amountYen, 0);
-    if (byKind !== s.totalYen || byPayment !== s.totalYen) {
-      ctx.addIssue({ code: 'custom', path: ['totalYen'], message: '日計の合計が証明書別・支払方法別の合計と合いません。' });
-    }
-  });
-export type DailySummary = z.infer<typeof DailySummary>;
+/**
+ * 日計表: an outing's daily close — fees and goods by kind and method, cash by denomination against the
+ * expected, the difference and its reason, cashless per method against the payment terminal's total.
+ * The close carries its own check (its totals follow from its lines), so a slip that does not add up
+ * is never printed.
+ */
+export const DailyCloseSlip = z.object({
+  type: z.literal('daily_close'),
+  cityName: z.string().min(1).default('いわき市'),
+  office: z.string().min(1).default('お出かけ市役所'),
+  outing: z.object({ date: z.iso.date(), title: z.string().min(1).max(80), staff: z.array(StaffId).min(1).max(8) }),
+  close: DailyClose,
+});
+export type DailyCloseSlip = z.infer<typeof DailyCloseSlip>;
 
 /** 領収書 for goods sold on the vehicle (ごみ処理券): named items at their listed prices. */
 export const GoodsReceipt = z
@@ -101,7 +93,7 @@ export const GoodsReceipt = z
   });
 export type GoodsReceipt = z.infer<typeof GoodsReceipt>;
 
-export const ReceiptData = z.discriminatedUnion('type', [FeeReceipt, ClaimSlip, DailySummary, GoodsReceipt]);
+export const ReceiptData = z.discriminatedUnion('type', [FeeReceipt, ClaimSlip, DailyCloseSlip, GoodsReceipt]);
 export type ReceiptData = z.infer<typeof ReceiptData>;
 export type ReceiptDataInput = z.input<typeof ReceiptData>;
 
@@ -173,28 +165,50 @@ function claimSlip(s: ClaimSlip): ReceiptLine[] {
   return lines;
 }
 
-function dailySummary(s: DailySummary, columns: number): ReceiptLine[] {
-  const [y, m, d] = s.day.split('-').map(Number);
-  const lines: ReceiptLine[] = [...header(s.cityName, 'お出かけ市役所', '日　計　表')];
-  lines.push(feed(1), text(`${y}年${m}月${d}日　${s.place}`), text(`印字 ${tokyoDateTime(s.printedAt)}`), rule, text('証明書別', { bold: true }));
-  for (const k of s.byKind) {
-    lines.push(text(certificateKindLabel[k.kind]));
-    lines.push(text(leftRight(`  ${fullWidthNumber(k.requests)}件 ${fullWidthNumber(k.copies)}通`, yen(k.amountYen), columns)));
+/** A signed amount: ＋￥１００ / －￥１００ / ￥０. */
+function signedYen(n: number): string {
+  return n === 0 ? yen(0) : `${n > 0 ? '＋' : '－'}${yen(Math.abs(n))}`;
+}
+
+function dailyClose(s: DailyCloseSlip, columns: number): ReceiptLine[] {
+  const { close } = s;
+  const t = close.totals;
+  const [y, m, d] = s.outing.date.split('-').map(Number);
+  const lines: ReceiptLine[] = [...header(s.cityName, s.office, '日　計　表')];
+  lines.push(feed(1), text(`${y}年${m}月${d}日`), text(s.outing.title), text(`締め ${tokyoDateTime(close.closedAt)}`), rule);
+  lines.push(text('手数料・物品（種類・支払方法別）', { bold: true }));
+  for (const g of t.byItem) {
+    const label = moneyItemLabel(g);
+    lines.push(text(g.kind === 'refund' ? `【返金】${label}` : label));
+    lines.push(text(leftRight(`  ${paymentMethodLabel[g.method]} ${fullWidthNumber(g.count)}件`, g.kind === 'refund' ? `－${yen(g.amountYen)}` : yen(g.amountYen), columns)));
   }
+  if (t.byItem.length === 0) lines.push(text('  入金・返金はありません'));
   lines.push(rule, text('支払方法別', { bold: true }));
-  for (const p of s.byPayment) {
-    lines.push(text(leftRight(`${paymentMethodLabel[p.method]} ${fullWidthNumber(p.count)}件`, yen(p.amountYen), columns)));
+  for (const p of t.byMethod) lines.push(text(leftRight(`${paymentMethodLabel[p.method]} ${fullWidthNumber(p.count)}件`, yen(p.amountYen), columns)));
+  lines.push(text(leftRight('手数料', yen(t.feesYen), columns)), text(leftRight('物品', yen(t.goodsYen), columns)));
+  lines.push(text(leftRight('合計', yen(t.feesYen + t.goodsYen), columns / 2), { size: 'double', bold: true }));
+  if (t.refundsYen > 0) lines.push(text(leftRight('返金（取消分）', `－${yen(t.refundsYen)}`, columns)));
+  lines.push(rule, text('現金（金種別・釣銭準備金を除く）', { bold: true }));
+  for (const dn of DENOMINATIONS) {
+    const n = close.counted[dn];
+    lines.push(text(leftRight(`${denominationLabel[dn]} × ${fullWidthNumber(n)}`, yen(dn * n), columns)));
   }
-  lines.push(rule, text(leftRight('合計', yen(s.totalYen), columns / 2), { size: 'double', bold: true }), rule);
-  lines.push(text(leftRight('釣銭準備金', yen(s.cash.openingYen), columns)));
-  lines.push(text(leftRight('現金在高（計算）', yen(s.cash.expectedYen), columns)));
-  if (s.cash.countedYen !== undefined) {
-    const diff = s.cash.countedYen - s.cash.expectedYen;
-    lines.push(text(leftRight('現金在高（実査）', yen(s.cash.countedYen), columns)));
-    lines.push(text(leftRight('過不足', diff === 0 ? '０' : `${diff > 0 ? '＋' : '－'}${yen(Math.abs(diff))}`, columns), { bold: diff !== 0 }));
+  lines.push(rule);
+  lines.push(text(leftRight('お預かり', yen(t.cash.receivedYen), columns)), text(leftRight('おつり', `－${yen(t.cash.changeYen)}`, columns)));
+  if (t.cash.refundsYen > 0) lines.push(text(leftRight('返金（現金）', `－${yen(t.cash.refundsYen)}`, columns)));
+  lines.push(text(leftRight('現金在高（計算）', signedYen(t.cash.expectedYen).replace(/^＋/, ''), columns)));
+  lines.push(text(leftRight('現金在高（実査）', yen(t.cash.countedYen), columns)));
+  lines.push(text(leftRight('過不足', signedYen(t.cash.differenceYen), columns), { bold: t.cash.differenceYen !== 0 }));
+  if (close.reason !== null) lines.push(text(`理由：${close.reason}`));
+  lines.push(rule, text('キャッシュレス（端末日計との照合）', { bold: true }));
+  for (const c of t.cashless) {
+    lines.push(text(paymentMethodLabel[c.method]));
+    lines.push(text(leftRight(`  記録 ${fullWidthNumber(c.count)}件`, yen(c.amountYen), columns)));
+    lines.push(text(leftRight('  端末日計', yen(c.terminalYen), columns)));
+    lines.push(text(leftRight('  差', signedYen(c.differenceYen), columns), { bold: c.differenceYen !== 0 }));
+    if (c.refundsYen > 0) lines.push(text(leftRight('  返金（決済代行）', yen(c.refundsYen), columns)));
   }
-  lines.push(rule, text(leftRight('書き損じ', `${fullWidthNumber(s.spoiledSheets)}枚`, columns)), text(leftRight('再発行', `${fullWidthNumber(s.reprints)}件`, columns)));
-  lines.push(rule, text(`担当 ${s.staffId}`, { align: 'right' }));
+  lines.push(rule, text(`乗車 ${s.outing.staff.join('、')}`), text(`運行 ${close.outingId}`), text(`担当 ${close.closedBy}`, { align: 'right' }));
   return lines;
 }
 
@@ -206,8 +220,8 @@ export function layoutReceipt(input: ReceiptDataInput, columns = 48): ReceiptDoc
       return { lines: feeReceipt(data, columns) };
     case 'claim_slip':
       return { lines: claimSlip(data) };
-    case 'daily_summary':
-      return { lines: dailySummary(data, columns) };
+    case 'daily_close':
+      return { lines: dailyClose(data, columns) };
     case 'goods_receipt':
       return { lines: goodsReceipt(data, columns) };
   }

@@ -2,7 +2,7 @@
 // decide reprints, and look back over the day.
 import { StrictMode, useEffect, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { DayView, QueueItem, RegistryMatchView, ReprintItem } from '../../protocol/console-api';
+import { type DayView, type QueueItem, type RegistryMatchView, type ReprintItem } from '../../protocol/console-api';
 import { certificateKindLabel, idDocumentLabel, requesterRelationLabel, requestStepLabel } from '../../protocol/labels';
 import { watchHub } from './api';
 import { ConsultantDesk } from './desk';

@@ -9,7 +9,7 @@ import type { OutingDesk, TallyKind } from '../../protocol/outings';
 import { CallError, type Client } from './client';
 import { yen } from './staff/format';
 
-export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' } | { name: 'visits' } | { name: 'outing' } | { name: 'tally' };
+export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' } | { name: 'visits' } | { name: 'outing' } | { name: 'tally' } | { name: 'close' };
 
 interface StaffState {
   client: Client | null;
@@ -83,7 +83,8 @@ interface StaffState {
   recordVisitOutcome(bookingId: string, outcome: VisitOutcome, reason?: string): Promise<boolean>;
   /** True when the outing started (the tally screen comes next). */
   startOuting(input: CallInput<'startOuting'>): Promise<boolean>;
-  endOuting(): Promise<void>;
+  /** 締めて運行を終了: the close input; true once the outing is closed and ended. */
+  endOuting(input: CallInput<'endOuting'>): Promise<boolean>;
   tally(kind: TallyKind, delta: 1 | -1): Promise<void>;
   /** True when the sale was recorded (its receipt is printing). */
   sellGoods(input: CallInput<'sellGoods'>): Promise<boolean>;
@@ -350,12 +351,16 @@ export const useStaff = create<StaffState>((set, get) => ({
     return true;
   },
 
-  async endOuting() {
-    const outing = await get().run('endOuting', {});
-    if (!outing) return;
+  async endOuting(input) {
+    const outing = await get().run('endOuting', input);
+    if (!outing) return false;
     const desk = get().outingDesk;
     if (desk) set({ outingDesk: { ...desk, open: null, lastEnded: outing } });
-    set({ view: { name: 'outing' }, notice: `運行を終了しました（サービス提供者 ${outing.counts.people}人）。実績は市役所につながったときに1回だけ送信します。` });
+    set({
+      view: { name: 'outing' },
+      notice: `締めて運行を終了しました（サービス提供者 ${outing.counts.people}人）。実績と日計は市役所につながったときに1回だけ送信します。`,
+    });
+    return true;
   },
 
   async tally(kind, delta) {

@@ -9,6 +9,7 @@ import { Header } from './staff/header';
 import { InsuranceLink } from './staff/insurance-link';
 import { NewRequest } from './staff/new-request';
 import { Outing } from './staff/outing';
+import { OutingClose } from './staff/outing-close';
 import { OutingTally } from './staff/outing-tally';
 import { ListView } from './staff/request-list';
 import { RequestView } from './staff/request-view';
@@ -51,6 +52,7 @@ function App() {
       {view.name === 'visits' && <Visits />}
       {view.name === 'outing' && <Outing />}
       {view.name === 'tally' && <OutingTally />}
+      {view.name === 'close' && <OutingClose />}
     </>
   );
 }

@@ -1,6 +1,7 @@
 // 運行 and its tally in real Chromium, with no city hall at all: staff start a 地区定期巡回, count with
-// the big +1 / −1 buttons, sell a garbage ticket in cash, see the counts and 計, and end the outing;
-// the relay indicator then counts the outing's record waiting for city hall.
+// the big +1 / −1 buttons, sell a garbage ticket in cash, see the counts and 計, and close the outing's
+// money (日計表) — count the cash, see the difference, give its reason — to end it; the relay
+// indicator then counts the outing's record waiting for city hall.
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +58,7 @@ describe('an outing on the staff screen', () => {
 
     await staff.getByRole('radio', { name: /粗大ごみ処理券 700円/ }).click();
     await staff.getByRole('button', { name: '枚数を1増やす' }).click();
-    await staff.getByTestId('goods-sale').getByText('オフラインのため、キャッシュレス決済は使えません').waitFor();
+    await staff.getByTestId('goods-sale').getByText('市役所に接続できないため、キャッシュレス決済は使えません。現金でお受け取りください。').waitFor();
     await staff.getByTestId('goods-sale').locator('input').fill('2000');
     await staff.getByTestId('goods-sale').getByText('おつり 600円').waitFor();
     await staff.getByRole('button', { name: '販売して領収書を印刷' }).click();
@@ -72,10 +73,25 @@ describe('an outing on the staff screen', () => {
 
     await staff.getByRole('button', { name: '運行の開始・終了' }).click();
     const waiting = Number((await staff.getByTestId('relay-status').locator('.count').textContent())!.match(/\d+/)![0]);
-    await staff.getByRole('button', { name: '運行を終了' }).click();
-    await staff.getByRole('button', { name: '終了してよい' }).click();
-    await staff.getByRole('status').filter({ hasText: '運行を終了しました（サービス提供者 4人）' }).waitFor();
-    await staff.getByTestId('outing-last').getByText('実績は送信待ちです').waitFor();
+    await staff.getByRole('button', { name: '締め（日計表）へ' }).click();
+    const close = staff.getByTestId('outing-close');
+    await close.getByTestId('close-by-item').getByText('物品：粗大ごみ処理券').waitFor();
+    // 2,000 tendered, 600 back: 1,400 expected. One 千円札 tapped, three 100円玉 typed.
+    expect(await close.getByTestId('close-expected').textContent()).toBe('1,400円');
+    await close.getByRole('button', { name: '千円札を1枚増やす', exact: true }).click();
+    await close.getByRole('textbox', { name: '100円玉の枚数', exact: true }).fill('3');
+    await expect.poll(() => close.getByTestId('close-counted').textContent()).toBe('1,300円');
+    expect(await close.getByTestId('close-difference').textContent()).toBe('−100円');
+    // A difference needs its reason before the close can be taken.
+    const closeButton = close.getByRole('button', { name: '締めて運行を終了' });
+    expect(await closeButton.isDisabled()).toBe(true);
+    await close.getByRole('textbox', { name: '過不足の理由' }).fill('おつりを100円多く渡した');
+    expect(await closeButton.isDisabled()).toBe(false);
+    await shot(staff, 'outing-close');
+    await closeButton.click();
+    await staff.getByRole('status').filter({ hasText: '締めて運行を終了しました（サービス提供者 4人）' }).waitFor();
+    await staff.getByTestId('outing-last-close').getByText('過不足 -100円（理由：おつりを100円多く渡した）').waitFor();
+    await staff.getByTestId('outing-last').getByText('実績と日計は送信待ちです').waitFor();
     await staff.getByTestId('relay-status').locator('.count').filter({ hasText: `送信待ち ${waiting + 1}件` }).waitFor();
     await staff.getByTestId('outing-badge').filter({ hasText: '運行：未開始' }).waitFor();
     await shot(staff, 'outing-ended');

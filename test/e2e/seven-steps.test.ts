@@ -115,6 +115,18 @@ describe('seven steps, vehicle and city hall', () => {
 
     // 5–7. Check, fee with change and a Japanese receipt, handover.
     await staff.getByRole('button', { name: '正しく印刷されている' }).click();
+    // City hall answers, so the payment terminal can be used: the cashless choices are open.
+    expect(await staff.getByRole('radio', { name: 'QRコード決済' }).isDisabled()).toBe(false);
+    expect(await staff.getByText('キャッシュレス決済は使えません').count()).toBe(0);
+    // The VPN drops at the fee: the screen says cashless cannot be used and offers cash only.
+    await hub.stop();
+    await staff.getByTestId('relay-status').filter({ hasText: 'オフライン' }).waitFor({ timeout: 20_000 });
+    await staff.getByText('市役所に接続できないため、キャッシュレス決済は使えません。現金でお受け取りください。').waitFor();
+    for (const method of ['クレジットカード', '電子マネー', 'QRコード決済']) expect(await staff.getByRole('radio', { name: method }).isDisabled()).toBe(true);
+    expect(await staff.getByRole('radio', { name: '現金' }).getAttribute('aria-checked')).toBe('true');
+    await shot(staff, 'seven-05a-staff-fee-offline');
+    hub = await startTestHub({ dataDir: join(tmp.dir, 'hub'), port: hubPort, consoleDir: consoleDist, cityPorts: true });
+    await staff.getByTestId('relay-status').filter({ hasText: '市役所と接続中' }).waitFor({ timeout: 20_000 });
     await staff.locator('input[name=tendered]').fill('1000');
     await staff.getByText('おつり 700円').waitFor();
     await staff.getByRole('button', { name: '収納する' }).click();

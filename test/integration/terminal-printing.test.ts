@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../electron/core/clock';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
-import { TerminalCore } from '../../electron/core/terminal';
+import { TerminalCore, type TerminalOptions } from '../../electron/core/terminal';
+import { reachableHub } from '../support/reachable-hub';
 import { receiptProfiles } from '../../native/printer/config';
 import { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { EscposReceiptPrinter } from '../../native/printer/escpos-printer';
@@ -24,8 +25,10 @@ let core: TerminalCore;
 const { ok } = contractOn(() => core);
 const clock = new ManualClock(new Date('2026-11-24T01:30:00.000Z'));
 
-function startCore(): TerminalCore {
+/** The terminal with the real printers; with `hub`, city hall answers (a cashless fee needs it). */
+function startCore(hub?: TerminalOptions['hub']): TerminalCore {
   const c = new TerminalCore({
+    ...(hub ? { hub } : {}),
     dataDir: tmp.dir,
     keys: new KeyFileProvider(join(tmp.dir, 'data.key')),
     fees: loadFeeTable(feesFile),
@@ -99,6 +102,11 @@ describe('printing from the terminal core', () => {
   });
 
   it('holds the receipt while the printer is out of paper, tells staff, and prints it once after they refill', async () => {
+    // The QR payment goes through the payment agent: city hall is reachable.
+    await core.close();
+    core = startCore(reachableHub());
+    await ok('signIn', demoStaff);
+    await core.sync!.syncNow();
     const id = await approvedRequest();
     await core.printing.printCertificate({ requestId: id, jobId: 'job-cert-3', pdf: await certificatePdf(), copies: 1 });
     await ok('checkPrinted', { id, ok: true });

@@ -20,6 +20,7 @@ import { makeSimplePdf } from '../../native/printer/pdf';
 import { demoStaff, feesFile, juminhyoRequest, outingCatalog, staffFile, tempDir } from '../support/fixtures';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
 import { contractOn } from '../support/contract';
+import { noCash, noTerminal } from '../support/daily-close';
 
 /** City hall as the vehicle's sync sees it: answers each message by key, or refuses the outing record as a hub from before records does. */
 class RecordingHub implements HubTransport {
@@ -94,6 +95,8 @@ async function handOverCertificate(input: ReturnType<typeof juminhyoRequest>, jo
   const pdf = await makeSimplePdf({ title: '住民票の写し', pages: [['氏名 磐城 髙子']] });
   expect((await core.printing.printCertificate({ requestId: id, jobId, pdf, copies: input.copies })).state).toBe('done');
   await ok('checkPrinted', { id, ok: true });
+  // Offline the fee is taken in cash: the payment terminal needs city hall.
+  expect((await fails('recordPayment', { id, payment: { method: 'qr_code' } })).code).toBe('CASHLESS_OFFLINE');
   await ok('recordPayment', { id, payment: { method: 'cash', tenderedYen: 1000 } });
   await ok('handOver', { id });
   return id;
@@ -138,11 +141,16 @@ async function workAnOuting(): Promise<OutingRecordMessage> {
   clock.advance(3 * 3600_000);
   // The idle lock took the screen meanwhile: staff sign in again to end the outing.
   await ok('signIn', demoStaff);
-  const ended = await ok('endOuting', {});
-  expect(ended).toMatchObject({ recordPending: true, endedAt: '2026-11-24T03:30:00.000Z' });
+  // The cash: 1,000 − 400, 1,000 − 700 and 2,000 − 600 in change = 2,300; counted as two 千円札 and three 100円玉.
+  const close = { counted: { ...noCash(), 1000: 2, 100: 3 }, reason: null, terminalTotals: noTerminal() };
+  const ended = await ok('endOuting', close);
+  expect(ended).toMatchObject({ recordPending: true, endedAt: '2026-11-24T03:30:00.000Z', close: { totals: { cash: { expectedYen: 2300, countedYen: 2300, differenceYen: 0 } } } });
+  await emulator.waitForReceipts(4);
+  const slip = emulator.receipts[3]!.text;
+  for (const words of ['日　計　表', '地区定期巡回（川前）', '住民票の写し', '粗大ごみ処理券', '千円札 × ２', '現金在高（計算）', '￥２，３００', '過不足']) expect(slip).toContain(words);
   // The relay indicator counts the waiting outing record like any other message.
   expect((await ok('getRelayStatus', {})).waiting).toBe(waitingBefore + 1);
-  expect((await fails('endOuting', {})).code).toBe('NO_OPEN_OUTING');
+  expect((await fails('endOuting', close)).code).toBe('NO_OPEN_OUTING');
   expect((await ok('getOutingDesk', {})).open).toBeNull();
 
   const records = core.outbox.pending(500).filter((m) => m.kind === 'outing.record');

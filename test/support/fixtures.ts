@@ -7,7 +7,7 @@ import { ManualClock } from '../../electron/core/clock';
 import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { loadGoodsTable, loadOutingPlaces } from '../../electron/core/outing-catalog';
-import { TerminalCore } from '../../electron/core/terminal';
+import { TerminalCore, type TerminalOptions } from '../../electron/core/terminal';
 
 export const projectRoot = join(import.meta.dirname, '..', '..');
 export const feesFile = join(projectRoot, 'fixtures', 'fees.json');
@@ -35,7 +35,7 @@ export function tempDir(prefix = 'odekake-'): { dir: string; remove(): void } {
 }
 
 /** A real core on a real SQLite file in a temp folder, with a clock the test moves. */
-export function makeCore(dir: string, clock = new ManualClock()): { core: TerminalCore; clock: ManualClock } {
+export function makeCore(dir: string, clock = new ManualClock(), hub?: TerminalOptions['hub']): { core: TerminalCore; clock: ManualClock } {
   const core = new TerminalCore({
     dataDir: dir,
     keys: new KeyFileProvider(join(dir, 'data.key')),
@@ -43,6 +43,7 @@ export function makeCore(dir: string, clock = new ManualClock()): { core: Termin
     ...outingCatalog(),
     place: 'test-vehicle',
     clock,
+    ...(hub ? { hub } : {}),
   });
   core.staff.seedFromFile(staffFile);
   return { core, clock };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayWidth } from '../../native/printer/receipt-document';
 import { layoutReceipt, tokyoDateTime } from '../../native/printer/receipts';
+import { makeClose } from '../support/daily-close';
 
 const fee = {
   type: 'fee_receipt' as const,
@@ -48,20 +49,33 @@ describe('receipt layouts', () => {
     expect(() => layoutReceipt({ ...fee, tenderedYen: undefined })).toThrow(/お預かり/);
   });
 
-  it('lays out a claim slip with its number large and a daily summary with totals and spoiled sheets', () => {
+  it('lays out a claim slip with its number large', () => {
     const slip = layoutReceipt({ type: 'claim_slip', number: 12, issuedAt: fee.issuedAt, kinds: ['inkan'] });
     expect(slip.lines).toContainEqual({ type: 'text', text: '１２', align: 'center', size: 'double', bold: true });
-    const summary = lines(
-      layoutReceipt({
-        type: 'daily_summary', day: '2026-11-24', printedAt: fee.issuedAt, place: '川前地区', staffId: 'S001',
-        byKind: [{ kind: 'juminhyo', requests: 3, copies: 4, amountYen: 1200 }],
-        byPayment: [{ method: 'cash', count: 2, amountYen: 900 }, { method: 'qr_code', count: 1, amountYen: 300 }],
-        totalYen: 1200, cash: { openingYen: 10000, expectedYen: 10900, countedYen: 10900 }, spoiledSheets: 1, reprints: 0,
-      }),
-    );
-    expect(summary).toContain('日　計　表');
-    expect(summary.some((l) => l.startsWith('書き損じ') && l.endsWith('１枚'))).toBe(true);
-    expect(summary.some((l) => l.startsWith('QRコード決済 １件') && l.endsWith('￥３００'))).toBe(true);
+  });
+
+  it('lays out a 日計表 with fees by kind and method, cash by denomination, the difference with its reason and cashless against the terminal', () => {
+    const close = makeClose({
+      outingId: 'outing-0001', closedAt: fee.issuedAt, closedBy: 'S001',
+      lines: [
+        { kind: 'fee', item: 'juminhyo', quantity: 2, method: 'cash', amountYen: 600, tenderedYen: 1000, changeYen: 400, sourceId: 'request-1' },
+        { kind: 'fee', item: 'inkan', quantity: 1, method: 'qr_code', amountYen: 300, tenderedYen: null, changeYen: 0, sourceId: 'request-2' },
+      ],
+      counted: { 500: 1 },
+      reason: 'おつりの渡し間違い',
+      terminalTotals: { qr_code: 300 },
+    });
+    const slip = { type: 'daily_close' as const, outing: { date: '2026-11-24', title: '地区定期巡回（川前）', staff: ['S001'] }, close };
+    const text = lines(layoutReceipt(slip));
+    expect(text).toContain('日　計　表');
+    expect(text.some((l) => l.startsWith('  現金 １件') && l.endsWith('￥６００'))).toBe(true);
+    expect(text.some((l) => l.startsWith('500円玉 × １') && l.endsWith('￥５００'))).toBe(true);
+    expect(text.some((l) => l.startsWith('現金在高（計算）') && l.endsWith('￥６００'))).toBe(true);
+    expect(text.some((l) => l.startsWith('過不足') && l.endsWith('－￥１００'))).toBe(true);
+    expect(text).toContain('理由：おつりの渡し間違い');
+    expect(text.some((l) => l.startsWith('  端末日計') && l.endsWith('￥３００'))).toBe(true);
+    // A close whose totals do not follow from its lines is never printed.
+    expect(() => layoutReceipt({ ...slip, close: { ...close, totals: { ...close.totals, feesYen: 800 } } })).toThrow(/合いません/);
   });
 
   it('writes dates in the city’s time zone across midnight UTC', () => {

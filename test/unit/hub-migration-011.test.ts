@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrateSqlite } from '../../hub/store/migrate';
-import { hubMigrations, reservedVersions } from '../../hub/store/migrations';
+import { hubMigrations } from '../../hub/store/migrations';
 import { addOperator } from '../../hub/server/data-dir';
 import { ManualClock } from '../../common/clock';
 import { openMigrationTarget, openTestStore, testStore } from '../support/hub-store';
@@ -60,15 +60,14 @@ describe(`hub migration 011 (planning role) on ${testStore}`, () => {
     expect(found).toMatchObject({ id: 'kikaku', role: 'planning', active: true });
   });
 
-  it('keeps the number another change holds free (010), and refuses any other gap or that number taken while still held', () => {
-    expect(reservedVersions).toEqual([10]);
-    expect(hubMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 11]);
+  it('runs whole numbering only: a gap or a duplicate is refused', () => {
+    expect(hubMigrations.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const db = new Database(':memory:');
     try {
       const withoutFive = hubMigrations.filter((m) => m.version !== 5);
       expect(() => migrateSqlite(db, withoutFive)).toThrow(/gap or duplicate at 6/);
-      const taken = [...hubMigrations, { version: 10, name: 'daily_close', sqlite: '', postgres: '' }];
-      expect(() => migrateSqlite(db, taken)).toThrow(/gap or duplicate at 10/);
+      const twice = [...hubMigrations, { version: 11, name: 'again', sqlite: '', postgres: '' }];
+      expect(() => migrateSqlite(db, twice)).toThrow(/gap or duplicate at 11/);
       migrateSqlite(db);
       expect(db.pragma('user_version', { simple: true })).toBe(11);
     } finally {

@@ -8,6 +8,7 @@ import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/clock';
 import { silentLogger } from '../../common/logger';
+import { makeClose } from '../support/daily-close';
 import type { OutingRecordMessage, RecordsReport, RecordsRow } from '../../protocol/records';
 import { summaryLines } from '../../protocol/records';
 import { InProcessBus } from '../../hub/server/bus';
@@ -42,10 +43,11 @@ function syncFor(store: KyselyHubStore) {
 let seq = 0;
 function outing(over: Partial<OutingRecordMessage> = {}): OutingRecordMessage {
   seq++;
-  return {
-    type: 'outing.record', idempotencyKey: `key-outing-${seq}`, outingId: `outing-000${seq}`, date: '2022-10-05', kind: 'patrol', place: '川前',
+  const m = {
+    type: 'outing.record' as const, idempotencyKey: `key-outing-${seq}`, outingId: `outing-000${seq}`, date: '2022-10-05', kind: 'patrol' as const, place: '川前',
     staff: ['S1', 'S2'], startedAt: '2022-10-05T09:00:00+09:00', endedAt: '2022-10-05T15:00:00+09:00', people: [], explained: 0, sales: [], ...over,
   };
+  return { ...m, close: over.close ?? makeClose({ outingId: m.outingId, closedAt: m.endedAt }) };
 }
 
 const fixture = () => readFileSync(join(projectRoot, 'fixtures', 'records', 'r4.csv'), 'utf8');

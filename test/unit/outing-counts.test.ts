@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { countServed, GoodsTable, OutingPlacesFile, OutingStartInput, serviceTotals, type ServiceEvent } from '../../protocol/outings';
 import { loadGoodsTable, loadOutingPlaces } from '../../electron/core/outing-catalog';
 import { makeCore, demoStaff, goodsFile, juminhyoRequest, outingPlacesFile, tempDir } from '../support/fixtures';
+import { noCash, noTerminal } from '../support/daily-close';
 import { contractOn } from '../support/contract';
 import type { TerminalCore } from '../../electron/core/terminal';
 
@@ -133,7 +134,8 @@ describe('an outing in the terminal core', () => {
     await ok('tallyOuting', { kind: 'mynumber_card', delta: 1 });
     const v = (await ok('getOutingDesk', {})).open;
     expect(v.counts).toMatchObject({ services: { consultation: 1, mynumber_card: 2 }, people: 3 });
-    await ok('endOuting', {});
+    // No money taken: the close counts nothing and agrees.
+    await ok('endOuting', { counted: noCash(), reason: null, terminalTotals: noTerminal() });
     core.outings.insuranceLinked('link-after');
     const [record] = core.outbox.pending().filter((m) => m.kind === 'outing.record');
     expect((record!.payload as { people: unknown[] }).people).toEqual([

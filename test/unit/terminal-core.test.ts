@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName } from '../../protocol/ipc';
 import { IDLE_LOCK_MS } from '../../electron/core/staff';
 import type { TerminalCore } from '../../electron/core/terminal';
+import { reachableHub } from '../support/reachable-hub';
 import type { ManualClock } from '../../electron/core/clock';
 import { demoStaff, juminhyoRequest, makeCore, tempDir } from '../support/fixtures';
 import { contractOn } from '../support/contract';
@@ -81,16 +82,33 @@ describe('the terminal core through its contract', () => {
     expect((await fails('recordPayment', { id, payment: { method: 'cash', tenderedYen: 200 } })).message).toBe('お預かり金額が足りません。手数料は300円です。');
     const paid = await ok('recordPayment', { id, payment: { method: 'cash', tenderedYen: 1000 } });
     expect(paid.payment).toEqual({ method: 'cash', amountYen: 300, tenderedYen: 1000, changeYen: 700 });
-    expect((await fails('recordPayment', { id, payment: { method: 'qr_code' } })).code).toBe('ILLEGAL_TRANSITION');
+    expect((await fails('recordPayment', { id, payment: { method: 'cash', tenderedYen: 300 } })).code).toBe('ILLEGAL_TRANSITION');
     expect((await ok('handOver', { id })).step).toBe('handed_over');
     expect((await fails('handOver', { id })).code).toBe('ILLEGAL_TRANSITION');
   });
 
-  it('records a cashless payment as its method', async () => {
+  it('records a cashless payment as its method while city hall is reachable', async () => {
+    // Cashless goes through the payment agent: the terminal must know city hall answers.
+    await core.close();
+    ({ core, clock } = makeCore(tmp.dir, clock, reachableHub()));
+    await ok('signIn', demoStaff);
     const id = await queuedRequest();
+    await core.sync!.syncNow();
+    expect((await ok('getRelayStatus', {})).online).toBe(true);
     for (const e of [{ type: 'APPROVED' }, { type: 'PRINTED' }] as const) core.requests.applyExternal(id, e, 'hub');
     await ok('checkPrinted', { id, ok: true });
     expect((await ok('recordPayment', { id, payment: { method: 'electronic_money' } })).payment).toEqual({ method: 'electronic_money', amountYen: 300, tenderedYen: null, changeYen: 0 });
+  });
+
+  it('refuses a cashless fee while city hall cannot be reached, and takes it in cash', async () => {
+    const id = await queuedRequest();
+    for (const e of [{ type: 'APPROVED' }, { type: 'PRINTED' }] as const) core.requests.applyExternal(id, e, 'hub');
+    await ok('checkPrinted', { id, ok: true });
+    const refused = await fails('recordPayment', { id, payment: { method: 'qr_code' } });
+    expect(refused).toMatchObject({ code: 'CASHLESS_OFFLINE', message: '市役所に接続できないため、キャッシュレス決済は使えません。現金でお受け取りください。' });
+    expect(refused.fields?.[0]?.path).toBe('payment.method');
+    expect((await ok('getRequest', { id })).step).toBe('checked');
+    expect((await ok('recordPayment', { id, payment: { method: 'cash', tenderedYen: 300 } })).payment.method).toBe('cash');
   });
 
   it('cancels with a reason and takes the request off the resident screen', async () => {

@@ -1,13 +1,15 @@
-// The planning staff's console (企画担当): the records the city publishes. Its sections are tabs, so
-// another one (the daily closes) joins by adding an entry to SECTIONS.
+// The planning staff's console (企画担当): the records the city publishes and the vehicles' daily
+// closes (日計表) with the month's fees. Its sections are tabs (SECTIONS).
 import { useState, type ReactNode } from 'react';
 import { operatorRoleLabel } from '../../../protocol/roles';
 import { useConsole } from '../store';
+import { ClosesPanel } from './closes';
 import { ReportPage } from './report-page';
 
-type SectionId = 'report';
+type SectionId = 'report' | 'closes';
 const SECTIONS: { id: SectionId; label: string; render: () => ReactNode }[] = [
   { id: 'report', label: '実績表・グラフ', render: () => <ReportPage /> },
+  { id: 'closes', label: '日計表・手数料', render: () => <ClosesPanel /> },
 ];
 
 export function RecordsConsole() {

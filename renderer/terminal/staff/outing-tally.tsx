@@ -2,6 +2,7 @@
 // 説明者数 — with big +1 / −1 buttons for one hand, and the ごみ処理券 sale with its receipt. Everything
 // is recorded on the vehicle at once; no network needed.
 import { useState } from 'react';
+import { CASHLESS_OFFLINE_MESSAGE } from '../../../protocol/daily-close';
 import { paymentMethodLabel, type PaymentMethod } from '../../../protocol/domain';
 import { TALLY_KINDS, tallyKindLabel, type GoodsItem, type OutingView, type TallyKind } from '../../../protocol/outings';
 import { useStaff } from '../staff-store';
@@ -63,7 +64,7 @@ function GoodsSale({ goods }: { goods: GoodsItem[] }) {
         options={(['cash', 'credit_card', 'electronic_money', 'qr_code'] as const).filter((m) => m === 'cash' || online).map((m) => [m, paymentMethodLabel[m]])}
         onChange={(m) => (clearField('method'), setMethod(m))}
       />
-      {!online && <p className="note">オフラインのため、キャッシュレス決済は使えません（現金のみ）。</p>}
+      {!online && <p className="note" role="status">{CASHLESS_OFFLINE_MESSAGE}</p>}
       <FieldError path="method" />
       {method === 'cash' && (
         <label className="tendered">

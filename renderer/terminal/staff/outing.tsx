@@ -98,8 +98,7 @@ function StartForm() {
 }
 
 function OpenOuting({ outing }: { outing: OutingView }) {
-  const { go, endOuting, busy } = useStaff();
-  const [confirming, setConfirming] = useState(false);
+  const { go } = useStaff();
   return (
     <section className="outing-open" data-testid="outing-open">
       <p className="lead">
@@ -111,22 +110,11 @@ function OpenOuting({ outing }: { outing: OutingView }) {
         <button className="primary xl" onClick={() => void go({ name: 'tally' })}>
           集計・販売の画面へ
         </button>
-        {confirming ? (
-          <>
-            <button className="danger xl" disabled={busy} onClick={() => void endOuting()}>
-              終了してよい
-            </button>
-            <button className="secondary xl" onClick={() => setConfirming(false)}>
-              やめる
-            </button>
-          </>
-        ) : (
-          <button className="secondary xl" onClick={() => setConfirming(true)}>
-            運行を終了
-          </button>
-        )}
+        <button className="secondary xl" onClick={() => void go({ name: 'close' })}>
+          締め（日計表）へ
+        </button>
       </div>
-      {confirming && <p className="lead">運行を終了すると、この運行の実績を市役所へ送ります（オフラインのときはつながったときに1回だけ）。</p>}
+      <p className="lead">運行を終了するときは、現金を数えて締めます（日計表を印刷し、実績と一緒に市役所へ1回だけ送ります）。</p>
     </section>
   );
 }
@@ -145,7 +133,13 @@ export function Outing() {
           <h2>
             本日終了した運行：{outingTitle(last)}　{time(last.startedAt)}〜{last.endedAt ? time(last.endedAt) : ''}
           </h2>
-          <p className="lead">{last.recordPending ? '実績は送信待ちです（市役所につながったときに送信します）。' : '実績は市役所に届いています。'}</p>
+          <p className="lead">{last.recordPending ? '実績と日計は送信待ちです（市役所につながったときに送信します）。' : '実績と日計は市役所に届いています。'}</p>
+          {last.close && (
+            <p className="lead" data-testid="outing-last-close">
+              日計：現金 計算 {yen(last.close.totals.cash.expectedYen)}・実査 {yen(last.close.totals.cash.countedYen)}・過不足 {yen(last.close.totals.cash.differenceYen)}
+              {last.close.reason ? `（理由：${last.close.reason}）` : ''}
+            </p>
+          )}
           <OutingCounts outing={last} />
         </section>
       )}

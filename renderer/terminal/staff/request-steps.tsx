@@ -1,6 +1,7 @@
 // The panels of a request's steps staff act on: identity, the resident's confirmation, the printed
 // sheet, the fee.
 import { useState, type FormEvent } from 'react';
+import { CASHLESS_METHODS, CASHLESS_OFFLINE_MESSAGE } from '../../../protocol/daily-close';
 import type { IdDocumentKind, PaymentMethod } from '../../../protocol/domain';
 import { idDocumentGroup, idDocumentLabel, paymentMethodLabel } from '../../../protocol/labels';
 import type { RequestDetail } from '../../../protocol/request';
@@ -139,16 +140,27 @@ export function CheckPrinted({ detail }: { detail: RequestDetail }) {
   );
 }
 
+/** Step 6. Cashless goes through the payment agent and needs city hall: offline the fee is taken in cash. */
 export function Payment({ detail }: { detail: RequestDetail }) {
   const recordPayment = useStaff((s) => s.recordPayment);
-  const [method, setMethod] = useState<PaymentMethod>('cash');
+  const online = useStaff((s) => s.relay?.online ?? false);
+  const [chosen, setMethod] = useState<PaymentMethod>('cash');
+  const method: PaymentMethod = online ? chosen : 'cash';
   const [tendered, setTendered] = useState('');
   const tenderedYen = Number.parseInt(tendered.normalize('NFKC'), 10);
   const change = Number.isFinite(tenderedYen) ? tenderedYen - detail.feeYen : null;
   return (
     <div className="card">
       <h2>6 手数料 {yen(detail.feeYen)}</h2>
-      <Choice name="method" value={method} options={Object.entries(paymentMethodLabel) as [PaymentMethod, string][]} onChange={setMethod} />
+      <Choice
+        name="method"
+        value={method}
+        options={Object.entries(paymentMethodLabel) as [PaymentMethod, string][]}
+        disabled={online ? [] : CASHLESS_METHODS}
+        onChange={setMethod}
+      />
+      {!online && <p className="note cashless-offline" role="status">{CASHLESS_OFFLINE_MESSAGE}</p>}
+      <FieldError path="payment.method" />
       {method === 'cash' && (
         <label>
           お預かり金額（円）

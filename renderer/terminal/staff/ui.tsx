@@ -17,11 +17,13 @@ export function Banner() {
   return null;
 }
 
-export function Choice<T extends string>({ name, value, options, onChange }: { name: string; value: T | undefined; options: [T, string][]; onChange: (v: T) => void }) {
+export function Choice<T extends string>({
+  name, value, options, onChange, disabled = [],
+}: { name: string; value: T | undefined; options: [T, string][]; onChange: (v: T) => void; disabled?: readonly T[] }) {
   return (
     <div className="choices" role="radiogroup" data-name={name}>
       {options.map(([v, label]) => (
-        <button type="button" role="radio" aria-checked={value === v} key={v} className={value === v ? 'choice on' : 'choice'} onClick={() => onChange(v)}>
+        <button type="button" role="radio" aria-checked={value === v} key={v} className={value === v ? 'choice on' : 'choice'} disabled={disabled.includes(v)} onClick={() => onChange(v)}>
           {label}
         </button>
       ))}
