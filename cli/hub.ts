@@ -38,18 +38,20 @@ function fail(e: unknown): never {
 }
 
 /** The hub with the city's stand-in registry and the certificate renderer wired in (`hub start`, the demo). */
-export async function startCityHub(opts: { dataDir: string; db?: string; visitRulesFile?: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[]; allowTestJpkiCa?: boolean; turn?: import('../hub/server').TurnConfig }) {
-  const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }, { loadVisitRules }] = await Promise.all([
+export async function startCityHub(opts: { dataDir: string; db?: string; visitRulesFile?: string; feesFile?: string; port: number; host?: string; registryDir?: string; jpkiCaPem?: string[]; allowTestJpkiCa?: boolean; turn?: import('../hub/server').TurnConfig }) {
+  const [{ startHub }, { readHubKeys }, { FixtureRegistry }, { registryLookup }, { registryCertificates }, { loadVisitRules }, { loadFeeTable }] = await Promise.all([
     import('../hub/server'), import('../hub/server/data-dir'), import('../hub/registry'), import('../hub/server/registry-lookup'),
-    import('../hub/server/certificate-issuer'), import('../common/visit-rules-file'),
+    import('../hub/server/certificate-issuer'), import('../common/visit-rules-file'), import('../common/fee-table-file'),
   ]);
   // Read first: a bad rules file stops the start with the field named, before anything is opened.
   const visitRules = loadVisitRules(opts.visitRulesFile ?? join(projectRoot, 'fixtures', 'visit-rules.json'));
+  const fees = loadFeeTable(opts.feesFile ?? join(projectRoot, 'fixtures', 'fees.json'));
   const registry = await FixtureRegistry.load(opts.registryDir ?? join(projectRoot, 'fixtures', 'registry'));
   return startHub({
     dataDir: opts.dataDir, db: opts.db, port: opts.port, host: opts.host ?? '127.0.0.1', jpkiCaPem: opts.jpkiCaPem, allowTestJpkiCa: opts.allowTestJpkiCa === true,
     registry: registryLookup(registry),
     visitRules,
+    fees,
     certificates: registryCertificates(registry, { verificationKey: readHubKeys(opts.dataDir).verificationKey }),
     consoleDir: join(projectRoot, 'dist', 'renderer', 'console'),
     turn: opts.turn,
@@ -89,18 +91,19 @@ export function registerHubCommands(program: Command): void {
     .option('--host <addr>', '待ち受けアドレス', '127.0.0.1')
     .option('--registry <dir>', '住民記録の代わりのデータ (fixtures/registry)')
     .option('--visit-rules <file>', '訪問予約 (デマンド運行) のルール (JSON; 省略時は fixtures/visit-rules.json)')
+    .option('--fees <file>', '証明書の手数料表 (JSON; 車両から届く手数料をこれで確かめる; 省略時は fixtures/fees.json)')
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .option('--jpki-ca <file...>', 'マイナ保険証紐付けで信頼する公的個人認証の認証局証明書 (PEM; 省略時は hub init で保存したもの)')
     .option('--turn-port <n>', 'ビデオ相談用の TURN サーバー (coturn) をこのポートで一緒に起動する', (v) => Number.parseInt(v, 10))
     .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
-    .action(async (opts: { data: string; port: number; host: string; registry?: string; visitRules?: string; json?: boolean; jpkiCa?: string[]; turnPort?: number; db?: string }) => {
+    .action(async (opts: { data: string; port: number; host: string; registry?: string; visitRules?: string; fees?: string; json?: boolean; jpkiCa?: string[]; turnPort?: number; db?: string }) => {
       try {
         // coturn first: the hub hands out credentials for it, so it must know its address and secret.
         const turn = opts.turnPort
           ? await (await import('../hub/server/turn')).startCoturn({ dir: join(opts.data, 'turn'), port: opts.turnPort, ip: opts.host })
           : null;
         const running = await startCityHub({
-          dataDir: opts.data, db: opts.db, visitRulesFile: opts.visitRules, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
+          dataDir: opts.data, db: opts.db, visitRulesFile: opts.visitRules, feesFile: opts.fees, port: opts.port, host: opts.host, registryDir: opts.registry, jpkiCaPem: opts.jpkiCa?.map(readPemFile),
           turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined,
         }).catch(async (e: unknown) => {
           await turn?.stop();

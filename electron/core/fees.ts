@@ -1,19 +1,11 @@
-// The fee table is data (fixtures/fees.json, later the city's ordinance table), never code.
-import { readFileSync } from 'node:fs';
-import { FeeTable } from '../../protocol/ipc';
-import type { CertificateKind, PaymentMethod } from '../../protocol/domain';
+// The fee table is data (fixtures/fees.json, later the city's ordinance table), never code; the fee
+// rule is protocol/fees.ts, which city hall applies too.
+import type { PaymentMethod } from '../../protocol/domain';
 import { CASHLESS_OFFLINE_MESSAGE } from '../../protocol/daily-close';
 import { AppError } from './errors';
 
-export function loadFeeTable(file: string): FeeTable {
-  const parsed = FeeTable.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`fee table ${file} is invalid: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return parsed.data;
-}
-
-export function feeFor(table: FeeTable, kind: CertificateKind, copies: number): number {
-  return table.perCopyYen[kind] * copies;
-}
+export { loadFeeTable } from '../../common/fee-table-file';
+export { feeFor } from '../../protocol/fees';
 
 /**
  * Cashless needs a live connection (the payment terminal goes through the city's payment agent): with

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { VisitRules } from '../../protocol/visit-rules';
 import { buildApp, type RateLimitOptions } from './app';
+import type { FeeTable } from '../../protocol/ipc';
 import { Approvals } from './approvals';
 import { BookingService } from './bookings';
 import { InProcessBus, type HubEventBus } from './bus';
@@ -34,6 +35,8 @@ export interface StartHubOptions {
   certificates: CertificateIssuer;
   /** The city's home-visit calendar (fixtures/visit-rules.json or the city's own file, read by loadVisitRules). */
   visitRules: VisitRules;
+  /** The certificate fee table (fixtures/fees.json or the city's own): every relayed request's fee is checked against it. */
+  fees: FeeTable;
   consoleDir?: string;
   /**
    * PEM of the JPKI CA certificate(s) card certificates must chain to (マイナ保険証紐付け); by default the
@@ -100,7 +103,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   }
   const push = new PushHub({ store, bus, log, clock });
   push.checkRevocationsEvery(options.revocationCheckMs ?? 10_000);
-  const sync = new VehicleSync({ store, clock, log, push, ids: options.ids ?? newId });
+  const sync = new VehicleSync({ store, clock, log, push, ids: options.ids ?? newId, fees: options.fees });
   const approvals = new Approvals({
     store, clock, log, push, ids: options.ids ?? newId, registry: options.registry, certificates: options.certificates,
     printSigningKey: createPrivateKey(keys.printSigningKey),

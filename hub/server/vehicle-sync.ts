@@ -22,11 +22,14 @@ import { badRequest, forbidden, HubError, unauthorized } from '../errors';
 import type { Logger } from '../../common/logger';
 import type { AppliedMessageRow, AuditEntry, HubStore, HubTx, RequestEventRow, RequestRow } from '../store/types';
 import type { PushHub } from './push';
+import { feeFor } from '../../protocol/fees';
+import type { FeeTable } from '../../protocol/ipc';
 
 /** Hub-side rejection codes beyond the contract's own. */
 export const hubSyncMessages = {
   ...hubErrorMessages,
   REQUEST_ID_CONFLICT: 'ほかの車両の受付と番号が重なっています。管理者が確認します。',
+  FEE_MISMATCH: '手数料が市役所の手数料表と合いません。車両の手数料表が古い可能性があります。管理者が確認します。',
 } as const;
 type RejectCode = keyof typeof hubSyncMessages;
 
@@ -129,7 +132,7 @@ export const InboxQuery = z.object({ after: z.coerce.number().int().min(0).defau
 
 export class VehicleSync {
   constructor(
-    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub; ids?: IdGenerator },
+    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub; ids?: IdGenerator; fees?: FeeTable },
   ) {}
 
   /**
@@ -163,6 +166,12 @@ export class VehicleSync {
     if ('refused' in outcome) throw outcome.refused;
     return outcome.vehicleId;
   }
+
+  /** The fee a relayed request carries is the one the hub's own table gives (when the hub was given it). */
+  private checkFee(m: SubmitMessage): void {
+    if (this.deps.fees && m.feeYen !== feeFor(this.deps.fees, m.input.kind, m.input.copies)) throw new Rejection('FEE_MISMATCH', 'feeYen');
+  }
+
 
   /**
    * One transaction, so one durable commit, per batch. Each message is validated before the
@@ -246,6 +255,7 @@ export class VehicleSync {
         // Visits touch none of the rows written below: applied in place, in their order in the batch.
         ({ status, notice } = await this.apply(tx, vehicleId, m, at));
       } else if (m.type === 'request.submit') {
+        this.checkFee(m);
         const existing = requests.get(m.requestId);
         if (existing) {
           if (existing.vehicleId !== vehicleId) throw new Rejection('REQUEST_ID_CONFLICT', 'requestId');
@@ -333,6 +343,7 @@ export class VehicleSync {
   ): Promise<{ status: 'applied' | 'duplicate'; notice: Notice | null }> {
     switch (m.type) {
       case 'request.submit': {
+        this.checkFee(m);
         const existing = await tx.getRequest(m.requestId);
         if (existing) {
           // The same request sent again under a new key (the vehicle re-queued it): the hub has it.

@@ -10,7 +10,8 @@ import { addOperator, enrollVehicle, initHub, revokeVehicle, startHub, type Runn
 import type { HubEvent, HubEventBus } from '../../hub/server/bus';
 import { BUS_CHANNEL, PostgresBus } from '../../hub/server/bus-postgres';
 import { REVOKED_CLOSE_CODE } from '../../hub/server/push';
-import { tempDir } from '../support/fixtures';
+import { feesFile, tempDir } from '../support/fixtures';
+import { loadFeeTable } from '../../common/fee-table-file';
 import { adminCredentials, httpsCall, testVisitRules, operatorClient, readEnrollment, submitMessage, vehicleClient, type VehicleTls } from '../support/hub';
 import { testCertificates, testRegistry } from '../support/hub-ports';
 import { createTestDatabase } from '../support/postgres';
@@ -158,6 +159,7 @@ async function startHubPair(prefix: string, extra: { callGraceMs?: number } = {}
   await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: hubDatabase.url });
   const options = {
     dataDir, registry: testRegistry(), certificates: testCertificates(), logger: silentLogger, db: hubDatabase.url, visitRules: testVisitRules(),
+    fees: loadFeeTable(feesFile),
     turn: { urls: ['turn:127.0.0.1:3478?transport=udp'], secret: 'test-only-turn-secret' },
     ...extra,
   };

@@ -17,7 +17,8 @@ import { registryLookup } from '../../hub/server/registry-lookup';
 import type { CertificateIssuer, ResidentLookup } from '../../hub/server/ports';
 import { loadVisitRules } from '../../common/visit-rules-file';
 import type { VisitRules } from '../../protocol/visit-rules';
-import { juminhyoRequest, projectRoot, tempDir } from './fixtures';
+import { feesFile, juminhyoRequest, projectRoot, tempDir } from './fixtures';
+import { loadFeeTable } from '../../common/fee-table-file';
 
 /** The demo's visit calendar (fixtures/visit-rules.json), as `hub start` reads it. */
 export const testVisitRules = (): VisitRules => loadVisitRules(join(projectRoot, 'fixtures', 'visit-rules.json'));
@@ -79,6 +80,7 @@ export async function startTestHub(
     certificates: options.certificates ?? (city ? registryCertificates(city, { verificationKey: readHubKeys(dataDir).verificationKey }) : testCertificates()),
     logger: options.logger ?? silentLogger,
     visitRules: options.visitRules ?? testVisitRules(),
+    fees: loadFeeTable(feesFile),
     consoleDir: options.consoleDir,
     jpkiCaPem: options.jpkiCaPem,
     // The tests sign their cards under the committed test CA.
