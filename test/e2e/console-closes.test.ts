@@ -65,7 +65,7 @@ describe('the 日計表 panel of the console', () => {
     // The closes sit beside the records report, for planning staff and admins.
     await page.getByRole('button', { name: '実績へ' }).click();
     await page.getByRole('button', { name: '日計表・手数料' }).click();
-    await page.getByLabel('月').fill('2026-11');
+    await page.getByLabel('月').selectOption('2026-11');
 
     const panel = page.getByTestId('closes-panel');
     const short = panel.locator('tr[data-outing="outing-e2e-0001"]');
@@ -83,7 +83,7 @@ describe('the 日計表 panel of the console', () => {
     expect(await summary.locator('tfoot tr[data-total-method=cash] td').last().textContent()).toBe('1,300円（返金 −300円）');
     await shot(page, 'console-closes');
 
-    await page.getByLabel('月').fill('2026-10');
+    await page.getByLabel('月').selectOption('2026-10');
     await panel.getByText('2026-10 の締めはまだありません。').waitFor();
     expect(errors).toEqual([]);
   });

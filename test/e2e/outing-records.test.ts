@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server/data-dir';
 import { tokyoDate } from '../../protocol/visit-calendar';
-import { screenshotDir, shot, startJuminhyoRequest } from '../support/browser';
+import { screenshotDir, shot } from '../support/browser';
 import { consultantGoesAvailable, framesAfter, startConsultationRig, type ConsultationRig } from '../support/consultation-rig';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { adminCredentials } from '../support/hub';
@@ -54,11 +54,14 @@ const count = (staff: Page, service: string) => staff.getByTestId('outing-counts
 describe('an outing from start to the records', () => {
   it('counts a certificate, a consultation, tallies and a ticket, closes the cash with a reason, and shows in the planning console', async () => {
     const { staff, resident, consultant } = rig;
+    const home = () => staff.getByRole('button', { name: 'お出かけ市役所', exact: true }).click();
     const relayed = () => staff.getByTestId('relay-status').filter({ hasText: '市役所と接続中' }).filter({ hasText: '送信待ち 0件' }).waitFor({ timeout: 30_000 });
 
     // 運行開始: 地区定期巡回（川前）.
-    await startJuminhyoRequest(staff, demoStaff);
-    await staff.getByRole('button', { name: '運行の開始・終了' }).click();
+    await staff.locator('input[name=staffId]').fill(demoStaff.staffId);
+    await staff.locator('input[name=pin]').fill(demoStaff.pin);
+    await staff.getByRole('button', { name: 'サインイン' }).click();
+    await staff.getByTestId('outing-badge').filter({ hasText: '運行：未開始' }).waitFor();
     await staff.getByRole('button', { name: '運行を開始' }).first().click();
     await staff.getByRole('radio', { name: '地区定期巡回' }).click();
     await staff.getByRole('radio', { name: '川前' }).click();
@@ -67,6 +70,7 @@ describe('an outing from start to the records', () => {
     await staff.getByTestId('outing-badge').filter({ hasText: '運行中：地区定期巡回（川前）' }).waitFor();
 
     // A certificate through the seven steps, city hall reachable.
+    await home();
     await staff.getByRole('button', { name: '＋ 新しい受付' }).click();
     await staff.getByRole('radio', { name: '住民票の写し' }).click();
     await staff.locator('input[name="subject.name"]').fill('磐城 髙子');
@@ -95,6 +99,7 @@ describe('an outing from start to the records', () => {
 
     // A video consultation (手話), connected and ended.
     await consultantGoesAvailable(consultant, ['手話']);
+    await home();
     await staff.getByRole('button', { name: 'ビデオ相談' }).click();
     await staff.locator('button[data-department=sign_language]').getByText('対応できる相談員 1人').waitFor();
     await staff.locator('button[data-department=sign_language]').click();
@@ -106,15 +111,14 @@ describe('an outing from start to the records', () => {
     await staff.getByRole('button', { name: 'はい、終える' }).click();
     await staff.getByTestId('call-finished').waitFor();
 
-    // Tallies by hand and a garbage ticket sold in cash.
-    await staff.getByRole('button', { name: '運行の開始・終了' }).click();
-    await staff.getByRole('button', { name: '集計・販売の画面へ' }).click();
+    // Tallies by hand and a garbage ticket sold in cash (the outing badge opens the tally screen).
+    await staff.getByTestId('outing-badge').click();
     await staff.getByRole('button', { name: 'フレイルチェック を1増やす' }).click();
     await staff.getByRole('button', { name: '説明者数 を1増やす' }).click();
     await staff.getByRole('button', { name: '説明者数 を1増やす' }).click();
     await staff.getByRole('radio', { name: /粗大ごみ処理券 700円/ }).click();
-    await staff.getByRole('button', { name: '枚数を1増やす' }).click();
-    await staff.getByTestId('goods-sale').locator('input').fill('1000');
+    await staff.getByTestId('goods-sale').locator('input.big-input').fill('1000');
+    await staff.getByTestId('goods-sale').getByText('おつり 300円').waitFor();
     await staff.getByRole('button', { name: '販売して領収書を印刷' }).click();
     await staff.getByRole('status').filter({ hasText: '販売を記録しました' }).waitFor();
     await expect.poll(() => count(staff, 'total')).toBe('4人');
@@ -129,8 +133,8 @@ describe('an outing from start to the records', () => {
     await staff.getByRole('button', { name: '運行の開始・終了' }).click();
     await staff.getByRole('button', { name: '締め（日計表）へ' }).click();
     await staff.getByTestId('close-expected').filter({ hasText: '1,000円' }).waitFor();
-    await staff.getByRole('button', { name: '500円を1枚増やす' }).click();
-    for (let i = 0; i < 4; i++) await staff.getByRole('button', { name: '100円を1枚増やす' }).click();
+    await staff.getByRole('button', { name: '500円玉を1枚増やす' }).click();
+    for (let i = 0; i < 4; i++) await staff.getByRole('button', { name: '100円玉を1枚増やす' }).click();
     await staff.getByTestId('close-difference').filter({ hasText: '−100円' }).waitFor();
     await expect(staff.getByRole('button', { name: '締めて運行を終了' }).isDisabled()).resolves.toBe(true);
     await staff.getByLabel('過不足の理由').fill('おつりを100円多く渡した');
@@ -140,7 +144,7 @@ describe('an outing from start to the records', () => {
     await staff.getByTestId('outing-badge').filter({ hasText: '運行：未開始' }).waitFor();
     await printers.receipts.waitForReceipts(receiptsBefore + 1, 15_000);
     const sheet = printers.receipts.receipts.at(-1)!.text;
-    for (const words of ['日計表', '地区定期巡回', '川前', '住民票の写し', '粗大ごみ処理券', 'おつりを100円多く渡した']) expect(sheet).toContain(words);
+    for (const words of ['日　計　表', '地区定期巡回', '川前', '住民票の写し', '粗大ごみ処理券', 'おつりを100円多く渡した']) expect(sheet).toContain(words);
     await relayed();
     await staff.getByTestId('outing-last').getByText('実績と日計は市役所に届いています。').waitFor({ timeout: 30_000 });
 
@@ -151,7 +155,12 @@ describe('an outing from start to the records', () => {
     await planning.getByRole('heading', { name: /行政 MaaS 令和\d+年度実績/ }).waitFor();
     const row = planning.locator('table.records tbody tr').filter({ hasText: '川前' });
     await row.waitFor();
-    expect((await row.locator('th, td').allTextContents()).map((s) => s.trim())).toEqual(['地区定期巡回', '川前', '1回', '1人', '0人', '1人', '1人', '1人', '4人', '2人']);
+    const headings = (await planning.locator('table.records thead th').allTextContents()).map((s) => s.trim());
+    const cells = (await row.locator('th, td').allTextContents()).map((s) => s.trim());
+    // The row's cells under the table's headings (区分 and 場所 are the row's first two cells).
+    expect(Object.fromEntries(headings.map((h, i) => [h, cells[i]]))).toEqual({
+      区分: '地区定期巡回', 場所: '川前', 回数: '1回', 証明書: '1人', マイナンバーカード: '0人', ごみ納付券: '1人', 相談: '1人', フレイル: '1人', スマホ市役所: '0人', 計: '4人', 説明者数: '2人',
+    });
     await planning.getByText('■ サービス提供者数：4人').waitFor();
     await planning.waitForFunction(() => [...document.querySelectorAll('figure.chart img')].every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0));
     await shot(planning, 'outing-records-03-report');
@@ -166,7 +175,7 @@ describe('an outing from start to the records', () => {
     expect(execFileSync('pdftotext', ['-layout', pdfFile, '-'], { encoding: 'utf8' })).toContain('川前');
 
     await planning.getByRole('button', { name: '日計表・手数料' }).click();
-    await planning.getByLabel('月').fill(today.slice(0, 7));
+    await planning.getByLabel('月').selectOption(today.slice(0, 7));
     const panel = planning.getByTestId('closes-panel');
     await panel.getByText('おつりを100円多く渡した').waitFor();
     expect(await panel.locator('tr[data-outing] td.diff').first().textContent()).toBe('−100円');

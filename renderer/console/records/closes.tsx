@@ -17,6 +17,17 @@ function thisMonth(): string {
   return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 7);
 }
 
+/** The months a clerk picks from, newest first: this one and the 35 before it, named as the city writes them. */
+export function monthChoices(current: string, count = 36): { value: string; label: string }[] {
+  const [y, m] = current.split('-').map(Number) as [number, number];
+  return Array.from({ length: count }, (_, i) => {
+    const index = y * 12 + (m - 1) - i;
+    const year = Math.floor(index / 12);
+    const month = (index % 12) + 1;
+    return { value: `${year}-${String(month).padStart(2, '0')}`, label: `${year}年${month}月` };
+  });
+}
+
 export function ClosesPanel({ initialMonth }: { initialMonth?: string }) {
   const [month, setMonth] = useState(initialMonth ?? thisMonth());
   const [view, setView] = useState<ClosesMonthView | null>(null);
@@ -37,7 +48,11 @@ export function ClosesPanel({ initialMonth }: { initialMonth?: string }) {
       <h2>日計表（運行ごとの締め）</h2>
       <label className="month">
         月
-        <input type="month" value={month} aria-label="月" onChange={(e) => e.target.value && setMonth(e.target.value)} />
+        <select value={month} aria-label="月" onChange={(e) => setMonth(e.target.value)}>
+          {monthChoices(thisMonth()).map((c) => (
+            <option key={c.value} value={c.value}>{c.label}</option>
+          ))}
+        </select>
       </label>
       {error && <p className="banner error" role="alert">{error}</p>}
       {!view ? (
