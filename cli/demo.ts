@@ -13,6 +13,7 @@ const DEMO_VEHICLE = 'demo-vehicle';
 /** The demo's consultant and dispatcher (invented people): the video consultation desk and the home-visit bookings. */
 const DEMO_CONSULTANT = { id: 'soudan', displayName: '相談 花子', role: 'consultant' } as const;
 const DEMO_DISPATCHER = { id: 'haisha', displayName: '配車 次郎', role: 'dispatcher' } as const;
+const DEMO_PLANNER = { id: 'kikaku', displayName: '企画 三郎', role: 'planning' } as const;
 
 /** First run: the hub's data folder, its admin (password kept in a 0600 file for the demo) and the vehicle's enrollment. */
 async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword: string; enrollment: string }> {
@@ -31,7 +32,7 @@ async function prepareHub(dir: string, hubPort: number): Promise<{ adminPassword
 }
 
 /** A demo staff member of city hall, created once, with a password kept like the admin's. */
-async function prepareOperator(dir: string, store: import('../hub/store/types').HubStore, who: typeof DEMO_CONSULTANT | typeof DEMO_DISPATCHER): Promise<string> {
+async function prepareOperator(dir: string, store: import('../hub/store/types').HubStore, who: typeof DEMO_CONSULTANT | typeof DEMO_DISPATCHER | typeof DEMO_PLANNER): Promise<string> {
   const { addOperator } = await import('../hub/server/data-dir');
   const { randomBytes } = await import('node:crypto');
   const passwordFile = join(dir, `${who.role}-password.txt`);
@@ -83,6 +84,7 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
     stops.push(() => hub.stop());
     const consultantPassword = await prepareOperator(opts.data, hub.store, DEMO_CONSULTANT);
     const dispatcherPassword = await prepareOperator(opts.data, hub.store, DEMO_DISPATCHER);
+    const plannerPassword = await prepareOperator(opts.data, hub.store, DEMO_PLANNER);
 
     const { core, host } = await runHost({
       data: join(opts.data, 'terminal'),
@@ -111,6 +113,7 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
       `  レシートプリンター (ESC/POS): 127.0.0.1:${printers.receiptPort} → レシートの文字と画像は ${printers.receiptDir}`,
       `  ビデオ相談の相談員: 同じ操作画面に 職員番号 ${DEMO_CONSULTANT.id} / パスワード ${consultantPassword} (架空の職員「${DEMO_CONSULTANT.displayName}」)`,
       `  訪問予約 (デマンド運行) の配車担当: 同じ操作画面に 職員番号 ${DEMO_DISPATCHER.id} / パスワード ${dispatcherPassword} (架空の職員「${DEMO_DISPATCHER.displayName}」)`,
+      `  実績・日計表を見る企画担当: 同じ操作画面に 職員番号 ${DEMO_PLANNER.id} / パスワード ${plannerPassword} (架空の職員「${DEMO_PLANNER.displayName}」)`,
       turnLine,
       cardLine,
       `  データ:       ${opts.data}`,
