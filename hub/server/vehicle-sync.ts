@@ -144,9 +144,14 @@ export class VehicleSync {
     const at = clock.now().toISOString();
     // A refusal is committed with its audit record first, then thrown.
     const outcome = await store.transaction(async (tx): Promise<{ vehicleId: string } | { refused: HubError }> => {
-      const refuse = async (error: HubError, why: string) => {
+      // The actor is a vehicle the hub itself knows the certificate of, or 'unknown': the name a stranger's
+      // certificate presents is the stranger's choice, kept in the detail only.
+      const refuse = async (error: HubError, why: string, knownVehicle?: string) => {
         await tx.appendAudit(
-          { actor: peer.commonName ?? 'unknown', action: 'vehicle.refused', place: 'hub', detail: { code: error.code, why, route, fingerprint: peer.fingerprint256 } },
+          {
+            actor: knownVehicle ?? 'unknown', action: 'vehicle.refused', place: 'hub',
+            detail: { code: error.code, why, route, fingerprint: peer.fingerprint256, presentedName: peer.commonName },
+          },
           at,
         );
         log.warn({ code: error.code, why, route, commonName: peer.commonName }, 'vehicle refused');
@@ -158,9 +163,9 @@ export class VehicleSync {
       const cert = await tx.getVehicleCertificate(peer.fingerprint256);
       if (!cert) return refuse(unknown, 'unknown_certificate');
       const vehicle = await tx.getVehicle(cert.vehicleId);
-      if (!vehicle) return refuse(unknown, 'unknown_vehicle');
-      if (vehicle.revokedAt || cert.revokedAt) return refuse(forbidden('REVOKED_VEHICLE', hubErrorMessages.REVOKED_VEHICLE), 'revoked');
-      if (new Date(cert.notAfter).getTime() < clock.now().getTime()) return refuse(unknown, 'expired');
+      if (!vehicle) return refuse(unknown, 'unknown_vehicle', cert.vehicleId);
+      if (vehicle.revokedAt || cert.revokedAt) return refuse(forbidden('REVOKED_VEHICLE', hubErrorMessages.REVOKED_VEHICLE), 'revoked', vehicle.id);
+      if (new Date(cert.notAfter).getTime() < clock.now().getTime()) return refuse(unknown, 'expired', vehicle.id);
       return { vehicleId: vehicle.id };
     });
     if ('refused' in outcome) throw outcome.refused;

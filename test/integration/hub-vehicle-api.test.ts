@@ -54,7 +54,10 @@ describe('mutual TLS', () => {
     const res = await vehicleClient(t.hub.url, { cert: foreign.certPem, key: foreign.keyPem, ca: v1.ca }).inbox(0);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('UNKNOWN_VEHICLE');
-    expect(JSON.parse((await audit('vehicle.refused')).at(-1)!.detail)).toMatchObject({ why: 'not_issued_by_hub' });
+    const refused = (await audit('vehicle.refused')).at(-1)!;
+    expect(JSON.parse(refused.detail)).toMatchObject({ why: 'not_issued_by_hub', presentedName: 'car-1' });
+    // The name a stranger's certificate presents is not taken as who acted.
+    expect(refused.actor).toBe('unknown');
   });
 
   it('refuses a certificate the hub issued but never enrolled', async () => {
