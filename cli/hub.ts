@@ -231,11 +231,14 @@ export function registerHubCommands(program: Command): void {
     .requiredOption('--vehicle <id>', '車両ID (半角英数字)')
     .requiredOption('--out <dir>', '書き出し先のフォルダ (車両に渡す)')
     .option('--hub-url <url>', '車両が接続するハブの URL (enrollment.json に書きます)')
+    .option('--keep-old-certificates', '登録し直すとき、この車両の前の証明書を失効させずに残す (既定では失効させます)')
     .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
-    .action(async (opts: { hubData: string; vehicle: string; out: string; hubUrl?: string; db?: string }) => {
+    .action(async (opts: { hubData: string; vehicle: string; out: string; hubUrl?: string; db?: string; keepOldCertificates?: boolean }) => {
       const { enrollVehicle } = await import('../hub/server/data-dir');
       try {
-        const m = await enrollVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle, outDir: opts.out, hubUrl: opts.hubUrl ?? null, db: opts.db });
+        const m = await enrollVehicle({
+          dataDir: opts.hubData, vehicleId: opts.vehicle, outDir: opts.out, hubUrl: opts.hubUrl ?? null, db: opts.db, keepOldCertificates: opts.keepOldCertificates === true,
+        });
         process.stdout.write(`車両 ${m.vehicleId} を登録しました: ${m.dir}\n証明書の指紋: ${m.certificateFingerprint}\n`);
       } catch (e) {
         fail(e);
@@ -252,6 +255,21 @@ export function registerHubCommands(program: Command): void {
       try {
         await revokeVehicle({ dataDir: opts.hubData, vehicleId: opts.vehicle, db: opts.db });
         process.stdout.write(`車両 ${opts.vehicle} を失効させました。\n`);
+      } catch (e) {
+        fail(e);
+      }
+    });
+  vehicle
+    .command('revoke-cert')
+    .description('証明書を1枚だけ失効させます (指紋で指定。車両のほかの証明書はそのまま); 動いているハブはその証明書の接続をすぐ切ります')
+    .requiredOption('--hub-data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--fingerprint <sha256>', '証明書の指紋 (登録時に表示した AB:CD:… の形)')
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { hubData: string; fingerprint: string; db?: string }) => {
+      const { revokeVehicleCertificate } = await import('../hub/server/data-dir');
+      try {
+        const { vehicleId } = await revokeVehicleCertificate({ dataDir: opts.hubData, fingerprint: opts.fingerprint, db: opts.db });
+        process.stdout.write(`車両 ${vehicleId} の証明書 ${opts.fingerprint.trim().toUpperCase()} を失効させました。\n`);
       } catch (e) {
         fail(e);
       }

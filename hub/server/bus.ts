@@ -31,6 +31,8 @@ export const HubEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('console.notice'), notice: z.object({ type: z.string().regex(/^[a-z_.]{1,40}$/), requestId: EntityId.optional() }) }),
   /** A vehicle (or its certificate) was revoked: every socket of it closes now. */
   z.object({ type: z.literal('vehicle.revoked'), vehicleId: VehicleId }),
+  /** A revocation was written by another process (the command line): every hub process checks its sockets now. */
+  z.object({ type: z.literal('revocation.changed') }),
   /** A WebRTC signal for one party of a call, relayed to whichever process holds that party's socket. */
   z.object({ type: z.literal('call.signal'), to: Party, callId: EntityId, data: SignalData }),
   /** A call changed (called, taken, ended…), as committed to its record: every copy of the queues takes it. */

@@ -196,11 +196,31 @@ export interface EnrollVehicleOptions {
   /** A postgres:// URL overriding the one recorded in the data folder. */
   db?: string;
   clock?: Clock;
+  /** Keep the vehicle's earlier certificates valid (by default a new one revokes them: the old laptop may be lost). */
+  keepOldCertificates?: boolean;
+}
+
+/**
+ * Tells running hub processes that a revocation was written here, so they close the sockets of revoked
+ * certificates at once: on PostgreSQL through the hub's bus; a SQLite hub is one process, which checks
+ * its sockets every two seconds.
+ */
+async function announceRevocation(dataDir: string, db: string | undefined): Promise<void> {
+  const location = hubDatabaseLocation(dataDir, db);
+  if (location.kind !== 'postgres') return;
+  const [{ PostgresBus }, { silentLogger }] = await Promise.all([import('./bus-postgres'), import('../../common/logger')]);
+  const bus = await PostgresBus.start({ url: location.url, log: silentLogger });
+  try {
+    await bus.publish({ type: 'revocation.changed' });
+  } finally {
+    await bus.close();
+  }
 }
 
 /**
  * Issues a vehicle its client certificate and writes the folder it needs. Enrolling a known vehicle
- * again (a replaced laptop) adds a new certificate; a revoked vehicle stays revoked.
+ * again (a replaced laptop) adds a new certificate and revokes the earlier ones unless told to keep
+ * them; a revoked vehicle stays revoked.
  */
 export async function enrollVehicle(options: EnrollVehicleOptions): Promise<EnrollmentManifest & { dir: string }> {
   const parsed = VehicleId.safeParse(options.vehicleId);
@@ -215,11 +235,14 @@ export async function enrollVehicle(options: EnrollVehicleOptions): Promise<Enro
     if (known?.revokedAt) throw conflict('REVOKED_VEHICLE', `車両 ${vehicleId} は失効しています。別の車両IDで登録してください。`);
     const issued = issueClientCertificate({ keyFile: paths.caKey, certFile: paths.caCert }, vehicleId);
     const at = clock.now().toISOString();
-    await store.transaction(async (tx) => {
+    const revoked = await store.transaction(async (tx) => {
       if (!(await tx.getVehicle(vehicleId))) await tx.insertVehicle({ id: vehicleId, enrolledAt: at, enrolledBy: actor });
       await tx.insertVehicleCertificate({ fingerprint: issued.fingerprint, vehicleId, serial: issued.serial, notAfter: issued.notAfter, issuedAt: at });
-      await tx.appendAudit({ actor, action: 'vehicle.enroll', place: 'hub', detail: { vehicleId, serial: issued.serial } }, at);
+      const old = options.keepOldCertificates ? [] : await tx.revokeOtherVehicleCertificates(vehicleId, issued.fingerprint, at);
+      await tx.appendAudit({ actor, action: 'vehicle.enroll', place: 'hub', detail: { vehicleId, serial: issued.serial, revokedCertificates: old.length } }, at);
+      return old;
     });
+    if (revoked.length > 0) await announceRevocation(options.dataDir, options.db);
     const f = VEHICLE_ENROLLMENT_FILES;
     mkdirSync(options.outDir, { recursive: true, mode: 0o700 });
     writeFileSync(join(options.outDir, f.cert), issued.certPem);
@@ -255,6 +278,32 @@ export async function revokeVehicle(options: { dataDir: string; vehicleId: strin
   } finally {
     await store.close();
   }
+  await announceRevocation(options.dataDir, options.db);
+}
+
+/** Revokes one certificate by its SHA-256 fingerprint (`odekake vehicle revoke-cert`); the vehicle's others stay valid. */
+export async function revokeVehicleCertificate(options: { dataDir: string; fingerprint: string; actor?: string; db?: string; clock?: Clock }): Promise<{ vehicleId: string }> {
+  const fingerprint = options.fingerprint.trim().toUpperCase();
+  if (!/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(fingerprint)) {
+    throw badRequest('INVALID_FINGERPRINT', '証明書の指紋は AB:CD:… の形（SHA-256、コロン区切りの32組）で指定してください。');
+  }
+  const store = await openHubStore(options.dataDir, options.db);
+  const at = (options.clock ?? systemClock).now().toISOString();
+  const actor = options.actor ?? 'admin-cli';
+  let vehicleId: string;
+  try {
+    vehicleId = await store.transaction(async (tx) => {
+      const cert = await tx.getVehicleCertificate(fingerprint);
+      if (!cert) throw notFound(`指紋 ${fingerprint} の証明書はこのハブが発行したものではありません。`);
+      if (!(await tx.revokeVehicleCertificate(fingerprint, at))) throw conflict('ALREADY_REVOKED', `指紋 ${fingerprint} の証明書はすでに失効しています。`);
+      await tx.appendAudit({ actor, action: 'vehicle.revoke_certificate', place: 'hub', detail: { vehicleId: cert.vehicleId, fingerprint } }, at);
+      return cert.vehicleId;
+    });
+  } finally {
+    await store.close();
+  }
+  await announceRevocation(options.dataDir, options.db);
+  return { vehicleId };
 }
 
 /**

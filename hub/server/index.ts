@@ -102,7 +102,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     throw e;
   }
   const push = new PushHub({ store, bus, log, clock });
-  push.checkRevocationsEvery(options.revocationCheckMs ?? 10_000);
+  push.checkRevocationsEvery(options.revocationCheckMs ?? 2_000);
   const sync = new VehicleSync({ store, clock, log, push, ids: options.ids ?? newId, fees: options.fees });
   const approvals = new Approvals({
     store, clock, log, push, ids: options.ids ?? newId, registry: options.registry, certificates: options.certificates,

@@ -197,6 +197,9 @@ export class PushHub {
         this.deps.log.warn({ vehicleId: event.vehicleId, sockets: set.size }, 'revoked vehicle disconnected');
         return;
       }
+      case 'revocation.changed':
+        void this.closeRevoked();
+        return;
       case 'vehicle.presence': {
         if (event.process === this.process) return;
         const known = this.elsewhere.get(event.process) ?? { vehicles: new Set<string>(), at: 0 };

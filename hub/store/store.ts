@@ -245,6 +245,21 @@ export class KyselyHubTx implements HubTx {
     await this.write('revokeVehicleCertificates', [id, at] as const, (db, [id, at]) =>
       db.updateTable('vehicle_certificates').set({ revoked_at: at }).where('vehicle_id', '=', id).where('revoked_at', 'is', null));
   }
+  async revokeVehicleCertificate(fingerprint: string, at: string) {
+    const r = await this.q.updateTable('vehicle_certificates').set({ revoked_at: at }).where('fingerprint', '=', fingerprint).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+  async revokeOtherVehicleCertificates(vehicleId: string, keep: string, at: string) {
+    const rows = await this.q
+      .updateTable('vehicle_certificates')
+      .set({ revoked_at: at })
+      .where('vehicle_id', '=', vehicleId)
+      .where('fingerprint', '<>', keep)
+      .where('revoked_at', 'is', null)
+      .returning('fingerprint')
+      .execute();
+    return rows.map((r) => r.fingerprint);
+  }
   async insertVehicleCertificate(c: Omit<VehicleCertificateRow, 'revokedAt'>) {
     await this.q
       .insertInto('vehicle_certificates')

@@ -420,6 +420,10 @@ export interface HubTx {
   revokeVehicle(id: string, at: string, by: string): Promise<void>;
   insertVehicleCertificate(c: Omit<VehicleCertificateRow, 'revokedAt'>): Promise<void>;
   getVehicleCertificate(fingerprint: string): Promise<VehicleCertificateRow | undefined>;
+  /** Revokes one certificate; false when it was unknown or already revoked. */
+  revokeVehicleCertificate(fingerprint: string, at: string): Promise<boolean>;
+  /** Revokes every live certificate of the vehicle but `keep` (re-enrolment); returns their fingerprints. */
+  revokeOtherVehicleCertificates(vehicleId: string, keep: string, at: string): Promise<string[]>;
   setInboxAcked(vehicleId: string, seq: number): Promise<void>;
 
   insertOperator(o: OperatorRow): Promise<void>;

@@ -59,6 +59,8 @@ export async function startTestHub(
     /** TURN relay for video consultations. */
     turn?: TurnConfig;
     callGraceMs?: number;
+    /** How often the hub checks its vehicle sockets for revoked certificates (default 2 s). */
+    revocationCheckMs?: number;
     rateLimits?: import('../../hub/server/app').RateLimitOptions;
     visitRules?: VisitRules;
   } = {},
@@ -88,6 +90,7 @@ export async function startTestHub(
     clock: options.clock,
     turn: options.turn,
     callGraceMs: options.callGraceMs,
+    revocationCheckMs: options.revocationCheckMs,
     // Tests sign in and call without certificates far more often than people do; the limits' own test sets them.
     rateLimits: options.rateLimits ?? { signInPerMinute: 100_000, refusedVehiclePerMinute: 100_000 },
   });
