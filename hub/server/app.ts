@@ -14,7 +14,7 @@ import {
   type ClosesMonthView, type ConsoleRole, type ConsoleSession,
 } from '../../protocol/console';
 import { CONSULTATION_API } from '../../protocol/consultation';
-import { HUB_API, HubMessageBody, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
+import { HUB_API, InboxAck, INSURANCE_LINK_API } from '../../protocol/hub';
 import type { Clock } from '../clock';
 import { AppError, forbidden, HubError } from '../errors';
 import type { Logger } from '../../common/logger';
@@ -31,6 +31,7 @@ import { addOperator } from './data-dir';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
+import { readInbox } from './inbox';
 import { recordsRoutes } from './records-routes';
 import { visitRoutes } from './visit-routes';
 import type { VisitService } from './visits';
@@ -239,9 +240,9 @@ export async function buildApp(deps: AppDeps) {
   async function sendBacklog(vehicleId: string, after: number, socket: { send(d: string): void; readyState: number }): Promise<void> {
     let cursor = after;
     for (;;) {
-      const rows = await store.transaction((tx) => tx.listInbox(vehicleId, cursor, 50));
+      const rows = await store.transaction((tx) => readInbox(tx, vehicleId, cursor, 50, 'socket', clock.now().toISOString()));
       if (rows.length === 0 || socket.readyState !== 1) return;
-      for (const r of rows) socket.send(JSON.stringify({ seq: r.seq, body: HubMessageBody.parse(JSON.parse(r.body)) }));
+      for (const r of rows) socket.send(JSON.stringify({ seq: r.seq, body: r.body }));
       cursor = rows[rows.length - 1]!.seq;
     }
   }

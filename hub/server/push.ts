@@ -4,11 +4,11 @@
 // vehicle id and inbox numbers, and the process holding the socket reads those rows and sends them.
 // A push is only a hint of speed: the inbox is the record, and a vehicle pulls whatever it missed.
 import { randomUUID } from 'node:crypto';
-import { HubMessageBody } from '../../protocol/hub';
 import type { Clock } from '../clock';
 import type { Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { HubEvent, HubEventBus } from './bus';
+import { readInbox } from './inbox';
 
 export interface PushSocket {
   send(data: string): void;
@@ -234,14 +234,15 @@ export class PushHub {
     const { store, log } = this.deps;
     this.sending = this.sending.then(async () => {
       try {
+        if (!this.vehicles.has(vehicleId)) return;
         const rows = await store.transaction(async (tx) => {
-          const after = afterSeq ?? (await tx.getVehicle(vehicleId))?.inboxAckedSeq ?? 0;
-          return tx.listInbox(vehicleId, after, toSeq === null ? RESYNC_ROWS : Math.max(1, toSeq - after));
+          const after = afterSeq ?? 0;
+          return readInbox(tx, vehicleId, after, toSeq === null ? RESYNC_ROWS : Math.max(1, toSeq - after), 'push', this.deps.clock.now().toISOString());
         });
         const set = this.vehicles.get(vehicleId);
         if (!set) return;
         for (const r of rows) {
-          const frame = JSON.stringify({ seq: r.seq, body: HubMessageBody.parse(JSON.parse(r.body)) });
+          const frame = JSON.stringify({ seq: r.seq, body: r.body });
           for (const s of set) this.sendSafely(s, frame, { vehicleId, seq: r.seq });
         }
       } catch (e) {

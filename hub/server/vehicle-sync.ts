@@ -5,7 +5,7 @@
 // messages behind it.
 import { z } from 'zod';
 import {
-  DeliverBatch, DELIVER_BATCH_MAX_MESSAGES, HubMessageBody, hubErrorMessages, IdempotencyKey, VehicleMessage,
+  DeliverBatch, DELIVER_BATCH_MAX_MESSAGES, hubErrorMessages, IdempotencyKey, VehicleMessage,
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
 import type { RequestStep } from '../../protocol/domain';
@@ -22,6 +22,7 @@ import { badRequest, forbidden, HubError, unauthorized } from '../errors';
 import type { Logger } from '../../common/logger';
 import type { AppliedMessageRow, AuditEntry, HubStore, HubTx, RequestEventRow, RequestRow } from '../store/types';
 import type { PushHub } from './push';
+import { readInbox } from './inbox';
 import { feeFor } from '../../protocol/fees';
 import type { FeeTable } from '../../protocol/ipc';
 
@@ -472,10 +473,10 @@ export class VehicleSync {
   async inbox(vehicleId: string, query: unknown): Promise<{ messages: { seq: number; body: unknown }[]; latestSeq: number }> {
     const q = InboxQuery.safeParse(query);
     if (!q.success) throw badRequest('MALFORMED_QUERY', '受信箱の問い合わせの形が正しくありません（after は0以上の整数）。');
-    return this.deps.store.transaction(async (tx) => {
-      const rows = await tx.listInbox(vehicleId, q.data.after, q.data.limit);
-      return { messages: rows.map((r) => ({ seq: r.seq, body: HubMessageBody.parse(JSON.parse(r.body)) })), latestSeq: await tx.latestInboxSeq(vehicleId) };
-    });
+    return this.deps.store.transaction(async (tx) => ({
+      messages: await readInbox(tx, vehicleId, q.data.after, q.data.limit, 'https', this.deps.clock.now().toISOString()),
+      latestSeq: await tx.latestInboxSeq(vehicleId),
+    }));
   }
 
   async ack(vehicleId: string, upTo: number): Promise<{ ackedSeq: number }> {
@@ -483,6 +484,15 @@ export class VehicleSync {
     return this.deps.store.transaction(async (tx) => {
       const latest = await tx.latestInboxSeq(vehicleId);
       if (upTo > latest) throw badRequest('ACK_AHEAD', `まだ送っていない番号（${upTo}）の受信確認です。最新は ${latest} です。`);
+      const before = (await tx.getVehicle(vehicleId))?.inboxAckedSeq ?? 0;
+      // The vehicle holds what it acknowledged: the certificates' PDFs leave the inbox (a reprint is a new job).
+      if (upTo > before) {
+        for (const row of await tx.listInbox(vehicleId, before, upTo - before)) {
+          if (row.type !== 'print_job' || row.seq > upTo) continue;
+          const body = JSON.parse(row.body) as { pdfBase64?: string };
+          if (body.pdfBase64) await tx.setInboxBody(vehicleId, row.seq, JSON.stringify({ ...body, pdfBase64: '' }));
+        }
+      }
       await tx.setInboxAcked(vehicleId, upTo);
       const v = await tx.getVehicle(vehicleId);
       await tx.appendAudit({ actor: vehicleId, action: 'inbox.ack', place: vehicleId, detail: { upTo } }, at);

@@ -457,6 +457,9 @@ export class KyselyHubTx implements HubTx {
     return this.rows('listInbox', [vehicleId, afterSeq, limit] as const, (db, [v, after, limit]) =>
       db.selectFrom('inbox').select(inboxCols).where('vehicle_id', '=', v).where('seq', '>', after).orderBy('seq').limit(limit));
   }
+  async setInboxBody(vehicleId: string, seq: number, body: string) {
+    await this.q.updateTable('inbox').set({ body }).where('vehicle_id', '=', vehicleId).where('seq', '=', seq).execute();
+  }
   async latestInboxSeq(vehicleId: string) {
     const row = await this.first('latestInboxSeq', [vehicleId] as const, (db, [v]) =>
       db.selectFrom('inbox').select((eb) => eb.fn.max('seq').as('seq')).where('vehicle_id', '=', v));

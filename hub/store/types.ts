@@ -460,6 +460,8 @@ export interface HubTx {
   appendInbox(vehicleId: string, type: string, body: string, at: string): Promise<number>;
   listInbox(vehicleId: string, afterSeq: number, limit: number): Promise<InboxRow[]>;
   latestInboxSeq(vehicleId: string): Promise<number>;
+  /** Rewrites an inbox row's body (a print job's PDF dropped once the vehicle acknowledged it). */
+  setInboxBody(vehicleId: string, seq: number, body: string): Promise<void>;
 
   insertDecision(d: DecisionRow): Promise<void>;
   getDecision(requestId: string): Promise<DecisionRow | undefined>;
