@@ -15,7 +15,7 @@ import { HttpsHubTransport, loadEnrollment } from './core/hub-transport';
 import { hubOptions } from './core/terminal';
 import { loadPrinterConfig } from '../native/printer/config';
 import { createPrinters } from '../native/printer/create';
-import { SafeStorageKeyProvider } from './keychain.main';
+import { SafeStorageKeyProvider, SafeStorageTlsKeyVault } from './keychain.main';
 import { APP_SCHEME, appPageUrl, navigationAllowed, permissionAllowed, resolveAppFile, screenForSender, windowHardening } from './security';
 import { VehicleId } from '../protocol/ids';
 
@@ -95,7 +95,8 @@ async function devices(configFile: string): Promise<Pick<TerminalOptions, 'print
     }
   }
   const printers = config.printers ? createPrinters(loadPrinterConfig(config.printers)) : undefined;
-  const hub = config.hubEnrollment ? loadEnrollment(config.hubEnrollment, config.hubUrl) : undefined;
+  const vault = new SafeStorageTlsKeyVault(join(app.getPath('userData'), 'terminal', 'vehicle-tls.key.sealed'));
+  const hub = config.hubEnrollment ? loadEnrollment(config.hubEnrollment, config.hubUrl, vault) : undefined;
   return {
     place: config.vehicleId,
     ...(printers ? { printers, receiptColumns: printers.receiptColumns } : {}),

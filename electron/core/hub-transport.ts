@@ -1,7 +1,7 @@
 // How the vehicle reaches city hall: HTTPS with mutual TLS (the vehicle's client certificate from
 // enrollment), plus a WebSocket on the same credentials for pushed messages. Every answer is parsed
 // with zod before the sync loop sees it.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest, Agent } from 'node:https';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -66,8 +66,20 @@ export interface HubCredentials {
   printSigningKey: string;
 }
 
-/** Reads the folder `odekake vehicle enroll` wrote; the hub URL may be overridden. */
-export function loadEnrollment(dir: string, hubUrl?: string): HubCredentials {
+/** Where the vehicle's TLS private key is kept sealed (under Electron: the OS keychain through safeStorage). */
+export interface TlsKeyVault {
+  /** The sealed key, unsealed; null when none was stored yet. */
+  load(): string | null;
+  store(pem: string): void;
+}
+
+/**
+ * Reads the folder `odekake vehicle enroll` wrote; the hub URL may be overridden. The private key is
+ * the vehicle's identity at city hall: with a vault (Electron) it is sealed on first use and its plain
+ * file removed from the enrollment folder, so a copy of that folder identifies nobody; without one (host
+ * mode) the plain file must be readable by its owner only.
+ */
+export function loadEnrollment(dir: string, hubUrl?: string, vault?: TlsKeyVault): HubCredentials {
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
   const manifest = EnrollmentManifest.parse(JSON.parse(read(VEHICLE_ENROLLMENT_FILES.manifest)));
   const url = hubUrl ?? manifest.hubUrl;
@@ -77,9 +89,30 @@ export function loadEnrollment(dir: string, hubUrl?: string): HubCredentials {
     hubUrl: url,
     ca: read(manifest.files.ca),
     cert: read(manifest.files.cert),
-    key: read(manifest.files.key),
+    key: vehicleKey(join(dir, manifest.files.key), vault),
     printSigningKey: read(manifest.files.printSigningKey),
   };
+}
+
+function vehicleKey(file: string, vault: TlsKeyVault | undefined): string {
+  if (vault) {
+    if (existsSync(file)) {
+      const pem = readFileSync(file, 'utf8');
+      vault.store(pem);
+      // Overwritten before it is removed: the plain key should not linger in the folder's blocks.
+      writeFileSync(file, Buffer.alloc(Buffer.byteLength(pem)));
+      unlinkSync(file);
+      return pem;
+    }
+    const sealed = vault.load();
+    if (sealed === null) throw new AppError('ENROLLMENT_KEY_MISSING', '車両の鍵が見つかりません。市役所で登録し直してもらってください。');
+    return sealed;
+  }
+  const mode = statSync(file).mode & 0o777;
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new AppError('KEY_FILE_EXPOSED', `車両の鍵ファイルを他の利用者が読める状態です（${mode.toString(8)}）。chmod 600 で持ち主だけにしてください。`);
+  }
+  return readFileSync(file, 'utf8');
 }
 
 export class HubUnreachable extends Error {
