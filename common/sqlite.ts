@@ -44,6 +44,8 @@ export function openSqlite(file: string, migrations: readonly Migration[]): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Deleted and overwritten content is zeroed on disk, so a purge leaves no readable trace in free pages.
+  db.pragma('secure_delete = ON');
   migrate(db, migrations);
   return db;
 }

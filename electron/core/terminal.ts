@@ -10,6 +10,7 @@ import type { CardService } from '../../native/card/service';
 import { AuditLog } from './audit';
 import { CardFlows } from './card-flows';
 import { systemClock, type Clock } from './clock';
+import { checkpoint, Retention } from './retention';
 import { ConsultationService } from './consultations';
 import { FieldCipher, type KeyProvider } from './crypto';
 import { openDatabase, type Db } from './db';
@@ -87,6 +88,9 @@ export class TerminalCore {
   readonly consultations: ConsultationService | null;
   readonly nextVisit: NextVisitTasks;
   readonly questions: HubQuestions;
+  /** What the vehicle no longer needs leaves it (cancelled and rejected requests, failed print documents). */
+  readonly retention: Retention;
+  private retentionTimer: NodeJS.Timeout | null = null;
   readonly visits: HomeVisits;
   readonly outings: OutingService;
   private readonly events = new TerminalEvents();
@@ -116,6 +120,7 @@ export class TerminalCore {
     this.staff = new StaffSessions({ db, clock, audit });
     this.nextVisit = new NextVisitTasks({ db, cipher, audit, clock, newId, outbox: this.outbox });
     this.questions = new HubQuestions({ db, cipher, audit, clock });
+    this.retention = new Retention({ db, audit, clock, requests: this.requests, questions: this.questions });
     this.residentScreen = new ResidentScreen({ events });
     const ledger = options.printers
       ? new PrintLedger({
@@ -267,10 +272,21 @@ export class TerminalCore {
     this.access.startIdleLock(intervalMs);
     this.printing.resumeQueued();
     this.sync?.start();
+    // Once a minute: whatever expired goes, and the WAL is emptied (a handover's purge leaves it too).
+    this.retentionTimer = setInterval(() => {
+      try {
+        this.retention.sweep();
+        checkpoint(this.db);
+      } catch (e) {
+        this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'retention sweep failed; trying again');
+      }
+    }, 60_000);
+    this.retentionTimer.unref();
   }
 
   async close(): Promise<void> {
     this.access.stop();
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     await this.sync?.stop();
     await this.consultations?.stop();
     this.db.close();
