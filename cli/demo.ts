@@ -105,7 +105,7 @@ export async function runDemo(opts: { data: string; port: number; hubPort: numbe
       `  職員画面:     ${host.staffUrl}`,
       `  お客様画面:   ${host.residentUrl}`,
       '',
-      '  デモ職員: 職員番号 S0001 / PIN 2580 (fixtures/staff.json の架空の職員)',
+      '  デモ職員: 職員番号 S0001 / PIN 258013 (fixtures/staff.json の架空の職員)',
       '',
       `  市役所の操作画面 (承認): ${hub.url}/   管理者 admin / パスワード ${adminPassword}`,
       `    (ハブ独自の認証局の証明書: ${join(opts.data, 'hub', 'pki', 'ca.crt')} — ブラウザの警告はこの証明書を信頼すると消えます)`,

@@ -18,7 +18,7 @@ export const hashPin = (pin: string): string => hashSecretSync(pin);
 export const verifyPin = (pin: string, stored: string): boolean => verifySecretSync(pin, stored);
 
 const StaffFile = z.object({
-  staff: z.array(z.object({ id: StaffId, displayName: z.string().min(1).max(40), pin: z.string().regex(/^\d{4,12}$/) })),
+  staff: z.array(z.object({ id: StaffId, displayName: z.string().min(1).max(40), pin: z.string().regex(/^\d{6,12}$/, { error: '職員のPINは6けた以上の数字にしてください。' }) })),
 });
 
 interface Session {
@@ -36,7 +36,6 @@ export interface StaffSessionsOptions {
 
 export class StaffSessions {
   private session: Session | null = null;
-  private failures = new Map<string, { count: number; until: number }>();
   private dummyHash: string | null = null;
 
   private readonly db: Db;
@@ -73,8 +72,8 @@ export class StaffSessions {
 
   signIn(staffId: string, pin: string): SessionStatus {
     const now = this.clock.now().getTime();
-    const failed = this.failures.get(staffId);
-    if (failed && failed.count >= MAX_FAILURES && now < failed.until) {
+    const failed = this.db.prepare<[string], { count: number; until_ms: number }>('SELECT count, until_ms FROM staff_sign_in_failures WHERE staff_id = ?').get(staffId);
+    if (failed && failed.count >= MAX_FAILURES && now < failed.until_ms) {
       throw new AuthError('SIGN_IN_LOCKED_OUT', 'PINを続けて間違えたため、5分間サインインできません。時間をおいてからお試しください。');
     }
     const row = this.db.prepare<[string], { display_name: string; pin_hash: string }>('SELECT display_name, pin_hash FROM staff WHERE id = ? AND active = 1').get(staffId);
@@ -82,11 +81,14 @@ export class StaffSessions {
     const ok = verifyPin(pin, row?.pin_hash ?? (this.dummyHash ??= hashPin('not-a-staff-pin'))) && row !== undefined;
     this.db.transaction(() => this.audit.append({ actor: staffId, action: ok ? 'staff.sign_in' : 'staff.sign_in_failed' }))();
     if (!ok || !row) {
-      const count = (failed && now < failed.until ? failed.count : 0) + 1;
-      this.failures.set(staffId, { count, until: now + FAILURE_LOCKOUT_MS });
+      const count = (failed && now < failed.until_ms ? failed.count : 0) + 1;
+      // Counted for staff who exist: made-up ids have nothing to lock and would only fill the table.
+      if (row) this.db
+        .prepare('INSERT INTO staff_sign_in_failures (staff_id, count, until_ms) VALUES (?, ?, ?) ON CONFLICT (staff_id) DO UPDATE SET count = excluded.count, until_ms = excluded.until_ms')
+        .run(staffId, count, now + FAILURE_LOCKOUT_MS);
       throw new AuthError('SIGN_IN_FAILED', '職員番号かPINが違います。もう一度入力してください。');
     }
-    this.failures.delete(staffId);
+    this.db.prepare('DELETE FROM staff_sign_in_failures WHERE staff_id = ?').run(staffId);
     this.session = { staffId, staffName: row.display_name, lastActivity: now, locked: false };
     return this.status();
   }

@@ -16,7 +16,7 @@ export const goodsFile = join(projectRoot, 'fixtures', 'goods.json');
 /** The city's lists an outing reads, as the terminal loads them at start. */
 export const outingCatalog = () => ({ outingPlaces: loadOutingPlaces(outingPlacesFile), goods: loadGoodsTable(goodsFile) });
 export const staffFile = join(projectRoot, 'fixtures', 'staff.json');
-export const demoStaff = { staffId: 'S0001', pin: '2580' };
+export const demoStaff = { staffId: 'S0001', pin: '258013' };
 
 export function juminhyoRequest(overrides: Partial<RequestInput> = {}): RequestInput {
   return {

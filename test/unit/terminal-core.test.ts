@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName } from '../../protocol/ipc';
@@ -176,6 +176,24 @@ describe('staff sessions', () => {
     expect((await ok('signIn', demoStaff)).signedIn).toBe(true);
   });
 
+  it('keeps a lockout across a restart of the terminal, and counts no made-up ids', async () => {
+    await ok('signOut', {});
+    for (let i = 0; i < 5; i++) expect((await fails('signIn', { staffId: 'S0001', pin: '000000' })).code).toBe('SIGN_IN_FAILED');
+    for (let i = 0; i < 5; i++) await fails('signIn', { staffId: `NOBODY${i}`, pin: '000000' });
+    await core.close();
+    ({ core } = makeCore(tmp.dir, clock));
+    expect((await fails('signIn', demoStaff)).code).toBe('SIGN_IN_LOCKED_OUT');
+    expect(core.db.prepare('SELECT staff_id FROM staff_sign_in_failures').pluck().all()).toEqual(['S0001']);
+    clock.advance(5 * 60_000 + 1);
+    expect((await ok('signIn', demoStaff)).signedIn).toBe(true);
+  });
+
+  it('takes staff PINs of six digits or more from the roster', () => {
+    const roster = join(tmp.dir, 'short-pins.json');
+    writeFileSync(roster, JSON.stringify({ staff: [{ id: 'S0100', displayName: '短い 暗証', pin: '1234' }] }));
+    expect(() => core.staff.seedFromFile(roster)).toThrow(/6けた以上/);
+  });
+
   it('locks after five idle minutes, tells the screens, clears the resident screen and refuses staff calls until the PIN', async () => {
     const { id } = await ok('createRequest', juminhyoRequest());
     await ok('showToResident', { id });
@@ -201,7 +219,7 @@ describe('staff sessions', () => {
     const rows = core.db.prepare('SELECT pin_hash FROM staff').all() as { pin_hash: string }[];
     for (const r of rows) {
       expect(r.pin_hash).toMatch(/^scrypt\$/);
-      expect(r.pin_hash).not.toContain('2580');
+      expect(r.pin_hash).not.toContain(demoStaff.pin);
     }
   });
 });
