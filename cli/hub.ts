@@ -190,6 +190,57 @@ export function registerHubCommands(program: Command): void {
       }
     });
 
+  const auditCommand = hub.command('audit').description('市役所ハブの監査ログ');
+  auditCommand
+    .command('verify')
+    .description('監査ログの鎖と、署名したチェックポイントを確かめます (書き換えがあれば番号を示して失敗します)')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { data: string; db?: string }) => {
+      const [{ hubPaths, openHubStore }, { ensureAuditSigningKey, verifyAuditAnchors }] = await Promise.all([import('../hub/server/data-dir'), import('../hub/server/audit-anchors')]);
+      try {
+        const paths = hubPaths(opts.data);
+        const store = await openHubStore(opts.data, opts.db);
+        try {
+          const verdict = await verifyAuditAnchors(store, ensureAuditSigningKey(paths.auditSigningKey, paths.auditSigningPublicKey).publicKey);
+          if (verdict.ok) {
+            process.stdout.write(`監査ログは正常です（${verdict.rows}件、署名済みチェックポイント ${verdict.checkpoints}件と一致）。\n`);
+          } else {
+            process.stderr.write(`監査ログが書き換えられています: ${verdict.brokenAt}番目の記録（${verdict.why}）。\n`);
+            process.exitCode = 1;
+          }
+        } finally {
+          await store.close();
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+  auditCommand
+    .command('anchors')
+    .description('車両から届いた監査ログの先頭を JSON で書き出します (車両で odekake audit verify --anchors に使います)')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--vehicle <id>', '車両ID')
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { data: string; vehicle: string; db?: string }) => {
+      const { openHubStore } = await import('../hub/server/data-dir');
+      try {
+        const store = await openHubStore(opts.data, opts.db);
+        try {
+          const rows = await store.transaction((tx) => tx.listAudit({ action: 'vehicle.audit_head' }));
+          const anchors = rows.filter((r) => r.actor === opts.vehicle).map((r) => {
+            const d = JSON.parse(r.detail) as { seq: number; hash: string };
+            return { seq: d.seq, hash: d.hash };
+          });
+          process.stdout.write(`${JSON.stringify(anchors)}\n`);
+        } finally {
+          await store.close();
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+
   const intakeKey = hub.command('intake-key').description('予約受付 API (スマホ市役所の中継) の受付キー');
   intakeKey
     .command('add')

@@ -14,6 +14,7 @@ const groups: CommandGroup[] = [
     commands: {
       host: '車載端末の中核処理を Electron なしで起動し、職員画面とお客様画面を 127.0.0.1 で配信します',
       demo: 'デモ一式 (市役所ハブ・端末・プリンタのエミュレータ・仮想カード) を起動し、開く URL を表示します',
+      audit: '端末の監査ログを確かめます (verify)',
     },
     load: async () => (await import('./terminal')).registerTerminalCommands,
   },

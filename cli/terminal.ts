@@ -45,6 +45,32 @@ export function registerTerminalCommands(program: Command): void {
       });
     });
 
+  const audit = program.command('audit').description('端末の監査ログ');
+  audit
+    .command('verify')
+    .description('端末の監査ログの鎖を確かめます。--anchors には市役所ハブが記録した先頭 (odekake hub audit anchors の出力) を渡します')
+    .option('--data <dir>', '端末のデータ置き場', '.odekake/terminal')
+    .option('--anchors <file>', '市役所ハブが記録したこの車両の監査ログの先頭 (JSON)')
+    .action(async (opts: { data: string; anchors?: string }) => {
+      const [{ default: Database }, { readFileSync }, { AuditLog }, { systemClock }, { z }] = await Promise.all([
+        import('better-sqlite3'), import('node:fs'), import('../electron/core/audit'), import('../electron/core/clock'), import('zod'),
+      ]);
+      const db = new Database(join(opts.data, 'terminal.sqlite3'), { readonly: true, fileMustExist: true });
+      try {
+        const log = new AuditLog(db, systemClock, 'cli');
+        const anchors = opts.anchors ? z.array(z.object({ seq: z.number().int(), hash: z.string() })).parse(JSON.parse(readFileSync(opts.anchors, 'utf8'))) : [];
+        const verdict = opts.anchors ? log.verifyAnchored(anchors) : log.verify();
+        if (verdict.ok) {
+          process.stdout.write(`監査ログは正常です（${verdict.rows}件${opts.anchors ? `、市役所の記録 ${anchors.length}件と一致` : ''}）。\n`);
+        } else {
+          process.stderr.write(`監査ログが書き換えられています: ${verdict.brokenAt}番目の記録（${verdict.why}）。\n`);
+          process.exitCode = 1;
+        }
+      } finally {
+        db.close();
+      }
+    });
+
   program
     .command('demo')
     .description('デモ一式 (市役所ハブ・端末・プリンタのエミュレータ・仮想カード) を起動し、開く URL を表示します')

@@ -73,7 +73,11 @@ export type VehicleMessage = z.infer<typeof VehicleMessage>;
 export const DELIVER_BATCH_MAX_MESSAGES = 500;
 export const DELIVER_BATCH_MAX_BYTES = 1024 * 1024;
 export const LEGACY_DELIVER_BATCH_MAX_MESSAGES = 100;
-export const DeliverBatch = z.object({ messages: z.array(z.unknown()).min(1).max(DELIVER_BATCH_MAX_MESSAGES) });
+/** The head of the vehicle's own audit chain when it sent the batch: the hub records it in its chain (an anchor). */
+export const AuditHead = z.object({ seq: z.number().int().min(0), hash: z.string().regex(/^[0-9a-f]{64}$/) });
+export type AuditHead = z.infer<typeof AuditHead>;
+
+export const DeliverBatch = z.object({ messages: z.array(z.unknown()).min(1).max(DELIVER_BATCH_MAX_MESSAGES), auditHead: AuditHead.optional() });
 
 /**
  * The hub's answer per message, in order. `applied` and `duplicate` both mean the hub has it (a

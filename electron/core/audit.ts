@@ -62,9 +62,32 @@ export class AuditLog {
     this.insert.run({ ...row, prev_hash: prevHash, hash: auditRowHash(prevHash, { ...row, requestId: row.request_id }) });
   }
 
+  /** The chain's head: its last sequence number and hash (sent with every batch, so city hall anchors it). */
+  head(): { seq: number; hash: string } | null {
+    return this.last.get() ?? null;
+  }
+
   /** Walks the whole chain; the first row whose link or content does not match is reported. */
   verify(): ChainVerdict {
     return verifyChain(chained(this.db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate()));
+  }
+
+  /**
+   * The chain, and then the heads city hall recorded from this vehicle (its anchors): each must still be
+   * in the chain with the same hash. A log rewritten with every hash recomputed passes verify() but not
+   * this, since the hub kept the heads it was sent before.
+   */
+  verifyAnchored(anchors: readonly { seq: number; hash: string }[]): ChainVerdict {
+    const chain = this.verify();
+    if (!chain.ok) return chain;
+    const at = this.db.prepare<[number], { hash: string }>('SELECT hash FROM audit_log WHERE seq = ?');
+    for (const a of [...anchors].sort((x, y) => x.seq - y.seq)) {
+      if (a.seq === 0) continue;
+      const row = at.get(a.seq);
+      if (!row) return { ok: false, rows: chain.rows, brokenAt: a.seq, why: '市役所が記録した番号の記録がありません' };
+      if (row.hash !== a.hash) return { ok: false, rows: chain.rows, brokenAt: a.seq, why: '市役所が記録した先頭と鎖が合いません' };
+    }
+    return chain;
   }
 
   forRequest(requestId: string): AuditRow[] {

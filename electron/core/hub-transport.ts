@@ -18,6 +18,7 @@ import {
   VEHICLE_ENROLLMENT_FILES,
   type LinkCompleteRequest,
   type VehicleMessage,
+  type AuditHead,
 } from '../../protocol/hub';
 import {
   AvailabilityResponse, CallServerFrame, CallView, CONSULTATION_API, TurnCredentialsResponse, type CallClientFrame, type Department,
@@ -32,7 +33,8 @@ export type OutgoingMessage = VehicleMessage;
 export interface HubTransport {
   /** The vehicle these credentials belong to (print jobs are signed for it). */
   readonly vehicleId: string;
-  deliver(messages: OutgoingMessage[]): Promise<DeliverResponse>;
+  /** Sends a batch, with the head of the vehicle's audit chain for city hall to record. */
+  deliver(messages: OutgoingMessage[], auditHead?: AuditHead): Promise<DeliverResponse>;
   /** Hub messages after `after`, at most `limit` (print jobs carry their PDF: small pages survive a weak link). */
   inbox(after: number, limit?: number): Promise<InboxResponse>;
   ack(upTo: number): Promise<void>;
@@ -132,8 +134,8 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
     this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 2 });
   }
 
-  async deliver(messages: OutgoingMessage[]): Promise<DeliverResponse> {
-    return DeliverResponse.parse(await this.send('POST', HUB_API.messages, { messages }));
+  async deliver(messages: OutgoingMessage[], auditHead?: AuditHead): Promise<DeliverResponse> {
+    return DeliverResponse.parse(await this.send('POST', HUB_API.messages, { messages, ...(auditHead ? { auditHead } : {}) }));
   }
 
   async inbox(after: number, limit = 10): Promise<InboxResponse> {

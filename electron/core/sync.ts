@@ -304,7 +304,8 @@ export class SyncService {
 
   private async send(batch: OutgoingBatch): Promise<DeliverResponse> {
     try {
-      return await this.o.transport.deliver(batch.messages);
+      const head = this.o.audit.head();
+      return await this.o.transport.deliver(batch.messages, head ?? undefined);
     } catch (e) {
       const code = e instanceof AppError ? e.code : 'UNREACHABLE';
       // A hub from before larger batches refuses them whole: keep to its size from now on.

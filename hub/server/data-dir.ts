@@ -33,6 +33,9 @@ export function hubPaths(dataDir: string) {
     serverCert: join(pki, 'server.crt'),
     printSigningKey: join(pki, 'print-signing.key'),
     printSigningPublicKey: join(pki, 'print-signing.pub'),
+    /** Signs checkpoints of the audit chain (kept out of the database, so an edit to it cannot be re-signed). */
+    auditSigningKey: join(pki, 'audit-signing.key'),
+    auditSigningPublicKey: join(pki, 'audit-signing.pub'),
     /** HMAC key of the 照合番号 printed on certificates (kept secret: it lets the hub check them later). */
     verificationKey: join(pki, 'certificate-verification.key'),
     /** The JPKI CA certificate(s) card certificates must chain to for マイナ保険証紐付け (PEM). */

@@ -6,6 +6,8 @@ import { createLogger, type Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { VisitRules } from '../../protocol/visit-rules';
 import { buildApp, type RateLimitOptions } from './app';
+import { HubError } from '../errors';
+import { checkpointAudit, CHECKPOINT_EVERY_MS, ensureAuditSigningKey, verifyAuditAnchors } from './audit-anchors';
 import type { FeeTable } from '../../protocol/ipc';
 import { Approvals } from './approvals';
 import { BookingService } from './bookings';
@@ -94,6 +96,18 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     // The message names the failure only: the URL may hold a password.
     onIdleError: (e) => log.warn({ code: (e as { code?: string }).code, err: e.message }, 'database connection lost while idle'),
   });
+  // The audit chain is checked against its signed checkpoints before anything is served: a hub whose
+  // records were rewritten does not start.
+  const paths = hubPaths(options.dataDir);
+  const auditKeys = ensureAuditSigningKey(paths.auditSigningKey, paths.auditSigningPublicKey);
+  const verdict = await verifyAuditAnchors(store, auditKeys.publicKey).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  if (!verdict.ok) {
+    await store.close();
+    throw new HubError(500, 'AUDIT_CHAIN_BROKEN', `監査ログが書き換えられています（${verdict.brokenAt}番目の記録: ${verdict.why}）。ハブは起動しません。管理者に連絡してください（odekake hub audit verify で確かめられます）。`);
+  }
   let bus: HubEventBus;
   try {
     bus = location.kind === 'postgres' ? await PostgresBus.start({ url: location.url, log }) : new InProcessBus(log);
@@ -136,17 +150,24 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   const url = `https://${host}:${port}`;
   log.info({ url, dataDir: hubPaths(options.dataDir).dataDir }, 'hub listening');
+  const checkpoint = () => checkpointAudit(store, auditKeys.privateKey, clock).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'audit checkpoint failed; trying again later'));
+  // The first one before the hub is handed out: nothing of the hub's own is writing when the caller starts.
+  await checkpoint();
+  const checkpointTimer = setInterval(() => void checkpoint(), CHECKPOINT_EVERY_MS);
+  checkpointTimer.unref();
   let stopped = false;
   return {
     url, port, store, push, bus, approvals, bookings, visits, caCert: keys.caCert, printSigningPublicKey: createPublicKey(keys.printSigningPublicKey),
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(checkpointTimer);
       push.closeAll();
       await consultations.stop();
       await app.close();
       await push.idle();
       await bus.close();
+      await checkpointAudit(store, auditKeys.privateKey, clock).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'audit checkpoint at stop failed'));
       await store.close();
     },
   };

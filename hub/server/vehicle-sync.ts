@@ -5,7 +5,7 @@
 // messages behind it.
 import { z } from 'zod';
 import {
-  DeliverBatch, DELIVER_BATCH_MAX_MESSAGES, hubErrorMessages, IdempotencyKey, VehicleMessage,
+  DeliverBatch, DELIVER_BATCH_MAX_MESSAGES, hubErrorMessages, type AuditHead, IdempotencyKey, VehicleMessage,
   type DeliverResponse, type DeliveryResult,
 } from '../../protocol/hub';
 import type { RequestStep } from '../../protocol/domain';
@@ -132,6 +132,9 @@ const callBackAfter: Record<VisitOutcome, string | null> = { done: null, absent:
 export const InboxQuery = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(50) });
 
 export class VehicleSync {
+  /** The last audit-chain head each vehicle sent to this process. */
+  private readonly heads = new Map<string, AuditHead>();
+
   constructor(
     private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub; ids?: IdGenerator; fees?: FeeTable },
   ) {}
@@ -224,7 +227,24 @@ export class VehicleSync {
     const { results, after } = outcome;
     for (const r of after.rejections) log.warn({ vehicleId, code: r.code, problem: r.problem, key: r.key }, 'vehicle message rejected and kept aside');
     for (const notice of coalesced(after.notices)) push.toConsoles(notice);
+    if (batch.data.auditHead) await this.anchorVehicleChain(vehicleId, batch.data.auditHead);
     return { results };
+  }
+
+  /**
+   * The head of the vehicle's audit chain, recorded in the hub's own chain when it moved: an anchor a
+   * rewrite of the vehicle's log cannot follow. A head that went backwards is recorded as such.
+   */
+  private async anchorVehicleChain(vehicleId: string, head: AuditHead): Promise<void> {
+    const last = this.heads.get(vehicleId);
+    if (last && last.seq === head.seq && last.hash === head.hash) return;
+    this.heads.set(vehicleId, head);
+    const regressed = last !== undefined && head.seq < last.seq;
+    const at = this.deps.clock.now().toISOString();
+    await this.deps.store.transaction((tx) =>
+      tx.appendAudit({ actor: vehicleId, action: regressed ? 'vehicle.audit_head_regressed' : 'vehicle.audit_head', place: vehicleId, detail: { seq: head.seq, hash: head.hash } }, at),
+    );
+    if (regressed) this.deps.log.warn({ vehicleId, seq: head.seq, before: last.seq }, 'vehicle audit chain went backwards');
   }
 
   /**

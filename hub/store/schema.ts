@@ -96,6 +96,13 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface AuditCheckpointsTable {
+  seq: number;
+  hash: string;
+  at: string;
+  signature: string;
+}
+
 export interface DecisionsTable {
   request_id: string;
   decision: 'approved' | 'rejected';
@@ -383,6 +390,7 @@ export interface HubDatabase {
   applied_messages: AppliedMessagesTable;
   inbox: InboxTable;
   audit_log: AuditLogTable;
+  audit_checkpoints: AuditCheckpointsTable;
   decisions: DecisionsTable;
   questions: QuestionsTable;
   documents: DocumentsTable;

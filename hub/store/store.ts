@@ -951,6 +951,21 @@ export class KyselyHubTx implements HubTx {
     if (filter.action) query = query.where('action', '=', filter.action);
     return query.orderBy('seq').limit(filter.limit ?? 10_000).execute();
   }
+  async latestAudit() {
+    return this.q.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  }
+  async insertAuditCheckpoint(c: { seq: number; hash: string; at: string; signature: string }) {
+    await this.q.insertInto('audit_checkpoints').values(c).onConflict((oc) => oc.column('seq').doNothing()).execute();
+  }
+  async latestAuditCheckpoint() {
+    return this.q.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  }
+  async listAuditCheckpoints() {
+    return this.q.selectFrom('audit_checkpoints').selectAll().orderBy('seq').execute();
+  }
+  async auditHashAt(seq: number) {
+    return (await this.q.selectFrom('audit_log').select('hash').where('seq', '=', seq).executeTakeFirst())?.hash ?? null;
+  }
   async verifyAudit() {
     const rows: AuditRow[] = [];
     // Read in pages so one statement never holds the whole log in the driver's buffer at once.

@@ -287,6 +287,14 @@ export interface AuditEntry {
 /** A stored audit record: the chain's own record shape, `detail` as its JSON text. */
 export type AuditRow = ChainedAuditRecord;
 
+/** A signed checkpoint of the hub's audit chain (hub/server/audit-anchors.ts). */
+export interface AuditCheckpointRow {
+  seq: number;
+  hash: string;
+  at: string;
+  signature: string;
+}
+
 export type { ChainVerdict };
 
 export interface RequestFilter {
@@ -572,6 +580,13 @@ export interface HubTx {
   /** Appends the records in the order given, each chained on the one before, as appendAudit would one by one. */
   appendAudits(entries: readonly { entry: AuditEntry; at: string }[]): Promise<void>;
   listAudit(filter: { requestId?: string; action?: string; limit?: number }): Promise<AuditRow[]>;
+  /** The chain's head: its last sequence number and hash (none while the log is empty). */
+  latestAudit(): Promise<{ seq: number; hash: string } | undefined>;
+  insertAuditCheckpoint(c: AuditCheckpointRow): Promise<void>;
+  latestAuditCheckpoint(): Promise<AuditCheckpointRow | undefined>;
+  listAuditCheckpoints(): Promise<AuditCheckpointRow[]>;
+  /** The hash of the audit row at `seq`, or null when there is none. */
+  auditHashAt(seq: number): Promise<string | null>;
   verifyAudit(): Promise<ChainVerdict>;
 }
 
