@@ -17,21 +17,11 @@ import { importRecordsCsv } from '../../hub/server/records';
 import { launchChromium, screenshotDir, shot } from '../support/browser';
 import { projectRoot } from '../support/fixtures';
 import { consoleDist, startTestHub, type TestHub } from '../support/hub';
+import { inventedMonthlyYear } from '../support/records';
 
 const planner = { id: 'K0001', displayName: '企画 花子', password: 'planning-password-for-tests' };
 const clock = new ManualClock(new Date('2026-11-25T01:00:00.000Z'));
 
-/** 令和5年度, invented month by month: 川前 and 予約訪問 each month, 田人 every other month. */
-function inventedMonthlyYear(): string {
-  const lines = ['年度,月,種類,場所,回数,証明書,マイナンバーカード,ごみ納付券,相談,フレイル,計,説明者数'];
-  for (let i = 0; i < 12; i++) {
-    const month = i < 9 ? `2023-${String(i + 4).padStart(2, '0')}` : `2024-${String(i - 8).padStart(2, '0')}`;
-    lines.push(`2023,${month},地区定期巡回,川前,1回,1人,${i + 1}人,0人,2人,3人,${i + 5}人,`);
-    if (i % 2 === 0) lines.push(`2023,${month},地区定期巡回,田人,1回,0人,1人,0人,1人,4人,5人,`);
-    lines.push(`2023,${month},予約訪問,,2回,-,-,-,1人,6人,7人,2人`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 let t: TestHub;
 let browser: Browser;
