@@ -105,6 +105,19 @@ function stepRecords(vehicleId: string, m: EventMessage, next: RequestStep): { e
   };
 }
 
+/**
+ * A handed-over or cancelled request can no longer be reprinted (approvals.ts), so the certificate's PDF —
+ * some carry the 個人番号 — has served its purpose: the hub keeps its serial, its hash and its
+ * verification code, not the document.
+ */
+const documentEnds = (step: RequestStep) => step === 'handed_over' || step === 'cancelled';
+
+async function dropEndedDocuments(tx: HubTx, vehicleId: string, requestIds: string[], at: string): Promise<void> {
+  if (requestIds.length === 0) return;
+  const dropped = await tx.dropDocumentPdfs(requestIds);
+  await tx.appendAudits(dropped.map((requestId) => ({ entry: { actor: 'hub', action: 'document.pdf_dropped', requestId, place: vehicleId }, at })));
+}
+
 /** A message of a batch the bulk path can apply. */
 type BulkMessage = { key: string; message: SubmitMessage | EventMessage | VisitMessage };
 
@@ -320,6 +333,7 @@ export class VehicleSync {
     await tx.insertRequestEvents(events);
     await tx.appendAudits(audits);
     await tx.insertAppliedMessages(appliedRows);
+    await dropEndedDocuments(tx, vehicleId, [...stepChanges.values()].filter((c) => documentEnds(c.step)).map((c) => c.id), clock.now().toISOString());
     return results;
   }
 
@@ -391,6 +405,7 @@ export class VehicleSync {
         const { event, audit } = stepRecords(vehicleId, m, next);
         await tx.insertRequestEvent(event);
         await tx.appendAudit(audit, at);
+        if (documentEnds(next)) await dropEndedDocuments(tx, vehicleId, [m.requestId], at);
         return { status: 'applied', notice: { type: 'request.updated', requestId: m.requestId } };
       }
       case 'print.reprint_request': {

@@ -457,6 +457,17 @@ export class KyselyHubTx implements HubTx {
     return this.rows('listInbox', [vehicleId, afterSeq, limit] as const, (db, [v, after, limit]) =>
       db.selectFrom('inbox').select(inboxCols).where('vehicle_id', '=', v).where('seq', '>', after).orderBy('seq').limit(limit));
   }
+  async dropDocumentPdfs(requestIds: readonly string[]) {
+    if (requestIds.length === 0) return [];
+    const rows = await this.q
+      .updateTable('documents')
+      .set({ pdf: Buffer.alloc(0) })
+      .where('request_id', 'in', [...requestIds])
+      .where(sql<boolean>`length(pdf) > 0`)
+      .returning('request_id')
+      .execute();
+    return rows.map((r) => r.request_id);
+  }
   async setInboxBody(vehicleId: string, seq: number, body: string) {
     await this.q.updateTable('inbox').set({ body }).where('vehicle_id', '=', vehicleId).where('seq', '=', seq).execute();
   }

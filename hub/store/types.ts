@@ -468,6 +468,8 @@ export interface HubTx {
   appendInbox(vehicleId: string, type: string, body: string, at: string): Promise<number>;
   listInbox(vehicleId: string, afterSeq: number, limit: number): Promise<InboxRow[]>;
   latestInboxSeq(vehicleId: string): Promise<number>;
+  /** Empties the stored certificate PDFs of these requests (their serials and hashes stay); returns the requests that had one. */
+  dropDocumentPdfs(requestIds: readonly string[]): Promise<string[]>;
   /** Rewrites an inbox row's body (a print job's PDF dropped once the vehicle acknowledged it). */
   setInboxBody(vehicleId: string, seq: number, body: string): Promise<void>;
 

@@ -1,9 +1,11 @@
 // What the hub keeps for a vehicle and hands out again: the inbox serves only what the vehicle has not
 // acknowledged — whatever sequence number is asked for, over HTTPS or the socket — so a stolen
 // enrollment folder cannot read back the certificates the vehicle already holds; a print job's PDF
-// leaves the inbox once acknowledged; and every read that hands out a print job is audited.
+// leaves the inbox once acknowledged; every read that hands out a print job is audited; and once the
+// certificate is handed over (no reprint is possible any more) the hub keeps its serial and hash, not
+// the PDF.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCredentials, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
+import { adminCredentials, eventMessage, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
 let t: TestHub;
 let car: VehicleTls;
@@ -73,5 +75,28 @@ describe('the vehicle inbox after acknowledgement', () => {
     const stored = JSON.parse(row.body) as { jobId: string; pdfBase64: string; sha256: string };
     expect(stored).toMatchObject({ jobId, pdfBase64: '' });
     expect(stored.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps the serial and hash of a handed-over certificate, not its PDF (bulk and one-by-one paths)', async () => {
+    const c = vehicleClient(t.hub.url, car);
+    const documents = async (requestId: string) => {
+      const doc = await t.hub.store.transaction((tx) => tx.getDocumentForRequest(requestId));
+      return { pdfBytes: doc!.pdf.length, serial: doc!.serial, sha256: doc!.sha256 };
+    };
+    for (const together of [true, false]) {
+      const m = submitMessage();
+      await c.deliver([m]);
+      await approve(m.requestId);
+      expect((await documents(m.requestId)).pdfBytes).toBeGreaterThan(500);
+      const steps = ['PRINTED', 'CHECK_OK', 'PAID', 'HANDED_OVER'].map((e) => eventMessage(m.requestId, e));
+      if (together) expect((await c.deliver(steps)).status).toBe(200);
+      else for (const step of steps) expect((await c.deliver([step])).status).toBe(200);
+      const after = await documents(m.requestId);
+      expect(after.pdfBytes).toBe(0);
+      expect(after.serial).toMatch(/^T\d{6}$/);
+      expect(after.sha256).toMatch(/^[0-9a-f]{64}$/);
+      const dropped = await t.hub.store.transaction((tx) => tx.listAudit({ requestId: m.requestId, action: 'document.pdf_dropped' }));
+      expect(dropped).toHaveLength(1);
+    }
   });
 });
