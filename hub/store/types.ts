@@ -4,6 +4,7 @@
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
 import type { ChainedAuditRecord, ChainVerdict } from '../../protocol/audit-chain';
 import type { OperatorRole } from '../../protocol/roles';
+import type { CloseListItem } from '../../protocol/console-api';
 
 export type { OperatorRole };
 
@@ -329,20 +330,8 @@ export interface OutingPersonServices {
 }
 
 /** An outing's daily close as the hub keeps it (the cash check in columns, counts and cashless as JSON). */
-export interface DailyCloseRow {
-  outingId: string;
-  vehicleId: string;
-  date: string;
+export interface DailyCloseRow extends Omit<CloseListItem, 'cashless'> {
   month: string;
-  closedAt: string;
-  closedBy: string;
-  feesYen: number;
-  goodsYen: number;
-  refundsYen: number;
-  expectedYen: number;
-  countedYen: number;
-  differenceYen: number;
-  reason: string | null;
   counted: string;
   cashless: string;
   receivedAt: string;
