@@ -13,8 +13,7 @@ import type { Clock } from '../clock';
 import type { HubStore } from '../store/types';
 import { parse } from './parse';
 import { recordsReport } from './records';
-import { RecordsCharts } from './records-charts';
-import { recordsCsv, recordsPdf, recordsXlsx } from './records-files';
+import type { RecordsCharts } from './records-charts';
 
 export interface RecordsRouteDeps {
   store: HubStore;
@@ -54,7 +53,10 @@ function attachment(report: RecordsReport, ext: string): string {
 export const recordsRoutes: FastifyPluginAsync<RecordsRouteDeps> = async (app, deps) => {
   const { store, clock, operator, place } = deps;
   const fonts = deps.fonts ?? once(() => CertificateFonts.load());
-  const charts = deps.charts ?? once(() => RecordsCharts.load());
+  // ECharts, exceljs and the PDF writer are loaded on the first request that needs them, not at the
+  // hub's start: most hubs serve the records page a few times a month.
+  const charts = deps.charts ?? once(async () => (await import('./records-charts')).RecordsCharts.load());
+  const files = once(() => import('./records-files'));
   const P = CONSOLE_API.records;
 
   const reportFor = (query: { fiscalYear: number; from?: string; to?: string }) => recordsReport(store, query);
@@ -88,7 +90,7 @@ export const recordsRoutes: FastifyPluginAsync<RecordsRouteDeps> = async (app, d
     const s = await operator(req, RECORDS_VIEW_ROLES, { csrf: false });
     const { encoding, ...range } = parse(RecordsCsvQuery, req.query);
     const report = await reportFor(range);
-    const body = recordsCsv(report, encoding);
+    const body = (await files()).recordsCsv(report, encoding);
     await audited(s, req, `csv-${encoding}`, report);
     return download(reply, `text/csv; charset=${encoding === 'sjis' ? 'Shift_JIS' : 'utf-8'}`, report, 'csv', body);
   });
@@ -96,7 +98,7 @@ export const recordsRoutes: FastifyPluginAsync<RecordsRouteDeps> = async (app, d
   app.get(P.xlsx, async (req, reply) => {
     const s = await operator(req, RECORDS_VIEW_ROLES, { csrf: false });
     const report = await reportFor(parse(RecordsReportQuery, req.query));
-    const body = await recordsXlsx(report);
+    const body = await (await files()).recordsXlsx(report);
     await audited(s, req, 'xlsx', report);
     return download(reply, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', report, 'xlsx', body);
   });
@@ -104,7 +106,7 @@ export const recordsRoutes: FastifyPluginAsync<RecordsRouteDeps> = async (app, d
   app.get(P.pdf, async (req, reply) => {
     const s = await operator(req, RECORDS_VIEW_ROLES, { csrf: false });
     const report = await reportFor(parse(RecordsReportQuery, req.query));
-    const body = await recordsPdf(report, { fonts: await fonts(), charts: await charts() });
+    const body = await (await files()).recordsPdf(report, { fonts: await fonts(), charts: await charts() });
     await audited(s, req, 'pdf', report);
     return download(reply, 'application/pdf', report, 'pdf', body);
   });
