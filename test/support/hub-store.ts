@@ -9,6 +9,12 @@ import { hubMigrations } from '../../hub/store/migrations';
 import { createPostgresKysely, openPostgresHubStore, openSqliteHubStore } from '../../hub/store/open';
 import type { Dialect } from '../../hub/store/schema';
 import type { KyselyHubStore } from '../../hub/store/store';
+import { ManualClock } from '../../common/clock';
+import { silentLogger } from '../../common/logger';
+import { InProcessBus } from '../../hub/server/bus';
+import { PushHub } from '../../hub/server/push';
+import { VehicleSync } from '../../hub/server/vehicle-sync';
+import type { FeeTable } from '../../protocol/ipc';
 import { tempDir } from './fixtures';
 import { createTestDatabase } from './postgres';
 
@@ -53,4 +59,14 @@ export async function openMigrationTarget(dialect: Dialect): Promise<{
     version: () => postgresSchemaVersion(db),
     close: async () => { await db.destroy(); await database.drop(); },
   };
+}
+
+/**
+ * The hub's vehicle sync over a store, as one hub process has it (an in-process bus and its push hub),
+ * for store-level tests; `close` stops the push hub.
+ */
+export function vehicleSyncFor(store: KyselyHubStore, options: { fees?: FeeTable } = {}): { sync: VehicleSync; close(): Promise<void> } {
+  const clock = new ManualClock();
+  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock });
+  return { sync: new VehicleSync({ store, clock, log: silentLogger, push, ...options }), close: async () => push.closeAll() };
 }

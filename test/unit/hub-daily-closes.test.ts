@@ -2,17 +2,12 @@
 // once with its lines, a close whose totals do not follow from its lines is refused with the record,
 // and a month's closes and its fee summary by kind and method come back as the console shows them.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/clock';
-import { silentLogger } from '../../common/logger';
 import type { MoneyLine } from '../../protocol/daily-close';
 import type { OutingRecordMessage } from '../../protocol/records';
-import { InProcessBus } from '../../hub/server/bus';
 import { closesOfMonth } from '../../hub/server/daily-closes';
-import { PushHub } from '../../hub/server/push';
-import { VehicleSync } from '../../hub/server/vehicle-sync';
 import type { KyselyHubStore } from '../../hub/store/store';
 import { makeClose } from '../support/daily-close';
-import { openTestStore, testStore } from '../support/hub-store';
+import { openTestStore, testStore, vehicleSyncFor } from '../support/hub-store';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -27,10 +22,9 @@ async function freshStore(): Promise<KyselyHubStore> {
 }
 
 function syncFor(store: KyselyHubStore) {
-  const clock = new ManualClock();
-  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock });
-  cleanups.push(() => push.closeAll());
-  return new VehicleSync({ store, clock, log: silentLogger, push });
+  const { sync, close } = vehicleSyncFor(store);
+  cleanups.push(close);
+  return sync;
 }
 
 const cash = (item: string, amountYen: number, tenderedYen: number, sourceId: string, kind: 'fee' | 'goods' = 'fee'): MoneyLine => ({

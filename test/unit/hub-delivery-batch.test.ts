@@ -2,15 +2,10 @@
 // the same answers and records as message by message, and one application when the same batch
 // reaches two hub processes on one PostgreSQL database at once.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/clock';
-import { silentLogger } from '../../common/logger';
-import { InProcessBus } from '../../hub/server/bus';
-import { PushHub } from '../../hub/server/push';
-import { VehicleSync } from '../../hub/server/vehicle-sync';
 import type { KyselyHubStore } from '../../hub/store/store';
 import type { RequestRow } from '../../hub/store/types';
 import { eventMessage, submitMessage } from '../support/hub';
-import { openTestStore, testStore } from '../support/hub-store';
+import { openTestStore, testStore, vehicleSyncFor } from '../support/hub-store';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -25,10 +20,9 @@ async function freshStore() {
 }
 
 function syncFor(store: KyselyHubStore) {
-  const clock = new ManualClock();
-  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock });
-  cleanups.push(async () => push.closeAll());
-  return new VehicleSync({ store, clock, log: silentLogger, push });
+  const { sync, close } = vehicleSyncFor(store);
+  cleanups.push(close);
+  return sync;
 }
 
 const request = (id: string, step: RequestRow['step'] = 'relayed'): RequestRow => ({

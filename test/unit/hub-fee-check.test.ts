@@ -2,17 +2,13 @@
 // aside with FEE_MISMATCH (alone, the rest of its batch applied), whichever path the batch takes; the
 // vehicle and the hub compute the fee with the one rule in protocol/fees.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/clock';
 import { loadFeeTable } from '../../common/fee-table-file';
-import { silentLogger } from '../../common/logger';
-import { InProcessBus } from '../../hub/server/bus';
-import { PushHub } from '../../hub/server/push';
 import { VehicleSync } from '../../hub/server/vehicle-sync';
 import type { KyselyHubStore } from '../../hub/store/store';
 import { feeFor } from '../../protocol/fees';
 import { feesFile } from '../support/fixtures';
 import { submitMessage } from '../support/hub';
-import { openTestStore, testStore } from '../support/hub-store';
+import { openTestStore, testStore, vehicleSyncFor } from '../support/hub-store';
 
 const fees = loadFeeTable(feesFile);
 const cleanups: (() => Promise<void>)[] = [];
@@ -25,10 +21,9 @@ async function syncWithFees(): Promise<{ store: KyselyHubStore; sync: VehicleSyn
   cleanups.push(() => opened.close());
   const store = opened.store;
   await store.transaction((tx) => tx.insertVehicle({ id: 'car-1', enrolledAt: 't', enrolledBy: 'admin' }));
-  const clock = new ManualClock();
-  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock });
-  cleanups.push(async () => push.closeAll());
-  return { store, sync: new VehicleSync({ store, clock, log: silentLogger, push, fees }) };
+  const { sync, close } = vehicleSyncFor(store, { fees });
+  cleanups.push(close);
+  return { store, sync };
 }
 
 describe(`the hub checks each relayed fee against its own table (${testStore})`, () => {

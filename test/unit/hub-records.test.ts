@@ -6,20 +6,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../common/clock';
-import { silentLogger } from '../../common/logger';
 import { makeClose } from '../support/daily-close';
 import type { OutingRecordMessage, RecordsReport, RecordsRow } from '../../protocol/records';
 import { summaryLines } from '../../protocol/records';
-import { InProcessBus } from '../../hub/server/bus';
 import { parseCsv } from '../../hub/server/csv';
-import { PushHub } from '../../hub/server/push';
 import { importRecordsCsv, recordsReport, RecordsImportError } from '../../hub/server/records';
 import { recordsCsv, recordsPdf } from '../../hub/server/records-files';
-import { VehicleSync } from '../../hub/server/vehicle-sync';
 import type { KyselyHubStore } from '../../hub/store/store';
 import { projectRoot, tempDir } from '../support/fixtures';
-import { openTestStore, testStore } from '../support/hub-store';
+import { openTestStore, testStore, vehicleSyncFor } from '../support/hub-store';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -34,10 +29,9 @@ async function freshStore() {
 }
 
 function syncFor(store: KyselyHubStore) {
-  const clock = new ManualClock();
-  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock });
-  cleanups.push(() => push.closeAll());
-  return new VehicleSync({ store, clock, log: silentLogger, push });
+  const { sync, close } = vehicleSyncFor(store);
+  cleanups.push(close);
+  return sync;
 }
 
 let seq = 0;
