@@ -2,7 +2,8 @@
 // the hub is the record the city keeps), foreign keys on, and numbered migrations that each run once,
 // in their own transaction with the version bump.
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { exposedMode } from './file-mode';
 
 export type Db = Database.Database;
 
@@ -27,13 +28,13 @@ export class DatabaseFileModeError extends Error {
  * ACLs, not in these bits, so the check is POSIX only.
  */
 function ensurePrivateFile(file: string): void {
-  if (process.platform === 'win32' || file === ':memory:') return;
+  if (file === ':memory:') return;
   if (!existsSync(file)) {
     closeSync(openSync(file, 'wx', 0o600));
     return;
   }
-  const { mode } = statSync(file);
-  if ((mode & 0o077) !== 0) throw new DatabaseFileModeError(file, mode);
+  const mode = exposedMode(file);
+  if (mode !== null) throw new DatabaseFileModeError(file, mode);
 }
 
 export function openSqlite(file: string, migrations: readonly Migration[]): Db {

@@ -1,7 +1,8 @@
 // Personal fields are sealed with AES-256-GCM before they touch the disk. The key never sits in the
 // database: under Electron it is sealed by the OS keychain (safeStorage), in host mode it is a 0600 file.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { exposedMode } from '../../common/file-mode';
 import { dirname } from 'node:path';
 import { AppError } from './errors';
 
@@ -60,8 +61,8 @@ export class KeyFileProvider implements KeyProvider {
       chmodSync(this.file, 0o600);
       return key;
     }
-    const mode = statSync(this.file).mode & 0o777;
-    if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    const mode = exposedMode(this.file);
+    if (mode !== null) {
       throw new AppError('KEY_FILE_EXPOSED', `鍵ファイルを他の利用者が読める状態です（${mode.toString(8)}）。管理者に連絡してください。`);
     }
     const key = Buffer.from(readFileSync(this.file, 'utf8').trim(), 'base64');

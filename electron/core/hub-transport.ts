@@ -1,7 +1,8 @@
 // How the vehicle reaches city hall: HTTPS with mutual TLS (the vehicle's client certificate from
 // enrollment), plus a WebSocket on the same credentials for pushed messages. Every answer is parsed
 // with zod before the sync loop sees it.
-import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { exposedMode } from '../../common/file-mode';
 import { request as httpsRequest, Agent } from 'node:https';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -110,8 +111,8 @@ function vehicleKey(file: string, vault: TlsKeyVault | undefined): string {
     if (sealed === null) throw new AppError('ENROLLMENT_KEY_MISSING', '車両の鍵が見つかりません。市役所で登録し直してもらってください。');
     return sealed;
   }
-  const mode = statSync(file).mode & 0o777;
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+  const mode = exposedMode(file);
+  if (mode !== null) {
     throw new AppError('KEY_FILE_EXPOSED', `車両の鍵ファイルを他の利用者が読める状態です（${mode.toString(8)}）。chmod 600 で持ち主だけにしてください。`);
   }
   return readFileSync(file, 'utf8');
