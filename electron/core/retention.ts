@@ -2,7 +2,7 @@
 // soon as city hall has the handover (sync.ts). Here, the rest: a request cancelled or rejected on an
 // earlier day, with nothing of it still waiting for city hall, loses its personal data and its
 // questions; a certificate job that failed on an earlier day loses its document (a reprint comes from
-// city hall as a new job). After a sweep that removed anything the WAL is checkpointed and truncated,
+// city hall as a new job). After every sweep the WAL is checkpointed and truncated,
 // and with secure_delete on (common/sqlite.ts) the freed pages hold zeros, so copies of the files made
 // afterwards hold no trace of what went.
 import type { AuditLog } from './audit';
@@ -47,7 +47,8 @@ export class Retention {
       }
       return jobs.length;
     })();
-    if (ended.length > 0 || failed > 0) checkpoint(db);
+    // Also what a handover's purge (sync.ts) left in the WAL goes now.
+    checkpoint(db);
     return { requests: ended.length, printPayloads: failed };
   }
 }

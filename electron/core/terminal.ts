@@ -10,7 +10,7 @@ import type { CardService } from '../../native/card/service';
 import { AuditLog } from './audit';
 import { CardFlows } from './card-flows';
 import { systemClock, type Clock } from './clock';
-import { checkpoint, Retention } from './retention';
+import { Retention } from './retention';
 import { ConsultationService } from './consultations';
 import { FieldCipher, type KeyProvider } from './crypto';
 import { openDatabase, type Db } from './db';
@@ -272,11 +272,10 @@ export class TerminalCore {
     this.access.startIdleLock(intervalMs);
     this.printing.resumeQueued();
     this.sync?.start();
-    // Once a minute: whatever expired goes, and the WAL is emptied (a handover's purge leaves it too).
+    // Once a minute: whatever expired goes, and the WAL is emptied.
     this.retentionTimer = setInterval(() => {
       try {
         this.retention.sweep();
-        checkpoint(this.db);
       } catch (e) {
         this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'retention sweep failed; trying again');
       }
