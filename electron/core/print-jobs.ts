@@ -147,27 +147,30 @@ export class PrintLedger {
     })();
   }
 
-  /** Prints a queued or held job now. Jobs in any other state are returned unchanged: never resent. */
-  run(jobId: string): Promise<PrintJobView> {
+  /**
+   * Prints a queued or held job now. Jobs in any other state are returned unchanged: never resent.
+   * `settle` records what came of the job (the audit entry, 印刷済み…) in the same transaction as the
+   * job's new state, so a crash between the two cannot leave a printed job on a request still waiting.
+   */
+  run(jobId: string, settle: (job: PrintJobView) => void = () => undefined): Promise<PrintJobView> {
     const row = this.mustRow(jobId);
-    const lane = this.lanes[row.kind].then(() => this.attempt(jobId));
+    const lane = this.lanes[row.kind].then(() => this.attempt(jobId, settle));
     this.lanes[row.kind] = lane.catch(() => undefined);
     return lane;
   }
 
   /**
    * After paper is refilled (or the printer is back): prints every waiting job of a kind, oldest first.
-   * `settled` runs after each job, before the next one is sent, so what a job did is recorded at once.
+   * `settle` runs for each job with its new state (as in `run`), before the next one is sent.
    */
-  async resumeHeld(kind: PrintJobKind, settled: (job: PrintJobView) => void = () => undefined): Promise<PrintJobView[]> {
+  async resumeHeld(kind: PrintJobKind, settle: (job: PrintJobView) => void = () => undefined): Promise<PrintJobView[]> {
     const ids = this.deps.db
       .prepare(`SELECT id FROM print_jobs WHERE kind = ? AND state IN ('queued', 'held') ORDER BY created_at, rowid`)
       .pluck()
       .all(kind) as string[];
     const results: PrintJobView[] = [];
     for (const id of ids) {
-      const result = await this.run(id);
-      settled(result);
+      const result = await this.run(id, settle);
       results.push(result);
       // The printer still has the same problem; the rest would only be held again.
       if (result.state === 'held') break;
@@ -175,9 +178,16 @@ export class PrintLedger {
     return results;
   }
 
-  private async attempt(jobId: string): Promise<PrintJobView> {
+  private async attempt(jobId: string, settle: (job: PrintJobView) => void): Promise<PrintJobView> {
     const row = this.mustRow(jobId);
-    if (row.state !== 'queued' && row.state !== 'held') return view(row);
+    const settled = (record: () => void): PrintJobView =>
+      this.deps.db.transaction(() => {
+        record();
+        const job = view(this.mustRow(jobId));
+        settle(job);
+        return job;
+      })();
+    if (row.state !== 'queued' && row.state !== 'held') return settled(() => undefined);
     const plain = this.deps.cipher.open(row.payload_sealed, `print_job:${row.id}`);
     let marked = false;
     const beforeSend = () => {
@@ -188,20 +198,23 @@ export class PrintLedger {
       if (res.changes !== 1) throw new AppError('PRINT_JOB_STATE_CHANGED', 'この印刷は別の操作で状態が変わりました。一覧を確認してください。');
       marked = true;
     };
+    let record: () => void;
     try {
       const confirmation =
         row.kind === 'certificate'
           ? await this.deps.certificatePrinter.print({ jobId, pdf: Buffer.from(plain, 'base64'), copies: row.copies }, { beforeSend })
           : await this.deps.receiptPrinter.print({ jobId, document: layoutReceipt(JSON.parse(plain) as ReceiptDataInput, this.deps.receiptColumns ?? 48) }, { beforeSend });
-      const now = this.now();
-      this.deps.db
-        .prepare(`UPDATE print_jobs SET state = 'done', resolution = 'printer_confirmed', printer_job_id = ?, done_at = ?, updated_at = ? WHERE id = ? AND state = 'sending'`)
-        .run(confirmation.printerJobId ?? null, now, now, jobId);
-      this.logger.info({ jobId, kind: row.kind }, 'print job confirmed by the printer');
+      record = () => {
+        const now = this.now();
+        this.deps.db
+          .prepare(`UPDATE print_jobs SET state = 'done', resolution = 'printer_confirmed', printer_job_id = ?, done_at = ?, updated_at = ? WHERE id = ? AND state = 'sending'`)
+          .run(confirmation.printerJobId ?? null, now, now, jobId);
+        this.logger.info({ jobId, kind: row.kind }, 'print job confirmed by the printer');
+      };
     } catch (err) {
-      this.recordFailure(jobId, row.kind, err, marked);
+      record = () => this.recordFailure(jobId, row.kind, err, marked);
     }
-    return view(this.mustRow(jobId));
+    return settled(record);
   }
 
   private recordFailure(jobId: string, kind: PrintJobKind, err: unknown, sent: boolean): void {

@@ -72,7 +72,25 @@ export class PrintService {
   recover(): number {
     const n = this.ledger?.recoverInterrupted() ?? 0;
     if (n > 0) this.db.transaction(() => this.audit.append({ actor: 'system', action: 'print.recovered_unknown', detail: { jobs: n } }))();
+    this.recoverPrintedSteps();
     return n;
+  }
+
+  /**
+   * A terminal that stopped between a confirmed print and 印刷済み (possible before the two were one
+   * transaction) left a request at 承認済み with its certificate printed: it moves on now. A sheet
+   * recorded as spoiled does not count; its request waits for the reprint.
+   */
+  private recoverPrintedSteps(): void {
+    const stranded = this.db
+      .prepare(
+        `SELECT DISTINCT j.request_id FROM print_jobs j JOIN requests r ON r.id = j.request_id
+          WHERE j.kind = 'certificate' AND j.state = 'done' AND r.step = 'approved'
+            AND NOT EXISTS (SELECT 1 FROM print_spoilage s WHERE s.job_id = j.id)`,
+      )
+      .pluck()
+      .all() as string[];
+    for (const requestId of stranded) this.db.transaction(() => this.printed(requestId))();
   }
 
   /**
@@ -171,20 +189,21 @@ export class PrintService {
   /** Sends one job and records what came of it. Never resends a job whose outcome is unknown. */
   async run(jobId: string): Promise<PrintJobSummary> {
     if (!this.ledger) throw notConfigured();
-    return this.settled(await this.ledger.run(jobId));
-  }
-
-  /** Records what came of one job: the audit entry, the purge of a printed document, 印刷済み. */
-  private settled(job: PrintJobView): PrintJobSummary {
-    this.db.transaction(() => {
-      this.audit.append({ actor: 'system', action: `print.${job.state}`, requestId: job.requestId, detail: { jobId: job.id, kind: job.kind, code: job.problemCode } });
-      if (job.state === 'done' && job.kind === 'certificate') {
-        this.ledger!.purgePayload(job.id);
-        if (job.requestId) this.printed(job.requestId);
-      }
-    })();
+    const job = await this.ledger.run(jobId, (j) => this.record(j));
     this.onChange(job.requestId);
     return summary(job);
+  }
+
+  /**
+   * Records what came of one job: the audit entry, the purge of a printed document, 印刷済み. Runs
+   * inside the ledger's transaction that gives the job its new state.
+   */
+  private record(job: PrintJobView): void {
+    this.audit.append({ actor: 'system', action: `print.${job.state}`, requestId: job.requestId, detail: { jobId: job.id, kind: job.kind, code: job.problemCode } });
+    if (job.state === 'done' && job.kind === 'certificate') {
+      this.ledger!.purgePayload(job.id);
+      if (job.requestId) this.printed(job.requestId);
+    }
   }
 
   attention(): PrintJobSummary[] {
@@ -226,7 +245,10 @@ export class PrintService {
   /** Paper refilled or cover closed: print what was held or waiting, oldest first. */
   async resume(kind: PrintJobKind): Promise<PrintJobSummary[]> {
     if (!this.ledger) throw notConfigured();
-    await this.ledger.resumeHeld(kind, (job) => this.settled(job));
+    await this.ledger.resumeHeld(kind, (job) => {
+      this.record(job);
+      this.onChange(job.requestId);
+    });
     return this.attention();
   }
 

@@ -143,6 +143,27 @@ describe('printing from the terminal core', () => {
     expect((await ok('getRequest', { id })).step).toBe('printed');
   });
 
+  it('never leaves a printed certificate on a request still at 承認済み: the print and 印刷済み are one commit', async () => {
+    const id = await approvedRequest();
+    // A crash just after the printer confirmed: whatever records the print fails, so nothing of it commits.
+    const ledger = core.printing['ledger']!;
+    const pdf = await certificatePdf();
+    core.db.transaction(() => ledger.enqueueCertificate({ jobId: 'job-atomic', requestId: id, pdf, copies: 1 }))();
+    const job = await ledger.run('job-atomic', () => {
+      throw new Error('power cut');
+    }).catch((e: Error) => e);
+    expect(job).toBeInstanceOf(Error);
+    expect(core.db.prepare("SELECT state FROM print_jobs WHERE id = 'job-atomic'").pluck().get()).toBe('sending');
+    expect((await ok('getRequest', { id })).step).toBe('approved');
+
+    // What the earlier code could leave behind (the job done, the request not moved on) is mended at start.
+    core.db.prepare("UPDATE print_jobs SET state = 'done', done_at = updated_at WHERE id = 'job-atomic'").run();
+    await core.close();
+    core = startCore();
+    await ok('signIn', demoStaff);
+    expect((await ok('getRequest', { id })).step).toBe('printed');
+  });
+
   it('sends at start-up a certificate accepted but not yet sent when the terminal stopped, once', async () => {
     const id = await approvedRequest();
     // Accepted from city hall (its inbox message applied), then the laptop stopped before printing.
