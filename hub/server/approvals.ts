@@ -55,10 +55,12 @@ export class Approvals {
     }
   }
 
-  async queue(): Promise<QueueView> {
-    const { store, push } = this.deps;
+  /** The waiting requests with their names: every view is audited (who saw how many), like one detail. */
+  async queue(operatorId: string): Promise<QueueView> {
+    const { store, push, clock } = this.deps;
     const { requests, reprints, questions } = await store.transaction(async (tx) => {
       const requests = await tx.listRequests({ steps: ['relayed'] });
+      await tx.appendAudit({ actor: operatorId, action: 'personal.read_queue', place: 'hub', detail: { requests: requests.length } }, clock.now().toISOString());
       const reprintRows = await tx.listReprintRequests('pending');
       const reprints: ReprintItem[] = [];
       for (const r of reprintRows) {

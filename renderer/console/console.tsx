@@ -214,14 +214,17 @@ function DayTables({ day }: { day: DayView }) {
 
 function Shell() {
   const { session, tab, setTab, setDesk, signOut, live, setLive, loadQueue, loadDay, queue } = useConsole();
+  const decides = session?.role === 'operator';
   useEffect(() => {
+    // An admin creates accounts and does not decide certificates: the hub refuses it the queue.
+    if (!decides) return;
     void loadQueue();
     // The hub says what changed; the screen re-reads the queue (and the day view when open).
     return watchHub(() => {
       void loadQueue();
       if (useConsole.getState().tab === 'day') void loadDay();
     }, setLive);
-  }, [loadQueue, loadDay, setLive]);
+  }, [decides, loadQueue, loadDay, setLive]);
   if (!session) return null;
   const waiting = (queue?.requests.length ?? 0) + (queue?.reprints.length ?? 0);
   return (
@@ -240,7 +243,9 @@ function Shell() {
       </header>
       <main>
         <Banners />
-        {tab === 'queue' ? <Queue /> : <Day />}
+        {!decides ? (
+          <p className="empty">証明書の承認・却下は証明書担当の仕事です。管理者のアカウントでは行えません。</p>
+        ) : tab === 'queue' ? <Queue /> : <Day />}
       </main>
     </>
   );

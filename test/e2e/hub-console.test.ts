@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printJobSigningInput } from '../../protocol/hub';
 import { launchChromium, shot } from '../support/browser';
-import { adminCredentials, consoleDist, eventMessage, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
+import { approverCredentials, consoleDist, eventMessage, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
 let t: TestHub;
 let car: VehicleTls;
@@ -39,11 +39,11 @@ describe('operator console', () => {
     await page.getByRole('button', { name: 'サインイン' }).waitFor();
     await shot(page, 'console-01-sign-in');
 
-    await page.getByLabel('職員番号').fill(adminCredentials.operatorId);
+    await page.getByLabel('職員番号').fill(approverCredentials.operatorId);
     await page.getByLabel('パスワード').fill('wrong-password-123');
     await page.getByRole('button', { name: 'サインイン' }).click();
     await page.getByRole('alert').getByText('職員番号かパスワードが違います').waitFor();
-    await page.getByLabel('パスワード').fill(adminCredentials.password);
+    await page.getByLabel('パスワード').fill(approverCredentials.password);
     await page.getByRole('button', { name: 'サインイン' }).click();
     await page.getByText('いま承認を待っている請求はありません').waitFor();
     await page.getByText('自動更新中').waitFor();
@@ -101,7 +101,7 @@ describe('operator console', () => {
     await page.locator('input[type="date"]').fill('2026-11-24');
     await page.getByText('すべての請求（2件）').waitFor();
     await page.getByRole('cell', { name: '交付済み' }).first().waitFor();
-    await page.getByText(`承認 ${adminCredentials.operatorId}`).waitFor();
+    await page.getByText(`承認 ${approverCredentials.operatorId}`).waitFor();
     await shot(page, 'console-05-day');
     expect(errors).toEqual([]);
   });
