@@ -54,9 +54,9 @@ function useDemo() {
 
 type Act = (a: DemoAction) => Promise<void>;
 
-function Status({ good, children, testId }: { good: boolean; children: string; testId: string }) {
+function Status({ good, children, testId, neutral = false }: { good: boolean; children: string; testId: string; neutral?: boolean }) {
   return (
-    <p className={`status ${good ? 'good' : 'bad'}`} data-testid={testId} role="status">
+    <p className={`status ${neutral ? 'neutral' : good ? 'good' : 'bad'}`} data-testid={testId} role="status">
       {children}
     </p>
   );
@@ -75,7 +75,7 @@ function CardSection({ card, busy, act }: { card: DemoState['card']; busy: boole
   return (
     <section className="panel" aria-labelledby="card-title">
       <h2 id="card-title">マイナンバーカード（仮想）</h2>
-      <Status good={card.inserted} testId="card-state">
+      <Status good={card.inserted} neutral={!card.inserted} testId="card-state">
         {card.inserted ? `カードリーダーに入っています：${current?.name ?? card.profile}` : `カードは抜いてあります（${current?.name ?? card.profile} のカード）`}
       </Status>
       <div className="row">
