@@ -9,14 +9,13 @@ import { extname, join } from 'node:path';
 import { z } from 'zod';
 import { DEMO_CONTROL_TOKEN_HEADER, DemoAction, type DemoState } from '../protocol/demo-control';
 import type { DemoCardSlot } from './demo-card';
-import type { CuttableLink } from './demo-network';
 import type { DemoPrinter, DemoPrinterCondition } from '../native/printer/demo';
 
 /** What the page controls; each is the demo's own running piece. */
 export interface DemoControls {
   card: DemoCardSlot | null;
   printers: { readonly conditions: Record<DemoPrinter, DemoPrinterCondition>; setCondition(p: DemoPrinter, c: DemoPrinterCondition): Promise<void> };
-  network: CuttableLink;
+  network: { readonly connected: boolean; cut(): void; restore(): void };
   hub: { running(): boolean; stop(): Promise<void>; start(): Promise<void> };
 }
 

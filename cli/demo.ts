@@ -9,7 +9,7 @@ import { startPrinterEmulators } from '../native/printer/demo';
 import { DemoCardSlot } from './demo-card';
 import { startDemoControl } from './demo-control';
 import { seedDemoData } from './demo-data';
-import { startCuttableLink } from './demo-network';
+import { startDemoNetwork } from './demo-network';
 import { fixturesDir, projectRoot } from './paths';
 import { runHost } from './run-host';
 import { startCityHub } from './hub';
@@ -106,7 +106,14 @@ export async function runDemo(opts: DemoOptions, onSignal: (stop: () => Promise<
     } catch (e) {
       turnLine = `  ビデオ相談の中継 (TURN): 起動できませんでした (${(e as Error).message.slice(0, 120)})。ビデオ相談は使えません`;
     }
-    const hubOptions = { dataDir: join(opts.data, 'hub'), port: opts.hubPort, allowTestJpkiCa: true, turn: turn ? { urls: turn.urls, secret: turn.secret } : undefined };
+    // The vehicle reaches city hall and the TURN relay through the demo's network, which the control page
+    // can cut. On this one machine the console's calls take the relay the same way, so a cut drops a call
+    // on both sides, as losing the relay in the vehicle does.
+    const network = await startDemoNetwork({ hubPort: opts.hubPort, ...(turn ? { turnPort: opts.turnPort ?? 8750 } : {}) });
+    stops.push(() => network.stop());
+    const turnUrls = turn && network.turnPort ? (['udp', 'tcp'] as const).map((t) => `turn:127.0.0.1:${network.turnPort}?transport=${t}`) : [];
+    if (turn) turnLine = `  ビデオ相談の中継 (TURN): ${turn.urls[0]} ほか — 画面からはデモの通信 (${turnUrls.join(' ')}) を通ります`;
+    const hubOptions = { dataDir: join(opts.data, 'hub'), port: opts.hubPort, allowTestJpkiCa: true, turn: turn ? { urls: turnUrls, secret: turn.secret } : undefined };
     let hub: Awaited<ReturnType<typeof startCityHub>> | null = await startCityHub(hubOptions);
     const firstHub = hub;
     const hubUrl = hub.url;
@@ -117,9 +124,6 @@ export async function runDemo(opts: DemoOptions, onSignal: (stop: () => Promise<
     const certificatePassword = await prepareOperator(opts.data, hub.store, DEMO_CERTIFICATE_OPERATOR);
     const seeded = await seedDemoData({ dataDir: opts.data, store: firstHub.store, bookings: firstHub.bookings });
 
-    // The vehicle reaches city hall through the demo's network, which the control page can cut.
-    const network = await startCuttableLink({ targetPort: opts.hubPort });
-    stops.push(() => network.stop());
     const { core, host } = await runHost({
       data: join(opts.data, 'terminal'),
       port: opts.port,
@@ -129,7 +133,7 @@ export async function runDemo(opts: DemoOptions, onSignal: (stop: () => Promise<
       printers: printerConfig,
       card: card !== null,
       hubEnrollment: enrollment,
-      hubUrl: `https://127.0.0.1:${network.port}`,
+      hubUrl: `https://127.0.0.1:${network.hubPort}`,
       hubRetryMax: DEMO_HUB_RETRY_MAX_MS,
     });
     stops.push(() => host.close(), () => core.close());

@@ -1,11 +1,12 @@
 // The demo's control endpoints over real sockets: the token guard, the network relay that really
 // refuses and closes connections when cut and carries them again when restored, the printers' paper and
 // cover as the terminal's own printer adapters read them, and the hub switched off and on.
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoControl, type DemoControls, type RunningDemoControl } from '../../cli/demo-control';
-import { startCuttableLink, type CuttableLink } from '../../cli/demo-network';
+import { startDemoNetwork, type DemoNetwork } from '../../cli/demo-network';
 import { createPrinters } from '../../native/printer/create';
 import { startPrinterEmulators, type PrinterEmulators } from '../../native/printer/demo';
 import { makeSampleCertificatePdf } from '../../native/printer/pdf';
@@ -15,7 +16,10 @@ import { tempDir } from '../support/fixtures';
 let tmp: ReturnType<typeof tempDir>;
 let echo: net.Server;
 let echoPort: number;
-let link: CuttableLink;
+let link: DemoNetwork;
+/** A stand-in for the TURN relay over UDP: it answers each datagram and keeps what it received. */
+let turn: dgram.Socket;
+const turnReceived: string[] = [];
 let printers: PrinterEmulators;
 let control: RunningDemoControl;
 let token: string;
@@ -76,7 +80,13 @@ beforeAll(async () => {
   tmp = tempDir();
   echo = await listenEcho();
   echoPort = (echo.address() as net.AddressInfo).port;
-  link = await startCuttableLink({ targetPort: echoPort });
+  turn = dgram.createSocket('udp4');
+  turn.on('message', (msg, from) => {
+    turnReceived.push(msg.toString());
+    turn.send(msg, from.port, from.address);
+  });
+  await new Promise<void>((r) => turn.bind(0, '127.0.0.1', () => r()));
+  link = await startDemoNetwork({ hubPort: echoPort, turnPort: turn.address().port });
   printers = await startPrinterEmulators({ dir: join(tmp.dir, 'printers') });
   adapters = createPrinters(printers.config);
   const controls: DemoControls = {
@@ -106,6 +116,7 @@ afterAll(async () => {
   await printers?.stop();
   await link?.stop();
   echo?.close();
+  turn?.close();
   tmp?.remove();
 });
 
@@ -137,9 +148,9 @@ describe('the demo control endpoints', () => {
   });
 
   it('cuts the network: open connections are closed, new ones refused; restored, they carry again', async () => {
-    expect(await roundTrip(link.port)).toBe('ping');
+    expect(await roundTrip(link.hubPort)).toBe('ping');
     // A connection open across the cut (as the vehicle's keep-alive to the hub would be).
-    const open = net.connect({ host: '127.0.0.1', port: link.port });
+    const open = net.connect({ host: '127.0.0.1', port: link.hubPort });
     open.on('error', () => undefined);
     await new Promise<void>((r) => open.once('connect', () => r()));
     open.write('hello\n');
@@ -150,23 +161,44 @@ describe('the demo control endpoints', () => {
     expect(cut.status).toBe(200);
     expect(cut.body.network).toEqual({ connected: false });
     await closed;
-    expect(link.open).toBe(0);
-    const refused = await roundTrip(link.port);
+    const refused = await roundTrip(link.hubPort);
     expect(refused === 'closed' || refused.startsWith('error:')).toBe(true);
     expect(refused).not.toBe('ping');
 
     const restored = await act({ type: 'network', connected: true });
     expect(restored.body.network).toEqual({ connected: true });
-    expect(await roundTrip(link.port, 'again')).toBe('again');
+    expect(await roundTrip(link.hubPort, 'again')).toBe('again');
+  });
+
+  it('cuts the TURN relay over UDP too: datagrams sent while cut never reach it; restored, they do', async () => {
+    const client = dgram.createSocket('udp4');
+    await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+    const answer = () => new Promise<string>((r) => client.once('message', (m) => r(m.toString())));
+    try {
+      let got = answer();
+      client.send('before', link.turnPort!, '127.0.0.1');
+      expect(await got).toBe('before');
+
+      expect((await act({ type: 'network', connected: false })).body.network).toEqual({ connected: false });
+      // Handed to the kernel before the link comes back: it reaches the relay's socket while cut.
+      await new Promise<void>((r) => client.send('while-cut', link.turnPort!, '127.0.0.1', () => r()));
+      expect((await act({ type: 'network', connected: true })).body.network).toEqual({ connected: true });
+      got = answer();
+      client.send('after', link.turnPort!, '127.0.0.1');
+      expect(await got).toBe('after');
+      expect(turnReceived).toEqual(['before', 'after']);
+    } finally {
+      client.close();
+    }
   });
 
   it('stops the hub and starts it again on the same port', async () => {
     const stopped = await act({ type: 'hub', running: false });
     expect(stopped.body.hub).toEqual({ running: false });
-    expect(await roundTrip(link.port)).not.toBe('ping');
+    expect(await roundTrip(link.hubPort)).not.toBe('ping');
     const started = await act({ type: 'hub', running: true });
     expect(started.body.hub).toEqual({ running: true });
-    expect(await roundTrip(link.port)).toBe('ping');
+    expect(await roundTrip(link.hubPort)).toBe('ping');
   });
 
   it('runs the A4 printer out of paper and opens its cover as the terminal reads them, and back', async () => {
