@@ -71,7 +71,7 @@ afterAll(async () => {
 });
 
 describe('the demo control page', () => {
-  it('pulls the card, cuts and restores the network, and runs the A4 printer out of paper, as the screens show', async () => {
+  it('pulls the card, cuts and restores the network, runs the A4 printer out of paper and restarts the hub, as the screens show', async () => {
     const controlUrl = printed(/デモの操作:\s+(\S+)/);
     expect(controlUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{48}$/);
     // The demo's accounts: the certificate operator approves; the admin manages.
@@ -155,6 +155,19 @@ describe('the demo control page', () => {
     await held.waitFor({ state: 'detached' });
     expect(spooled()).toHaveLength(1);
     await shot(staff, 'demo-07-staff-printed');
+
+    // City hall's hub stops and starts again on the same port and data: the vehicle goes offline and back.
+    await control.getByRole('button', { name: 'ハブを止める' }).click();
+    await control.getByTestId('hub-state').filter({ hasText: '止まっています' }).waitFor();
+    await staff.getByTestId('relay-status').filter({ hasText: 'オフライン' }).waitFor({ timeout: 20_000 });
+    await control.getByRole('button', { name: 'ハブを起動する' }).click();
+    await control.getByTestId('hub-state').filter({ hasText: '動いています' }).waitFor({ timeout: 20_000 });
+    await staff.getByTestId('relay-status').filter({ hasText: '市役所と接続中' }).waitFor({ timeout: 20_000 });
+
+    // Another invented resident's card goes in.
+    await control.getByRole('listitem').filter({ hasText: '𠮷田　花子' }).getByRole('button', { name: 'このカードにする' }).click();
+    await control.getByRole('button', { name: 'カードを入れる' }).click();
+    await control.getByTestId('card-state').filter({ hasText: 'カードリーダーに入っています：𠮷田　花子' }).waitFor();
     await shot(control, 'demo-08-control-after');
   }, 180_000);
 });
