@@ -33,6 +33,7 @@ afterAll(async () => {
 });
 
 describe(`odekake hub import-records and report on ${testStore}`, () => {
+  // Seven runs of the CLI, each a new Node process loading the hub: slow on a busy machine.
   it('imports 令和4年度 once, refuses a bad file by line and a second import, and writes the table as CSV, Excel, PDF and a chart PNG', async () => {
     const bad = join(tmp.dir, 'bad.csv');
     writeFileSync(bad, `${readFileSync(fixture, 'utf8')}2022,,その他,,-,-,-,-,-,-,-,1\n`);
@@ -91,7 +92,7 @@ describe(`odekake hub import-records and report on ${testStore}`, () => {
     const badChart = odekake('hub', 'report', '--data', dataDir, '--fy', '2022', '--format', 'png', '--chart', 'pie', '--out', png);
     expect(badChart.status).toBe(1);
     expect(badChart.stderr).toContain('グラフは services（サービス別）か places（場所別）です。');
-  });
+  }, 120_000);
 
   it('adds a planning operator (企画担当) and refuses a role that does not exist', () => {
     const added = spawnSync(process.execPath, [cliPath, 'hub', 'operator-add', '--data', dataDir, '--id', 'K0001', '--name', '企画 花子', '--role', 'planning'], {
