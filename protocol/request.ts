@@ -10,6 +10,7 @@ import {
   RequestStep,
 } from './domain';
 import { idDocumentGroup } from './labels';
+import { parseJapaneseDate } from './wareki';
 
 /** NFKC folds full-width digits and letters typed on a Japanese IME into their plain forms. For numbers and kana only. */
 const nfkc = (s: unknown) => (typeof s === 'string' ? s.normalize('NFKC').trim() : s);
@@ -37,18 +38,13 @@ const requiredText = (label: string, max: number) =>
       .refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }),
   );
 
-const isRealDate = (s: string) => {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-};
-
-export const BirthDate = z.preprocess(
-  nfkc,
-  z
-    .string({ error: '生年月日を入力してください。' })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '生年月日は 1950-04-01 の形で入力してください。' })
-    .refine(isRealDate, { error: '生年月日が正しい日付ではありません。' }),
-);
+/** 生年月日 as staff type it (昭和13年2月11日, S13.2.11, 1938-02-11, full-width digits, 元年), kept as an ISO date. */
+export const BirthDate = z.string({ error: '生年月日を入力してください。' }).transform((s, ctx) => {
+  const parsed = parseJapaneseDate(s, '生年月日');
+  if (parsed.ok) return parsed.isoDate;
+  ctx.addIssue({ code: 'custom', message: parsed.message });
+  return z.NEVER;
+});
 
 export const Person = z.object({
   name: requiredText('氏名', 60),

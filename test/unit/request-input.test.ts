@@ -21,7 +21,7 @@ describe('交付請求書 validation', () => {
       copies: '通数は1通以上にしてください。',
       'subject.name': '氏名を入力してください。',
       'subject.kana': 'ふりがなはひらがなかカタカナで入力してください。',
-      'subject.birthDate': '生年月日が正しい日付ではありません。',
+      'subject.birthDate': '生年月日が正しい日付ではありません（1953年2月30日はありません）。',
       'subject.address': '住所を入力してください。',
     });
   });
