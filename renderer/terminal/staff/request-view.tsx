@@ -119,8 +119,8 @@ export function RequestView() {
     case 'paid':
       action = (
         <div className="card">
-          <CardLeftInReader />
           <h2>7 交付</h2>
+          <CardLeftInReader />
           <p>証明書をお客様にお渡ししたら押してください。</p>
           <button className="primary big" onClick={() => void handOver(detail.id)}>
             交付した
