@@ -70,7 +70,8 @@ function PinPad({ pin }: { pin: ResidentPinView }) {
     return (
       <main className="resident center">
         <p className="huge">{pin.purpose === 'link' ? 'マイナ保険証の登録が終わりました。' : '読み取りました。'}</p>
-        <p className="large">カードをお取りください。</p>
+        {/* The read that filled the form is also the identity check: the card stays until then. */}
+        <p className="large">{pin.purpose === 'fill' ? 'カードはそのまま置いてお待ちください。' : 'カードをお取りください。'}</p>
       </main>
     );
   }
