@@ -2,8 +2,8 @@
 // or a JSON config file (native/printer/config.ts). Exit codes: 0 all well, 1 a printer has a
 // problem or a test print failed, 2 the configuration is wrong.
 import type { Command } from 'commander';
-import { createPrinters } from '../native/printer/create';
-import { loadPrinterConfig, parsePrinterConfig, PrinterConfigError, type PrinterConfig, type PrinterConfigInput } from '../native/printer/config';
+import { createCertificatePrinter, createReceiptPrinter } from '../native/printer/create';
+import { parsePrinterParts, PrinterConfigError, readPrinterConfigFile, type PrinterConfig, type PrinterKind } from '../native/printer/config';
 import { makeTestPagePdf } from '../native/printer/pdf';
 import { feed, rule, text, yen } from '../native/printer/receipt-document';
 import { tokyoDateTime } from '../native/printer/receipts';
@@ -20,8 +20,13 @@ interface PrinterFlags {
   profile?: string;
 }
 
-function configFrom(flags: PrinterFlags): PrinterConfig {
-  const base: Partial<PrinterConfigInput> = flags.config ? loadPrinterConfig(flags.config) : {};
+const flagFor: Record<PrinterKind, string> = { certificate: '--ipp', receipt: '--receipt' };
+const printerLabel: Record<PrinterKind, string> = { certificate: 'A4プリンター', receipt: 'レシートプリンター' };
+
+/** The addresses of the printers a command uses, and only those: from the file, then the flags over it. */
+function configFrom<K extends PrinterKind>(flags: PrinterFlags, parts: readonly K[]): Pick<PrinterConfig, K> {
+  const file = flags.config ? readPrinterConfigFile(flags.config) : {};
+  const base = (typeof file === 'object' && file !== null ? file : {}) as Record<string, Record<string, unknown> | undefined>;
   const input: Record<string, unknown> = { ...base };
   if (flags.ipp) input.certificate = { ...(base.certificate ?? {}), uri: flags.ipp };
   if (flags.receipt || flags.profile) {
@@ -35,15 +40,13 @@ function configFrom(flags: PrinterFlags): PrinterConfig {
     if (flags.profile) receipt.profile = flags.profile;
     input.receipt = receipt;
   }
-  if (!input.certificate || !input.receipt) {
-    throw new PrinterConfigError('プリンターの宛先がありません。--config に設定ファイルを指定するか、--ipp と --receipt を指定してください。');
+  const missing = parts.filter((k) => !input[k]);
+  if (missing.length > 0) {
+    const labels = missing.map((k) => printerLabel[k]).join('と');
+    const options = missing.map((k) => flagFor[k]).join(' と ');
+    throw new PrinterConfigError(`${labels}の宛先がありません。--config に設定ファイルを指定するか、${options} を指定してください。`);
   }
-  return parsePrinterConfig(input, flags.config ?? 'コマンドの指定');
-}
-
-function printers(config: PrinterConfig) {
-  const { certificate, receipt } = createPrinters(config);
-  return { a4: certificate, receipt };
+  return parsePrinterParts(input, parts, flags.config ?? 'コマンドの指定');
 }
 
 function describe(label: string, address: string, status: PrinterStatus): string[] {
@@ -78,8 +81,9 @@ export function registerPrinterCommands(program: Command): void {
 
   withOptions(printer.command('status').description('A4プリンターとレシートプリンターの状態を表示します（用紙切れ・カバー開きなど）')).action((flags: PrinterFlags) =>
     run(async () => {
-      const config = configFrom(flags);
-      const { a4, receipt } = printers(config);
+      const config = configFrom(flags, ['certificate', 'receipt'] as const);
+      const a4 = createCertificatePrinter(config.certificate);
+      const receipt = createReceiptPrinter(config.receipt);
       const [a4Status, receiptStatus] = await Promise.all([a4.status(), receipt.status()]);
       await a4.close();
       writeOut([...describe('A4プリンター', config.certificate.uri, a4Status), ...describe('レシートプリンター', receipt.address, receiptStatus)].join('\n'));
@@ -94,11 +98,12 @@ export function registerPrinterCommands(program: Command): void {
         if (flags.only && flags.only !== 'certificate' && flags.only !== 'receipt') {
           throw new PrinterConfigError('--only には certificate か receipt を指定してください。');
         }
-        const config = configFrom(flags);
-        const { a4, receipt } = printers(config);
+        const parts: PrinterKind[] = flags.only === 'certificate' ? ['certificate'] : flags.only === 'receipt' ? ['receipt'] : ['certificate', 'receipt'];
+        const config: Partial<PrinterConfig> = configFrom(flags, parts);
         let failures = 0;
         const now = new Date();
-        if (flags.only !== 'receipt') {
+        if (config.certificate) {
+          const a4 = createCertificatePrinter(config.certificate);
           try {
             const confirmation = await a4.print({ jobId: `test-${now.getTime()}`, pdf: await makeTestPagePdf(now, config.certificate.uri), copies: 1 });
             writeOut(`A4プリンター: 試験ページを印刷しました（ジョブ ${confirmation.printerJobId ?? '-'}）。`);
@@ -109,9 +114,9 @@ export function registerPrinterCommands(program: Command): void {
             await a4.close();
           }
         }
-        if (flags.only !== 'certificate') {
+        if (config.receipt) {
           try {
-            await receipt.print({
+            await createReceiptPrinter(config.receipt).print({
               jobId: `test-${now.getTime()}`,
               document: {
                 lines: [

@@ -3,7 +3,7 @@
 // idempotency key; the hub pushes decisions and print jobs over a WebSocket and keeps them in a
 // numbered inbox the vehicle pulls on reconnect, so a vehicle that was offline misses nothing.
 import { z } from 'zod';
-import { IdentityCheckInput, RequestInput } from './request';
+import { IdentityRecord, RequestInput } from './request';
 import { vehicleNotifiedEvents } from './workflow';
 import { EntityId, Sha256Hex, VehicleId } from './ids';
 import { FollowUpMessage, VisitOutcomeMessage } from './visits';
@@ -32,7 +32,7 @@ export const SubmitRequestMessage = z.object({
   number: z.string().max(8),
   day: z.iso.date(),
   input: RequestInput,
-  identity: IdentityCheckInput.nullable(),
+  identity: IdentityRecord.nullable(),
   feeYen: z.number().int().min(0),
   staffId: z.string().max(32),
   sentAt: Instant,

@@ -99,6 +99,14 @@ export const CardSessionView = z.object({
 });
 export type CardSessionView = z.infer<typeof CardSessionView>;
 
+/** The card read with the PIN that filled the form in this visit: only its time, never card data. */
+export const VisitCardRead = z.object({ readAt: z.string() });
+export type VisitCardRead = z.infer<typeof VisitCardRead>;
+
+/** Whether a card is in the reader (the resident is reminded to take it, staff at handover). */
+export const CardInReader = z.object({ inReader: z.boolean() });
+export type CardInReader = z.infer<typeof CardInReader>;
+
 /** What the resident screen shows while it asks for the PIN: never any card data. */
 export const ResidentPinView = z.object({
   purpose: z.enum(['fill', 'identity', 'link']),
@@ -183,6 +191,7 @@ const event = <P extends z.ZodType>(payload: P, screens: readonly Screen[]): Eve
 
 const staff = ['staff'] as const;
 const resident = ['resident'] as const;
+const both = ['staff', 'resident'] as const;
 
 export const terminalContract = {
   calls: {
@@ -221,6 +230,10 @@ export const terminalContract = {
     confirmLastPinTry: call(Empty, CardSessionView, staff),
     cancelCardRead: call(Empty, z.null(), staff),
     getCardSession: call(Empty, CardSessionView.nullable(), staff),
+    getVisitCardRead: call(Empty, VisitCardRead.nullable(), staff),
+    /** 本人確認 from the read that filled the form in this visit (one PIN per visit), staff having compared the face on the card. */
+    confirmIdentityFromCardRead: call(RequestId.extend({ faceChecked: z.boolean() }), RequestSummary, staff),
+    getCardInReader: call(Empty, CardInReader, both),
     addNextVisitTask: call(NextVisitTaskInput, z.array(NextVisitTask), staff),
     listNextVisitTasks: call(Empty, z.array(NextVisitTask), staff),
     finishNextVisitTask: call(z.object({ id: z.string().min(1).max(64) }), z.array(NextVisitTask), staff),
@@ -269,6 +282,8 @@ export const terminalContract = {
     residentView: event(ResidentView.nullable(), resident),
     cardSession: event(CardSessionView.nullable(), staff),
     residentPin: event(ResidentPinView.nullable(), resident),
+    visitCardRead: event(VisitCardRead.nullable(), staff),
+    cardInReader: event(CardInReader, both),
     consultationChanged: event(ConsultationView, staff),
     consultationMedia: event(ConsultationMedia.nullable(), resident),
     consultationWaiting: event(ConsultationWaiting.nullable(), resident),

@@ -10,6 +10,7 @@ import {
   RequestStep,
 } from './domain';
 import { idDocumentGroup } from './labels';
+import { parseJapaneseDate } from './wareki';
 
 /** NFKC folds full-width digits and letters typed on a Japanese IME into their plain forms. For numbers and kana only. */
 const nfkc = (s: unknown) => (typeof s === 'string' ? s.normalize('NFKC').trim() : s);
@@ -37,18 +38,13 @@ const requiredText = (label: string, max: number) =>
       .refine(holdsNoMyNumber, { error: MY_NUMBER_IN_TEXT }),
   );
 
-const isRealDate = (s: string) => {
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-};
-
-export const BirthDate = z.preprocess(
-  nfkc,
-  z
-    .string({ error: '生年月日を入力してください。' })
-    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '生年月日は 1950-04-01 の形で入力してください。' })
-    .refine(isRealDate, { error: '生年月日が正しい日付ではありません。' }),
-);
+/** 生年月日 as staff type it (昭和13年2月11日, S13.2.11, 1938-02-11, full-width digits, 元年), kept as an ISO date. */
+export const BirthDate = z.string({ error: '生年月日を入力してください。' }).transform((s, ctx) => {
+  const parsed = parseJapaneseDate(s, '生年月日');
+  if (parsed.ok) return parsed.isoDate;
+  ctx.addIssue({ code: 'custom', message: parsed.message });
+  return z.NEVER;
+});
 
 export const Person = z.object({
   name: requiredText('氏名', 60),
@@ -148,30 +144,56 @@ export const IdDocument = z
   });
 export type IdDocument = z.infer<typeof IdDocument>;
 
+const IdentityDocuments = z.object({
+  documents: z.array(IdDocument).min(1, { error: '本人確認書類を選んでください。' }).max(2, { error: '本人確認書類は2点までです。' }),
+});
+
+function checkDocumentGroups(v: { documents: IdDocument[] }, ctx: z.RefinementCtx): void {
+  const groups = v.documents.map((d) => idDocumentGroup[d.kind]).sort().join('');
+  const kinds = new Set(v.documents.map((d) => d.kind));
+  if (kinds.size !== v.documents.length) {
+    ctx.addIssue({ code: 'custom', path: ['documents'], message: '同じ種類の書類が2つ選ばれています。別の書類を選んでください。' });
+    return;
+  }
+  if (!['A', 'BB', 'BC'].includes(groups)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['documents'],
+      message:
+        groups.length === 2 && groups.includes('A')
+          ? '写真付きの書類は1点で足ります。1点だけ選んでください。'
+          : '写真のない書類は、保険証や年金手帳などを2点（または1点と通帳・診察券など）で確認してください。',
+    });
+  }
+}
+
 /** 本人確認: one group-A document, or two group-B documents, or one B with one C. */
-export const IdentityCheckInput = z
-  .object({
-    documents: z.array(IdDocument).min(1, { error: '本人確認書類を選んでください。' }).max(2, { error: '本人確認書類は2点までです。' }),
-  })
+export const IdentityCheckInput = IdentityDocuments.superRefine(checkDocumentGroups);
+export type IdentityCheckInput = z.infer<typeof IdentityCheckInput>;
+
+/**
+ * How the My Number card served as the identity document: read with the resident's PIN for this check
+ * (`card_pin`), or the read that filled the form in this same visit (`card_read_this_visit`, one PIN per
+ * visit) with staff having compared the face on the card with the person. No card data, only the time.
+ */
+export const CardReadEvidence = z.object({
+  method: z.enum(['card_pin', 'card_read_this_visit']),
+  /** When the card was read with the PIN. */
+  readAt: z.string(),
+  /** Staff compared the photo on the card with the person at the counter. */
+  faceChecked: z.literal(true).optional(),
+});
+export type CardReadEvidence = z.infer<typeof CardReadEvidence>;
+
+/** The identity check as recorded: the documents, and for the My Number card how it was read. */
+export const IdentityRecord = IdentityDocuments.extend({ cardRead: CardReadEvidence.optional() })
+  .superRefine(checkDocumentGroups)
   .superRefine((v, ctx) => {
-    const groups = v.documents.map((d) => idDocumentGroup[d.kind]).sort().join('');
-    const kinds = new Set(v.documents.map((d) => d.kind));
-    if (kinds.size !== v.documents.length) {
-      ctx.addIssue({ code: 'custom', path: ['documents'], message: '同じ種類の書類が2つ選ばれています。別の書類を選んでください。' });
-      return;
-    }
-    if (!['A', 'BB', 'BC'].includes(groups)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['documents'],
-        message:
-          groups.length === 2 && groups.includes('A')
-            ? '写真付きの書類は1点で足ります。1点だけ選んでください。'
-            : '写真のない書類は、保険証や年金手帳などを2点（または1点と通帳・診察券など）で確認してください。',
-      });
+    if (v.cardRead && !v.documents.some((d) => d.kind === 'mynumber_card')) {
+      ctx.addIssue({ code: 'custom', path: ['cardRead'], message: 'カードの読み取りは、マイナンバーカードで確認したときだけ記録します。' });
     }
   });
-export type IdentityCheckInput = z.infer<typeof IdentityCheckInput>;
+export type IdentityRecord = z.infer<typeof IdentityRecord>;
 
 export const PaymentInput = z
   .object({
@@ -211,7 +233,7 @@ export type Payment = z.infer<typeof Payment>;
 
 export const RequestDetail = RequestSummary.extend({
   input: RequestInput,
-  identity: IdentityCheckInput.nullable(),
+  identity: IdentityRecord.nullable(),
   payment: Payment.nullable(),
   reason: z.string().nullable(), // why it was rejected, spoiled or cancelled
 });
@@ -226,6 +248,8 @@ export const ResidentView = z.object({
   feeYen: z.number().int(),
   subjectName: z.string(),
   subjectAddress: z.string(),
+  /** ISO date; the screen writes it in 和暦 with the Western year beside it. */
+  subjectBirthDate: z.string(),
   details: z.array(z.string()),
 });
 export type ResidentView = z.infer<typeof ResidentView>;

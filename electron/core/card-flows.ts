@@ -2,14 +2,19 @@
 // the resident types the 4-digit PIN on their own screen, the card's basic 4 info fills the form or is
 // compared with the request field by field. The PIN never reaches the staff screen, a log or the disk;
 // the card data lives in memory only for the session, and pulling the card ends the session.
+// One PIN per visit: the read that filled the form is also the identity check for the request made from
+// it, while the same card stays in the reader and staff have compared the face on the card.
+import { createHash } from 'node:crypto';
 import type { BasicInfo, CardService } from '../../native/card/service';
 import type { InsuranceCardInput, LinkChallengeResponse, LinkCompleteRequest, LinkCompleteResponse } from '../../protocol/hub';
 import { PinBuffer } from '../../native/card/pin';
-import type { CardSessionView, CardFieldCheck } from '../../protocol/ipc';
+import type { CardSessionView, CardFieldCheck, VisitCardRead } from '../../protocol/ipc';
+import type { RequestSummary } from '../../protocol/request';
 import { addressesMatch, normalizeName } from '../../protocol/name-folding';
 import type { AuditLog } from './audit';
+import type { Clock } from './clock';
 import type { Db } from './db';
-import { AppError } from './errors';
+import { AppError, ValidationError } from './errors';
 import type { Logger } from '../../common/logger';
 import type { RequestService } from './requests';
 
@@ -48,13 +53,32 @@ export function cardFieldChecks(card: BasicInfo, person: { name: string; birthDa
   ];
 }
 
+/**
+ * The card read with the PIN that filled the form in this visit. Kept in memory only while that card
+ * stays in the reader (and at most VISIT_READ_MAX_MS); `cardKey` is a hash of the card's
+ * user-authentication certificate, read without a PIN, so another card can never stand in for it.
+ */
+interface VisitRead {
+  at: string;
+  cardKey: string;
+  info: BasicInfo;
+}
+
+/** A visit at the counter does not last longer than this: an older read is asked for again. */
+export const VISIT_READ_MAX_MS = 30 * 60_000;
+
 export interface CardFlowsOptions {
   card: CardService | null;
   requests: RequestService;
   audit: AuditLog;
   db: Db;
+  clock: Clock;
   logger: Logger;
   onChange: (view: CardSessionView | null) => void;
+  /** The read that filled the form in this visit appeared or went away. */
+  onVisitRead?: (read: VisitCardRead | null) => void;
+  /** A card was put into the reader or taken out. */
+  onCardPresence?: (inReader: boolean) => void;
   linker?: InsuranceLinker | null;
   /** City hall recorded a health-insurance link (counted for the open outing). Called once per link. */
   onLinked?: (linkId: string) => void;
@@ -62,13 +86,18 @@ export interface CardFlowsOptions {
 
 export class CardFlows {
   private session: Session | null = null;
+  private visitRead: VisitRead | null = null;
+  private present = false;
 
   private readonly card: CardService | null;
   private readonly requests: RequestService;
   private readonly audit: AuditLog;
   private readonly db: Db;
+  private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly onChange: (view: CardSessionView | null) => void;
+  private readonly onVisitRead: (read: VisitCardRead | null) => void;
+  private readonly onCardPresence: (inReader: boolean) => void;
   private readonly linker: InsuranceLinker | null;
   private readonly onLinked: (linkId: string) => void;
 
@@ -77,14 +106,82 @@ export class CardFlows {
     this.requests = options.requests;
     this.audit = options.audit;
     this.db = options.db;
+    this.clock = options.clock;
     this.logger = options.logger;
     this.onChange = options.onChange;
+    this.onVisitRead = options.onVisitRead ?? (() => undefined);
+    this.onCardPresence = options.onCardPresence ?? (() => undefined);
     this.linker = options.linker ?? null;
     this.onLinked = options.onLinked ?? (() => undefined);
-    // Pulling the card ends the session: nothing of it is left for the next resident.
+    // Pulling the card ends the session and the visit's read: nothing of it is left for the next resident.
     this.card?.on('card-removed', () => {
+      this.setPresent(false);
+      this.forgetVisitRead();
       if (this.session) this.end('カードが取り出されました。');
     });
+    this.card?.on('card-inserted', () => this.setPresent(true));
+    // Without pcscd the reader's events may be lost: a read made before cannot be vouched for.
+    this.card?.on('service-lost', () => this.forgetVisitRead());
+    void this.card
+      ?.status()
+      .then((s) => this.setPresent(s.cardPresent))
+      .catch(() => undefined);
+  }
+
+  /** Whether a card is in the reader, as its insert and remove events tell. */
+  cardInReader(): boolean {
+    return this.present;
+  }
+
+  /** The read that filled the form in this visit, without any card data; null if there is none. */
+  visitCardRead(): VisitCardRead | null {
+    const r = this.currentVisitRead();
+    return r ? { readAt: r.at } : null;
+  }
+
+  /** The visit is over (staff signed out or the screen locked): the next request asks for the PIN again. */
+  endVisit(): void {
+    this.forgetVisitRead();
+  }
+
+  /**
+   * 本人確認 without a second PIN: the request made from the form the card filled in this visit. Holds
+   * only while the same card is in the reader, the request was made after the read, the card's name,
+   * birth date and address match the request's, and staff compared the face on the card.
+   */
+  async confirmFromVisitRead(requestId: string, staffId: string, faceChecked: boolean): Promise<RequestSummary> {
+    if (!faceChecked) {
+      throw new ValidationError([{ path: 'faceChecked', message: 'カードの顔写真とご本人を見比べて、「カードの顔写真と本人を確認しました」にチェックを入れてください。' }]);
+    }
+    const summary = this.requests.summary(requestId);
+    if (summary.step !== 'entered') throw new AppError('ILLEGAL_TRANSITION', 'この受付は本人確認の段階ではありません。');
+    const read = this.currentVisitRead();
+    const again = '「マイナンバーカードで確認する」で、暗証番号をもう一度押していただいてください。';
+    if (!read || summary.createdAt < read.at) {
+      throw new AppError('CARD_READ_NOT_THIS_VISIT', `この受付はこの来訪でカードから入力したものではありません。${again}`);
+    }
+    const card = this.requireCard();
+    const status = await card.status();
+    if (!status.cardPresent) throw new AppError('CARD_NO_CARD', `カードリーダーにカードがありません。${again}`);
+    const key = fingerprint(await card.readAuthCertificate());
+    if (key !== read.cardKey) {
+      this.forgetVisitRead();
+      throw new AppError('CARD_NOT_THE_SAME', `カードリーダーのカードは、入力に使ったカードと違います。${again}`);
+    }
+    const checks = this.compare(requestId, read.info);
+    const differ = checks.filter((c) => !c.match).map((c) => c.label);
+    if (differ.length > 0) {
+      throw new AppError('CARD_READ_MISMATCH', `カードと請求書の${differ.join('・')}が違います。請求書を直すか、${again}`);
+    }
+    return this.db.transaction(() => {
+      const s = this.requests.checkIdentity(requestId, { documents: [{ kind: 'mynumber_card' }] }, staffId, {
+        method: 'card_read_this_visit',
+        readAt: read.at,
+        faceChecked: true,
+      });
+      this.audit.append({ actor: staffId, action: 'card.identity_from_visit_read', requestId, detail: { readAt: read.at } });
+      return s;
+    })();
   }
 
   view(): CardSessionView | null {
@@ -119,6 +216,7 @@ export class CardFlows {
       if (step !== 'entered' && step !== 'identity_checked') throw new AppError('ILLEGAL_TRANSITION', 'この受付は本人確認の段階ではありません。');
     }
     const status = await card.status();
+    this.setPresent(status.cardPresent);
     if (!status.cardPresent) throw new AppError('CARD_NO_CARD', 'カードが置かれていません。カードをカードリーダーに置いてください。');
     if (status.myNumberCard === false) throw new AppError('CARD_NOT_MY_NUMBER_CARD', 'マイナンバーカードではないようです。カードを確かめてください。');
     // The basic-4 read uses the 券面事項入力補助 PIN; linking signs with the user-authentication key.
@@ -171,6 +269,8 @@ export class CardFlows {
     s.message = null;
     this.changed();
     if (s.purpose === 'link') return this.link(s, buffer);
+    // Which card is read, taken before the PIN read: a card swapped after it ends the session.
+    const cardKey = s.purpose === 'fill' ? await this.cardKey() : null;
     let info: BasicInfo;
     try {
       info = await this.requireCard().readBasicInfo(buffer, { confirmLastTry: s.lastTryConfirmed });
@@ -182,16 +282,18 @@ export class CardFlows {
     } finally {
       buffer.wipe();
     }
+    const readAt = this.clock.now().toISOString();
     this.db.transaction(() => this.audit.append({ actor: s.staffId, action: 'card.basic_info_read', requestId: s.requestId, detail: { purpose: s.purpose } }))();
     if (s.purpose === 'fill') {
       s.filled = info;
       s.stage = 'done';
+      if (cardKey && this.session === s) this.rememberVisitRead(readAt, cardKey, info);
     } else {
       s.checks = this.compare(s.requestId!, info);
       s.stage = s.checks.every((c) => c.match) ? 'done' : 'mismatch';
       if (s.stage === 'done') {
         // The card, read with its PIN, is the photo ID: recorded as such, with no number at all.
-        this.requests.checkIdentity(s.requestId!, { documents: [{ kind: 'mynumber_card' }] }, s.staffId);
+        this.requests.checkIdentity(s.requestId!, { documents: [{ kind: 'mynumber_card' }] }, s.staffId, { method: 'card_pin', readAt });
       }
     }
     this.changed();
@@ -244,6 +346,42 @@ export class CardFlows {
     this.changed();
   }
 
+  /** The card in the reader, by its certificate; null if it cannot be read (the form still fills, identity asks for the PIN). */
+  private async cardKey(): Promise<string | null> {
+    try {
+      return fingerprint(await this.requireCard().readAuthCertificate());
+    } catch (e) {
+      this.logger.info({ code: (e as { code?: string }).code ?? 'UNEXPECTED' }, 'card certificate not read; identity will need the PIN again');
+      return null;
+    }
+  }
+
+  private rememberVisitRead(at: string, cardKey: string, info: BasicInfo): void {
+    this.visitRead = { at, cardKey, info };
+    this.onVisitRead({ readAt: at });
+  }
+
+  private currentVisitRead(): VisitRead | null {
+    const r = this.visitRead;
+    if (r && this.clock.now().getTime() - Date.parse(r.at) > VISIT_READ_MAX_MS) {
+      this.forgetVisitRead();
+      return null;
+    }
+    return r;
+  }
+
+  private forgetVisitRead(): void {
+    if (!this.visitRead) return;
+    this.visitRead = null;
+    this.onVisitRead(null);
+  }
+
+  private setPresent(present: boolean): void {
+    if (this.present === present) return;
+    this.present = present;
+    this.onCardPresence(present);
+  }
+
   private compare(requestId: string, info: BasicInfo): CardFieldCheck[] {
     const { input } = this.requests.relayContent(requestId);
     const person = input.requester.relation === 'self' ? input.subject : input.requester.person!;
@@ -270,4 +408,9 @@ export class CardFlows {
     if (!this.session) throw new AppError('CARD_NO_SESSION', 'カードの読み取りは始まっていません。職員にお声がけください。');
     return this.session;
   }
+}
+
+/** A card's identity without its holder's data: SHA-256 of its user-authentication certificate. */
+function fingerprint(certificate: Uint8Array): string {
+  return createHash('sha256').update(certificate).digest('hex');
 }

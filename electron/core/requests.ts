@@ -7,7 +7,9 @@ import { certificateKindLabel, requestStepLabel, requesterRelationLabel } from '
 import type { FeeTable } from '../../protocol/ipc';
 import {
   IdentityCheckInput,
+  IdentityRecord,
   Payment,
+  type CardReadEvidence,
   RequestInput,
   type PaymentInput,
   type RequestDetail,
@@ -15,6 +17,7 @@ import {
   type ResidentView,
 } from '../../protocol/request';
 import { fieldProblems } from '../../protocol/errors';
+import { warekiFiscalYear } from '../../protocol/wareki';
 import type { AuditLog } from './audit';
 import { tokyoDay, type Clock } from './clock';
 import { openText, sealText, type FieldCipher } from './crypto';
@@ -129,12 +132,19 @@ export class RequestService {
     return { id, number, kind: input.kind, copies: input.copies, feeYen: fee, step: 'entered', residentConfirmed: false, createdAt: at, updatedAt: at };
   }
 
-  /** Step 2, manual path: document kinds and at most the last 4 digits (never an image, never the My Number). */
-  checkIdentity(id: string, rawIdentity: unknown, staffId: string): RequestSummary {
-    const identity = parseOrThrow(IdentityCheckInput, rawIdentity);
+  /**
+   * Step 2: document kinds and at most the last 4 digits (never an image, never the My Number). With
+   * the My Number card, `cardRead` says how it was read (for this check, or the read that filled the
+   * form in this visit) and when; only the card flows pass it, never a screen.
+   */
+  checkIdentity(id: string, rawIdentity: unknown, staffId: string, cardRead?: CardReadEvidence): RequestSummary {
+    const identity: IdentityRecord = parseOrThrow(IdentityRecord, { ...parseOrThrow(IdentityCheckInput, rawIdentity), ...(cardRead ? { cardRead } : {}) });
     return this.apply(id, { type: 'IDENTITY_CHECKED' }, staffId, {
       identity_sealed: this.cipher.seal(JSON.stringify(identity), `identity:${id}`),
-      auditDetail: { documents: identity.documents.map((d) => d.kind).join('+') },
+      auditDetail: {
+        documents: identity.documents.map((d) => d.kind).join('+'),
+        ...(cardRead ? { method: cardRead.method, readAt: cardRead.readAt, ...(cardRead.faceChecked ? { faceChecked: 'yes' } : {}) } : {}),
+      },
     });
   }
 
@@ -230,7 +240,7 @@ export class RequestService {
       details.push(input.juminhyo.includeZokugara ? '続柄 あり' : '続柄 なし');
       if (input.juminhyo.showMyNumber) details.push('個人番号 あり');
     }
-    if (input.fiscalYear !== undefined) details.push(`${input.fiscalYear}年度`);
+    if (input.fiscalYear !== undefined) details.push(warekiFiscalYear(input.fiscalYear));
     details.push(`請求する方: ${requesterRelationLabel[input.requester.relation]}`);
     this.db.transaction(() => this.audit.append({ actor, action: 'personal.show_resident', requestId: id }))();
     return {
@@ -241,6 +251,7 @@ export class RequestService {
       feeYen: row.fee_yen,
       subjectName: input.subject.name,
       subjectAddress: input.subject.address,
+      subjectBirthDate: input.subject.birthDate,
       details,
     };
   }
@@ -323,7 +334,7 @@ export class RequestService {
       throw new AppError('PERSONAL_DATA_PURGED', 'この受付の個人情報は市役所へ引き継ぎ済みのため、端末には残っていません。');
     }
     const input = RequestInput.parse(JSON.parse(this.cipher.open(row.personal_sealed, `request:${row.id}`)));
-    const identity = row.identity_sealed ? IdentityCheckInput.parse(JSON.parse(this.cipher.open(row.identity_sealed, `identity:${row.id}`))) : null;
+    const identity = row.identity_sealed ? IdentityRecord.parse(JSON.parse(this.cipher.open(row.identity_sealed, `identity:${row.id}`))) : null;
     return {
       ...this.toSummary(row),
       input,

@@ -39,6 +39,8 @@ export class StaffAccess {
 
   signOut(): SessionStatus {
     this.residentScreen.clear();
+    this.cards.cancel();
+    this.cards.endVisit();
     return this.announce(this.sessions.signOut());
   }
 
@@ -78,6 +80,8 @@ export class StaffAccess {
   private onLocked(): void {
     this.residentScreen.clear();
     this.cards.cancel();
+    // Staff stepped away: a card read before the lock no longer stands for the person at the counter.
+    this.cards.endVisit();
     this.events.emit('sessionChanged', this.sessions.status());
   }
 

@@ -178,7 +178,10 @@ export class TerminalCore {
       requests: this.requests,
       audit,
       db,
+      clock,
       logger,
+      onVisitRead: (read) => events.emit('visitCardRead', read),
+      onCardPresence: (inReader) => events.emit('cardInReader', { inReader }),
       onChange: (view) => {
         events.emit('cardSession', view);
         events.emit('residentPin', residentPin(view));
@@ -313,6 +316,10 @@ export class TerminalCore {
     };
   }
 
+  private cardInReader() {
+    return { inReader: this.cards.cardInReader() };
+  }
+
   private changed(id: string): void {
     this.events.emit('requestsChanged', { ids: [id] });
     this.events.emit('relayChanged', this.relayStatus());
@@ -385,6 +392,14 @@ export class TerminalCore {
     confirmLastPinTry: () => this.access.asStaff((staffId) => this.cards.confirmLastTry(staffId)),
     cancelCardRead: () => this.access.asStaff(() => this.cards.cancel()),
     getCardSession: () => this.access.asStaff(() => this.cards.view()),
+    getVisitCardRead: () => this.access.asStaff(() => this.cards.visitCardRead()),
+    confirmIdentityFromCardRead: ({ id, faceChecked }) =>
+      this.access.asStaff(async (staffId) => {
+        const summary = await this.cards.confirmFromVisitRead(id, staffId, faceChecked);
+        this.changed(id);
+        return summary;
+      }),
+    getCardInReader: (_input, screen) => (screen === 'staff' ? this.access.asStaff(() => this.cardInReader()) : this.cardInReader()),
     addNextVisitTask: (input) => this.access.asStaff((staffId) => this.nextVisit.add(input, staffId)),
     listNextVisitTasks: () => this.access.asStaff(() => this.nextVisit.list()),
     finishNextVisitTask: ({ id }) => this.access.asStaff((staffId) => this.nextVisit.finish(id, staffId)),

@@ -52,29 +52,51 @@ export class PrinterConfigError extends Error {
   readonly code = 'PRINTER_CONFIG_INVALID';
 }
 
+function configError(error: z.ZodError, source: string): PrinterConfigError {
+  const first = error.issues[0];
+  const where = first?.path.join('.') || '全体';
+  const japanese = first && /[\u3040-\u30ff\u4e00-\u9fff]/.test(first.message) ? first.message : '値が正しくありません。';
+  return new PrinterConfigError(`プリンター設定（${source}）の ${where} が正しくありません: ${japanese}`);
+}
+
 export function parsePrinterConfig(input: unknown, source = '設定'): PrinterConfig {
   const result = PrinterConfig.safeParse(input);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const where = first?.path.join('.') || '全体';
-    const japanese = first && /[\u3040-\u30ff\u4e00-\u9fff]/.test(first.message) ? first.message : '値が正しくありません。';
-    throw new PrinterConfigError(`プリンター設定（${source}）の ${where} が正しくありません: ${japanese}`);
-  }
+  if (!result.success) throw configError(result.error, source);
   return result.data;
 }
 
-export function loadPrinterConfig(file: string): PrinterConfig {
+export type PrinterKind = keyof PrinterConfig;
+
+/** Only the printers named: a command for the receipt printer needs no A4 printer's address. */
+export function parsePrinterParts<K extends PrinterKind>(input: unknown, parts: readonly K[], source = '設定'): Pick<PrinterConfig, K> {
+  const record = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const out: Partial<PrinterConfig> = {};
+  for (const k of parts) {
+    const result = PrinterConfig.shape[k].safeParse(record[k]);
+    if (!result.success) {
+      for (const issue of result.error.issues) issue.path.unshift(k);
+      throw configError(result.error, source);
+    }
+    Object.assign(out, { [k]: result.data });
+  }
+  return out as Pick<PrinterConfig, K>;
+}
+
+/** The file's JSON as written, before validation (a command for one printer reads only that part). */
+export function readPrinterConfigFile(file: string): unknown {
   let raw: string;
   try {
     raw = readFileSync(file, 'utf8');
   } catch {
     throw new PrinterConfigError(`プリンター設定ファイルが読めません（${file}）。パスを確認してください。`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(raw);
+    return JSON.parse(raw);
   } catch {
     throw new PrinterConfigError(`プリンター設定ファイルが JSON として読めません（${file}）。書式を確認してください。`);
   }
-  return parsePrinterConfig(json, file);
+}
+
+export function loadPrinterConfig(file: string): PrinterConfig {
+  return parsePrinterConfig(readPrinterConfigFile(file), file);
 }

@@ -1,19 +1,26 @@
-// Builds the two printer adapters from a validated configuration.
+// Builds the printer adapters from a validated configuration.
 import { resolveProfile, type PrinterConfig } from './config';
 import { EscposReceiptPrinter } from './escpos-printer';
 import { IppCertificatePrinter } from './ipp-printer';
 
+export function createCertificatePrinter(config: PrinterConfig['certificate']): IppCertificatePrinter {
+  return new IppCertificatePrinter({ uri: config.uri, jobTimeoutMs: config.jobTimeoutMs });
+}
+
+export function createReceiptPrinter(config: PrinterConfig['receipt']): EscposReceiptPrinter {
+  return new EscposReceiptPrinter({
+    host: config.host,
+    port: config.port,
+    profile: resolveProfile(config.profile),
+    connectTimeoutMs: config.connectTimeoutMs,
+    jobTimeoutMs: config.jobTimeoutMs,
+  });
+}
+
 export function createPrinters(config: PrinterConfig): { certificate: IppCertificatePrinter; receipt: EscposReceiptPrinter; receiptColumns: number } {
-  const profile = resolveProfile(config.receipt.profile);
   return {
-    certificate: new IppCertificatePrinter({ uri: config.certificate.uri, jobTimeoutMs: config.certificate.jobTimeoutMs }),
-    receipt: new EscposReceiptPrinter({
-      host: config.receipt.host,
-      port: config.receipt.port,
-      profile,
-      connectTimeoutMs: config.receipt.connectTimeoutMs,
-      jobTimeoutMs: config.receipt.jobTimeoutMs,
-    }),
-    receiptColumns: profile.columns,
+    certificate: createCertificatePrinter(config.certificate),
+    receipt: createReceiptPrinter(config.receipt),
+    receiptColumns: resolveProfile(config.receipt.profile).columns,
   };
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CertificateKind, certificateKindLabel, PaymentMethod, paymentMethodLabel } from '../../protocol/domain';
 import { feed, fullWidthNumber, leftRight, rule, text, yen, type ReceiptDocument, type ReceiptLine } from './receipt-document';
 import { StaffId } from '../../protocol/ids';
+import { japanDate, warekiDate } from '../../protocol/wareki';
 import { DailyClose, DENOMINATIONS, denominationLabel, moneyItemLabel } from '../../protocol/daily-close';
 
 const Yen = z.number().int().min(0).max(10_000_000);
@@ -99,11 +100,12 @@ export type ReceiptDataInput = z.input<typeof ReceiptData>;
 
 const weekdays = ['日', '月', '火', '水', '木', '金', '土'];
 
-/** Date and time in the city's zone (Asia/Tokyo, no daylight saving), e.g. 2026年11月24日(火) 10:05. */
+/** Date and time in the city's zone (Asia/Tokyo, no daylight saving), in 和暦 as the city writes it: 令和8年11月24日(火) 10:05. */
 export function tokyoDateTime(iso: string): string {
-  const t = new Date(new Date(iso).getTime() + 9 * 3600_000);
+  const at = new Date(iso);
+  const t = new Date(at.getTime() + 9 * 3600_000);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${t.getUTCFullYear()}年${t.getUTCMonth() + 1}月${t.getUTCDate()}日(${weekdays[t.getUTCDay()]}) ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}`;
+  return `${warekiDate(japanDate(at))}(${weekdays[t.getUTCDay()]}) ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}`;
 }
 
 function header(cityName: string, office: string, title: string): ReceiptLine[] {
@@ -173,9 +175,8 @@ function signedYen(n: number): string {
 function dailyClose(s: DailyCloseSlip, columns: number): ReceiptLine[] {
   const { close } = s;
   const t = close.totals;
-  const [y, m, d] = s.outing.date.split('-').map(Number);
   const lines: ReceiptLine[] = [...header(s.cityName, s.office, '日　計　表')];
-  lines.push(feed(1), text(`${y}年${m}月${d}日`), text(s.outing.title), text(`締め ${tokyoDateTime(close.closedAt)}`), rule);
+  lines.push(feed(1), text(warekiDate(s.outing.date)), text(s.outing.title), text(`締め ${tokyoDateTime(close.closedAt)}`), rule);
   lines.push(text('手数料・物品（種類・支払方法別）', { bold: true }));
   for (const g of t.byItem) {
     const label = moneyItemLabel(g);

@@ -4,6 +4,7 @@
 import { StrictMode, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { ConsultationMedia, ConsultationWaiting, EventPayload, ResidentPinView } from '../../protocol/ipc';
+import { warekiWithSeireki } from '../../protocol/wareki';
 import { departmentLabel } from '../../protocol/consultation-api';
 import type { ResidentView } from '../../protocol/request';
 import { connectFromPage, CallError } from './client';
@@ -16,6 +17,7 @@ const client = connectFromPage();
  * change the core pushes. `set` learns whether the value was pushed (a change) or read back.
  */
 const readFor = {
+  cardInReader: 'getCardInReader',
   residentPin: 'getResidentPin',
   residentView: 'getResidentView',
   consultationMedia: 'getConsultationMedia',
@@ -68,7 +70,8 @@ function PinPad({ pin }: { pin: ResidentPinView }) {
     return (
       <main className="resident center">
         <p className="huge">{pin.purpose === 'link' ? 'マイナ保険証の登録が終わりました。' : '読み取りました。'}</p>
-        <p className="large">カードをお取りください。</p>
+        {/* The read that filled the form is also the identity check: the card stays until then. */}
+        <p className="large">{pin.purpose === 'fill' ? 'カードはそのまま置いてお待ちください。' : 'カードをお取りください。'}</p>
       </main>
     );
   }
@@ -113,6 +116,8 @@ function App() {
   const [sending, setSending] = useState(false);
   const [pin, setPin] = useState<ResidentPinView | null>(null);
   const [media, setMedia] = useState<ConsultationMedia | null>(null);
+  const [cardInReader, setCardInReader] = useState(false);
+  useFromCore('cardInReader', (v) => setCardInReader(v.inReader));
 
   const [waiting, setWaiting] = useState<ConsultationWaiting | null>(null);
   useFromCore('consultationMedia', setMedia);
@@ -147,7 +152,10 @@ function App() {
     }
   };
 
-  if (pin) return <PinPad pin={pin} />;
+  // The PIN pad while the resident is typing or the card is being read; once the read is over, the
+  // confirmation staff put on screen comes first, card in the reader or not.
+  const pinEntry = pin !== null && (pin.stage === 'waiting_pin' || pin.stage === 'needs_confirmation' || pin.stage === 'reading');
+  if (pin && (pinEntry || !view)) return <PinPad pin={pin} />;
   if (media) return <ResidentCall client={client} media={media} />;
   if (waiting && !view) {
     return (
@@ -186,6 +194,8 @@ function App() {
         <dd data-testid="resident-name">{view.subjectName} 様</dd>
         <dt>ご住所</dt>
         <dd>{view.subjectAddress}</dd>
+        <dt>生年月日</dt>
+        <dd data-testid="resident-birth-date">{warekiWithSeireki(view.subjectBirthDate)}</dd>
         {view.details.length > 0 && (
           <>
             <dt>内容</dt>
@@ -204,6 +214,11 @@ function App() {
         この内容で申し込む
       </button>
       <p className="large muted">違うところがあれば、職員にお知らせください。</p>
+      {cardInReader && (
+        <p className="large resident-card-note" data-testid="resident-card-note">
+          マイナンバーカードはカードリーダーに入ったままです。お帰りの際にお受け取りください。
+        </p>
+      )}
     </main>
   );
 }

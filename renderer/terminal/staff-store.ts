@@ -2,7 +2,7 @@
 // Screens call the actions below; an action makes the contract call and writes what it returned into
 // the store (or leaves it to the core's event when the core announces the change itself).
 import { create } from 'zustand';
-import type { CallInput, CallName, CallOutput, CardSessionView, ConsultationView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
+import type { CallInput, CallName, CallOutput, CardSessionView, VisitCardRead, ConsultationView, FeeTable, HubQuestion, NextVisitTask, PrintJobSummary, RelayStatus, SessionStatus } from '../../protocol/ipc';
 import type { RequestDetail, RequestSummary } from '../../protocol/request';
 import type { VisitDay, VisitOutcome } from '../../protocol/visits';
 import type { OutingDesk, TallyKind } from '../../protocol/outings';
@@ -28,6 +28,10 @@ interface StaffState {
   printAttention: PrintJobSummary[];
   questions: HubQuestion[];
   cardSession: CardSessionView | null;
+  /** The card read that filled the form in this visit (its time only): the identity check may use it. */
+  visitCardRead: VisitCardRead | null;
+  /** A card is in the reader: the resident is reminded at handover to take it. */
+  cardInReader: boolean;
   nextVisit: NextVisitTask[];
   consultation: ConsultationView | null;
   /** 本日の訪問, as the core keeps it (with or without the network). */
@@ -52,6 +56,8 @@ interface StaffState {
   createRequest(input: CallInput<'createRequest'>): Promise<void>;
   /** True when the identity check was recorded. */
   checkIdentity(id: string, identity: CallInput<'checkIdentity'>['identity']): Promise<boolean>;
+  /** 本人確認 from the card read that filled the form in this visit (no second PIN). */
+  confirmIdentityFromCardRead(id: string, faceChecked: boolean): Promise<void>;
   showToResident(id: string): Promise<void>;
   checkPrinted(id: string, ok: boolean, reason?: string): Promise<void>;
   recordPayment(id: string, payment: CallInput<'recordPayment'>['payment']): Promise<void>;
@@ -107,6 +113,8 @@ export const useStaff = create<StaffState>((set, get) => ({
   printAttention: [],
   questions: [],
   cardSession: null,
+  visitCardRead: null,
+  cardInReader: false,
   nextVisit: [],
   consultation: null,
   visitDay: null,
@@ -125,6 +133,8 @@ export const useStaff = create<StaffState>((set, get) => ({
     client.on('relayChanged', (relay) => set({ relay }));
     client.on('printAttention', (printAttention) => set({ printAttention }));
     client.on('cardSession', (cardSession) => set({ cardSession }));
+    client.on('visitCardRead', (visitCardRead) => set({ visitCardRead }));
+    client.on('cardInReader', ({ inReader }) => set({ cardInReader: inReader }));
     client.on('consultationChanged', (consultation) => set({ consultation }));
     client.on('visitsChanged', () => {
       void client.call('getVisitDay', {}).then((visitDay) => set({ visitDay }), () => undefined);
@@ -170,7 +180,7 @@ export const useStaff = create<StaffState>((set, get) => ({
     const session = await client.call('getSession', {}).catch(() => null);
     set({ session });
     if (!session?.signedIn || session.locked) return;
-    const [requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay, outingDesk] = await Promise.all([
+    const [requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay, outingDesk, visitCardRead, card] = await Promise.all([
       client.call('listToday', {}).catch(() => get().requests),
       client.call('getRelayStatus', {}).catch(() => get().relay),
       get().fees ? Promise.resolve(get().fees) : client.call('getFees', {}).catch(() => null),
@@ -180,8 +190,10 @@ export const useStaff = create<StaffState>((set, get) => ({
       client.call('getConsultation', {}).catch(() => get().consultation),
       client.call('getVisitDay', {}).catch(() => get().visitDay),
       client.call('getOutingDesk', {}).catch(() => get().outingDesk),
+      client.call('getVisitCardRead', {}).catch(() => get().visitCardRead),
+      client.call('getCardInReader', {}).catch(() => ({ inReader: get().cardInReader })),
     ]);
-    set({ requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay, outingDesk });
+    set({ requests, relay, fees, printAttention, questions, nextVisit, consultation, visitDay, outingDesk, visitCardRead, cardInReader: card.inReader });
   },
 
   async go(view) {
@@ -235,6 +247,13 @@ export const useStaff = create<StaffState>((set, get) => ({
     const checked = await get().run('checkIdentity', { id, identity });
     if (checked) await get().go({ name: 'request', id });
     return checked !== null;
+  },
+
+  async confirmIdentityFromCardRead(id, faceChecked) {
+    const checked = await get().run('confirmIdentityFromCardRead', { id, faceChecked });
+    if (!checked) return;
+    await get().go({ name: 'request', id });
+    set({ notice: 'カードの読み取りで本人確認を記録しました。' });
   },
 
   async showToResident(id) {

@@ -1,6 +1,7 @@
 // The My Number card in the certificate flow, in real Chromium, through the real pcscd with the vpcd
 // reader and the virtual card: the resident types the PIN on their screen, the form fills from the
-// card (書かない窓口), the identity check compares card and request, and pulling the card wipes the session.
+// card (書かない窓口), the identity check compares card and request, the resident's confirmation shows with the card still in,
+// and pulling the card wipes the session.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualCard, type VirtualCardHandle } from '../../native/card/virtual';
@@ -42,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('identity from the My Number card', () => {
-  it('fills the request from the card after the resident types the PIN, checks it, and wipes the session when the card is pulled', async () => {
+  it('fills the request from the card after the resident types the PIN, checks it, shows the confirmation with the card in, and wipes the session when the card is pulled', async () => {
     await resident.goto(host.residentUrl);
     await staff.goto(host.staffUrl);
     await startJuminhyoRequest(staff, demoStaff);
@@ -74,10 +75,18 @@ describe('identity from the My Number card', () => {
     await shot(staff, 'card-04-staff-identity-checked-by-card');
     await resident.getByText('カードをお取りください。').waitFor();
 
-    // Pulling the card ends the session: the resident screen goes back to the welcome, nothing stays.
+    // Staff put the request on the resident's screen: it shows at once, the card still in the reader.
+    await staff.getByRole('button', { name: 'お客様画面に表示する' }).click();
+    await resident.getByRole('button', { name: 'この内容で申し込む' }).waitFor();
+    await resident.getByTestId('resident-card-note').waitFor();
+    await shot(resident, 'card-05-resident-confirm-after-pin-check');
+
+    // Pulling the card ends the session: nothing of it stays, the reminder goes, the confirmation stays.
     card.remove();
-    await resident.getByText('ようこそ').waitFor();
     await staff.getByTestId('card-session').waitFor({ state: 'detached' });
-    await shot(resident, 'card-05-resident-after-card-removed');
+    await resident.getByTestId('resident-card-note').waitFor({ state: 'detached' });
+    await resident.getByRole('button', { name: 'この内容で申し込む' }).click();
+    await resident.getByText('ありがとうございました。').waitFor();
+    await shot(resident, 'card-06-resident-after-card-removed');
   }, 90_000);
 });

@@ -59,7 +59,13 @@ describe('a certificate request in the vehicle, offline', () => {
 
     await staff.locator('input[name="subject.name"]').fill('磐城 髙子');
     await staff.locator('input[name="subject.kana"]').fill('いわき たかこ');
-    await staff.locator('input[name="subject.birthDate"]').fill('１９５３-０６-１４');
+    // The birth date as the resident says it, in 和暦: a day outside its era is named at once,
+    // full-width digits are fine, and the date is read back in both calendars.
+    const birth = staff.locator('input[name="subject.birthDate"]');
+    await birth.fill('昭和64年1月8日');
+    await staff.getByText('生年月日の昭和64年1月8日はありません。1989年1月8日からは平成です（平成元年1月8日）。').waitFor();
+    await birth.fill('Ｓ２８．６．１４');
+    await staff.getByTestId('birth-date-readback').filter({ hasText: '昭和28年6月14日 (1953年6月14日)' }).waitFor();
     await staff.locator('input[name="subject.address"]').fill('福島県いわき市三和町下市萱字架空1-2-3');
     await staff.getByRole('button', { name: '1通増やす' }).click();
     await expect(staff.getByText('手数料 600円').isVisible()).resolves.toBe(true);
@@ -79,6 +85,7 @@ describe('a certificate request in the vehicle, offline', () => {
     await staff.getByRole('button', { name: 'お客様画面に表示する' }).click();
     await staff.getByTestId('waiting-resident').waitFor();
     await resident.getByTestId('resident-name').filter({ hasText: '磐城 髙子 様' }).waitFor();
+    expect(await resident.getByTestId('resident-birth-date').textContent()).toBe('昭和28年6月14日 (1953年6月14日)');
     const fontPx = await resident.locator('.resident-summary dd').first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     expect(fontPx).toBeGreaterThanOrEqual(24);
     expect(await resident.getByRole('button').count()).toBe(1); // one big button, no staff controls

@@ -22,7 +22,7 @@ describe('receipt layouts', () => {
     const t = lines(layoutReceipt(fee));
     expect(t[0]).toBe('いわき市');
     expect(t).toContain('領　収　書');
-    expect(t).toContain('2026年11月24日(火) 10:05');
+    expect(t).toContain('令和8年11月24日(火) 10:05');
     expect(t).toContain('住民票の写し');
     expect(t.some((l) => l.includes('￥３００ × ２通') && l.endsWith('￥６００'))).toBe(true);
     expect(t.some((l) => l.startsWith('お支払い方法') && l.endsWith('現金'))).toBe(true);
@@ -68,6 +68,7 @@ describe('receipt layouts', () => {
     const slip = { type: 'daily_close' as const, outing: { date: '2026-11-24', title: '地区定期巡回（川前）', staff: ['S001'] }, close };
     const text = lines(layoutReceipt(slip));
     expect(text).toContain('日　計　表');
+    expect(text).toContain('令和8年11月24日');
     expect(text.some((l) => l.startsWith('  現金 １件') && l.endsWith('￥６００'))).toBe(true);
     expect(text.some((l) => l.startsWith('500円玉 × １') && l.endsWith('￥５００'))).toBe(true);
     expect(text.some((l) => l.startsWith('現金在高（計算）') && l.endsWith('￥６００'))).toBe(true);
@@ -78,7 +79,9 @@ describe('receipt layouts', () => {
     expect(() => layoutReceipt({ ...slip, close: { ...close, totals: { ...close.totals, feesYen: 800 } } })).toThrow(/合いません/);
   });
 
-  it('writes dates in the city’s time zone across midnight UTC', () => {
-    expect(tokyoDateTime('2026-11-24T15:30:00Z')).toBe('2026年11月25日(水) 00:30');
+  it('writes dates in 和暦 in the city’s time zone across midnight UTC', () => {
+    expect(tokyoDateTime('2026-11-24T15:30:00Z')).toBe('令和8年11月25日(水) 00:30');
+    expect(tokyoDateTime('2019-04-30T14:59:00Z')).toBe('平成31年4月30日(火) 23:59');
+    expect(tokyoDateTime('2019-04-30T15:00:00Z')).toBe('令和元年5月1日(水) 00:00');
   });
 });

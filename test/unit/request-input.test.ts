@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fieldProblems } from '../../protocol/errors';
-import { IdentityCheckInput, PaymentInput, RequestInput } from '../../protocol/request';
+import { IdentityCheckInput, IdentityRecord, PaymentInput, RequestInput } from '../../protocol/request';
+import { SubmitRequestMessage } from '../../protocol/hub';
 import { juminhyoRequest } from '../support/fixtures';
 
 function problems(schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, value: unknown) {
@@ -21,7 +22,7 @@ describe('交付請求書 validation', () => {
       copies: '通数は1通以上にしてください。',
       'subject.name': '氏名を入力してください。',
       'subject.kana': 'ふりがなはひらがなかカタカナで入力してください。',
-      'subject.birthDate': '生年月日が正しい日付ではありません。',
+      'subject.birthDate': '生年月日が正しい日付ではありません（1953年2月30日はありません）。',
       'subject.address': '住所を入力してください。',
     });
   });
@@ -103,5 +104,23 @@ describe('names as registered', () => {
     expect(r.subject.name.includes('\uFA11')).toBe(true);
     expect(r.subject.address).toBe('𠮷野町1-2-3');
     expect(r.subject.kana).toBe('ヤマザキ タカシ');
+  });
+});
+
+describe('本人確認 as recorded', () => {
+  const cardRead = { method: 'card_read_this_visit' as const, readAt: '2026-11-26T01:00:00.000Z', faceChecked: true as const };
+
+  it('a screen cannot claim a card read: the manual check keeps only the documents', () => {
+    expect(IdentityCheckInput.parse({ documents: [{ kind: 'mynumber_card' }], cardRead })).toEqual({ documents: [{ kind: 'mynumber_card' }] });
+  });
+
+  it('says how the card was read all the way to city hall, and only for the My Number card', () => {
+    const identity = { documents: [{ kind: 'mynumber_card' }], cardRead };
+    const message = {
+      type: 'request.submit', idempotencyKey: 'key-request-0001', requestId: 'request-0001', number: '001', day: '2026-11-26',
+      input: juminhyoRequest(), identity, feeYen: 300, staffId: 'S001', sentAt: '2026-11-26T01:02:00.000Z',
+    };
+    expect(SubmitRequestMessage.parse(message).identity).toEqual(identity);
+    expect(IdentityRecord.safeParse({ documents: [{ kind: 'drivers_license', last4: '1234' }], cardRead }).success).toBe(false);
   });
 });

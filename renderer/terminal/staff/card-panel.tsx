@@ -15,10 +15,12 @@ const cardStageText: Record<CardSessionView['stage'], string> = {
 export function CardPanel() {
   const { cardSession: c, confirmLastPinTry, cancelCardRead } = useStaff();
   if (!c) return null;
+  // A form filled from the card: the same read serves the identity check while the card stays in.
+  const stageText = c.purpose === 'fill' && c.stage === 'done' ? '読み取りました。本人確認が済むまで、カードはリーダーに置いたままにしてください。' : cardStageText[c.stage];
   return (
     <div className="card attention-info" role="status" data-testid="card-session" data-stage={c.stage}>
       <h2>マイナンバーカードの読み取り</h2>
-      <p className="lead">{cardStageText[c.stage]}</p>
+      <p className="lead">{stageText}</p>
       {c.message && <p className="field-error">{c.message}</p>}
       {c.stage === 'needs_confirmation' && (
         <>

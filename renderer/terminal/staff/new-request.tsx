@@ -2,6 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { CertificateKind, RequesterRelation } from '../../../protocol/domain';
 import { certificateKindLabel, requesterRelationLabel } from '../../../protocol/labels';
+import { parseJapaneseDate, warekiWithSeireki } from '../../../protocol/wareki';
 import { useStaff } from '../staff-store';
 import { CardPanel } from './card-panel';
 import { yen } from './format';
@@ -14,6 +15,17 @@ interface PersonForm {
   address: string;
 }
 const emptyPerson: PersonForm = { name: '', kana: '', birthDate: '', address: '' };
+
+/** The birth date as typed, read back in 和暦 and 西暦, or what is wrong with it (protocol/wareki.ts). */
+function BirthDateReadBack({ typed }: { typed: string }) {
+  if (typed.trim() === '') return null;
+  const parsed = parseJapaneseDate(typed, '生年月日');
+  return parsed.ok ? (
+    <output className="date-readback" data-testid="birth-date-readback">{warekiWithSeireki(parsed.isoDate)}</output>
+  ) : (
+    <small className="date-readback bad">{parsed.message}</small>
+  );
+}
 
 function PersonFields({ prefix, value, onChange }: { prefix: string; value: PersonForm; onChange: (p: PersonForm) => void }) {
   const field = (key: keyof PersonForm, label: string, hint?: string) => (
@@ -28,6 +40,7 @@ function PersonFields({ prefix, value, onChange }: { prefix: string; value: Pers
           onChange({ ...value, [key]: e.target.value });
         }}
       />
+      {key === 'birthDate' && <BirthDateReadBack typed={value.birthDate} />}
       <FieldError path={`${prefix}.${key}`} />
     </label>
   );
@@ -35,7 +48,7 @@ function PersonFields({ prefix, value, onChange }: { prefix: string; value: Pers
     <div className="grid2">
       {field('name', '氏名')}
       {field('kana', 'ふりがな')}
-      {field('birthDate', '生年月日', '例: 1950-04-01')}
+      {field('birthDate', '生年月日', '例: 昭和25年4月1日、S25.4.1、1950-04-01')}
       {field('address', '住所')}
     </div>
   );

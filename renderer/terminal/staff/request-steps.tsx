@@ -7,14 +7,47 @@ import { idDocumentGroup, idDocumentLabel, paymentMethodLabel } from '../../../p
 import type { RequestDetail } from '../../../protocol/request';
 import { useStaff } from '../staff-store';
 import { CardPanel } from './card-panel';
-import { yen } from './format';
+import { time, yen } from './format';
 import { Choice, FieldError } from './ui';
 
 const photoIds = (Object.keys(idDocumentLabel) as IdDocumentKind[]).filter((k) => idDocumentGroup[k] === 'A');
 const otherIds = (Object.keys(idDocumentLabel) as IdDocumentKind[]).filter((k) => idDocumentGroup[k] !== 'A');
 
+/**
+ * One PIN per visit: the form of this request was filled from the card with the resident's PIN a moment
+ * ago. That read is the identity check once staff have compared the face on the card with the person.
+ */
+function FromVisitCardRead({ detail }: { detail: RequestDetail }) {
+  const { visitCardRead, confirmIdentityFromCardRead, busy } = useStaff();
+  const [faceChecked, setFaceChecked] = useState(false);
+  if (!visitCardRead || visitCardRead.readAt > detail.createdAt) return null;
+  return (
+    <div className="card attention-info" data-testid="visit-card-read">
+      <h3>カードから入力済み（{time(visitCardRead.readAt)} に暗証番号で読み取り）</h3>
+      <p>この受付はマイナンバーカードから入力しました。暗証番号をもう一度押していただく必要はありません。</p>
+      <label className="check big-check">
+        <input
+          type="checkbox"
+          name="faceChecked"
+          checked={faceChecked}
+          onChange={(e) => {
+            useStaff.getState().clearField('faceChecked');
+            setFaceChecked(e.target.checked);
+          }}
+        />{' '}
+        カードの顔写真と本人を確認しました
+      </label>
+      <FieldError path="faceChecked" />
+      <button type="button" className="primary big" disabled={busy} onClick={() => void confirmIdentityFromCardRead(detail.id, faceChecked)}>
+        カードの読み取りで本人確認する
+      </button>
+    </div>
+  );
+}
+
 export function IdentityCheck({ detail }: { detail: RequestDetail }) {
-  const { checkIdentity, startCardRead, busy } = useStaff();
+  const { checkIdentity, startCardRead, busy, visitCardRead } = useStaff();
+  const readThisVisit = visitCardRead !== null && visitCardRead.readAt <= detail.createdAt;
   const [mode, setMode] = useState<'photo' | 'two'>('photo');
   const [first, setFirst] = useState<IdDocumentKind>('drivers_license');
   const [second, setSecond] = useState<IdDocumentKind>('pension_book');
@@ -38,11 +71,12 @@ export function IdentityCheck({ detail }: { detail: RequestDetail }) {
   return (
     <form onSubmit={submit} className="card">
       <h2>2 本人確認</h2>
+      <FromVisitCardRead detail={detail} />
       <div className="row">
-        <button type="button" className="primary big" onClick={() => void startCardRead({ purpose: 'identity', requestId: detail.id })}>
+        <button type="button" className={readThisVisit ? 'secondary' : 'primary big'} onClick={() => void startCardRead({ purpose: 'identity', requestId: detail.id })}>
           マイナンバーカードで確認する
         </button>
-        <span>（お客様が暗証番号を押すと、カードの氏名・生年月日・住所と請求書を照らし合わせます）</span>
+        <span>（{readThisVisit ? '改めて確認するとき: ' : ''}お客様が暗証番号を押すと、カードの氏名・生年月日・住所と請求書を照らし合わせます）</span>
       </div>
       <CardPanel />
       <p>ほかの書類で確認するとき: 書類の写しや画像は残しません。番号は下4桁だけを記録します。</p>

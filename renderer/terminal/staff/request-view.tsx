@@ -58,6 +58,18 @@ function RequestWithoutDetail({ id }: { id: string }) {
   );
 }
 
+/** At handover (交付): the resident's card must not stay behind in the reader. */
+function CardLeftInReader() {
+  const inReader = useStaff((s) => s.cardInReader);
+  if (!inReader) return null;
+  return (
+    <div className="banner card-left" role="alert" data-testid="card-left-banner">
+      <strong>カードがカードリーダーに残っています。</strong>
+      <span>証明書と一緒に、マイナンバーカードをお客様にお返しください。</span>
+    </div>
+  );
+}
+
 export function RequestView() {
   const { detail, handOver, go, view } = useStaff();
   if (!detail) return <RequestWithoutDetail id={view.name === 'request' ? view.id : ''} />;
@@ -94,9 +106,12 @@ export function RequestView() {
     case 'checked':
       action =
         detail.feeYen === 0 ? (
-          <button className="primary big" onClick={() => void handOver(detail.id)}>
-            7 交付する
-          </button>
+          <>
+            <CardLeftInReader />
+            <button className="primary big" onClick={() => void handOver(detail.id)}>
+              7 交付する
+            </button>
+          </>
         ) : (
           <Payment detail={detail} />
         );
@@ -105,6 +120,7 @@ export function RequestView() {
       action = (
         <div className="card">
           <h2>7 交付</h2>
+          <CardLeftInReader />
           <p>証明書をお客様にお渡ししたら押してください。</p>
           <button className="primary big" onClick={() => void handOver(detail.id)}>
             交付した
