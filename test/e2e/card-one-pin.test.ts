@@ -11,7 +11,7 @@ import type { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { launchChromium, shot, startJuminhyoRequest } from '../support/browser';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { startHostProcess, type HostProcess } from '../support/host';
-import { adminCredentials, operatorClient, startTestHub, type TestHub } from '../support/hub';
+import { approverCredentials, operatorClient, startTestHub, type TestHub } from '../support/hub';
 import { startVehiclePrinters, type VehiclePrinters } from '../support/ippeveprinter';
 import { startPrivatePcscd, type PrivatePcscd } from '../support/pcscd';
 
@@ -99,7 +99,7 @@ describe('one PIN per visit', () => {
     // City hall approves; the certificate prints, staff check it and take the fee.
     await staff.getByTestId('step').filter({ hasText: '送信済み' }).waitFor({ timeout: 20_000 });
     const operator = operatorClient(hub.hub.url, hub.hub.caCert);
-    expect((await operator.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await operator.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
     const queue = await operator.call('GET', '/api/v1/console/queue');
     const [relayed] = (queue.body as { requests: { requestId: string; identity: unknown }[] }).requests;
     // City hall receives the identity check as recorded: the My Number card, nothing more of it.
