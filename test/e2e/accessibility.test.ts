@@ -4,7 +4,6 @@
 // Number card. The screens are visited in the order of the table below, each reached from the one
 // before (a certificate request goes through its steps, an outing starts and closes, a call is taken);
 // a screenshot of each is saved as a11y-<name>.png. A new screen is one more row in the table.
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server/data-dir';
