@@ -102,7 +102,15 @@ const screens: Screen[] = [
     },
   },
   {
+    name: 'staff-locked', page: staff, reach: async () => {
+      await staff().getByRole('button', { name: 'ロック' }).click();
+      await staff().getByRole('button', { name: '再開する' }).waitFor();
+    },
+  },
+  {
     name: 'staff-new-request', page: staff, reach: async () => {
+      await staff().locator('input[name=pin]').fill(demoStaff.pin);
+      await staff().getByRole('button', { name: '再開する' }).click();
       await staff().getByRole('button', { name: '＋ 新しい受付' }).click();
       await staff().getByRole('radio', { name: '住民票の写し' }).click();
     },
@@ -140,6 +148,12 @@ const screens: Screen[] = [
   { name: 'staff-request-sent', page: staff, reach: () => step('送信済み') },
   // The certificate console (証明書担当).
   { name: 'console-sign-in', page: () => consoles.operator, reach: () => consoles.operator.goto(`${rig.hub.hub.url}/`).then(() => consoles.operator.getByLabel('職員番号').waitFor()) },
+  {
+    name: 'console-sign-in-refused', page: () => consoles.operator, reach: async () => {
+      await consoleSignIn(consoles.operator, { operatorId: approverCredentials.operatorId, password: 'wrong-password-123' });
+      await consoles.operator.getByRole('alert').waitFor();
+    },
+  },
   {
     name: 'console-certificate-queue', page: () => consoles.operator, reach: async () => {
       await consoleSignIn(consoles.operator, approverCredentials);
@@ -215,6 +229,12 @@ const screens: Screen[] = [
     },
   },
   {
+    name: 'resident-pin-wrong', page: resident, reach: async () => {
+      await typePin('0000');
+      await resident().getByRole('alert').filter({ hasText: 'あと2回' }).waitFor({ timeout: 20_000 });
+    },
+  },
+  {
     name: 'staff-new-request-from-card', page: staff, reach: async () => {
       await typePin('4721');
       await staff().getByText('カードの内容を入力しました。').waitFor({ timeout: 20_000 });
@@ -228,6 +248,13 @@ const screens: Screen[] = [
       await resident().getByText('ようこそ').waitFor();
       await staff().getByTestId('outing-badge').click();
       await staff().locator('form.outing-start').waitFor();
+    },
+  },
+  {
+    name: 'staff-outing-start-place-missing', page: staff, reach: async () => {
+      await staff().getByRole('radio', { name: '地区定期巡回' }).click();
+      await staff().locator('form.outing-start').getByRole('button', { name: '運行を開始' }).click();
+      await staff().locator('[data-field=place]').filter({ hasText: '場所を選んでください' }).waitFor();
     },
   },
   {
@@ -280,7 +307,7 @@ const screens: Screen[] = [
     },
   },
   { name: 'staff-consultation-call', page: staff, reach: () => staff().getByTestId('call-live').waitFor() },
-  { name: 'console-consultant-desk-call', page: desk, reach: () => desk().getByRole('button', { name: /終える|終了/ }).first().waitFor() },
+  { name: 'console-consultant-desk-call', page: desk, reach: () => desk().getByRole('button', { name: '相談を終える' }).waitFor() },
   {
     name: 'staff-consultation-finished', page: staff, reach: async () => {
       await staff().getByRole('button', { name: '相談を終える' }).click();
@@ -337,10 +364,26 @@ const screens: Screen[] = [
     },
   },
   {
+    name: 'console-dispatch-cancel-confirm', page: () => consoles.dispatcher, reach: async () => {
+      const detail = consoles.dispatcher.getByRole('region', { name: '予約の内容' });
+      await detail.getByRole('button', { name: '取消' }).click();
+      await consoles.dispatcher.getByLabel('取消の理由（必須）').fill('ご本人の都合');
+      await consoles.dispatcher.getByRole('button', { name: '取消を確定する' }).click();
+      await consoles.dispatcher.getByRole('alertdialog', { name: '取消の確認' }).waitFor();
+    },
+  },
+  {
     name: 'console-dispatch-booking-form', page: () => consoles.dispatcher, reach: async () => {
+      await consoles.dispatcher.getByRole('button', { name: 'いいえ、戻る' }).click();
       await consoles.dispatcher.getByRole('region', { name: '予約の内容' }).getByRole('button', { name: 'カレンダーに戻る' }).click();
       await consoles.dispatcher.getByRole('button', { name: '＋ 電話予約' }).click();
       await consoles.dispatcher.getByRole('heading', { name: '電話予約の受付' }).waitFor();
+    },
+  },
+  {
+    name: 'console-dispatch-booking-form-errors', page: () => consoles.dispatcher, reach: async () => {
+      await consoles.dispatcher.getByRole('button', { name: 'この内容で予約する' }).click();
+      await consoles.dispatcher.locator('[aria-invalid=true]').first().waitFor();
     },
   },
   {
