@@ -4,16 +4,19 @@
 // Number card. The screens are visited in the order of the table below, each reached from the one
 // before (a certificate request goes through its steps, an outing starts and closes, a call is taken);
 // a screenshot of each is saved as a11y-<name>.png. A new screen is one more row in the table.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server/data-dir';
+import { importRecordsCsv } from '../../hub/server/records';
 import { startVirtualCard, type VirtualCardHandle } from '../../native/card/virtual';
 import type { BookingInput } from '../../protocol/bookings';
 import { earliestBookableVisitDay } from '../../protocol/visit-calendar';
 import { describeFindings, seriousViolations } from '../support/axe';
 import { shot } from '../support/browser';
 import { consultantGoesAvailable, framesAfter, startConsultationRig, type ConsultationRig } from '../support/consultation-rig';
-import { demoStaff, tempDir } from '../support/fixtures';
+import { demoStaff, projectRoot, tempDir } from '../support/fixtures';
 import { adminCredentials, approverCredentials, testVisitRules } from '../support/hub';
 import { startVehiclePrinters, type VehiclePrinters } from '../support/ippeveprinter';
 import { startPrivatePcscd, type PrivatePcscd } from '../support/pcscd';
@@ -50,6 +53,8 @@ beforeAll(async () => {
   };
   await rig.hub.hub.bookings.book(booking, 'test');
   await rig.hub.hub.visits.assign({ area: 'north', date: visitDay, vehicleId: VEHICLE }, 'test');
+  // The city's printed table of 令和4年度, for the records report.
+  await importRecordsCsv(store, { text: readFileSync(join(projectRoot, 'fixtures', 'records', 'r4.csv'), 'utf8'), by: 'test', at: new Date().toISOString() });
   for (const role of Object.keys({ operator: 0, dispatcher: 0, planning: 0, admin: 0 }) as (keyof typeof consoles)[]) {
     const context = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true });
     consoles[role] = await context.newPage();
@@ -272,6 +277,13 @@ const screens: Screen[] = [
       await staff().getByTestId('outing-close').waitFor();
     },
   },
+  {
+    name: 'staff-outing-ended', page: staff, reach: async () => {
+      // Nothing was sold: the cash counted (none) is what is expected, and the outing closes without a reason.
+      await staff().getByTestId('outing-close').getByRole('button', { name: '締めて運行を終了' }).click();
+      await staff().getByTestId('outing-last-close').waitFor();
+    },
+  },
   // 本日の訪問.
   {
     name: 'staff-visits', page: staff, reach: async () => {
@@ -279,6 +291,12 @@ const screens: Screen[] = [
       await staff().getByRole('button', { name: '本日の訪問' }).click();
       await staff().getByRole('button', { name: '予定を更新' }).click();
       await staff().getByTestId('visit').first().waitFor({ timeout: 20_000 });
+    },
+  },
+  {
+    name: 'staff-visit-started', page: staff, reach: async () => {
+      await staff().getByTestId('visit').first().getByRole('button', { name: '訪問を開始' }).click();
+      await staff().getByRole('status').filter({ hasText: '証明書の受付を1件作りました' }).waitFor();
     },
   },
   // A video consultation: the consultant's desk, the staff's departments, the waiting, the call.
@@ -397,13 +415,17 @@ const screens: Screen[] = [
   {
     name: 'console-records-report', page: () => consoles.planning, reach: async () => {
       await consoleSignIn(consoles.planning, planner);
-      await consoles.planning.getByRole('heading', { name: /行政 MaaS/ }).waitFor();
+      await consoles.planning.getByLabel('年度', { exact: true }).selectOption({ label: '令和4年度（2022年度）' });
+      await consoles.planning.getByRole('heading', { name: '行政 MaaS 令和4年度実績' }).waitFor();
+      await consoles.planning.waitForFunction(() => [...document.querySelectorAll('figure.chart img')].every((i) => (i as HTMLImageElement).complete));
     },
   },
   {
     name: 'console-records-closes', page: () => consoles.planning, reach: async () => {
+      // The close taken in the vehicle above, once the vehicle has sent everything it held.
+      await staff().getByTestId('relay-status').filter({ hasText: '送信待ち 0件' }).waitFor({ timeout: 20_000 });
       await consoles.planning.getByRole('button', { name: '日計表・手数料' }).click();
-      await consoles.planning.getByRole('heading', { name: /日計表/ }).first().waitFor();
+      await consoles.planning.locator('table.closes-list').waitFor();
     },
   },
   // The admin.
