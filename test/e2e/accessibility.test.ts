@@ -31,8 +31,9 @@ let pcscd: PrivatePcscd;
 let card: VirtualCardHandle;
 let printers: VehiclePrinters;
 let rig: ConsultationRig;
+const consoleRoles = ['operator', 'dispatcher', 'planning', 'admin'] as const;
 /** The console signed in as each role, each in its own browser context. */
-const consoles: Record<'operator' | 'dispatcher' | 'planning' | 'admin', Page> = {} as never;
+const consoles = {} as Record<(typeof consoleRoles)[number], Page>;
 
 beforeAll(async () => {
   tmp = tempDir('odekake-a11y-');
@@ -55,7 +56,7 @@ beforeAll(async () => {
   await rig.hub.hub.visits.assign({ area: 'north', date: visitDay, vehicleId: VEHICLE }, 'test');
   // The city's printed table of 令和4年度, for the records report.
   await importRecordsCsv(store, { text: readFileSync(join(projectRoot, 'fixtures', 'records', 'r4.csv'), 'utf8'), by: 'test', at: new Date().toISOString() });
-  for (const role of Object.keys({ operator: 0, dispatcher: 0, planning: 0, admin: 0 }) as (keyof typeof consoles)[]) {
+  for (const role of consoleRoles) {
     const context = await rig.browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true });
     consoles[role] = await context.newPage();
   }
