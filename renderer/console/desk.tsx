@@ -197,7 +197,7 @@ export function ConsultantDesk() {
   return (
     <>
       <header className="top">
-        <strong className="brand">お出かけ市役所 ビデオ相談</strong>
+        <h1 className="brand">お出かけ市役所 ビデオ相談</h1>
         <span className={`relay ${live ? 'online' : 'offline'}`}><span className="dot" />{live ? '接続中' : '再接続しています'}</span>
         <span className="who">{session?.displayName}（相談担当）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>

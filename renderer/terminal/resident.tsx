@@ -65,11 +65,11 @@ function PinPad({ pin }: { pin: ResidentPinView }) {
       setSending(false);
     }
   };
-  if (pin.stage === 'reading') return <main className="resident center"><p className="huge">カードを読み取っています…</p><p className="large">カードを動かさずにお待ちください。</p></main>;
+  if (pin.stage === 'reading') return <main className="resident center"><h1 className="huge">カードを読み取っています…</h1><p className="large">カードを動かさずにお待ちください。</p></main>;
   if (pin.stage === 'done' || pin.stage === 'mismatch') {
     return (
       <main className="resident center">
-        <p className="huge">{pin.purpose === 'link' ? 'マイナ保険証の登録が終わりました。' : '読み取りました。'}</p>
+        <h1 className="huge">{pin.purpose === 'link' ? 'マイナ保険証の登録が終わりました。' : '読み取りました。'}</h1>
         {/* The read that filled the form is also the identity check: the card stays until then. */}
         <p className="large">{pin.purpose === 'fill' ? 'カードはそのまま置いてお待ちください。' : 'カードをお取りください。'}</p>
       </main>
@@ -78,7 +78,7 @@ function PinPad({ pin }: { pin: ResidentPinView }) {
   if (pin.stage === 'needs_confirmation' || pin.stage === 'failed') {
     return (
       <main className="resident center">
-        <p className="huge">職員にお声がけください。</p>
+        <h1 className="huge">職員にお声がけください。</h1>
         {(problem ?? pin.message) && <p className="large resident-problem" role="alert">{problem ?? pin.message}</p>}
       </main>
     );
@@ -160,7 +160,7 @@ function App() {
   if (waiting && !view) {
     return (
       <main className="resident center" data-testid="resident-call-waiting">
-        <p className="huge">{departmentLabel[waiting.department]}の相談員をお呼びしています</p>
+        <h1 className="huge">{departmentLabel[waiting.department]}の相談員をお呼びしています</h1>
         {waiting.position !== null && <p className="large">順番 {waiting.position}番目</p>}
         <p className="large">つながると、この画面に相談員が映ります。少しお待ちください。</p>
       </main>
@@ -169,7 +169,7 @@ function App() {
   if (thanks) {
     return (
       <main className="resident center">
-        <p className="huge">ありがとうございました。</p>
+        <h1 className="huge">ありがとうございました。</h1>
         <p className="large">職員が手続きを進めます。このままお待ちください。</p>
       </main>
     );
@@ -177,7 +177,7 @@ function App() {
   if (!view) {
     return (
       <main className="resident center">
-        <p className="huge">いわき市 お出かけ市役所</p>
+        <h1 className="huge">いわき市 お出かけ市役所</h1>
         <p className="large">ようこそ。職員がご案内します。</p>
       </main>
     );

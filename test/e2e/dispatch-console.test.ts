@@ -74,11 +74,11 @@ describe("dispatcher's console", () => {
     // Next week from the keyboard: Monday open, Friday's 13:00 held by the earlier phone booking.
     await page.keyboard.press('PageDown');
     await page.getByRole('heading', { name: '11月30日(月) 〜 12月6日(日)' }).waitFor();
-    await cell('12月4日(金) 13:00 予約済み 四倉 一郎').waitFor();
+    await cell('12月4日(金) 13:00 予約済み 四倉 一郎 四倉').waitFor();
     await shot(page, 'dispatch-02-next-week');
 
     // A free cell opens the form on its day and slot.
-    await cell('11月30日(月) 10:00 空き').click();
+    await cell('11月30日(月) 10:00 空き 予約を入れる').click();
     await page.getByRole('heading', { name: '電話予約の受付' }).waitFor();
     await expect(page.getByLabel('訪問日', { exact: true }).inputValue()).resolves.toBe('2026-11-30');
     await expect(page.getByLabel('時間帯', { exact: true }).inputValue()).resolves.toBe('am');
@@ -125,7 +125,7 @@ describe("dispatcher's console", () => {
     await detail.getByText('住民票の写し 1通（世帯全員）').waitFor();
     await shot(page, 'dispatch-05-booked');
     await detail.getByRole('button', { name: 'カレンダーに戻る' }).click();
-    const booked = cell('11月30日(月) 10:00 予約済み 平 花子');
+    const booked = cell('11月30日(月) 10:00 予約済み 平 花子 平');
     await booked.waitFor();
     await booked.getByText('平', { exact: true }).waitFor();
     await shot(page, 'dispatch-06-week-booked');
@@ -139,11 +139,11 @@ describe("dispatcher's console", () => {
     await page.getByRole('button', { name: '変更を確定する' }).click();
     await page.getByRole('status').getByText('平 花子様の予約を 11月30日(月) 14:30 に変更しました。').waitFor();
     await detail.getByRole('button', { name: 'カレンダーに戻る' }).click();
-    await cell('11月30日(月) 14:30 予約済み 平 花子').waitFor();
-    await cell('11月30日(月) 10:00 空き').waitFor();
+    await cell('11月30日(月) 14:30 予約済み 平 花子 平').waitFor();
+    await cell('11月30日(月) 10:00 空き 予約を入れる').waitFor();
 
     // Cancel the earlier booking with a reason, confirmed.
-    await cell('12月4日(金) 13:00 予約済み 四倉 一郎').click();
+    await cell('12月4日(金) 13:00 予約済み 四倉 一郎 四倉').click();
     await detail.getByRole('button', { name: '取消' }).click();
     await page.getByLabel('取消の理由（必須）').fill('ご本人が入院されたため');
     await page.getByRole('button', { name: '取消を確定する' }).click();
@@ -151,7 +151,7 @@ describe("dispatcher's console", () => {
     await shot(page, 'dispatch-08-cancel-confirm');
     await page.getByRole('button', { name: 'はい、取り消す' }).click();
     await page.getByRole('status').getByText('四倉 一郎様の 12月4日(金) の予約を取り消しました。').waitFor();
-    await cell('12月4日(金) 13:00 空き').waitFor();
+    await cell('12月4日(金) 13:00 空き 予約を入れる').waitFor();
 
     // A booking from LINE lands meanwhile; the calendar shows it when the console is focused again.
     const fromLine = await t.hub.bookings.book(
@@ -160,7 +160,7 @@ describe("dispatcher's console", () => {
     );
     expect(fromLine.status).toBe('created');
     await page.evaluate(() => window.dispatchEvent(new Event('focus')));
-    await cell('12月4日(金) 10:00 予約済み 小川 三郎').waitFor();
+    await cell('12月4日(金) 10:00 予約済み 小川 三郎 小川').waitFor();
 
     // The call-back list: the change and the cancellation, each with name, phone and what to say.
     await page.getByRole('button', { name: /^コールバック/ }).click();

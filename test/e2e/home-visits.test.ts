@@ -78,7 +78,7 @@ async function signInConsole(page: Page, who: { operatorId: string; password: st
 /** The dispatcher's calendar moved on to the week holding the visit day. */
 async function showVisitWeek() {
   await desk.getByRole('heading', { name: /〜/ }).waitFor();
-  for (let i = 0; i < 6 && (await cell(`${dayLabel} 10:00 空き`).count()) + (await desk.locator(`th[data-date="${day}"]`).count()) === 0; i++) {
+  for (let i = 0; i < 6 && (await cell(`${dayLabel} 10:00 空き 予約を入れる`).count()) + (await desk.locator(`th[data-date="${day}"]`).count()) === 0; i++) {
     await desk.getByRole('button', { name: '次の週' }).click();
     await desk.locator('td.loading').first().waitFor({ state: 'detached' });
   }
@@ -90,7 +90,7 @@ describe('a home visit from the phone call to the calendar showing it done', () 
     // A phone call: the dispatcher books the morning slot; the form pre-fills the day and slot.
     await signInConsole(desk, { operatorId: dispatcher.id, password: dispatcher.password });
     await showVisitWeek();
-    await cell(`${dayLabel} 10:00 空き`).click();
+    await cell(`${dayLabel} 10:00 空き 予約を入れる`).click();
     await desk.getByRole('heading', { name: '電話予約の受付' }).waitFor();
     await desk.locator('#f-district').selectOption('三和');
     await desk.getByLabel('氏名').fill('磐城 髙子');
@@ -123,8 +123,8 @@ describe('a home visit from the phone call to the calendar showing it done', () 
     // The calendar shows both; the dispatcher gives the day to the vehicle.
     await desk.reload();
     await showVisitWeek();
-    await cell(`${dayLabel} 10:00 予約済み 磐城 髙子`).waitFor();
-    await cell(`${dayLabel} 13:00 予約済み 四倉 ミツ`).waitFor();
+    await cell(`${dayLabel} 10:00 予約済み 磐城 髙子 三和`).waitFor();
+    await cell(`${dayLabel} 13:00 予約済み 四倉 ミツ 四倉`).waitFor();
     await desk.getByLabel(`${dayLabel} の車両`).selectOption(VEHICLE);
     await desk.getByRole('status').getByText(`${dayLabel} の訪問を車両 ${VEHICLE} に割り当てました。`).waitFor();
     await shot(desk, 'home-visits-02-calendar-assigned');
@@ -202,8 +202,8 @@ describe('a home visit from the phone call to the calendar showing it done', () 
     expect(held.map((o) => o.outcome).sort()).toEqual(['absent', 'done']);
     await desk.reload();
     await showVisitWeek();
-    await cell(`${dayLabel} 10:00 予約済み 磐城 髙子 訪問完了`).waitFor();
-    await cell(`${dayLabel} 13:00 予約済み 四倉 ミツ 訪問ご不在`).waitFor();
+    await cell(`${dayLabel} 10:00 予約済み 磐城 髙子 三和 訪問完了`).waitFor();
+    await cell(`${dayLabel} 13:00 予約済み 四倉 ミツ 四倉 訪問ご不在`).waitFor();
     await shot(desk, 'home-visits-06-calendar-done');
     await desk.getByRole('button', { name: /コールバック/ }).first().click();
     await desk.getByText('四倉 ミツ').first().waitFor();

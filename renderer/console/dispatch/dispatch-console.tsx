@@ -38,7 +38,7 @@ export function DispatchConsole() {
   return (
     <>
       <header className="top">
-        <strong className="brand">お出かけ市役所 訪問予約</strong>
+        <h1 className="brand">お出かけ市役所 訪問予約</h1>
         <nav className="tabs">
           <button className={tabClass(view.kind === 'week' || view.kind === 'detail')} onClick={() => show({ kind: 'week' })}>予約カレンダー</button>
           <button className={tabClass(view.kind === 'form')} onClick={() => show({ kind: 'form', preset: { area } })}>＋ 電話予約</button>

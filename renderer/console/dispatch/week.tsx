@@ -55,7 +55,8 @@ function Cell({ day, slot, booking, now }: { day: AvailabilityDay; slot: SlotId;
     return (
       <button
         className={outcome ? `cell booked outcome-${outcome}` : 'cell booked'}
-        aria-label={`${when} 予約済み ${booking?.resident.name ?? ''}${outcome ? ` 訪問${visitOutcomeLabel[outcome]}` : ''}`}
+        // The name says every word the cell shows, in its order (WCAG 2.5.3), after the day and time.
+        aria-label={`${when} 予約済み${booking ? ` ${booking.resident.name} ${booking.district}` : ''}${outcome ? ` 訪問${visitOutcomeLabel[outcome]}` : ''}`}
         disabled={!booking}
         onClick={() => booking && show({ kind: 'detail', id: booking.id })}
       >
@@ -67,7 +68,7 @@ function Cell({ day, slot, booking, now }: { day: AvailabilityDay; slot: SlotId;
   }
   if (s.status === 'free') {
     return (
-      <button className="cell free" aria-label={`${when} 空き`} onClick={() => show({ kind: 'form', preset: { date: day.date, slot, area } })}>
+      <button className="cell free" aria-label={`${when} 空き 予約を入れる`} onClick={() => show({ kind: 'form', preset: { date: day.date, slot, area } })}>
         <span className="state">空き</span>
         <span className="where">予約を入れる</span>
       </button>

@@ -20,7 +20,7 @@ export function RecordsConsole() {
   return (
     <>
       <header className="top">
-        <strong className="brand">お出かけ市役所 実績</strong>
+        <h1 className="brand">お出かけ市役所 実績</h1>
         <nav className="tabs" aria-label="実績の画面">
           {SECTIONS.map((s) => (
             <button key={s.id} type="button" className={s.id === shown.id ? 'tab on' : 'tab'} aria-current={s.id === shown.id ? 'page' : undefined} onClick={() => setSection(s.id)}>{s.label}</button>

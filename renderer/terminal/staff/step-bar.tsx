@@ -21,8 +21,11 @@ export function StepBar({ step }: { step: RequestStep }) {
         const i = stepOrder.indexOf(s);
         const state = at > i || step === 'handed_over' ? 'done' : at === i || (s === 'queued' && step === 'relayed') ? 'now' : 'todo';
         return (
-          <li key={s} className={state}>
+          // Done and current are said in words and marks too, not by colour alone.
+          <li key={s} className={state} aria-current={state === 'now' ? 'step' : undefined}>
+            {state === 'done' && <span aria-hidden>✓ </span>}
             {label}
+            {state === 'done' && <span className="sr-only">（済み）</span>}
           </li>
         );
       })}
