@@ -11,9 +11,27 @@ await mkdir(out, { recursive: true });
 
 const node = { bundle: true, platform: 'node', target: 'node20', packages: 'external', sourcemap: true, logLevel: 'warning' };
 
+// Packages the CLI carries inside its own files rather than loading from node_modules: Node resolves,
+// reads and compiles an ES module file by file, and zod alone is about a hundred files, which made
+// `odekake host` spend most of its start in the module loader. Pure JavaScript only; native addons and
+// packages that load files by path at run time (workers, templates) stay in node_modules.
+const bundledIntoCli = new Set(['zod', 'ws', 'commander', 'pino']);
+const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const externalExceptBundled = {
+  name: 'external-except-bundled',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => (bundledIntoCli.has(packageName(args.path)) ? undefined : { path: args.path, external: true }));
+  },
+};
+// ws and commander are CommonJS: bundled into an ES module they need a `require` for Node's built-ins.
+const cliRequire = "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);";
+
 await Promise.all([
   // Split so each command group's code (and the packages it imports) loads only when it runs.
-  build({ ...node, entryPoints: { cli: `${root}cli/index.ts` }, outdir: out, format: 'esm', splitting: true, chunkNames: 'cli-chunks/[name]-[hash]' }),
+  build({
+    ...node, packages: undefined, plugins: [externalExceptBundled], banner: { js: cliRequire },
+    entryPoints: { cli: `${root}cli/index.ts` }, outdir: out, format: 'esm', splitting: true, chunkNames: 'cli-chunks/[name]-[hash]',
+  }),
   build({ ...node, entryPoints: [`${root}electron/main.ts`], outfile: `${out}/electron/main.js`, format: 'esm' }),
   // The preload runs sandboxed: it may require only `electron`, so everything else is bundled in.
   build({

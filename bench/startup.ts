@@ -1,0 +1,147 @@
+// Host start → staff sign-in screen interactive, in parts. Run with `npm run bench:startup`
+// (`-- --runs 15` for more runs); `npm run bench` includes the same figures.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { projectRoot, staffFile, tempDir } from '../test/support/fixtures';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../test/support/browser';
+
+/** Milliseconds since the epoch, comparable between this process and the page (same machine clock). */
+const wallNow = () => performance.timeOrigin + performance.now();
+
+export interface StartupRun {
+  /** spawn → the host printed its ready line (listening, core open). */
+  ready: number;
+  /** ready → Chromium opened a new tab (a renderer process; the same for any page). */
+  tabOpen: number;
+  /** tab open → the page's first script arrived (navigation, the HTML, the stylesheets, the script). */
+  scriptArrived: number;
+  /** script arrived → the contract's WebSocket open (parsing and running the script, the handshake). */
+  socketOpen: number;
+  /** socket open → the sign-in button is on screen and enabled (the session call, the first render). */
+  interactive: number;
+  total: number;
+}
+
+export interface StartupResult {
+  /** The first launch on an empty folder (key creation, migrations, hashing the roster's PINs). */
+  first: StartupRun;
+  runs: StartupRun[];
+  /** The host's resident memory after the last run, with one screen connected. */
+  rssMb: number;
+}
+
+// Marks when the page's contract socket opens; the page's own code is not changed for the bench.
+const markSocketOpen = `(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => { window.__benchSocketOpen ??= performance.timeOrigin + performance.now(); }, { once: true });
+    }
+  };
+})();`;
+
+/**
+ * One start: spawn the host (the checkout at `root`, built) on `dataDir`, open a tab in the running
+ * Chromium, load the staff screen and wait for its sign-in button. Returns the parts, and the page and
+ * process still running so the caller can look at them before `stop()`.
+ */
+export async function startOnce(browser: Browser, root: string, dataDir: string): Promise<{ run: StartupRun; pid: number; stop(): Promise<void> }> {
+  const t0 = wallNow();
+  const proc = spawn(process.execPath, [join(root, 'dist', 'cli.js'), 'host', '--data', dataDir, '--staff', staffFile, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => createInterface({ input: proc.stdout! }).once('line', resolve));
+  const tReady = wallNow();
+  const page = await browser.newPage();
+  const tTab = wallNow();
+  await page.addInitScript(markSocketOpen);
+  await page.goto((JSON.parse(line) as { staffUrl: string }).staffUrl, { waitUntil: 'commit' });
+  await page.getByRole('button', { name: 'サインイン' }).waitFor();
+  const tInteractive = wallNow();
+  const inPage = await page.evaluate(() => ({
+    scriptEnd: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => /\/staff\.js$/.test(e.name))?.responseEnd ?? Number.NaN,
+    origin: performance.timeOrigin,
+    socketOpen: (window as unknown as { __benchSocketOpen?: number }).__benchSocketOpen ?? Number.NaN,
+  }));
+  const tScript = inPage.origin + inPage.scriptEnd;
+  return {
+    run: {
+      ready: tReady - t0,
+      tabOpen: tTab - tReady,
+      scriptArrived: tScript - tTab,
+      socketOpen: inPage.socketOpen - tScript,
+      interactive: tInteractive - inPage.socketOpen,
+      total: tInteractive - t0,
+    },
+    pid: proc.pid!,
+    async stop() {
+      await page.close();
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
+/**
+ * Each run starts the host process on a provisioned data folder (staff roster and key already there,
+ * as on the vehicle laptop each morning) and loads the staff screen in an already running Chromium.
+ * Run 0 is the first launch on an empty folder.
+ */
+export async function coldStarts(runs: number): Promise<StartupResult> {
+  const browser = await launchChromium();
+  const tmp = tempDir('odekake-bench-');
+  const all: StartupRun[] = [];
+  let rssMb = 0;
+  try {
+    for (let i = 0; i <= runs; i++) {
+      const started = await startOnce(browser, projectRoot, tmp.dir);
+      all.push(started.run);
+      if (i === runs) {
+        await new Promise((r) => setTimeout(r, 3000));
+        const status = readFileSync(`/proc/${started.pid}/status`, 'utf8');
+        rssMb = Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+      }
+      await started.stop();
+    }
+  } finally {
+    await browser.close();
+    tmp.remove();
+  }
+  return { first: all[0]!, runs: all.slice(1), rssMb };
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** Nearest-rank 95th percentile. */
+export const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1]!;
+
+export const startupParts: [keyof StartupRun, string][] = [
+  ['ready', 'spawn → host ready'],
+  ['tabOpen', 'ready → Chromium tab open'],
+  ['scriptArrived', 'tab open → page script arrived'],
+  ['socketOpen', 'script arrived → contract socket open'],
+  ['interactive', 'socket open → sign-in interactive'],
+  ['total', 'spawn → sign-in interactive'],
+];
+
+export function startupTable(result: StartupResult): string[] {
+  const n = result.runs.length;
+  const lines = [`host cold start (${n} runs on a provisioned folder; first launch on an empty folder apart)`];
+  const ms = (v: number) => `${v.toFixed(0).padStart(5)} ms`;
+  lines.push(`${'part'.padEnd(40)} | ${'median'.padStart(8)} | ${'p95'.padStart(8)} | ${'first'.padStart(8)} | target`);
+  for (const [key, label] of startupParts) {
+    const xs = result.runs.map((r) => r[key]);
+    const target = key === 'total' ? `≤ 1000 ms ${median(xs) <= 1000 ? 'ok' : 'MISSED'}` : '';
+    lines.push(`${label.padEnd(40)} | ${ms(median(xs))} | ${ms(p95(xs))} | ${ms(result.first[key])} | ${target}`);
+  }
+  return lines;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const at = process.argv.indexOf('--runs');
+  const runs = at > 0 ? Number.parseInt(process.argv[at + 1]!, 10) : 11;
+  const result = await coldStarts(runs);
+  for (const line of startupTable(result)) console.log(line);
+  if (process.argv.includes('--raw')) console.log(JSON.stringify(result.runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v)])))));
+}
