@@ -42,7 +42,7 @@ await Promise.all([
     bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', splitting: true, minify: true,
     sourcemap: true, logLevel: 'warning', jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"' },
-    entryPoints: { staff: `${root}renderer/terminal/staff.tsx`, resident: `${root}renderer/terminal/resident.tsx` },
+    entryPoints: { 'staff-boot': `${root}renderer/terminal/staff-boot.ts`, staff: `${root}renderer/terminal/staff.tsx`, resident: `${root}renderer/terminal/resident.tsx` },
     outdir: `${out}/renderer/terminal`, entryNames: '[name]', chunkNames: 'chunk-[hash]',
   }),
   // The operator console, served by the hub.

@@ -1,10 +1,9 @@
 // The staff screen: sign in, today's requests, and one request step by step. Each screen is its own
-// file under staff/; this entry picks the screen and starts the store. Only the sign-in screen is in
-// this first script: the screens behind it (staff-desk.tsx) load once it is up, so the socket opens
-// and the sign-in form answers without waiting for the rest of the app.
+// file under staff/; this picks the screen (staff-boot.ts, run first, has started the store). Only the
+// sign-in screen is here: the screens behind it (staff-desk.tsx) load once it is up, so the sign-in
+// form answers without waiting for the rest of the app.
 import { lazy, StrictMode, Suspense, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
-import { connectFromPage } from './client';
 import { SignIn } from './staff/sign-in';
 import { useStaff } from './staff-store';
 
@@ -46,7 +45,6 @@ function App() {
   );
 }
 
-useStaff.getState().init(connectFromPage());
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
