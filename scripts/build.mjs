@@ -2,6 +2,7 @@
 // preload, and the renderer bundles served to the staff and resident screens.
 import { build } from 'esbuild';
 import { cp, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,13 +24,28 @@ const externalExceptBundled = {
     b.onResolve({ filter: /^[^./]/ }, (args) => (bundledIntoCli.has(packageName(args.path)) ? undefined : { path: args.path, external: true }));
   },
 };
+// zod's `z` namespace re-exports every locale's messages (some 350 KB of source that each start and
+// each page compiles); nothing here calls `z.config(z.locales.…)`, so only English, zod's default, is
+// kept. A `z.locales.xx` other than `en` would be undefined at run time: add it here if one is needed.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[/\\]zod[/\\]v4[/\\](classic|core|mini)[/\\]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
 // ws and commander are CommonJS: bundled into an ES module they need a `require` for Node's built-ins.
 const cliRequire = "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);";
 
 await Promise.all([
   // Split so each command group's code (and the packages it imports) loads only when it runs.
   build({
-    ...node, packages: undefined, plugins: [externalExceptBundled], banner: { js: cliRequire },
+    ...node, packages: undefined, plugins: [externalExceptBundled, zodEnglishOnly], banner: { js: cliRequire },
     entryPoints: { cli: `${root}cli/index.ts` }, outdir: out, format: 'esm', splitting: true, chunkNames: 'cli-chunks/[name]-[hash]',
   }),
   build({ ...node, entryPoints: [`${root}electron/main.ts`], outfile: `${out}/electron/main.js`, format: 'esm' }),
@@ -40,7 +56,7 @@ await Promise.all([
   }),
   build({
     bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', splitting: true, minify: true,
-    sourcemap: true, logLevel: 'warning', jsx: 'automatic',
+    sourcemap: true, logLevel: 'warning', jsx: 'automatic', plugins: [zodEnglishOnly],
     define: { 'process.env.NODE_ENV': '"production"' },
     entryPoints: { 'staff-boot': `${root}renderer/terminal/staff-boot.ts`, staff: `${root}renderer/terminal/staff.tsx`, resident: `${root}renderer/terminal/resident.tsx` },
     outdir: `${out}/renderer/terminal`, entryNames: '[name]', chunkNames: 'chunk-[hash]',
@@ -48,14 +64,14 @@ await Promise.all([
   // The operator console, served by the hub.
   build({
     bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', minify: true,
-    sourcemap: true, logLevel: 'warning', jsx: 'automatic',
+    sourcemap: true, logLevel: 'warning', jsx: 'automatic', plugins: [zodEnglishOnly],
     define: { 'process.env.NODE_ENV': '"production"' },
     entryPoints: { console: `${root}renderer/console/console.tsx` }, outdir: `${out}/renderer/console`, entryNames: '[name]',
   }),
   // The demo's control page, served by `odekake demo` only.
   build({
     bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', minify: true,
-    sourcemap: true, logLevel: 'warning', jsx: 'automatic',
+    sourcemap: true, logLevel: 'warning', jsx: 'automatic', plugins: [zodEnglishOnly],
     define: { 'process.env.NODE_ENV': '"production"' },
     entryPoints: { control: `${root}renderer/demo/control.tsx` }, outdir: `${out}/renderer/demo`, entryNames: '[name]',
   }),
