@@ -50,6 +50,9 @@ export async function runHost(opts: HostRunOptions, onListening?: (host: Running
 }
 
 async function openCore(opts: HostRunOptions, logger: Logger): Promise<TerminalCore> {
+  // In two steps (the contract's schemas, then the core), so the server answers the screens between them.
+  await import('../protocol/ipc');
+  await new Promise((resolve) => setImmediate(resolve));
   const [{ TerminalCore, hubOptions }, { KeyFileProvider }, { loadFeeTable }, { loadGoodsTable, loadOutingPlaces }, { HttpsHubTransport, loadEnrollment }] = await Promise.all([
     import('../electron/core/terminal'),
     import('../electron/core/crypto'),
