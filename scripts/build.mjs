@@ -1,8 +1,8 @@
 // Builds everything that runs outside vitest: the CLI (host, demo, diagnostics), Electron main and
 // preload, and the renderer bundles served to the staff and resident screens.
 import { build } from 'esbuild';
-import { cp, mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -42,7 +42,7 @@ const zodEnglishOnly = {
 // ws and commander are CommonJS: bundled into an ES module they need a `require` for Node's built-ins.
 const cliRequire = "import { createRequire as __cliCreateRequire } from 'node:module'; const require = __cliCreateRequire(import.meta.url);";
 
-await Promise.all([
+const [, , , terminal] = await Promise.all([
   // Split so each command group's code (and the packages it imports) loads only when it runs.
   build({
     ...node, packages: undefined, plugins: [externalExceptBundled, zodEnglishOnly], banner: { js: cliRequire },
@@ -55,7 +55,7 @@ await Promise.all([
     entryPoints: [`${root}electron/preload.ts`], outfile: `${out}/electron/preload.cjs`, format: 'cjs', external: ['electron'],
   }),
   build({
-    bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', splitting: true, minify: true,
+    bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', splitting: true, minify: true, metafile: true,
     sourcemap: true, logLevel: 'warning', jsx: 'automatic', plugins: [zodEnglishOnly],
     define: { 'process.env.NODE_ENV': '"production"' },
     entryPoints: { 'staff-boot': `${root}renderer/terminal/staff-boot.ts`, staff: `${root}renderer/terminal/staff.tsx`, resident: `${root}renderer/terminal/resident.tsx` },
@@ -77,7 +77,32 @@ await Promise.all([
   }),
 ]);
 await cp(`${root}renderer/terminal/static`, `${out}/renderer/terminal`, { recursive: true });
+await preloadChunks(terminal.metafile, `${out}/renderer/terminal/staff.html`, ['staff-boot.js', 'staff.js']);
 await cp(`${root}renderer/console/static`, `${out}/renderer/console`, { recursive: true });
 await cp(`${root}renderer/demo/static`, `${out}/renderer/demo`, { recursive: true });
 // The stylesheet all screens share goes beside each one's own.
 for (const screens of ['terminal', 'console', 'demo']) await cp(`${root}renderer/shared/base.css`, `${out}/renderer/${screens}/base.css`);
+
+/**
+ * The chunks a page's scripts import statically, named in the page as modulepreload links: the browser
+ * asks for them with the scripts instead of after reading each one. Chunk names carry a content hash,
+ * so the page learns them here rather than by hand.
+ */
+async function preloadChunks(metafile, htmlFile, scripts) {
+  const dir = dirname(htmlFile);
+  const outputs = Object.fromEntries(Object.entries(metafile.outputs).map(([path, o]) => [resolve(path), o]));
+  const chunks = new Set();
+  const visit = (file) => {
+    for (const i of outputs[file]?.imports ?? []) {
+      const path = resolve(i.path); // metafile paths are relative to the working directory
+      if (i.kind !== 'import-statement' || chunks.has(path)) continue;
+      chunks.add(path);
+      visit(path);
+    }
+  };
+  for (const s of scripts) visit(join(dir, s));
+  const links = [...chunks].map((c) => `    <link rel="modulepreload" href="${c.slice(dir.length + 1)}" />\n`).join('');
+  const html = await readFile(htmlFile, 'utf8');
+  if (!html.includes('  </head>')) throw new Error(`${htmlFile}: no </head> to put the preload links before`);
+  await writeFile(htmlFile, html.replace('  </head>', `${links}  </head>`));
+}
