@@ -15,7 +15,8 @@ const node = { bundle: true, platform: 'node', target: 'node20', packages: 'exte
 // Packages the CLI carries inside its own files rather than loading from node_modules: Node resolves,
 // reads and compiles an ES module file by file, and zod alone is about a hundred files, which made
 // `odekake host` spend most of its start in the module loader. Pure JavaScript only; native addons and
-// packages that load files by path at run time (workers, templates) stay in node_modules.
+// packages that load files by path at run time (workers, templates) stay in node_modules. (pino loads
+// its transports' workers by path, but the logger here writes to a stream and starts no transport.)
 const bundledIntoCli = new Set(['zod', 'ws', 'commander', 'pino']);
 const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
 const externalExceptBundled = {
