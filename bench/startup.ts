@@ -154,10 +154,47 @@ export function startupTable(result: StartupResult): string[] {
   return lines;
 }
 
+/**
+ * Before and after: the same starts, alternating between checkouts (each built, each on its own data
+ * folder) in one Chromium, so a busy patch of the machine falls on both.
+ */
+export async function compareStarts(runs: number, roots: string[]): Promise<StartupResult[]> {
+  const browser = await launchChromium();
+  const dirs = roots.map(() => tempDir('odekake-bench-'));
+  const all = roots.map((): StartupRun[] => []);
+  try {
+    for (let i = 0; i <= runs; i++) {
+      for (const [j, root] of roots.entries()) {
+        const started = await startOnce(browser, root, dirs[j]!.dir);
+        all[j]!.push(started.run);
+        await started.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+    for (const d of dirs) d.remove();
+  }
+  return all.map((runsOfRoot) => ({ first: runsOfRoot[0]!, runs: runsOfRoot.slice(1), rssMb: Number.NaN }));
+}
+
+const option = (name: string) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+};
+
+// `--runs N` (default 11); `--against <checkout>` compares with another built checkout, e.g. a
+// `git worktree` of an older commit after `npm run build` there.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const at = process.argv.indexOf('--runs');
-  const runs = at > 0 ? Number.parseInt(process.argv[at + 1]!, 10) : 11;
-  const result = await coldStarts(runs);
-  for (const line of startupTable(result)) console.log(line);
-  if (process.argv.includes('--raw')) console.log(JSON.stringify(result.runs.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v)])))));
+  const runs = Number.parseInt(option('--runs') ?? '11', 10);
+  const against = option('--against');
+  if (against) {
+    const [before, after] = await compareStarts(runs, [against, projectRoot]);
+    for (const [name, result] of [[against, before!], [projectRoot, after!]] as const) {
+      console.log(`== ${name}`);
+      for (const line of startupTable(result)) console.log(line);
+    }
+  } else {
+    const result = await coldStarts(runs);
+    for (const line of startupTable(result)) console.log(line);
+  }
 }
