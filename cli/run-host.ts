@@ -1,14 +1,9 @@
 // Starts the terminal core headless with its screens served on 127.0.0.1 (used by `host` and `demo`).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { TerminalCore } from '../electron/core/terminal';
-import { KeyFileProvider } from '../electron/core/crypto';
-import { loadFeeTable } from '../electron/core/fees';
-import { loadGoodsTable, loadOutingPlaces } from '../electron/core/outing-catalog';
-import { createLogger } from '../common/logger';
+import type { TerminalCore } from '../electron/core/terminal';
+import { createLogger, type Logger } from '../common/logger';
 import { startHost, type RunningHost } from '../electron/host';
-import { HttpsHubTransport, loadEnrollment } from '../electron/core/hub-transport';
-import { hubOptions } from '../electron/core/terminal';
 import { fixturesDir, rendererDir } from './paths';
 
 export interface HostRunOptions {
@@ -32,11 +27,39 @@ export interface HostRunOptions {
   hubRetryMax?: number;
 }
 
-export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCore; host: RunningHost }> {
+/**
+ * Listens first, then opens the core: the screens' pages load and their sockets connect while the
+ * core's code loads and its database opens, and `onListening` may announce the URLs at once. Calls
+ * wait for the core; if it cannot open, the server closes and the error is thrown.
+ */
+export async function runHost(opts: HostRunOptions, onListening?: (host: RunningHost) => void): Promise<{ core: TerminalCore; host: RunningHost }> {
   if (!existsSync(join(rendererDir, 'staff.html'))) {
     throw new Error('画面のファイル (dist/renderer) がありません。先に `npm run build` を実行してください。');
   }
   const logger = createLogger();
+  const opening = openCore(opts, logger);
+  opening.catch(() => undefined); // awaited below, once the server listens
+  const host = await startHost({ core: opening, rendererDir, port: opts.port, logger });
+  onListening?.(host);
+  try {
+    return { core: await opening, host };
+  } catch (e) {
+    await host.close();
+    throw e;
+  }
+}
+
+async function openCore(opts: HostRunOptions, logger: Logger): Promise<TerminalCore> {
+  // In two steps (the contract's schemas, then the core), so the server answers the screens between them.
+  await import('../protocol/ipc');
+  await new Promise((resolve) => setImmediate(resolve));
+  const [{ TerminalCore, hubOptions }, { KeyFileProvider }, { loadFeeTable }, { loadGoodsTable, loadOutingPlaces }, { HttpsHubTransport, loadEnrollment }] = await Promise.all([
+    import('../electron/core/terminal'),
+    import('../electron/core/crypto'),
+    import('../electron/core/fees'),
+    import('../electron/core/outing-catalog'),
+    import('../electron/core/hub-transport'),
+  ]);
   const dataDir = resolve(opts.data);
   // Printer adapters (and the raster renderer they may need) load only when printers are configured.
   const printers = opts.printers
@@ -65,6 +88,5 @@ export async function runHost(opts: HostRunOptions): Promise<{ core: TerminalCor
   });
   if (opts.staff) core.staff.seedFromFile(resolve(opts.staff));
   core.startTimers();
-  const host = await startHost({ core, rendererDir, port: opts.port, logger });
-  return { core, host };
+  return core;
 }

@@ -33,12 +33,14 @@ export function registerTerminalCommands(program: Command): void {
     .option('--hub-retry-max <ms>', '市役所ハブへの再接続の最大間隔 (ミリ秒, 既定 120000)', (v) => Number.parseInt(v, 10))
     .option('--json', '起動したら URL を JSON 1 行で標準出力に書く')
     .action(async (opts: HostRunOptions & { json?: boolean }) => {
-      const { core, host } = await runHost(opts);
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, port: host.port, staffUrl: host.staffUrl, residentUrl: host.residentUrl })}\n`);
-      } else {
-        process.stdout.write(`職員画面:     ${host.staffUrl}\nお客様画面:   ${host.residentUrl}\n`);
-      }
+      // The URLs go out as soon as the server listens; the screens wait for the core behind it.
+      const { core, host } = await runHost(opts, (listening) => {
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid, port: listening.port, staffUrl: listening.staffUrl, residentUrl: listening.residentUrl })}\n`);
+        } else {
+          process.stdout.write(`職員画面:     ${listening.staffUrl}\nお客様画面:   ${listening.residentUrl}\n`);
+        }
+      });
       onSignal(async () => {
         await host.close();
         await core.close();

@@ -1,15 +1,17 @@
 // Headless entry: the same terminal core under plain Node, serving the screens on 127.0.0.1 and
 // speaking the contract over a WebSocket. Each screen gets its own per-launch token; a connection
-// without one, or from another origin, is refused.
+// without one, or from another origin, is refused. The host can listen before the core is open (the
+// core may be given as a promise): the screens load and their sockets connect meanwhile, and calls
+// are answered once the core is there.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { terminalContract, WsClientFrame, type Screen, type WsServerFrame } from '../protocol/ipc';
+import type { Screen, WsServerFrame } from '../protocol/ipc';
 import type { TerminalCore } from './core/terminal';
 import type { Logger } from '../common/logger';
-import { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from '../protocol/ids';
+import { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from '../protocol/host-bridge';
 
 
 const contentTypes: Record<string, string> = {
@@ -23,7 +25,8 @@ const contentTypes: Record<string, string> = {
 };
 
 export interface HostOptions {
-  core: TerminalCore;
+  /** The core, or its opening: until it is open, the screens load and calls wait for it. */
+  core: TerminalCore | Promise<TerminalCore>;
   rendererDir: string;
   port?: number;
   logger: Logger;
@@ -60,6 +63,9 @@ export function screenForHandshake(
 }
 
 export async function startHost({ core, rendererDir, port = 0, logger }: HostOptions): Promise<RunningHost> {
+  // The contract's schemas load with the core, not before the server listens.
+  const opened = Promise.all([Promise.resolve(core), import('../protocol/ipc')]).then(([c, ipc]) => ({ core: c, ipc }));
+  opened.catch(() => undefined); // whoever opens the core reports its failure; here calls only stop
   const tokens: Record<Screen, string> = { staff: randomBytes(24).toString('hex'), resident: randomBytes(24).toString('hex') };
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -121,32 +127,45 @@ export async function startHost({ core, rendererDir, port = 0, logger }: HostOpt
     ws.on('close', () => clients.delete(ws));
     ws.on('message', (data) => {
       void (async () => {
-        let frame: WsClientFrame;
+        let ready: Awaited<typeof opened>;
         try {
-          frame = WsClientFrame.parse(JSON.parse(String(data)));
+          ready = await opened;
+        } catch {
+          ws.close(1011);
+          return;
+        }
+        let frame: import('../protocol/ipc').WsClientFrame;
+        try {
+          frame = ready.ipc.WsClientFrame.parse(JSON.parse(String(data)));
         } catch {
           logger.warn({ screen }, 'malformed frame refused');
           ws.close(1003);
           return;
         }
-        const result = await core.call(screen, frame.name, frame.input);
+        const result = await ready.core.call(screen, frame.name, frame.input);
         const reply: WsServerFrame = { type: 'result', id: frame.id, result };
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
       })();
     });
   });
 
-  const unsubscribe = core.onEvent((name, payload) => {
-    const allowed = terminalContract.events[name].screens as readonly Screen[];
-    const frame = JSON.stringify({ type: 'event', name, payload } satisfies WsServerFrame);
-    for (const [ws, screen] of clients) if (allowed.includes(screen) && ws.readyState === ws.OPEN) ws.send(frame);
-  });
+  let unsubscribe: () => void = () => undefined;
+  let closed = false;
+  void opened.then(({ core: c, ipc }) => {
+    if (closed) return;
+    unsubscribe = c.onEvent((name, payload) => {
+      const allowed = ipc.terminalContract.events[name].screens as readonly Screen[];
+      const frame = JSON.stringify({ type: 'event', name, payload } satisfies WsServerFrame);
+      for (const [ws, screen] of clients) if (allowed.includes(screen) && ws.readyState === ws.OPEN) ws.send(frame);
+    });
+  }, () => undefined);
 
   return {
     port: actualPort,
     staffUrl: `${origin}/staff#token=${tokens.staff}`,
     residentUrl: `${origin}/resident#token=${tokens.resident}`,
     close: async () => {
+      closed = true;
       unsubscribe();
       for (const ws of clients.keys()) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -17,9 +17,4 @@ export const VehicleId = z.string().regex(VEHICLE_ID_PATTERN, { error: '車両�
 export const StaffId = z.string().regex(STAFF_ID_PATTERN, { error: '職員番号は半角英数字32文字以内です。' });
 export const Sha256Hex = z.string().regex(SHA256_HEX_PATTERN);
 
-/**
- * The WebSocket sub-protocol of the terminal's host bridge (the renderer ⇄ the headless core), and the
- * prefix of the second sub-protocol that carries the per-launch screen token.
- */
-export const HOST_WS_PROTOCOL = 'odekake.v1';
-export const HOST_TOKEN_PROTOCOL_PREFIX = 'odekake-token.';
+export { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from './host-bridge';

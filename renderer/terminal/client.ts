@@ -2,7 +2,7 @@
 // or, in host mode, over the WebSocket with the per-launch token taken from the page's URL.
 import type { CallInput, CallName, CallOutput, CallResult, EventName, EventPayload } from '../../protocol/ipc';
 import type { AppErrorShape } from '../../protocol/errors';
-import { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from '../../protocol/ids';
+import { HOST_TOKEN_PROTOCOL_PREFIX, HOST_WS_PROTOCOL } from '../../protocol/host-bridge';
 
 export interface Transport {
   call(name: CallName, input: unknown): Promise<CallResult>;

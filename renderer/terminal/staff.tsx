@@ -1,24 +1,17 @@
 // The staff screen: sign in, today's requests, and one request step by step. Each screen is its own
-// file under staff/; this entry picks the screen and starts the store.
-import { StrictMode, useEffect } from 'react';
+// file under staff/; this picks the screen (staff-boot.ts, run first, has started the store). Only the
+// sign-in screen is here: the screens behind it (staff-desk.tsx) load once it is up, so the sign-in
+// form answers without waiting for the rest of the app.
+import { lazy, StrictMode, Suspense, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
-import { connectFromPage } from './client';
-import { Consultation, ConsultationStrip } from './consultation';
-import { PrintAttention, Questions } from './staff/attention';
-import { Header } from './staff/header';
-import { InsuranceLink } from './staff/insurance-link';
-import { NewRequest } from './staff/new-request';
-import { Outing } from './staff/outing';
-import { OutingClose } from './staff/outing-close';
-import { OutingTally } from './staff/outing-tally';
-import { ListView } from './staff/request-list';
-import { RequestView } from './staff/request-view';
 import { SignIn } from './staff/sign-in';
-import { Visits } from './staff/visits';
 import { useStaff } from './staff-store';
 
+const loadDesk = () => import('./staff-desk');
+const StaffDesk = lazy(loadDesk);
+
 function App() {
-  const { connected, session, view, reportActivity } = useStaff();
+  const { connected, session, reportActivity } = useStaff();
   // Any touch or key on the staff screen counts as activity for the 5-minute idle lock.
   useEffect(() => {
     let last = 0;
@@ -35,29 +28,23 @@ function App() {
       window.removeEventListener('keydown', touch);
     };
   }, [reportActivity]);
+  // Once the first screen is drawn, fetch the rest while staff type their number and PIN.
+  const shown = connected && session !== null;
+  useEffect(() => {
+    if (!shown) return;
+    const idle = requestIdleCallback(() => void loadDesk(), { timeout: 1_000 });
+    return () => cancelIdleCallback(idle);
+  }, [shown]);
   if (!connected || !session) return <main className="signin"><p className="lead">端末に接続しています…</p></main>;
   if (!session.signedIn) return <SignIn locked={false} />;
   if (session.locked) return <SignIn locked />;
   return (
-    <>
-      <Header />
-      <PrintAttention />
-      <Questions />
-      <ConsultationStrip />
-      {view.name === 'list' && <ListView />}
-      {view.name === 'new' && <NewRequest />}
-      {view.name === 'request' && <RequestView />}
-      {view.name === 'link' && <InsuranceLink />}
-      {view.name === 'consult' && <Consultation />}
-      {view.name === 'visits' && <Visits />}
-      {view.name === 'outing' && <Outing />}
-      {view.name === 'tally' && <OutingTally />}
-      {view.name === 'close' && <OutingClose />}
-    </>
+    <Suspense fallback={<main className="signin"><p className="lead">画面を準備しています…</p></main>}>
+      <StaffDesk />
+    </Suspense>
   );
 }
 
-useStaff.getState().init(connectFromPage());
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
