@@ -29,13 +29,14 @@ export interface ApprovalDeps {
 
 type Envelope = { seq: number; body: HubMessageBody };
 
-/** The queue's page cursor: the last row's received time and id, opaque to the console. */
+/** The queue's page cursor: the last row's received time, 受付番号 and id, opaque to the console. */
 export const queueCursor = {
-  encode: (r: { receivedAt: string; id: string }) => Buffer.from(JSON.stringify([r.receivedAt, r.id]), 'utf8').toString('base64url'),
-  decode(cursor: string): { receivedAt: string; id: string } {
+  encode: (r: { receivedAt: string; number: string; id: string }) => Buffer.from(JSON.stringify([r.receivedAt, r.number, r.id]), 'utf8').toString('base64url'),
+  decode(cursor: string): { receivedAt: string; number: string; id: string } {
     try {
-      const [receivedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-      if (typeof receivedAt === 'string' && typeof id === 'string' && receivedAt.length <= 40 && id.length <= 64) return { receivedAt, id };
+      const [receivedAt, number, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+      const fits = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+      if (fits(receivedAt, 40) && fits(number, 40) && fits(id, 64)) return { receivedAt, number, id };
     } catch {
       // falls through to the refusal
     }
@@ -99,7 +100,7 @@ export class Approvals {
     const last = requests[requests.length - 1];
     return {
       requests: items, reprints, connectedVehicles: push.connectedVehicles(), total,
-      nextCursor: more && last ? queueCursor.encode({ receivedAt: last.receivedAt, id: last.id }) : null, asOf,
+      nextCursor: more && last ? queueCursor.encode({ receivedAt: last.receivedAt, number: last.number, id: last.id }) : null, asOf,
     };
   }
 

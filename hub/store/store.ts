@@ -462,8 +462,14 @@ export class KyselyHubTx implements HubTx {
   async listRequestPage(filter: RequestPageFilter) {
     let query = this.requestSearch(filter).select(requestCols);
     const after = filter.after;
-    if (after) query = query.where((eb) => eb.or([eb('received_at', '>', after.receivedAt), eb.and([eb('received_at', '=', after.receivedAt), eb('id', '>', after.id)])]));
-    return query.orderBy('received_at').orderBy('id').limit(filter.limit).execute();
+    if (after) {
+      query = query.where((eb) => eb.or([
+        eb('received_at', '>', after.receivedAt),
+        eb.and([eb('received_at', '=', after.receivedAt), eb.or([eb('number', '>', after.number), eb.and([eb('number', '=', after.number), eb('id', '>', after.id)])])]),
+      ]));
+    }
+    // A batch arrives at one instant: within it, the vehicle's own 受付番号 order.
+    return query.orderBy('received_at').orderBy('number').orderBy('id').limit(filter.limit).execute();
   }
   async countRequests(filter: Omit<RequestPageFilter, 'after' | 'limit'>) {
     const r = await this.requestSearch(filter).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();

@@ -315,7 +315,7 @@ export interface RequestPageFilter {
   /** Only requests the hub received after this instant. */
   receivedAfter?: string;
   /** The last row of the page before. */
-  after?: { receivedAt: string; id: string };
+  after?: { receivedAt: string; number: string; id: string };
   limit: number;
 }
 
