@@ -7,6 +7,8 @@ import { certificateKindLabel, requestStepLabel } from '../../protocol/labels';
 import { ReprintCard, RequestCard, time } from './request-card';
 import { emptyFilters, QUEUE_PAGE, useConsole, type QueueFilters } from './store';
 
+/** The list's short names for the certificates (the detail pane says them in full). */
+const kindShort: Record<CertificateKind, string> = { juminhyo: '住民票', inkan: '印鑑証明', shotoku_kazei: '所得課税', nozei: '納税', kotei_shisan_hyoka: '資産評価' };
 const registryShort = { found: '該当あり', not_found: '該当なし', ambiguous: '複数該当', unavailable: '照会不可' } as const;
 
 function FilterBar() {
@@ -47,7 +49,9 @@ function FilterBar() {
 }
 
 function QueueList() {
-  const { queue, selected, select, page, cursors, turnPage, fresh, takeFresh } = useConsole();
+  const { queue, selected, select, page, cursors, turnPage, fresh, takeFresh, filters } = useConsole();
+  // The step column only when the search is not the waiting queue itself.
+  const showStep = filters.step !== 'relayed';
   const listRef = useRef<HTMLDivElement>(null);
   const rows = queue?.requests ?? [];
   const at = selected ? rows.findIndex((r) => r.requestId === selected.requestId) : -1;
@@ -91,7 +95,7 @@ function QueueList() {
         <div className="list-scroll" ref={listRef} tabIndex={0} onKeyDown={onKey} aria-label="請求の一覧（↑↓で選ぶ）" data-testid="queue-list">
           <table className="requests dense" role="grid" aria-rowcount={queue.total}>
             <thead>
-              <tr><th>受付番号</th><th>受信</th><th>証明書</th><th>対象の方</th><th>車両</th><th>照合</th><th>段階</th></tr>
+              <tr><th>受付</th><th>受信</th><th>証明書</th><th>対象の方</th><th>車両</th><th>照合</th>{showStep && <th>段階</th>}</tr>
             </thead>
             <tbody>
               {rows.map((r) => (
@@ -104,11 +108,11 @@ function QueueList() {
                 >
                   <td className="num-cell">{r.number}</td>
                   <td>{r.day.slice(5).replace('-', '/')} {time(r.receivedAt)}</td>
-                  <td>{certificateKindLabel[r.kind]} {r.copies}通</td>
-                  <td className="name-cell">{r.subjectName}</td>
+                  <td title={certificateKindLabel[r.kind]}>{kindShort[r.kind]} {r.copies}通</td>
+                  <td className="name-cell">{r.subjectName}{r.questions.length > 0 ? <span className="asked">質問済</span> : null}</td>
                   <td>{r.vehicleId}</td>
                   <td className={`match ${r.registry.status}`}>{registryShort[r.registry.status]}</td>
-                  <td>{requestStepLabel[r.step]}{r.questions.length > 0 ? '・質問済み' : ''}</td>
+                  {showStep && <td>{requestStepLabel[r.step]}</td>}
                 </tr>
               ))}
             </tbody>
