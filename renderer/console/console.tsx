@@ -115,7 +115,7 @@ function Shell() {
   const waiting = (unfiltered ? (queue?.total ?? 0) : 0) + (queue?.reprints.length ?? 0);
   return (
     <>
-      <header className="top">
+      <header className="top compact">
         <strong className="brand">お出かけ市役所 証明書発行</strong>
         <nav className="tabs">
           <button className={tab === 'queue' ? 'tab on' : 'tab'} onClick={() => setTab('queue')}>承認待ち{waiting > 0 ? `（${waiting}）` : ''}</button>

@@ -23,11 +23,11 @@ export function AdminConsole() {
   const shown = SECTIONS.find((s) => s.id === section) ?? SECTIONS[0];
   return (
     <>
-      <header className="top">
+      <header className="top compact">
         <strong className="brand">お出かけ市役所 管理</strong>
         <nav className="tabs" aria-label="管理の画面">
           {SECTIONS.map((s) => (
-            <button key={s.id} type="button" className={s.id === shown.id ? 'tab on' : 'tab'} aria-current={s.id === shown.id ? 'page' : undefined} onClick={() => setSection(s.id)}>{s.label}</button>
+            <button key={s.id} type="button" className={s.id === shown.id ? 'tab on' : 'tab'} aria-current={s.id === shown.id ? 'page' : undefined} onClick={() => { dismiss(); setSection(s.id); }}>{s.label}</button>
           ))}
         </nav>
         <button className="secondary" onClick={() => setDesk('certificates')}>証明書発行へ</button>

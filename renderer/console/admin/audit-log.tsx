@@ -42,9 +42,9 @@ export function AuditLog() {
   return (
     <section aria-label="監査ログ">
       <form className="filters" role="search" onSubmit={submit} aria-label="監査ログの検索">
-        <label>受付の番号（ID）<input {...field('requestId')} maxLength={64} /></label>
-        <label>対象の方（氏名・かな）<input {...field('person')} maxLength={40} /></label>
-        <label>操作した人（職員番号・車両）<input {...field('actor')} maxLength={64} /></label>
+        <label>受付ID<input {...field('requestId')} maxLength={64} /></label>
+        <label>対象の方<input {...field('person')} placeholder="氏名・かなの一部" maxLength={40} /></label>
+        <label>操作した人<input {...field('actor')} placeholder="職員番号・車両" maxLength={64} /></label>
         <label>操作<input {...field('action')} placeholder="request.approved" maxLength={64} /></label>
         <label>日付<input type="date" {...field('day')} /></label>
         <div className="filter-buttons">
