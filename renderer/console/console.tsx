@@ -116,7 +116,7 @@ function Shell() {
   return (
     <>
       <header className="top compact">
-        <strong className="brand">お出かけ市役所 証明書発行</strong>
+        <strong className="brand"><small>お出かけ市役所</small>証明書発行</strong>
         <nav className="tabs">
           <button className={tab === 'queue' ? 'tab on' : 'tab'} onClick={() => setTab('queue')}>承認待ち{waiting > 0 ? `（${waiting}）` : ''}</button>
           <button className={tab === 'day' ? 'tab on' : 'tab'} onClick={() => setTab('day')}>一日の記録</button>

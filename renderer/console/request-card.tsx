@@ -144,6 +144,7 @@ export function RequestCard({ item, gone }: { item: QueueItem; gone: boolean }) 
           <button className="danger" disabled={sending} onClick={() => setMode('reject')}>却下する</button>
           <button className="secondary" disabled={sending} onClick={() => setMode('ask')}>車両に質問する</button>
           {item.registry.status !== 'found' && <p className="hint">住民記録で本人を特定できないため承認できません。車両に質問するか、却下してください。</p>}
+          {session?.role !== 'operator' && item.registry.status === 'found' && <p className="muted">印刷される証明書の見本は、証明書担当の職員だけに表示されます。</p>}
         </div>
       ) : (
         <form className="reason" onSubmit={(e) => void submit(e)}>

@@ -24,7 +24,7 @@ export function AdminConsole() {
   return (
     <>
       <header className="top compact">
-        <strong className="brand">お出かけ市役所 管理</strong>
+        <strong className="brand"><small>お出かけ市役所</small>管理</strong>
         <nav className="tabs" aria-label="管理の画面">
           {SECTIONS.map((s) => (
             <button key={s.id} type="button" className={s.id === shown.id ? 'tab on' : 'tab'} aria-current={s.id === shown.id ? 'page' : undefined} onClick={() => { dismiss(); setSection(s.id); }}>{s.label}</button>
