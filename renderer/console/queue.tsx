@@ -49,7 +49,7 @@ function FilterBar() {
 }
 
 function QueueList() {
-  const { queue, selected, select, page, cursors, turnPage, fresh, takeFresh, filters } = useConsole();
+  const { queue, selected, select, shownPage: page, cursors, turnPage, fresh, takeFresh, filters } = useConsole();
   // The step column only when the search is not the waiting queue itself.
   const showStep = filters.step !== 'relayed';
   const listRef = useRef<HTMLDivElement>(null);

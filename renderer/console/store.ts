@@ -28,6 +28,8 @@ interface ConsoleState {
   /** The cursor of each page read so far (page 0: none), so 前へ goes back to the same rows. */
   cursors: (string | null)[];
   page: number;
+  /** The page `queue` holds (it trails `page` while the next page is read). */
+  shownPage: number;
   /** The request in the detail pane: kept while the list reloads, even if it left the list. */
   selected: QueueItem | null;
   /** The selected request is no longer in the list (decided elsewhere, or the search changed). */
@@ -116,6 +118,7 @@ export const useConsole = create<ConsoleState>((set, get) => {
     filters: emptyFilters,
     cursors: [null],
     page: 0,
+    shownPage: 0,
     selected: null,
     selectedGone: false,
     fresh: 0,
@@ -165,7 +168,7 @@ export const useConsole = create<ConsoleState>((set, get) => {
         const still = selected ? queue.requests.find((r) => r.requestId === selected.requestId) : undefined;
         // The first request is opened when none is; one that left the list stays open, marked as gone.
         set({
-          queue, fresh: 0,
+          queue, fresh: 0, shownPage: page,
           selected: still ?? selected ?? queue.requests[0] ?? null,
           selectedGone: selected !== null && still === undefined,
           cursors: [...cursors.slice(0, page + 1), queue.nextCursor],

@@ -112,8 +112,8 @@ describe('the admin screens', () => {
     await page.locator('tr[data-audit-seq]').first().waitFor();
     await audit.getByLabel('対象の方').fill('架空子');
     await audit.getByRole('button', { name: '検索' }).click();
+    await expect.poll(() => page.locator('tr[data-audit-seq]').count()).toBe(1);
     await page.locator('tr[data-audit-seq]').filter({ hasText: 'request.relayed' }).waitFor();
-    await expect(page.locator('tr[data-audit-seq]').count()).resolves.toBe(1);
     await shot(page, 'admin-04-audit-person');
     await audit.getByRole('button', { name: '条件を消す' }).click();
     await expect.poll(() => page.locator('tr[data-audit-seq]').count()).toBe(50);
