@@ -22,6 +22,8 @@ export function RegistryBadge({ match }: { match: RegistryMatchView }) {
   }
 }
 
+const PREVIEW_SETTLE_MS = 350;
+
 type PreviewState = { status: 'loading' } | { status: 'ready'; preview: CertificatePreview } | { status: 'failed'; message: string };
 
 /** The certificate's pages, drawn from the PDF the approval will issue. */
@@ -35,12 +37,17 @@ function usePreview(item: QueueItem, enabled: boolean): [PreviewState | null, ()
     }
     let live = true;
     setState({ status: 'loading' });
-    api.preview(item.requestId).then(
-      (preview) => live && setState({ status: 'ready', preview }),
-      (e: unknown) => live && setState({ status: 'failed', message: e instanceof ApiError ? e.message : '証明書の見本を表示できませんでした。' }),
-    );
+    // Drawn once the selection rests: moving down the list with the keys does not render (and audit
+    // as read) every certificate passed on the way.
+    const timer = setTimeout(() => {
+      api.preview(item.requestId).then(
+        (preview) => live && setState({ status: 'ready', preview }),
+        (e: unknown) => live && setState({ status: 'failed', message: e instanceof ApiError ? e.message : '証明書の見本を表示できませんでした。' }),
+      );
+    }, PREVIEW_SETTLE_MS);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [item.requestId, enabled, round]);
   return [state, () => setRound((n) => n + 1)];
