@@ -37,7 +37,7 @@ export const ApproveInput = z.object({
       sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: '証明書の見本の照合値が正しくありません。見本を表示し直してください。' }),
     })
     .optional(),
-});
+}, { error: '承認の送信内容が正しくありません。画面を再読み込みしてから、もう一度承認してください。' });
 
 /** An opaque page cursor of the queue: the last row's received time and id. */
 export const QUEUE_CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
