@@ -1,6 +1,7 @@
 // The queue: search and filters, a dense list paged by the hub, and the selected request beside it.
 // The list never moves under the clerk: requests that arrive are counted (「新着 N件」) and brought in
-// when asked; ↑↓ (or j/k) move through the list, PageUp/PageDown turn pages.
+// when asked; ↑↓ (or j/k) move through the list, Enter goes into the selected request, PageUp/PageDown
+// turn pages.
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
 import { certificateKindLabel, requestStepLabel } from '../../protocol/labels';
@@ -70,7 +71,11 @@ function QueueList() {
     else if (e.key === 'ArrowUp' || e.key === 'k') move(at - 1);
     else if (e.key === 'Home') move(0);
     else if (e.key === 'End') move(rows.length - 1);
-    else if (e.key === 'PageDown') {
+    else if (e.key === 'Enter') {
+      // Into the selected request: the certificate's pages (scrolled with the keys), else its first action.
+      e.preventDefault();
+      document.querySelector<HTMLElement>('.queue-detail .preview-pages, .queue-detail .actions button:not([disabled])')?.focus();
+    } else if (e.key === 'PageDown') {
       e.preventDefault();
       void turnPage(1);
     } else if (e.key === 'PageUp') {
@@ -123,7 +128,7 @@ function QueueList() {
         <button className="secondary small" disabled={page === 0} onClick={() => void turnPage(-1)}>← 前の{QUEUE_PAGE}件</button>
         <span className="muted">{page + 1}ページ目</span>
         <button className="secondary small" disabled={!cursors[page + 1]} onClick={() => void turnPage(1)}>次の{QUEUE_PAGE}件 →</button>
-        <span className="muted keys">↑↓・j k：選ぶ　PageUp／PageDown：ページ</span>
+        <span className="muted keys">↑↓・j k：選ぶ　Enter：開く　PageUp／PageDown：ページ</span>
       </div>
     </section>
   );

@@ -78,6 +78,9 @@ describe('operator console', () => {
     const [imageTop, buttonTop] = await Promise.all([sheet.boundingBox(), card.getByRole('button', { name: '承認して印刷へ送る' }).boundingBox()]);
     expect(imageTop!.y).toBeLessThan(buttonTop!.y);
     await shot(page, 'console-02-queue');
+    // From the list, Enter goes to the certificate's pages.
+    await page.getByTestId('queue-list').press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('証明書の見本');
 
     await card.getByRole('button', { name: '承認して印刷へ送る' }).click();
     await page.getByRole('status').getByText('受付 A-001を承認しました').waitFor();
