@@ -78,7 +78,9 @@ export function registerTerminalCommands(program: Command): void {
     .option('--port <n>', '端末画面のポート', (v) => Number.parseInt(v, 10), 8730)
     .option('--hub-port <n>', '市役所ハブのポート', (v) => Number.parseInt(v, 10), 8740)
     .option('--turn-port <n>', 'ビデオ相談の中継サーバー (coturn) のポート', (v) => Number.parseInt(v, 10), 8750)
-    .action(async (opts: { data: string; port: number; hubPort: number; turnPort: number }) => {
+    .option('--control-port <n>', 'デモの操作画面のポート (0 は空きポート)', (v) => Number.parseInt(v, 10), 8760)
+    .option('--vpcd-port <n>', '仮想カードを入れる vpcd のポート (既定は Debian の Virtual PCD 00 00)', (v) => Number.parseInt(v, 10))
+    .action(async (opts: import('./demo').DemoOptions) => {
       const { runDemo } = await import('./demo');
       await runDemo(opts, onSignal);
     });

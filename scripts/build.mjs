@@ -34,8 +34,16 @@ await Promise.all([
     define: { 'process.env.NODE_ENV': '"production"' },
     entryPoints: { console: `${root}renderer/console/console.tsx` }, outdir: `${out}/renderer/console`, entryNames: '[name]',
   }),
+  // The demo's control page, served by `odekake demo` only.
+  build({
+    bundle: true, platform: 'browser', target: 'chrome120', format: 'esm', minify: true,
+    sourcemap: true, logLevel: 'warning', jsx: 'automatic',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    entryPoints: { control: `${root}renderer/demo/control.tsx` }, outdir: `${out}/renderer/demo`, entryNames: '[name]',
+  }),
 ]);
 await cp(`${root}renderer/terminal/static`, `${out}/renderer/terminal`, { recursive: true });
 await cp(`${root}renderer/console/static`, `${out}/renderer/console`, { recursive: true });
+await cp(`${root}renderer/demo/static`, `${out}/renderer/demo`, { recursive: true });
 // The stylesheet all screens share goes beside each one's own.
-for (const screens of ['terminal', 'console']) await cp(`${root}renderer/shared/base.css`, `${out}/renderer/${screens}/base.css`);
+for (const screens of ['terminal', 'console', 'demo']) await cp(`${root}renderer/shared/base.css`, `${out}/renderer/${screens}/base.css`);

@@ -41,6 +41,22 @@ export class FieldCipher {
   }
 }
 
+const SEALED_TEXT = 's1:';
+
+/**
+ * Free text kept in a TEXT column (a reason, a PIN hash): sealed like the personal fields, written as
+ * `s1:` and base64. Text written before sealing (no prefix) is read as it is, and sealed when next written.
+ */
+export function sealText(cipher: Pick<FieldCipher, 'seal'>, text: string, context: string): string {
+  return SEALED_TEXT + cipher.seal(text, context).toString('base64');
+}
+
+export function openText(cipher: Pick<FieldCipher, 'open'>, stored: string, context: string): string {
+  return stored.startsWith(SEALED_TEXT) ? cipher.open(Buffer.from(stored.slice(SEALED_TEXT.length), 'base64'), context) : stored;
+}
+
+export const isSealedText = (stored: string): boolean => stored.startsWith(SEALED_TEXT);
+
 /** Where the data key comes from: the OS keychain under Electron, a 0600 file in host mode. */
 export interface KeyProvider {
   loadOrCreateKey(): Buffer;

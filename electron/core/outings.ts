@@ -7,6 +7,7 @@
 // when it ends, so the same resident served twice counts once in 計. Ending an outing closes its money
 // (日計表): the close is computed from the outing's money lines and the staff's count, stored, audited,
 // printed and sent inside the record; after it no payment of that outing can change.
+import { openText, sealText, type FieldCipher } from './crypto';
 import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Department } from '../../protocol/consultation';
@@ -41,6 +42,8 @@ export interface OutingReceiptPrinter {
 
 export interface OutingServiceOptions {
   db: Db;
+  /** Seals the close at rest: its reason for a cash difference is free text. */
+  cipher: FieldCipher;
   audit: AuditLog;
   clock: Clock;
   outbox: Outbox;
@@ -153,7 +156,7 @@ export class OutingService {
       const close = DailyClose.parse({ outingId: row.id, closedAt: endedAt, closedBy: staffId, ...input, lines, totals });
       const staff = this.staffOf(row);
       const job = this.o.receipts.queueClose({ outing: { date: row.outing_date, title: this.title(row), staff }, close }, staffId);
-      db.prepare('INSERT INTO outing_closes (outing_id, close, closed_at, closed_by, print_job_id) VALUES (?, ?, ?, ?, ?)').run(row.id, JSON.stringify(close), endedAt, staffId, job);
+      db.prepare('INSERT INTO outing_closes (outing_id, close, closed_at, closed_by, print_job_id) VALUES (?, ?, ?, ?, ?)').run(row.id, sealText(this.o.cipher, JSON.stringify(close), `outing_close:${row.id}`), endedAt, staffId, job);
       audit.append({
         actor: staffId,
         action: 'outing.closed',
@@ -344,7 +347,7 @@ export class OutingService {
 
   private closeOf(outingId: string): DailyClose | null {
     const r = this.o.db.prepare<[string], { close: string }>('SELECT close FROM outing_closes WHERE outing_id = ?').get(outingId);
-    return r ? DailyClose.parse(JSON.parse(r.close)) : null;
+    return r ? DailyClose.parse(JSON.parse(openText(this.o.cipher, r.close, `outing_close:${outingId}`))) : null;
   }
 
   private view(row: OutingRow): OutingView {

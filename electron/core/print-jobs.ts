@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { layoutReceipt, ReceiptData, type ReceiptDataInput } from '../../native/printer/receipts';
 import { PrinterError, type CertificatePrinter, type PrinterProblem, type ReceiptPrinter } from '../../native/printer/types';
 import { tokyoDay, type Clock } from './clock';
+import { sealText } from './crypto';
 import type { Db } from './db';
 import { AppError, NotFoundError } from './errors';
 import { newId as defaultNewId, type IdGenerator } from '../../common/ids';
@@ -20,6 +21,8 @@ export const PrintJobState = z.enum(['queued', 'held', 'sending', 'done', 'outco
 export type PrintJobState = z.infer<typeof PrintJobState>;
 
 /** Seals job documents at rest (certificates carry personal data); the core's FieldCipher fits. */
+const SPOILED = '書き損じ';
+
 export interface PayloadCipher {
   seal(plaintext: string, context: string): Buffer;
   open(sealed: Buffer, context: string): string;
@@ -279,7 +282,7 @@ export class PrintLedger {
         const id = this.newId();
         this.deps.db
           .prepare(`INSERT INTO print_reprint_requests (id, job_id, reason, requested_by, requested_at, status) VALUES (?, ?, ?, ?, ?, 'pending_approval')`)
-          .run(id, jobId, why, staffId, now);
+          .run(id, jobId, sealText(this.deps.cipher, why, `reprint_reason:${id}`), staffId, now);
         return { job: view(this.mustRow(jobId)), reprintRequest: this.reprintRequest(id) };
       }
       const data = ReceiptData.parse(JSON.parse(this.deps.cipher.open(row.payload_sealed, `print_job:${row.id}`)));
@@ -289,15 +292,19 @@ export class PrintLedger {
     })();
   }
 
-  /** 書き損じ: a sheet that came out but cannot be handed over, with why, for the end-of-day count. */
+  /**
+   * 書き損じ: a sheet that came out but cannot be handed over, for the end-of-day count. Why it was
+   * spoiled is free text: it is kept sealed with the request and its reprint request, and this row
+   * (counted, never shown) says only 書き損じ.
+   */
   recordSpoiled(input: { jobId: string; sheets?: number; reason: string; staffId: string }): void {
     StaffId.parse(input.staffId);
-    const why = Reason.parse(input.reason);
+    Reason.parse(input.reason);
     const sheets = z.number().int().min(1, '枚数は1枚以上で入力してください。').max(100).parse(input.sheets ?? 1);
     this.mustRow(input.jobId);
     this.deps.db
       .prepare(`INSERT INTO print_spoilage (id, job_id, day, sheets, reason, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(this.newId(), input.jobId, tokyoDay(this.deps.clock.now()), sheets, why, input.staffId, this.now());
+      .run(this.newId(), input.jobId, tokyoDay(this.deps.clock.now()), sheets, SPOILED, input.staffId, this.now());
   }
 
   /** The request's certificate job that printed last: the sheet a 書き損じ refers to. */

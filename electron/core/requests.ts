@@ -17,7 +17,7 @@ import {
 import { fieldProblems } from '../../protocol/errors';
 import type { AuditLog } from './audit';
 import { tokyoDay, type Clock } from './clock';
-import type { FieldCipher } from './crypto';
+import { openText, sealText, type FieldCipher } from './crypto';
 import type { Db } from './db';
 import { AppError, NotFoundError, ValidationError } from './errors';
 import { feeFor } from './fees';
@@ -265,7 +265,7 @@ export class RequestService {
   private move(row: RequestRow, event: WorkflowEvent, actor: string, extra: MoveExtra): void {
     const { id } = row;
     const { state, effects } = transition(this.stateOf(row), event);
-    this.stmt.update.run(state.step, state.residentConfirmed ? 1 : 0, extra.identity_sealed ?? null, extra.payment ?? null, extra.reason ?? null, this.clock.now().toISOString(), id);
+    this.stmt.update.run(state.step, state.residentConfirmed ? 1 : 0, extra.identity_sealed ?? null, extra.payment ?? null, extra.reason === undefined ? null : sealText(this.cipher, extra.reason, `request_reason:${id}`), this.clock.now().toISOString(), id);
     this.audit.append({ actor, action: `request.${event.type.toLowerCase()}`, requestId: id, detail: { from: row.step, to: state.step, ...extra.auditDetail } });
     for (const effect of effects) this.runEffect(effect, id, actor);
   }
@@ -329,7 +329,7 @@ export class RequestService {
       input,
       identity,
       payment: row.payment ? Payment.parse(JSON.parse(row.payment)) : null,
-      reason: row.reason,
+      reason: row.reason === null ? null : openText(this.cipher, row.reason, `request_reason:${row.id}`),
     };
   }
 }

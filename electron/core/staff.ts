@@ -8,7 +8,8 @@ import type { Clock } from './clock';
 import type { Db } from './db';
 import { AuthError } from './errors';
 import { StaffId } from '../../protocol/ids';
-import { hashSecretSync, verifySecretSync } from '../../common/secret-hash';
+import { hashSecretSync, needsRehash, verifySecretSync } from '../../common/secret-hash';
+import { isSealedText, openText, sealText, type FieldCipher } from './crypto';
 
 export const IDLE_LOCK_MS = 5 * 60_000;
 const MAX_FAILURES = 5;
@@ -32,7 +33,11 @@ export interface StaffSessionsOptions {
   db: Db;
   clock: Clock;
   audit: AuditLog;
+  /** Seals the PIN hashes: a copy of the database alone gives nothing to guess six digits against. */
+  cipher: FieldCipher;
 }
+
+const pinContext = (staffId: string) => `staff_pin:${staffId}`;
 
 export class StaffSessions {
   private session: Session | null = null;
@@ -41,11 +46,13 @@ export class StaffSessions {
   private readonly db: Db;
   private readonly clock: Clock;
   private readonly audit: AuditLog;
+  private readonly cipher: FieldCipher;
 
   constructor(options: StaffSessionsOptions) {
     this.db = options.db;
     this.clock = options.clock;
     this.audit = options.audit;
+    this.cipher = options.cipher;
   }
 
   /** Adds the staff of a roster file that are not yet known (PINs are hashed on the way in). */
@@ -57,7 +64,7 @@ export class StaffSessions {
     this.db.transaction(() => {
       for (const s of roster.staff) {
         if (known.has(s.id)) continue;
-        insert.run(s.id, s.displayName, hashPin(s.pin));
+        insert.run(s.id, s.displayName, sealText(this.cipher, hashPin(s.pin), pinContext(s.id)));
         added++;
       }
     })();
@@ -78,7 +85,8 @@ export class StaffSessions {
     }
     const row = this.db.prepare<[string], { display_name: string; pin_hash: string }>('SELECT display_name, pin_hash FROM staff WHERE id = ? AND active = 1').get(staffId);
     // The same check runs for unknown ids, so the answer time does not tell which ids exist.
-    const ok = verifyPin(pin, row?.pin_hash ?? (this.dummyHash ??= hashPin('not-a-staff-pin'))) && row !== undefined;
+    const stored = row ? openText(this.cipher, row.pin_hash, pinContext(staffId)) : (this.dummyHash ??= hashPin('not-a-staff-pin'));
+    const ok = verifyPin(pin, stored) && row !== undefined;
     this.db.transaction(() => this.audit.append({ actor: staffId, action: ok ? 'staff.sign_in' : 'staff.sign_in_failed' }))();
     if (!ok || !row) {
       const count = (failed && now < failed.until_ms ? failed.count : 0) + 1;
@@ -89,6 +97,10 @@ export class StaffSessions {
       throw new AuthError('SIGN_IN_FAILED', '職員番号かPINが違います。もう一度入力してください。');
     }
     this.db.prepare('DELETE FROM staff_sign_in_failures WHERE staff_id = ?').run(staffId);
+    // A hash from before sealing, or at an older cost, is replaced now that the PIN is known.
+    if (!isSealedText(row.pin_hash) || needsRehash(stored)) {
+      this.db.prepare('UPDATE staff SET pin_hash = ? WHERE id = ?').run(sealText(this.cipher, hashPin(pin), pinContext(staffId)), staffId);
+    }
     this.session = { staffId, staffName: row.display_name, lastActivity: now, locked: false };
     return this.status();
   }

@@ -117,7 +117,7 @@ export class TerminalCore {
     this.outbox = new Outbox({ db, cipher, clock, newId });
     const money = new OutingMoney({ db, clock });
     this.requests = new RequestService({ db, cipher, audit, outbox: this.outbox, clock, newId, fees: options.fees, money });
-    this.staff = new StaffSessions({ db, clock, audit });
+    this.staff = new StaffSessions({ db, clock, audit, cipher });
     this.nextVisit = new NextVisitTasks({ db, cipher, audit, clock, newId, outbox: this.outbox });
     this.questions = new HubQuestions({ db, cipher, audit, clock });
     this.retention = new Retention({ db, audit, clock, requests: this.requests, questions: this.questions });
@@ -152,6 +152,7 @@ export class TerminalCore {
     const hub = options.hub;
     this.outings = new OutingService({
       db,
+      cipher,
       audit,
       clock,
       outbox: this.outbox,

@@ -264,7 +264,8 @@ export async function buildApp(deps: AppDeps) {
     requireRole(session, roles);
     return session;
   }
-  const deciders: ConsoleRole[] = ['operator', 'admin'];
+  // Certificates are decided by 証明書担当 only: an admin, who creates accounts, cannot also approve.
+  const deciders: ConsoleRole[] = ['operator'];
   const everyone: readonly ConsoleRole[] = operatorRoles;
 
   app.post(CONSOLE_API.session, async (req, reply) => {
@@ -284,8 +285,8 @@ export async function buildApp(deps: AppDeps) {
   });
 
   app.get(CONSOLE_API.queue, async (req) => {
-    await operator(req, deciders, { csrf: false });
-    return approvals.queue(parse(QueueQuery, req.query));
+    const s = await operator(req, deciders, { csrf: false });
+    return approvals.queue(parse(QueueQuery, req.query), s.operatorId);
   });
   const IdParam = z.object({ id: entityId('受付の番号が正しくありません。') });
   app.get(CONSOLE_API.request, async (req) => {

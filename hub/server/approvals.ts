@@ -71,7 +71,8 @@ export class Approvals {
     }
   }
 
-  async queue(query: QueueQuery): Promise<QueueView> {
+  /** A page of the requests a search finds, with their names: every view is audited (who saw how many), like one detail. */
+  async queue(query: QueueQuery, operatorId: string): Promise<QueueView> {
     const { store, push, clock } = this.deps;
     const asOf = clock.now().toISOString();
     const filter = {
@@ -84,6 +85,7 @@ export class Approvals {
       const found = await tx.listRequestPage({ ...filter, after, limit: query.limit + 1 });
       const requests = found.slice(0, query.limit);
       const total = await tx.countRequests(filter);
+      await tx.appendAudit({ actor: operatorId, action: 'personal.read_queue', place: 'hub', detail: { requests: requests.length } }, asOf);
       const reprintRows = await tx.listReprintRequests('pending');
       const reprints: ReprintItem[] = [];
       for (const r of reprintRows) {

@@ -237,6 +237,11 @@ function decodeCollection(r: Reader): { [member: string]: IppValue[] } {
   }
 }
 
+/** A response has a request's layout, with the status code where a request has its operation (RFC 8010 §3.1.1). */
+export function encodeResponse(response: { statusCode: number; requestId: number; groups: OutgoingGroup[]; version?: [number, number] }): Buffer {
+  return encodeRequest({ operation: response.statusCode, requestId: response.requestId, groups: response.groups, ...(response.version ? { version: response.version } : {}) });
+}
+
 export function decodeResponse(buf: Buffer): IppResponse {
   const r = new Reader(buf);
   const version: [number, number] = [r.u8(), r.u8()];

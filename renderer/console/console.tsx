@@ -105,10 +105,13 @@ function onHubEvent(e: ConsoleEvent) {
 
 function Shell() {
   const { session, tab, setTab, setDesk, signOut, live, setLive, loadQueue, queue, filters } = useConsole();
+  const decides = session?.role === 'operator';
   useEffect(() => {
+    // An admin creates accounts and does not decide certificates: the hub refuses it the queue.
+    if (!decides) return;
     void loadQueue();
     return watchHub(onHubEvent, setLive);
-  }, [loadQueue, setLive]);
+  }, [decides, loadQueue, setLive]);
   if (!session) return null;
   // The tab counts what waits only while the list shows the whole queue (a search narrows the list, not the work).
   const unfiltered = filters.step === 'relayed' && !filters.vehicle && !filters.day && !filters.kind && !filters.number;
@@ -130,7 +133,9 @@ function Shell() {
       </header>
       <main className={tab === 'queue' ? 'queue-main' : undefined}>
         <Banners />
-        {tab === 'queue' ? <Queue /> : <Day />}
+        {!decides ? (
+          <p className="empty">証明書の承認・却下は証明書担当の仕事です。管理者のアカウントでは行えません。</p>
+        ) : tab === 'queue' ? <Queue /> : <Day />}
       </main>
     </>
   );

@@ -14,7 +14,7 @@ import { earliestBookableVisitDay, formatJapaneseDate } from '../../protocol/vis
 import { launchChromium, shot } from '../support/browser';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { startHostProcess, type HostProcess } from '../support/host';
-import { adminCredentials, consoleDist, startTestHub, testVisitRules, type TestHub } from '../support/hub';
+import { approverCredentials, consoleDist, startTestHub, testVisitRules, type TestHub } from '../support/hub';
 import { intakeRelay } from '../support/intake-relay';
 import { startVehiclePrinters, type TestIppPrinter, type VehiclePrinters } from '../support/ippeveprinter';
 
@@ -172,7 +172,7 @@ describe('a home visit from the phone call to the calendar showing it done', () 
     hub = await startTestHub({ dataDir: join(tmp.dir, 'hub'), port: hubPort, consoleDir: consoleDist, cityPorts: true });
     await staff.getByTestId('step').filter({ hasText: '送信済み' }).waitFor({ timeout: 20_000 });
     const operator = await (await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true })).newPage();
-    await signInConsole(operator, adminCredentials);
+    await signInConsole(operator, approverCredentials);
     const card = operator.locator('[data-request-id]').filter({ hasText: '住民票の写し' }).first();
     await card.getByText('住民記録：該当あり').waitFor();
     await card.getByRole('button', { name: '承認して印刷へ送る' }).click();

@@ -2,17 +2,13 @@
 // vehicle API with a test client certificate), looks at the certificate as it will print, approves it,
 // and the vehicle's inbox holds a print job of those very bytes signed by the hub — in real Chromium
 // against a real hub over TLS.
-import { createHash } from 'node:crypto';
+import { createHash, verify } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { verify } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printJobSigningInput } from '../../protocol/hub';
 import { launchChromium, shot } from '../support/browser';
-import { addOperator } from '../../hub/server';
-import { consoleDist, eventMessage, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
-
-const clerk = { operatorId: 'shomei-1', password: 'operator-password-1' };
+import { approverCredentials as clerk, consoleDist, eventMessage, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
 let t: TestHub;
 let car: VehicleTls;
@@ -23,7 +19,6 @@ beforeAll(async () => {
   if (!existsSync(`${consoleDist}/console.js`)) throw new Error('dist/renderer/console is missing: run `npm run build` first (npm test does)');
   t = await startTestHub({ consoleDir: consoleDist, cityPorts: true });
   car = await t.enroll('iwaki-car-1');
-  await addOperator(t.hub.store, { id: clerk.operatorId, displayName: '証明 一郎', role: 'operator', password: clerk.password, actor: 'test' });
   browser = await launchChromium();
   // The hub's certificate comes from its own CA, which this throwaway browser profile does not trust.
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true });

@@ -15,7 +15,7 @@ import { tokyoDate } from '../../protocol/visit-calendar';
 import { screenshotDir, shot } from '../support/browser';
 import { consultantGoesAvailable, framesAfter, startConsultationRig, type ConsultationRig } from '../support/consultation-rig';
 import { demoStaff, tempDir } from '../support/fixtures';
-import { adminCredentials } from '../support/hub';
+import { approverCredentials } from '../support/hub';
 import { startVehiclePrinters, type VehiclePrinters } from '../support/ippeveprinter';
 
 const planner = { id: 'K0100', displayName: '企画 一郎', password: 'planning-password-for-e2e' };
@@ -85,7 +85,7 @@ describe('an outing from start to the records', () => {
     await resident.getByText('ありがとうございました。').waitFor();
     await staff.getByTestId('step').filter({ hasText: '送信済み' }).waitFor({ timeout: 30_000 });
 
-    await consoleSignIn(operator, adminCredentials);
+    await consoleSignIn(operator, approverCredentials);
     await operator.locator('[data-request-id]').filter({ hasText: '住民票の写し' }).first().getByRole('button', { name: '承認して印刷へ送る' }).click();
     await operator.getByRole('status').getByText('を承認しました').waitFor();
     await staff.getByTestId('step').filter({ hasText: '印刷済み' }).waitFor({ timeout: 30_000 });

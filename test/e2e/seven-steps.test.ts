@@ -13,7 +13,7 @@ import type { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { launchChromium, shot, startJuminhyoRequest } from '../support/browser';
 import { demoStaff, tempDir } from '../support/fixtures';
 import { startHostProcess, type HostProcess } from '../support/host';
-import { adminCredentials, consoleDist, startTestHub, type TestHub } from '../support/hub';
+import { approverCredentials, consoleDist, startTestHub, type TestHub } from '../support/hub';
 import { startVehiclePrinters, type TestIppPrinter, type VehiclePrinters } from '../support/ippeveprinter';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -95,8 +95,8 @@ describe('seven steps, vehicle and city hall', () => {
 
     // 4. An operator approves in the console.
     await operator.goto(`${hub.hub.url}/`);
-    await operator.getByLabel('職員番号').fill(adminCredentials.operatorId);
-    await operator.getByLabel('パスワード').fill(adminCredentials.password);
+    await operator.getByLabel('職員番号').fill(approverCredentials.operatorId);
+    await operator.getByLabel('パスワード').fill(approverCredentials.password);
     await operator.getByRole('button', { name: 'サインイン' }).click();
     const card = operator.locator('[data-request-id]').filter({ hasText: '住民票の写し' }).first();
     await card.getByText('住民記録：該当あり').waitFor();

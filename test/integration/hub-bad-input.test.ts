@@ -13,7 +13,7 @@ import { addOperator } from '../../hub/server/data-dir';
 import { SESSION_COOKIE } from '../../hub/server/operator-auth';
 import type { KyselyHubStore } from '../../hub/store/store';
 import {
-  adminCredentials, eventMessage, httpsCall, operatorClient, startTestHub, submitMessage, vehicleClient,
+  adminCredentials, approverCredentials, eventMessage, httpsCall, operatorClient, startTestHub, submitMessage, vehicleClient,
   type HttpAnswer, type TestHub, type VehicleTls,
 } from '../support/hub';
 
@@ -23,6 +23,7 @@ let ca: string;
 let vehicleA: VehicleTls;
 let vehicleB: VehicleTls;
 let admin: { cookie: string; csrf: string };
+let approver: { cookie: string; csrf: string };
 let consultant: { cookie: string; csrf: string };
 const seeded = { requestIds: [] as string[], jobId: '', latestSeq: 0 };
 
@@ -44,6 +45,7 @@ beforeAll(async () => {
   vehicleB = await hub.enroll('vehicle-b');
   await addOperator(hub.hub.store, { id: 'consult1', displayName: '相談 担当', role: 'consultant', password: 'consultant-password-1', actor: 'test' });
   admin = await signIn(adminCredentials.operatorId, adminCredentials.password);
+  approver = await signIn(approverCredentials.operatorId, approverCredentials.password);
   consultant = await signIn('consult1', 'consultant-password-1');
 
   // Vehicle A's own state: three relayed requests, one approved (decision and print job in its inbox), one rejected.
@@ -51,7 +53,7 @@ beforeAll(async () => {
   const messages = [submitMessage(), submitMessage(), submitMessage()];
   expect((await a.deliver(messages)).body.results.map((r: { status: string }) => r.status)).toEqual(['applied', 'applied', 'applied']);
   seeded.requestIds = messages.map((m) => m.requestId);
-  const headers = { cookie: admin.cookie, 'x-csrf-token': admin.csrf, origin: new URL(url).origin };
+  const headers = { cookie: approver.cookie, 'x-csrf-token': approver.csrf, origin: new URL(url).origin };
   const approved = await httpsCall(`${url}/api/v1/console/requests/${seeded.requestIds[0]}/approve`, { body: {}, headers, tls: { ca } });
   expect(approved.status).toBe(200);
   seeded.jobId = approved.body.jobId;
@@ -211,34 +213,35 @@ describe('bad input at every hub endpoint', () => {
     for (const body of sample(badAck, 80, 6)) jobs.push(() => call('ack', '/api/v1/vehicle/inbox/ack', { body, tls: a }));
     for (const raw of sample(rawBody, 20, 7)) jobs.push(() => call('ack raw', '/api/v1/vehicle/inbox/ack', { rawBody: raw, tls: a }));
 
-    // Console API, as a signed-in admin with the CSRF token, so that only the input is wrong.
+    // Console API, as a signed-in certificate operator with the CSRF token, so that only the input is wrong.
+    const asApprover = { cookie: approver.cookie, 'x-csrf-token': approver.csrf, origin: new URL(url).origin };
     const signInBody = fc.oneof(jsonBody, fc.record({ operatorId: fc.oneof(wrongValue, fc.string({ minLength: 33, maxLength: 40 }), fc.constant('')), password: fc.oneof(wrongValue, fc.string({ maxLength: 20 })) }), fc.record({ operatorId: fc.string({ minLength: 1, maxLength: 8 }).map((s) => `fz${s}`), password: fc.string({ minLength: 1, maxLength: 20 }) }));
     for (const body of sample(signInBody, 60, 8)) jobs.push(() => call('session', '/api/v1/console/session', { body, headers: { origin: new URL(url).origin }, tls: { ca } }));
-    for (const id of sample(badId, 40, 9)) jobs.push(() => call('request detail', `/api/v1/console/requests/${encodeURIComponent(id)}`, { headers: asAdmin, tls: { ca } }));
-    for (const [id, body] of sample(fc.tuple(badId, jsonBody), 50, 10)) jobs.push(() => call('approve', `/api/v1/console/requests/${encodeURIComponent(id)}/approve`, { body, headers: asAdmin, tls: { ca } }));
+    for (const id of sample(badId, 40, 9)) jobs.push(() => call('request detail', `/api/v1/console/requests/${encodeURIComponent(id)}`, { headers: asApprover, tls: { ca } }));
+    for (const [id, body] of sample(fc.tuple(badId, jsonBody), 50, 10)) jobs.push(() => call('approve', `/api/v1/console/requests/${encodeURIComponent(id)}/approve`, { body, headers: asApprover, tls: { ca } }));
     const reason = fc.oneof(jsonBody, fc.record({ reason: fc.oneof(wrongValue, fc.constant('   '), fc.string({ minLength: 201, maxLength: 300 })) }));
     for (const [id, body] of sample(fc.tuple(fc.oneof(badId, fc.constantFrom(...seeded.requestIds)), reason), 60, 11)) {
-      jobs.push(() => call('reject', `/api/v1/console/requests/${encodeURIComponent(id)}/reject`, { body, headers: asAdmin, tls: { ca } }));
+      jobs.push(() => call('reject', `/api/v1/console/requests/${encodeURIComponent(id)}/reject`, { body, headers: asApprover, tls: { ca } }));
     }
     const question = fc.oneof(jsonBody, fc.record({ text: fc.oneof(wrongValue, fc.constant(''), fc.string({ minLength: 501, maxLength: 600 })) }));
     for (const [id, body] of sample(fc.tuple(fc.oneof(badId, fc.constantFrom(...seeded.requestIds)), question), 60, 12)) {
-      jobs.push(() => call('question', `/api/v1/console/requests/${encodeURIComponent(id)}/questions`, { body, headers: asAdmin, tls: { ca } }));
+      jobs.push(() => call('question', `/api/v1/console/requests/${encodeURIComponent(id)}/questions`, { body, headers: asApprover, tls: { ca } }));
     }
     const reprintBody = fc.oneof(jsonBody, fc.record({ approve: wrongValue.filter((v) => typeof v !== 'boolean') }));
     for (const [vehicleId, id, body] of sample(fc.tuple(fc.oneof(badId, fc.constant('vehicle-a')), badId, reprintBody), 60, 13)) {
-      jobs.push(() => call('reprint decision', `/api/v1/console/reprints/${encodeURIComponent(vehicleId)}/${encodeURIComponent(id)}/decision`, { body, headers: asAdmin, tls: { ca } }));
+      jobs.push(() => call('reprint decision', `/api/v1/console/reprints/${encodeURIComponent(vehicleId)}/${encodeURIComponent(id)}/decision`, { body, headers: asApprover, tls: { ca } }));
     }
     for (const date of sample(fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('2026-13-40', '2026-02-30', '24-11-2026', '')), 50, 14)) {
-      jobs.push(() => call('day', `/api/v1/console/day?date=${encodeURIComponent(date)}`, { headers: asAdmin, tls: { ca } }));
+      jobs.push(() => call('day', `/api/v1/console/day?date=${encodeURIComponent(date)}`, { headers: asApprover, tls: { ca } }));
     }
-    jobs.push(() => call('day without date', '/api/v1/console/day', { headers: asAdmin, tls: { ca } }));
+    jobs.push(() => call('day without date', '/api/v1/console/day', { headers: asApprover, tls: { ca } }));
     const newOperator = fc.oneof(
       jsonBody,
       fc.tuple(fc.constantFrom('id', 'displayName', 'role', 'password'), wrongValue).map(([field, value]) => ({ id: 'fz-op', displayName: '試験', role: 'operator', password: 'long-enough-password', [field]: value })),
       fc.record({ id: fc.constant('fz-op'), displayName: fc.constant('試験'), role: fc.string({ maxLength: 10 }), password: fc.string({ maxLength: 11 }) }),
     );
     for (const body of sample(newOperator, 60, 15)) jobs.push(() => call('new operator', '/api/v1/admin/operators', { body, headers: asAdmin, tls: { ca } }));
-    for (const raw of sample(rawBody, 30, 16)) jobs.push(() => call('console raw', '/api/v1/console/requests/aaaaaaaa/reject', { rawBody: raw, headers: asAdmin, tls: { ca } }));
+    for (const raw of sample(rawBody, 30, 16)) jobs.push(() => call('console raw', '/api/v1/console/requests/aaaaaaaa/reject', { rawBody: raw, headers: asApprover, tls: { ca } }));
 
     // Video consultations: the vehicle's call API, and the consultant's desk with a valid session and CSRF token.
     const asConsultant = { cookie: consultant.cookie, 'x-csrf-token': consultant.csrf, origin: new URL(url).origin };
@@ -318,7 +321,7 @@ describe('bad input at every hub endpoint', () => {
     const inbox = await vehicleClient(url, vehicleA).inbox(0);
     expect(inbox.status).toBe(200);
     expect(inbox.body.latestSeq).toBe(seeded.latestSeq);
-    const queue = await httpsCall(`${url}/api/v1/console/queue`, { headers: asAdmin, tls: { ca } });
+    const queue = await httpsCall(`${url}/api/v1/console/queue`, { headers: asApprover, tls: { ca } });
     expect(queue.status).toBe(200);
   }, 120_000);
 

@@ -12,7 +12,7 @@ import { BUS_CHANNEL, PostgresBus } from '../../hub/server/bus-postgres';
 import { REVOKED_CLOSE_CODE } from '../../hub/server/push';
 import { feesFile, tempDir } from '../support/fixtures';
 import { loadFeeTable } from '../../common/fee-table-file';
-import { adminCredentials, httpsCall, testVisitRules, operatorClient, readEnrollment, submitMessage, vehicleClient, type VehicleTls } from '../support/hub';
+import { addApprover, adminCredentials, approverCredentials, httpsCall, testVisitRules, operatorClient, readEnrollment, submitMessage, vehicleClient, type VehicleTls } from '../support/hub';
 import { testCertificates, testRegistry } from '../support/hub-ports';
 import { createTestDatabase } from '../support/postgres';
 
@@ -167,6 +167,7 @@ async function startHubPair(prefix: string, extra: { callGraceMs?: number } = {}
   };
   const a = await startHub(options);
   const b = await startHub(options);
+  await addApprover(a.store);
   return {
     tmp, dataDir, a, b,
     async stop() {
@@ -233,7 +234,7 @@ describe('two hub processes on one database', () => {
     expect((await heardOnA).event).toMatchObject({ connected: true });
     expect(a.push.connectedVehicles()).toContain('car-pair');
     const op = operatorClient(a.url, a.caCert);
-    expect((await op.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await op.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
     const consoleOnB = await consoleSocket(b, op.cookie);
 
     const m = submitMessage();

@@ -3,10 +3,12 @@
 // is audited; every other role is refused; bad input is answered in Japanese naming the field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server';
-import { adminCredentials, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub } from '../support/hub';
+import { adminCredentials, approverCredentials, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub } from '../support/hub';
 
 let t: TestHub;
 let admin: ReturnType<typeof operatorClient>;
+/** The 証明書担当 who decides requests (an admin cannot). */
+let approver: ReturnType<typeof operatorClient>;
 const password = 'operator-password-1';
 
 const audits = (action: string) => t.hub.store.transaction((tx) => tx.listAudit({ action }));
@@ -18,6 +20,8 @@ beforeAll(async () => {
   }
   admin = operatorClient(t.hub.url, t.hub.caCert);
   expect((await admin.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+  approver = operatorClient(t.hub.url, t.hub.caCert);
+  expect((await approver.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
 });
 afterAll(async () => t?.stop());
 
@@ -27,7 +31,7 @@ describe('admin: vehicles', () => {
     const vehicle = vehicleClient(t.hub.url, car);
     const m = submitMessage();
     await vehicle.deliver([m]);
-    await admin.call('POST', `/api/v1/console/requests/${m.requestId}/reject`, { reason: '確認のため' });
+    expect((await approver.call('POST', `/api/v1/console/requests/${m.requestId}/reject`, { reason: '確認のため' })).status).toBe(200);
     const list = await admin.call('GET', '/api/v1/admin/vehicles');
     expect(list.status).toBe(200);
     const row = list.body.vehicles.find((v: { id: string }) => v.id === 'admin-car-1');
@@ -148,7 +152,7 @@ describe('admin: the audit log', () => {
     const mine = submitMessage({ input: { subject: { name: '平 架空子', kana: 'たいら かくうこ', birthDate: '1950-05-05', address: '福島県いわき市平字架空1' } } });
     const other = submitMessage();
     await car.deliver([mine, other]);
-    await admin.call('POST', `/api/v1/console/requests/${mine.requestId}/reject`, { reason: '確認のため' });
+    expect((await approver.call('POST', `/api/v1/console/requests/${mine.requestId}/reject`, { reason: '確認のため' })).status).toBe(200);
 
     const byRequest = await admin.call('GET', `/api/v1/admin/audit?requestId=${mine.requestId}`);
     expect(byRequest.status).toBe(200);
@@ -157,7 +161,7 @@ describe('admin: the audit log', () => {
     expect(new Set(byPerson.body.rows.map((r: { requestId: string }) => r.requestId))).toEqual(new Set([mine.requestId]));
     const byKana = await admin.call('GET', `/api/v1/admin/audit?person=${encodeURIComponent('たいら')}&action=request.rejected`);
     expect(byKana.body.rows).toHaveLength(1);
-    expect(byKana.body.rows[0]).toMatchObject({ actor: 'admin', requestId: mine.requestId });
+    expect(byKana.body.rows[0]).toMatchObject({ actor: approverCredentials.operatorId, requestId: mine.requestId });
     const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
     const byDay = await admin.call('GET', `/api/v1/admin/audit?actor=admin&day=${today}&limit=3`);
     expect(byDay.body.rows).toHaveLength(3);

@@ -16,7 +16,7 @@ import { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { freePort } from '../../native/printer/ippeveprinter';
 import { demoStaff, juminhyoRequest, tempDir } from '../support/fixtures';
 import { ContractClient, startHostProcess, type HostProcess } from '../support/host';
-import { adminCredentials, operatorClient, readEnrollment } from '../support/hub';
+import { approverCredentials, operatorClient, readEnrollment } from '../support/hub';
 import { initHubProcessData, startHubProcess, type HubProcess } from '../support/hub-process';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
 import { testStore } from '../support/postgres';
@@ -154,7 +154,7 @@ describe('relay through a faulty network with crashes of the vehicle and the hub
         for (const [id, what] of [...wanted]) {
           try {
             if (!signedIn) {
-              const s = await operator.signIn(adminCredentials.operatorId, adminCredentials.password);
+              const s = await operator.signIn(approverCredentials.operatorId, approverCredentials.password);
               if (s.status !== 200) throw new Error(`sign-in ${s.status}`);
               signedIn = true;
             }

@@ -5,7 +5,7 @@
 // certificate is handed over (no reprint is possible any more) the hub keeps its serial and hash, not
 // the PDF.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminCredentials, eventMessage, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
+import { approverCredentials, eventMessage, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
 let t: TestHub;
 let car: VehicleTls;
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 async function approve(requestId: string): Promise<string> {
   const op = operatorClient(t.hub.url, t.hub.caCert);
-  expect((await op.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+  expect((await op.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
   const res = await op.call('POST', `/api/v1/console/requests/${requestId}/approve`, {});
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return (res.body as { jobId: string }).jobId;
@@ -63,7 +63,7 @@ describe('the vehicle inbox after acknowledgement', () => {
     const next = submitMessage();
     await c.deliver([next]);
     const op = operatorClient(t.hub.url, t.hub.caCert);
-    await op.signIn(adminCredentials.operatorId, adminCredentials.password);
+    await op.signIn(approverCredentials.operatorId, approverCredentials.password);
     expect((await op.call('POST', `/api/v1/console/requests/${next.requestId}/reject`, { reason: '窓口でご案内します' })).status).toBe(200);
     const [firstFrame] = await replay.next(1);
     expect(firstFrame).toMatchObject({ seq: latest + 1, body: { type: 'decision', requestId: next.requestId } });

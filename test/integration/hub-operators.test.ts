@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server';
-import { adminCredentials, httpsCall, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub } from '../support/hub';
+import { adminCredentials, approverCredentials, httpsCall, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub } from '../support/hub';
 
 let t: TestHub;
 beforeAll(async () => {
@@ -41,7 +41,7 @@ describe('operator sign-in and sessions', () => {
     const car = await t.enroll('csrf-car');
     await vehicleClient(t.hub.url, car).deliver([m]);
     const op = operatorClient(t.hub.url, t.hub.caCert);
-    await op.signIn(adminCredentials.operatorId, adminCredentials.password);
+    await op.signIn(approverCredentials.operatorId, approverCredentials.password);
     const path = `/api/v1/console/requests/${m.requestId}/reject`;
     const noToken = await op.call('POST', path, { reason: '理由' }, { csrf: false });
     expect(noToken.status).toBe(403);
@@ -61,7 +61,7 @@ describe('operator sign-in and sessions', () => {
     const queue = await consultant.call('GET', '/api/v1/console/queue');
     expect(queue.status).toBe(403);
     expect(queue.body.code).toBe('FORBIDDEN_ROLE');
-    expect(queue.body.message).toMatch(/証明書担当・管理者/);
+    expect(queue.body.message).toMatch(/証明書担当の職員だけ/);
     const m = submitMessage();
     await vehicleClient(t.hub.url, await t.enroll('role-car')).deliver([m]);
     const approve = await consultant.call('POST', `/api/v1/console/requests/${m.requestId}/approve`, {});
@@ -79,7 +79,7 @@ describe('operator sign-in and sessions', () => {
 
   it('ends the session on sign-out', async () => {
     const op = operatorClient(t.hub.url, t.hub.caCert);
-    await op.signIn(adminCredentials.operatorId, adminCredentials.password);
+    await op.signIn(approverCredentials.operatorId, approverCredentials.password);
     const cookie = op.cookie;
     expect((await op.call('DELETE', '/api/v1/console/session')).status).toBe(200);
     const reuse = await httpsCall(`${t.hub.url}/api/v1/console/queue`, { headers: { cookie }, tls: { ca: t.hub.caCert } });
@@ -94,9 +94,36 @@ describe('operator sign-in and sessions', () => {
     await admin.signIn(adminCredentials.operatorId, adminCredentials.password);
     const dl = await admin.call('GET', '/api/v1/admin/dead-letters');
     expect(dl.body.deadLetters.some((d: { code: string; vehicleId: string }) => d.code === 'UNKNOWN_MESSAGE_TYPE' && d.vehicleId === 'dl-car')).toBe(true);
-    const refused = await admin.call('POST', `/api/v1/console/requests/${m.requestId}/approve`, {});
+    const approver = operatorClient(t.hub.url, t.hub.caCert);
+    await approver.signIn(approverCredentials.operatorId, approverCredentials.password);
+    const refused = await approver.call('POST', `/api/v1/console/requests/${m.requestId}/approve`, {});
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'REGISTRY_NO_MATCH' });
     expect(refused.body.message).toMatch(/質問を送って/);
+  });
+
+  it('keeps the admin, who creates accounts, out of certificate decisions and the queue; every queue view is audited', async () => {
+    const car = vehicleClient(t.hub.url, await t.enroll('l1-car'));
+    const m = submitMessage();
+    await car.deliver([m]);
+    const admin = operatorClient(t.hub.url, t.hub.caCert);
+    await admin.signIn(adminCredentials.operatorId, adminCredentials.password);
+    for (const [method, path, body] of [
+      ['GET', '/api/v1/console/queue', undefined],
+      ['GET', `/api/v1/console/requests/${m.requestId}`, undefined],
+      ['POST', `/api/v1/console/requests/${m.requestId}/approve`, {}],
+      ['POST', `/api/v1/console/requests/${m.requestId}/reject`, { reason: '書類不備' }],
+    ] as const) {
+      const res = await admin.call(method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(res.body.code).toBe('FORBIDDEN_ROLE');
+    }
+    const approver = operatorClient(t.hub.url, t.hub.caCert);
+    await approver.signIn(approverCredentials.operatorId, approverCredentials.password);
+    const queue = await approver.call('GET', '/api/v1/console/queue');
+    expect(queue.status).toBe(200);
+    const views = await t.hub.store.transaction((tx) => tx.listAudit({ action: 'personal.read_queue' }));
+    expect(views.at(-1)).toMatchObject({ actor: approverCredentials.operatorId });
+    expect(JSON.parse(views.at(-1)!.detail ?? '{}')).toEqual({ requests: queue.body.requests.length });
   });
 });

@@ -6,7 +6,7 @@ import { DELIVER_BATCH_MAX_MESSAGES, printJobSigningInput } from '../../protocol
 import { issueClientCertificate, createCertificateAuthority } from '../../hub/pki/openssl';
 import { hubPaths, revokeVehicle } from '../../hub/server';
 import { tempDir } from '../support/fixtures';
-import { eventMessage, operatorClient, adminCredentials, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
+import { eventMessage, operatorClient, approverCredentials, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
 let t: TestHub;
 let v1: VehicleTls;
@@ -29,7 +29,7 @@ async function audit(action: string) {
 
 async function approveAs(requestId: string) {
   const op = operatorClient(t.hub.url, t.hub.caCert);
-  expect((await op.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+  expect((await op.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
   const res = await op.call('POST', `/api/v1/console/requests/${requestId}/approve`, {});
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body as { jobId: string; serial: string };
@@ -164,7 +164,7 @@ describe('delivery', () => {
 
   it('tells the consoles once per kind of change for a large batch, and per request for a small one', async () => {
     const op = operatorClient(t.hub.url, t.hub.caCert);
-    expect((await op.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await op.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
     const ws = new WebSocket(`${t.hub.url.replace('https', 'wss')}/api/v1/console/ws`, { ca: t.hub.caCert, headers: { cookie: op.cookie, origin: t.hub.url } });
     const frames: { type: string; requestId?: string }[] = [];
     ws.on('message', (d) => frames.push(JSON.parse(String(d))));
@@ -235,7 +235,7 @@ describe('inbox', () => {
     const reqs = [submitMessage(), submitMessage(), submitMessage()];
     await c.deliver(reqs);
     const op = operatorClient(t.hub.url, t.hub.caCert);
-    await op.signIn(adminCredentials.operatorId, adminCredentials.password);
+    await op.signIn(approverCredentials.operatorId, approverCredentials.password);
     await approveAs(reqs[0]!.requestId);
     expect((await op.call('POST', `/api/v1/console/requests/${reqs[1]!.requestId}/reject`, { reason: '請求者の確認が必要です' })).status).toBe(200);
     expect((await op.call('POST', `/api/v1/console/requests/${reqs[2]!.requestId}/questions`, { text: '委任状の日付を確認してください' })).status).toBe(200);
@@ -302,7 +302,7 @@ describe('inbox', () => {
     expect((await c.inbox(0)).body.latestSeq).toBe(before);
 
     const op = operatorClient(t.hub.url, t.hub.caCert);
-    await op.signIn(adminCredentials.operatorId, adminCredentials.password);
+    await op.signIn(approverCredentials.operatorId, approverCredentials.password);
     const queue = await op.call('GET', '/api/v1/console/queue');
     expect(queue.body.reprints.map((r: { id: string }) => r.id)).toContain(reprint.reprintRequestId);
     const decided = await op.call('POST', `/api/v1/console/reprints/car-2/${reprint.reprintRequestId}/decision`, { approve: true });

@@ -25,7 +25,7 @@ import type { RequestInput } from '../../protocol/request';
 import { startCardRig, type CardRig } from '../support/card-rig';
 import { contractOn } from '../support/contract';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
-import { adminCredentials, httpsCall, operatorClient, startTestHub, type TestHub, type VehicleTls } from '../support/hub';
+import { approverCredentials, httpsCall, operatorClient, startTestHub, type TestHub, type VehicleTls } from '../support/hub';
 import { testRegistry } from '../support/hub-ports';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
 
@@ -156,7 +156,7 @@ describe('logs on both sides', () => {
     await rig.pullAll();
 
     const operator = operatorClient(hub.hub.url, hub.hub.caCert);
-    expect((await operator.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await operator.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
 
     // Approved after a question, printed, paid, handed over, purged.
     const approvedId = await relayed(juminhyoRequest({ subject: resident }));

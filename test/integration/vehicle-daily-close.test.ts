@@ -22,7 +22,7 @@ import { CONSOLE_API } from '../../protocol/console-api';
 import { contractOn } from '../support/contract';
 import { noCash, noTerminal } from '../support/daily-close';
 import { demoStaff, feesFile, juminhyoRequest, outingCatalog, staffFile, tempDir } from '../support/fixtures';
-import { adminCredentials, operatorClient, startTestHub, type TestHub } from '../support/hub';
+import { adminCredentials, approverCredentials, operatorClient, startTestHub, type TestHub } from '../support/hub';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -102,7 +102,10 @@ afterEach(async () => {
 describe('the daily close of an outing with city hall', () => {
   it('closes the money with its difference and reason, prints the 日計表, reaches city hall once, and freezes the outing’s payments', async () => {
     const operator = operatorClient(hub.hub.url, hub.hub.caCert);
-    expect((await operator.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await operator.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
+    // The closes are read by planning staff and admins, not by whoever approves certificates.
+    const records = operatorClient(hub.hub.url, hub.hub.caCert);
+    expect((await records.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
     const outing = await ok('startOuting', { kind: 'patrol', place: '川前', staff: ['S0001', 'S0002'] });
 
     // Fees: two copies in cash (1,000 tendered, 400 back); a 印鑑登録証明書 by QR while city hall answers.
@@ -149,6 +152,10 @@ describe('the daily close of an outing with city hall', () => {
     const closedAudit = core.db.prepare("SELECT detail FROM audit_log WHERE action = 'outing.closed'").pluck().all() as string[];
     expect(closedAudit).toHaveLength(1);
     expect(JSON.parse(closedAudit[0]!)).toMatchObject({ outingId: outing.id, expectedYen: 1900, countedYen: 1800, differenceYen: -100, qr_codeDifferenceYen: 0 });
+    // The reason is free text: the close is kept sealed to its outing.
+    const storedClose = core.db.prepare('SELECT close FROM outing_closes WHERE outing_id = ?').pluck().get(outing.id) as string;
+    expect(storedClose).toMatch(/^s1:/);
+    expect(storedClose).not.toContain('おつり');
 
     // The 日計表 on the receipt printer, decoded from its ESC/POS bytes.
     const slip = await receiptWith('日　計　表');
@@ -160,7 +167,7 @@ describe('the daily close of an outing with city hall', () => {
     // City hall gets the record with its close, once.
     await until('the record at city hall', async () => !(await ok('getOutingDesk', {})).lastEnded?.recordPending);
     await core.sync!.syncNow();
-    const month = await operator.call('GET', `${CONSOLE_API.records.closes}?month=2026-11`);
+    const month = await records.call('GET', `${CONSOLE_API.records.closes}?month=2026-11`);
     expect(month.status).toBe(200);
     const view = month.body as ClosesMonthView;
     expect(view.closes).toHaveLength(1);
@@ -191,7 +198,7 @@ describe('the daily close of an outing with city hall', () => {
 
     // The record went once: delivering again changes nothing at city hall.
     await core.sync!.syncNow();
-    expect(((await operator.call('GET', `${CONSOLE_API.records.closes}?month=2026-11`)).body as ClosesMonthView).closes).toHaveLength(1);
+    expect(((await records.call('GET', `${CONSOLE_API.records.closes}?month=2026-11`)).body as ClosesMonthView).closes).toHaveLength(1);
     expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(5);
   }, 120_000);
 });

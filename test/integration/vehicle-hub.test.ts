@@ -14,7 +14,7 @@ import { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { EscposReceiptPrinter } from '../../native/printer/escpos-printer';
 import { IppCertificatePrinter } from '../../native/printer/ipp-printer';
 import { demoStaff, feesFile, juminhyoRequest, staffFile, tempDir } from '../support/fixtures';
-import { adminCredentials, operatorClient, startTestHub, type TestHub } from '../support/hub';
+import { approverCredentials, operatorClient, startTestHub, type TestHub } from '../support/hub';
 import { startTestIppPrinter, type TestIppPrinter } from '../support/ippeveprinter';
 import { contractOn } from '../support/contract';
 
@@ -97,7 +97,7 @@ describe('a certificate through the vehicle and city hall', () => {
 
     // An operator approves in the console API; the signed print job comes back and prints.
     const operator = operatorClient(hub.hub.url, hub.hub.caCert);
-    expect((await operator.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await operator.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
     const approved = await operator.call('POST', `/api/v1/console/requests/${id}/approve`, {});
     expect(approved.status).toBe(200);
     await until('printed', async () => (await ok('getRequest', { id })).step === 'printed');
@@ -133,7 +133,7 @@ describe('a certificate through the vehicle and city hall', () => {
     // The laptop is shut; city hall approves meanwhile.
     await core.close();
     const operator = operatorClient(hub!.hub.url, hub!.hub.caCert);
-    await operator.signIn(adminCredentials.operatorId, adminCredentials.password);
+    await operator.signIn(approverCredentials.operatorId, approverCredentials.password);
     expect((await operator.call('POST', `/api/v1/console/requests/${id}/approve`, {})).status).toBe(200);
 
     core = startCore(hub!.hub.url);
@@ -156,7 +156,7 @@ describe('a certificate through the vehicle and city hall', () => {
     await ok('confirmAsResident', { requestId: id }, 'resident');
     await until('relay', async () => (await ok('getRequest', { id })).step === 'relayed');
     const operator = operatorClient(hub!.hub.url, hub!.hub.caCert);
-    expect((await operator.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await operator.signIn(approverCredentials.operatorId, approverCredentials.password)).status).toBe(200);
     expect((await operator.call('POST', `/api/v1/console/requests/${id}/approve`, {})).status).toBe(200);
     await until('printed', async () => (await ok('getRequest', { id })).step === 'printed');
 

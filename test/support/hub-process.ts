@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cliPath } from './host';
-import { adminCredentials } from './hub';
+import { adminCredentials, approverCredentials } from './hub';
 import { testHubDatabase, type TestDatabase } from './postgres';
 
 export interface HubProcess {
@@ -28,6 +28,11 @@ export async function initHubProcessData(dataDir: string): Promise<TestDatabase 
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`hub init failed (${r.status}): ${r.stderr}`);
+  const op = spawnSync(process.execPath, [cliPath, 'hub', 'operator-add', '--data', dataDir, '--id', approverCredentials.operatorId, '--name', '証明 一郎', '--role', 'operator'], {
+    input: `${approverCredentials.password}\n`,
+    encoding: 'utf8',
+  });
+  if (op.status !== 0) throw new Error(`hub operator-add failed (${op.status}): ${op.stderr}`);
   return database;
 }
 

@@ -13,6 +13,8 @@ import { FixtureRegistry } from '../../hub/registry';
 import { enrollVehicle, initHub, startHub, type RunningHub, type TurnConfig } from '../../hub/server';
 import { registryCertificates } from '../../hub/server/certificate-issuer';
 import { hubExists, readHubKeys } from '../../hub/server/data-dir';
+import { hashPassword } from '../../hub/server/passwords';
+import type { HubStore } from '../../hub/store/types';
 import { registryLookup } from '../../hub/server/registry-lookup';
 import type { CertificateIssuer, ResidentLookup } from '../../hub/server/ports';
 import { loadVisitRules } from '../../common/visit-rules-file';
@@ -26,6 +28,8 @@ import { testCertificates, testRegistry } from './hub-ports';
 import { testHubDatabase, type TestDatabase } from './postgres';
 
 export const adminCredentials = { operatorId: 'admin', password: 'admin-password-for-tests' };
+/** The certificate operator (証明書担当) every test hub has: the one who approves, since an admin cannot. */
+export const approverCredentials = { operatorId: 'shomei', password: 'shomei-password-for-tests' };
 
 export interface VehicleTls {
   vehicleId: string;
@@ -41,6 +45,18 @@ export interface TestHub {
   dataDir: string;
   enroll(vehicleId: string): Promise<VehicleTls>;
   stop(): Promise<void>;
+}
+
+/** Adds the test approver to a hub started without startTestHub; scrypt at its full cost once per test file. */
+let approverHash: Promise<string> | null = null;
+export async function addApprover(store: HubStore): Promise<void> {
+  approverHash ??= hashPassword(approverCredentials.password);
+  const passwordHash = await approverHash;
+  const at = new Date().toISOString();
+  await store.transaction(async (tx) => {
+    await tx.insertOperator({ id: approverCredentials.operatorId, displayName: '証明 一郎', role: 'operator', passwordHash, active: true, createdAt: at });
+    await tx.appendAudit({ actor: 'test', action: 'operator.create', place: 'hub', detail: { operatorId: approverCredentials.operatorId, role: 'operator' } }, at);
+  });
 }
 
 export async function startTestHub(
@@ -70,7 +86,8 @@ export async function startTestHub(
   // On PostgreSQL a new hub gets its own database; the data folder records it, so a hub restarted on the
   // same folder finds the same database.
   let database: TestDatabase | null = null;
-  if (!options.dataDir || !hubExists(dataDir)) {
+  const created = !options.dataDir || !hubExists(dataDir);
+  if (created) {
     database = await testHubDatabase();
     await initHub({ dataDir, adminId: adminCredentials.operatorId, adminPassword: adminCredentials.password, db: database?.url });
   }
@@ -94,6 +111,7 @@ export async function startTestHub(
     // Tests sign in and call without certificates far more often than people do; the limits' own test sets them.
     rateLimits: options.rateLimits ?? { signInPerMinute: 100_000, refusedVehiclePerMinute: 100_000 },
   });
+  if (created) await addApprover(hub.store);
   return {
     hub,
     dataDir,

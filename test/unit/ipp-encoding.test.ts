@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeResponse, encodeRequest, GroupTag, groupOf, Operation, ValueTag } from '../../native/printer/ipp-encoding';
+import { coverOpenAttributes } from '../../native/printer/ipp-cover';
 import { problemsFromPrinterState, reasonToProblem } from '../../native/printer/ipp-reasons';
 
 /** Builds a response by hand, byte by byte, as a printer would send it. */
@@ -71,5 +72,16 @@ describe('printer-state-reasons for staff', () => {
     expect(problemsFromPrinterState(5, ['none'])[0]?.code).toBe('stopped');
     expect(reasonToProblem('interpreter-resource-unavailable-warning')?.blocking).toBe(false);
     expect(reasonToProblem('interpreter-resource-unavailable-error')?.blocking).toBe(true);
+  });
+
+  it("answers an open cover as a printer does: stopped, cover-open-error, which staff read as the cover's message", () => {
+    const answer = decodeResponse(coverOpenAttributes(4711));
+    expect(answer).toMatchObject({ version: [2, 0], statusCode: 0, requestId: 4711 });
+    const printer = groupOf(answer, GroupTag.printer);
+    expect(printer['printer-state']).toEqual([5]);
+    expect(printer['printer-state-reasons']).toEqual(['cover-open-error']);
+    expect(problemsFromPrinterState(5, printer['printer-state-reasons'] as string[]).map((p) => p.message)).toEqual([
+      'プリンターのカバーが開いています。カバーを閉じてください。',
+    ]);
   });
 });

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventName } from '../../protocol/ipc';
-import { IDLE_LOCK_MS } from '../../electron/core/staff';
+import { hashPin, IDLE_LOCK_MS } from '../../electron/core/staff';
+import { openText } from '../../electron/core/crypto';
 import type { TerminalCore } from '../../electron/core/terminal';
 import { reachableHub } from '../support/reachable-hub';
 import type { ManualClock } from '../../electron/core/clock';
@@ -118,6 +119,12 @@ describe('the terminal core through its contract', () => {
     expect((await ok('cancelRequest', { id, reason: 'お客様の都合' })).step).toBe('cancelled');
     expect(await ok('getResidentView', {}, 'resident')).toBeNull();
     expect((await ok('getRequest', { id })).reason).toBe('お客様の都合');
+    // The reason is free text a person typed: at rest it is sealed to its request like the personal fields.
+    const stored = core.db.prepare('SELECT reason FROM requests WHERE id = ?').pluck().get(id) as string;
+    expect(stored).toMatch(/^s1:/);
+    expect(stored).not.toContain('都合');
+    core.db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(join(tmp.dir, 'terminal.sqlite3')).includes(Buffer.from('お客様の都合'))).toBe(false);
   });
 
   it('audits every state change and every read of personal data, and the chain verifies', async () => {
@@ -215,12 +222,24 @@ describe('staff sessions', () => {
     expect((await fails('createRequest', juminhyoRequest())).code).toBe('LOCKED');
   });
 
-  it('stores only scrypt hashes of staff PINs', () => {
-    const rows = core.db.prepare('SELECT pin_hash FROM staff').all() as { pin_hash: string }[];
+  it('stores staff PINs only as scrypt hashes, sealed, so a copy of the database gives nothing to guess against', () => {
+    const rows = core.db.prepare('SELECT id, pin_hash FROM staff').all() as { id: string; pin_hash: string }[];
     for (const r of rows) {
-      expect(r.pin_hash).toMatch(/^scrypt\$/);
+      expect(r.pin_hash).toMatch(/^s1:[A-Za-z0-9+/=]+$/);
+      expect(r.pin_hash).not.toContain('scrypt');
       expect(r.pin_hash).not.toContain(demoStaff.pin);
+      expect(openText(core.requests['cipher'], r.pin_hash, `staff_pin:${r.id}`)).toMatch(/^scrypt\$/);
     }
+  });
+
+  it('seals a PIN hash written before sealing the first time its staff member signs in', async () => {
+    await ok('signOut', {});
+    core.db.prepare('UPDATE staff SET pin_hash = ? WHERE id = ?').run(hashPin(demoStaff.pin), demoStaff.staffId);
+    await ok('signIn', demoStaff);
+    const stored = core.db.prepare('SELECT pin_hash FROM staff WHERE id = ?').pluck().get(demoStaff.staffId) as string;
+    expect(stored).toMatch(/^s1:/);
+    await ok('signOut', {});
+    expect((await ok('signIn', demoStaff)).signedIn).toBe(true);
   });
 });
 
