@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityProblems } from '../support/accessibility';
 import { launchChromium, shot } from '../support/browser';
 import { adminCredentials, consoleDist, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub } from '../support/hub';
 
@@ -54,6 +55,7 @@ describe('the admin screens', () => {
     await expect(confirm.getByRole('button', { name: '失効させる' }).isDisabled()).resolves.toBe(true);
     await confirm.getByLabel('確認のため車両の番号を入力').fill('iwaki-car-9');
     await shot(page, 'admin-01-vehicles-revoke');
+    await expect(accessibilityProblems(page)).resolves.toEqual([]);
     await confirm.getByRole('button', { name: '失効させる' }).click();
     await page.getByRole('status').getByText('車両 iwaki-car-9 を失効させました').waitFor();
     await page.locator('tr[data-vehicle-id="iwaki-car-9"]').getByText(/失効（/).waitFor();
@@ -80,6 +82,7 @@ describe('the admin screens', () => {
     const shown = await row.getByTestId('new-password').locator('code').textContent();
     expect(shown).toMatch(/^[A-Za-z2-9]{16}$/);
     await shot(page, 'admin-02-operators');
+    await expect(accessibilityProblems(page)).resolves.toEqual([]);
     // Switched off, the new password does not sign in; switched on, it does.
     const op = operatorClient(t.hub.url, t.hub.caCert);
     expect((await op.signIn('shomei-7', shown!)).status).toBe(401);
@@ -100,6 +103,7 @@ describe('the admin screens', () => {
     await letter.getByText('届いた内容を見る').click();
     await letter.getByText('broken-request-1').waitFor();
     await shot(page, 'admin-03-dead-letters');
+    await expect(accessibilityProblems(page)).resolves.toEqual([]);
     await letter.getByLabel('処理').selectOption('resent');
     await letter.getByRole('button', { name: '処理済みにする' }).click();
     await page.getByRole('status').getByText('処理済みにしました（車両から送り直し済み）').waitFor();
@@ -115,6 +119,7 @@ describe('the admin screens', () => {
     await expect.poll(() => page.locator('tr[data-audit-seq]').count()).toBe(1);
     await page.locator('tr[data-audit-seq]').filter({ hasText: 'request.relayed' }).waitFor();
     await shot(page, 'admin-04-audit-person');
+    await expect(accessibilityProblems(page)).resolves.toEqual([]);
     await audit.getByRole('button', { name: '条件を消す' }).click();
     await expect.poll(() => page.locator('tr[data-audit-seq]').count()).toBe(50);
     const lastOfFirst = Number(await page.locator('tr[data-audit-seq]').last().getAttribute('data-audit-seq'));

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server';
+import { accessibilityProblems } from '../support/accessibility';
 import { launchChromium, shot } from '../support/browser';
 import { consoleDist, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
@@ -70,6 +71,7 @@ describe('the certificate queue with hundreds of requests', () => {
     const scrolled = await page.getByTestId('queue-list').evaluate((el) => el.scrollTop);
     expect(scrolled).toBeGreaterThan(0);
     await shot(page, 'queue-01-page-one');
+    await expect(accessibilityProblems(page)).resolves.toEqual([]);
 
     // Three arrive while the clerk works: counted, not inserted; nothing moves.
     await relay(carB, [submitMessage({ number: 'B-061' }), submitMessage({ number: 'B-062' }), submitMessage({ number: 'B-063' })]);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printJobSigningInput } from '../../protocol/hub';
+import { accessibilityProblems } from '../support/accessibility';
 import { launchChromium, shot } from '../support/browser';
 import { approverCredentials as clerk, consoleDist, eventMessage, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
@@ -73,6 +74,7 @@ describe('operator console', () => {
     const [imageTop, buttonTop] = await Promise.all([sheet.boundingBox(), card.getByRole('button', { name: '承認して印刷へ送る' }).boundingBox()]);
     expect(imageTop!.y).toBeLessThan(buttonTop!.y);
     await shot(page, 'console-02-queue');
+    await expect(accessibilityProblems(page)).resolves.toEqual([]);
     // From the list, Enter goes to the certificate's pages.
     await page.getByTestId('queue-list').press('Enter');
     await expect(page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).resolves.toBe('証明書の見本');
