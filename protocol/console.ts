@@ -60,7 +60,7 @@ export type QueueQuery = z.infer<typeof QueueQuery>;
 export const AuditQuery = z.object({
   requestId: optionalText(entityId('受付の番号（requestId）が正しくありません。')),
   /** The person a request is about: part of the name or kana. */
-  person: optionalText(z.string().trim().min(1).max(40, { error: '対象者（person）は40文字以内で指定してください。' })),
+  person: optionalText(z.string().trim().min(1, { error: '対象者（person）は氏名かかなの一部を入力してください。' }).max(40, { error: '対象者（person）は40文字以内で指定してください。' })),
   /** Who acted: an operator's or a vehicle staff member's id, a vehicle id, or 'system'. */
   actor: optionalText(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: '操作した人（actor）は半角英数字で指定してください。' })),
   action: optionalText(z.string().regex(/^[a-z_.]{1,64}$/, { error: '操作（action）は request.approved の形で指定してください。' })),

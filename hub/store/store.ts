@@ -476,12 +476,15 @@ export class KyselyHubTx implements HubTx {
     return count(r?.n as number | string | bigint | undefined);
   }
   async requestIdsBySubject(text: string, limit: number) {
-    const pattern = `%${likeEscaped(text)}%`;
+    // Spaces are left out on both sides: 「磐城髙子」 finds 「磐城 髙子」.
+    const bare = text.replace(/[\s\u3000]/g, '');
+    if (bare === '') return [];
+    const pattern = `%${likeEscaped(bare)}%`;
     // The subject's name and kana only (not the address or the requester), in each dialect's JSON words.
     const rows =
       this.dialect === 'postgres'
-        ? await sql<{ id: string }>`SELECT id FROM requests WHERE (input::jsonb #>> '{subject,name}') LIKE ${pattern} OR (input::jsonb #>> '{subject,kana}') LIKE ${pattern} ORDER BY received_at DESC LIMIT ${limit}`.execute(this.q)
-        : await sql<{ id: string }>`SELECT id FROM requests WHERE json_extract(input, '$.subject.name') LIKE ${pattern} ESCAPE '\\' OR json_extract(input, '$.subject.kana') LIKE ${pattern} ESCAPE '\\' ORDER BY received_at DESC LIMIT ${limit}`.execute(this.q);
+        ? await sql<{ id: string }>`SELECT id FROM requests WHERE REPLACE(REPLACE(input::jsonb #>> '{subject,name}', ' ', ''), '　', '') LIKE ${pattern} OR REPLACE(REPLACE(input::jsonb #>> '{subject,kana}', ' ', ''), '　', '') LIKE ${pattern} ORDER BY received_at DESC LIMIT ${limit}`.execute(this.q)
+        : await sql<{ id: string }>`SELECT id FROM requests WHERE REPLACE(REPLACE(json_extract(input, '$.subject.name'), ' ', ''), '　', '') LIKE ${pattern} ESCAPE '\\' OR REPLACE(REPLACE(json_extract(input, '$.subject.kana'), ' ', ''), '　', '') LIKE ${pattern} ESCAPE '\\' ORDER BY received_at DESC LIMIT ${limit}`.execute(this.q);
     return rows.rows.map((r) => r.id);
   }
   async insertRequestEvent(e: RequestEventRow) {

@@ -488,7 +488,7 @@ export interface HubTx {
   listRequestPage(filter: RequestPageFilter): Promise<RequestRow[]>;
   /** How many requests a queue search finds in all (its `after` and `limit` ignored). */
   countRequests(filter: Omit<RequestPageFilter, 'after' | 'limit'>): Promise<number>;
-  /** Ids of requests whose subject's name or kana holds `text` (newest first, at most `limit`). */
+  /** Ids of requests whose subject's name or kana holds `text`, spaces left out (newest first, at most `limit`). */
   requestIdsBySubject(text: string, limit: number): Promise<string[]>;
   insertRequestEvent(e: RequestEventRow): Promise<void>;
   /** The requests of `ids` that exist, in no particular order. */

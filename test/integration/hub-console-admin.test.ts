@@ -119,6 +119,7 @@ describe('admin: operators', () => {
     expect(audit.status).toBe(400);
     expect(audit.body.message).toMatch(/日付（day）/);
     expect((await admin.call('GET', '/api/v1/admin/audit?limit=5000')).body.message).toMatch(/件数（limit）/);
+    expect((await admin.call('GET', `/api/v1/admin/audit?person=${encodeURIComponent('　')}`)).body.message).toMatch(/対象者（person）/);
   });
 });
 
@@ -159,6 +160,9 @@ describe('admin: the audit log', () => {
     expect(byRequest.body.rows.map((r: { action: string }) => r.action)).toEqual(['request.rejected', 'request.relayed']);
     const byPerson = await admin.call('GET', `/api/v1/admin/audit?person=${encodeURIComponent('架空子')}`);
     expect(new Set(byPerson.body.rows.map((r: { requestId: string }) => r.requestId))).toEqual(new Set([mine.requestId]));
+    // Spaces do not matter: 「平架空子」 finds 「平 架空子」.
+    const unspaced = await admin.call('GET', `/api/v1/admin/audit?person=${encodeURIComponent('平架空子')}`);
+    expect(new Set(unspaced.body.rows.map((r: { requestId: string }) => r.requestId))).toEqual(new Set([mine.requestId]));
     const byKana = await admin.call('GET', `/api/v1/admin/audit?person=${encodeURIComponent('たいら')}&action=request.rejected`);
     expect(byKana.body.rows).toHaveLength(1);
     expect(byKana.body.rows[0]).toMatchObject({ actor: approverCredentials.operatorId, requestId: mine.requestId });
