@@ -183,6 +183,24 @@ describe('admin: the audit log', () => {
   });
 });
 
+describe('admin changes and CSRF', () => {
+  it('refuses a change without the session\'s CSRF token or from another site, and changes nothing', async () => {
+    const calls: [string, unknown][] = [
+      ['/api/v1/admin/operators/consult-1/active', { active: false }],
+      ['/api/v1/admin/operators/consult-1/password', {}],
+      ['/api/v1/admin/vehicles/no-such-car/revoke', { confirm: 'no-such-car' }],
+    ];
+    for (const [path, body] of calls) {
+      const noToken = await admin.call('POST', path, body, { csrf: false });
+      expect(noToken.status, path).toBe(403);
+      expect(noToken.body.code).toBe('CSRF_REJECTED');
+      const otherSite = await admin.call('POST', path, body, { headers: { origin: 'https://evil.example' } });
+      expect(otherSite.body.code).toBe('CSRF_REJECTED');
+    }
+    expect((await t.hub.store.transaction((tx) => tx.getOperator('consult-1')))!.active).toBe(true);
+  });
+});
+
 describe('admin routes for other roles', () => {
   it('refuses every admin call to each other role with 403', async () => {
     const calls: [string, string, unknown][] = [
