@@ -114,7 +114,7 @@ export function RequestCard({ item, gone }: { item: QueueItem; gone: boolean }) 
         <h2><span className="num">{item.number}</span> {kind} <span className="copies-label">{item.copies}通</span></h2>
         <span className="muted">車両 {item.vehicleId}・{item.day}・{time(item.receivedAt)} 受信</span>
       </header>
-      {gone && <p className="badge warn" role="status">この請求は一覧から外れました（ほかの職員が判断したか、検索の条件に合わなくなりました）。</p>}
+      {gone && <p className="gone-note" role="status">この請求は一覧から外れました（ほかの職員が判断したか、検索の条件に合わなくなりました）。</p>}
       <dl className="facts">
         <dt>対象の方</dt>
         <dd><strong className="person">{item.subjectName}</strong>（{item.subjectKana}）</dd>

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server';
 import { accessibilityProblems } from '../support/accessibility';
 import { launchChromium, shot } from '../support/browser';
-import { consoleDist, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
+import { approverCredentials, consoleDist, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 
 let t: TestHub;
 let carA: VehicleTls;
@@ -86,15 +86,31 @@ describe('the certificate queue with hundreds of requests', () => {
     await expect(page.getByTestId('queue-fresh').count()).resolves.toBe(0);
     await expect(selectedNumber()).resolves.toBe('A-041');
 
+    // Another 証明書担当 rejects the request open here: it leaves the list, but the screen does not jump
+    // to another request under the clerk; it says what happened and offers no decision.
+    const colleague = operatorClient(t.hub.url, t.hub.caCert);
+    await colleague.signIn(approverCredentials.operatorId, approverCredentials.password);
+    const open = await page.locator('[data-request-id]').getAttribute('data-request-id');
+    expect((await colleague.call('POST', `/api/v1/console/requests/${open}/reject`, { reason: '重複した請求のため' })).status).toBe(200);
+    await page.locator('[data-request-id]').getByText('この請求は一覧から外れました').waitFor();
+    await count().getByText('1〜50件目／全262件').waitFor();
+    await expect(page.locator('[data-request-id]').getByText('A-041').count()).resolves.toBe(1);
+    await expect(page.locator('[data-request-id]').getByRole('button', { name: '承認して印刷へ送る' }).count()).resolves.toBe(0);
+    await expect(page.locator(`tr[data-row-id="${open}"]`).count()).resolves.toBe(0);
+    await shot(page, 'queue-02b-decided-elsewhere');
+    await page.locator('tr[data-row-id]').filter({ hasText: 'A-042' }).click();
+    await page.locator('[data-request-id]').getByText('A-042').waitFor();
+
     // Pages: the keys and the buttons.
     await page.getByTestId('queue-list').press('PageDown');
-    await count().getByText('51〜100件目／全263件').waitFor();
+    await count().getByText('51〜100件目／全262件').waitFor();
     await page.getByRole('button', { name: '次の50件 →' }).click();
-    await count().getByText('101〜150件目／全263件').waitFor();
-    await expect(page.locator('tr[data-row-id] td:first-child').first().textContent()).resolves.toBe('A-101');
+    await count().getByText('101〜150件目／全262件').waitFor();
+    // One request of the first page was decided: the second page starts one later.
+    await expect(page.locator('tr[data-row-id] td:first-child').first().textContent()).resolves.toBe('A-102');
     await page.getByRole('button', { name: '← 前の50件' }).click();
-    await count().getByText('51〜100件目／全263件').waitFor();
-    await expect(page.locator('tr[data-row-id] td:first-child').first().textContent()).resolves.toBe('A-051');
+    await count().getByText('51〜100件目／全262件').waitFor();
+    await expect(page.locator('tr[data-row-id] td:first-child').first().textContent()).resolves.toBe('A-052');
 
     // Search: a vehicle, then a day and a kind together, then a 受付番号.
     const search = page.getByRole('search', { name: '請求の検索' });
@@ -103,7 +119,7 @@ describe('the certificate queue with hundreds of requests', () => {
     await count().getByText('1〜50件目／全63件').waitFor();
     await expect(page.locator('tr[data-row-id] td:first-child').first().textContent()).resolves.toBe('B-001');
     await search.getByRole('button', { name: '条件を消す' }).click();
-    await count().getByText('全263件').waitFor();
+    await count().getByText('全262件').waitFor();
     await search.getByLabel('受付日').fill('2026-11-25');
     await search.getByLabel('証明書').selectOption('inkan');
     await search.getByRole('button', { name: '検索' }).click();
