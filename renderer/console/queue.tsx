@@ -67,8 +67,11 @@ function QueueList() {
       if (row) select(row);
       e.preventDefault();
     };
-    if (e.key === 'ArrowDown' || e.key === 'j') move(at + 1);
-    else if (e.key === 'ArrowUp' || e.key === 'k') move(at - 1);
+    // A request that left the list is passed by where it stood: the next row is the one after it.
+    const after = at >= 0 || !selected ? at + 1 : rows.findIndex((r) => r.receivedAt > selected.receivedAt || (r.receivedAt === selected.receivedAt && r.number > selected.number));
+    const next = after === -1 ? rows.length : after;
+    if (e.key === 'ArrowDown' || e.key === 'j') move(at >= 0 ? at + 1 : next);
+    else if (e.key === 'ArrowUp' || e.key === 'k') move(at >= 0 ? at - 1 : next - 1);
     else if (e.key === 'Home') move(0);
     else if (e.key === 'End') move(rows.length - 1);
     else if (e.key === 'Enter') {

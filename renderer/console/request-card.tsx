@@ -24,6 +24,9 @@ export function RegistryBadge({ match }: { match: RegistryMatchView }) {
 
 const PREVIEW_SETTLE_MS = 350;
 
+/** After a decision the keys carry on in the list (the next request is already open). */
+const backToList = () => document.querySelector<HTMLElement>('[data-testid="queue-list"]')?.focus();
+
 type PreviewState = { status: 'loading' } | { status: 'ready'; preview: CertificatePreview } | { status: 'failed'; message: string };
 
 /** The certificate's pages, drawn from the PDF the approval will issue. */
@@ -101,12 +104,14 @@ export function RequestCard({ item, gone }: { item: QueueItem; gone: boolean }) 
     if (ok) {
       setMode('none');
       setText('');
+      if (mode === 'reject') backToList();
     }
   };
   const onApprove = async () => {
     const ok = await approve(item.requestId, label, seen ? { issuedAt: seen.issuedAt, sha256: seen.sha256 } : undefined);
+    if (ok) backToList();
     // Refused because the certificate changed or the day turned: the preview is drawn again to look at.
-    if (!ok && previews) retryPreview();
+    else if (previews) retryPreview();
   };
   return (
     <article className="card request" data-request-id={item.requestId} aria-label={`${label} ${kind}`}>

@@ -82,6 +82,8 @@ describe('operator console', () => {
     await card.getByRole('button', { name: '承認して印刷へ送る' }).click();
     await page.getByRole('status').getByText('受付 A-001を承認しました').waitFor();
     await expect(card.count()).resolves.toBe(0);
+    // The keys carry on in the list, where the next request is open.
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).resolves.toBe('queue-list');
     await shot(page, 'console-03-approved');
 
     // The vehicle's inbox: the decision, then the print job signed with the key from enrollment.
