@@ -11,6 +11,8 @@ export const CONSOLE_API = {
   session: '/api/v1/console/session',
   queue: '/api/v1/console/queue',
   request: '/api/v1/console/requests/:id',
+  /** The certificate an approval would issue, as page images (証明書担当 only). */
+  preview: '/api/v1/console/requests/:id/preview',
   approve: '/api/v1/console/requests/:id/approve',
   reject: '/api/v1/console/requests/:id/reject',
   ask: '/api/v1/console/requests/:id/questions',
@@ -18,8 +20,14 @@ export const CONSOLE_API = {
   day: '/api/v1/console/day',
   socket: '/api/v1/console/ws',
   deadLetters: '/api/v1/admin/dead-letters',
+  deadLetterResolve: '/api/v1/admin/dead-letters/:id/resolve',
   vehicles: '/api/v1/admin/vehicles',
+  vehicleRevoke: '/api/v1/admin/vehicles/:id/revoke',
   operators: '/api/v1/admin/operators',
+  operatorRole: '/api/v1/admin/operators/:id/role',
+  operatorActive: '/api/v1/admin/operators/:id/active',
+  operatorPassword: '/api/v1/admin/operators/:id/password',
+  audit: '/api/v1/admin/audit',
   /** The dispatcher's console (配車担当): phone bookings of home visits and the call-back list. */
   bookings: {
     rules: '/api/v1/console/bookings/rules',
@@ -103,9 +111,125 @@ export interface ReprintItem {
 }
 
 export interface QueueView {
+  /** One page of the requests the query asked for, oldest first. */
   requests: QueueItem[];
   reprints: ReprintItem[];
   connectedVehicles: string[];
+  /** How many requests the query finds in all (every page). */
+  total: number;
+  /** The cursor of the next page, or null on the last one. */
+  nextCursor: string | null;
+  /** The hub's time of this answer: a later query with `receivedAfter` of it counts what came since. */
+  asOf: string;
+}
+
+/** The queue's query string: every field optional; `step` defaults to 承認待ち (relayed). */
+export interface QueueQueryParams {
+  vehicle?: string;
+  day?: string;
+  kind?: CertificateKind;
+  step?: RequestStep | 'all';
+  /** 受付番号 (its start). */
+  number?: string;
+  cursor?: string;
+  limit?: number;
+  receivedAfter?: string;
+}
+
+/** One page of the certificate as it will print, from the very PDF the approval then issues. */
+export interface CertificatePreviewPage {
+  /** PNG bytes, base64. */
+  png: string;
+  width: number;
+  height: number;
+}
+
+/**
+ * The certificate an approval would issue now. Approving with `issuedAt` and `sha256` of this answer
+ * issues exactly these bytes, or is refused (409 CERTIFICATE_CHANGED) when the registry changed since.
+ */
+export interface CertificatePreview {
+  requestId: string;
+  serial: string;
+  issuedAt: string;
+  sha256: string;
+  pages: CertificatePreviewPage[];
+}
+
+/** A vehicle as the admin sees it. */
+export interface AdminVehicle {
+  id: string;
+  enrolledAt: string;
+  enrolledBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  connected: boolean;
+  /** When this hub last had the vehicle's socket open (since the hub started), or null. */
+  lastSeenAt: string | null;
+  /** When the hub last applied a message from it, or null. */
+  lastSyncAt: string | null;
+  /** Inbox messages the vehicle has not yet acknowledged. */
+  unacknowledged: number;
+}
+
+export interface AdminVehiclesView {
+  vehicles: AdminVehicle[];
+}
+
+export interface AdminOperator {
+  id: string;
+  displayName: string;
+  role: OperatorRole;
+  active: boolean;
+  createdAt: string;
+}
+
+export interface AdminOperatorsView {
+  operators: AdminOperator[];
+}
+
+/** A vehicle message the hub could not apply and set aside (保留), for an admin to look at and resolve. */
+export interface AdminDeadLetter {
+  id: number;
+  vehicleId: string;
+  idempotencyKey: string | null;
+  code: string;
+  /** Why, in words (from the code). */
+  reason: string;
+  /** Field paths and codes only. */
+  problem: string;
+  /** The message as received (truncated); may hold personal data. */
+  payload: string;
+  receivedAt: string;
+}
+
+export interface AdminDeadLettersView {
+  deadLetters: AdminDeadLetter[];
+}
+
+/** What became of a set-aside message: codes only, so the audit log holds no free text. */
+export const deadLetterResolutions = ['resent', 'handled_by_hand', 'not_needed'] as const;
+export type DeadLetterResolution = (typeof deadLetterResolutions)[number];
+export const deadLetterResolutionLabel: Record<DeadLetterResolution, string> = {
+  resent: '車両から送り直し済み',
+  handled_by_hand: '市役所で手作業で処理した',
+  not_needed: '処理は不要（重複・試験など）',
+};
+
+export interface AuditRowView {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  requestId: string | null;
+  place: string;
+  detail: string;
+}
+
+export interface AdminAuditView {
+  rows: AuditRowView[];
+  /** The cursor of the next (older) page, or null on the last one. */
+  nextCursor: string | null;
 }
 
 export interface DayRow {

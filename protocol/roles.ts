@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 export const operatorRoles = ['operator', 'consultant', 'dispatcher', 'planning', 'admin'] as const;
-export const OperatorRole = z.enum(operatorRoles);
+export const OperatorRole = z.enum(operatorRoles, { error: '役割は 証明書担当・相談担当・配車担当・企画担当・管理者 から選んでください。' });
 export type OperatorRole = z.infer<typeof OperatorRole>;
 
 /** Who may read the records report (実績) and its files: the planning staff who publish it, and admins. */

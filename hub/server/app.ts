@@ -10,7 +10,7 @@ import { extname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import {
-  AskInput, CLOSE_VIEW_ROLES, CONSOLE_API, CSRF_HEADER, DayQuery, NewOperatorInput, RejectInput, ReprintDecisionInput, SignInInput,
+  ApproveInput, AskInput, CLOSE_VIEW_ROLES, CONSOLE_API, CSRF_HEADER, DayQuery, QueueQuery, RejectInput, ReprintDecisionInput, SignInInput,
   type ClosesMonthView, type ConsoleRole, type ConsoleSession,
 } from '../../protocol/console';
 import { CONSULTATION_API } from '../../protocol/consultation';
@@ -27,7 +27,8 @@ import { registerDispatchRoutes } from './dispatch-routes';
 import type { InsuranceLinkService } from './insurance-link';
 import { intakeRoutes } from './intake-routes';
 import { parse } from './parse';
-import { addOperator } from './data-dir';
+import { AdminService } from './admin';
+import { adminRoutes } from './admin-routes';
 import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './operator-auth';
 import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
@@ -285,16 +286,21 @@ export async function buildApp(deps: AppDeps) {
 
   app.get(CONSOLE_API.queue, async (req) => {
     const s = await operator(req, deciders, { csrf: false });
-    return approvals.queue(s.operatorId);
+    return approvals.queue(parse(QueueQuery, req.query), s.operatorId);
   });
   const IdParam = z.object({ id: entityId('受付の番号が正しくありません。') });
   app.get(CONSOLE_API.request, async (req) => {
     const s = await operator(req, deciders, { csrf: false });
     return approvals.detail(parse(IdParam, req.params).id, s.operatorId);
   });
+  // The certificate as it will print: for the 証明書担当 who decides (the route's answer is never cached: all /api/ is no-store).
+  app.get(CONSOLE_API.preview, async (req) => {
+    const s = await operator(req, ['operator'], { csrf: false });
+    return approvals.preview(parse(IdParam, req.params).id, s.operatorId);
+  });
   app.post(CONSOLE_API.approve, async (req) => {
     const s = await operator(req, deciders);
-    return approvals.approve(parse(IdParam, req.params).id, s.operatorId);
+    return approvals.approve(parse(IdParam, req.params).id, s.operatorId, parse(ApproveInput, req.body ?? {}).preview);
   });
   app.post(CONSOLE_API.reject, async (req) => {
     const s = await operator(req, deciders);
@@ -367,25 +373,7 @@ export async function buildApp(deps: AppDeps) {
   });
 
   // ---- admins ----
-  app.get(CONSOLE_API.deadLetters, async (req) => {
-    const s = await operator(req, ['admin'], { csrf: false });
-    return store.transaction(async (tx) => {
-      await tx.appendAudit({ actor: s.operatorId, action: 'dead_letters.read', place: place(req) }, clock.now().toISOString());
-      return { deadLetters: await tx.listDeadLetters(200) };
-    });
-  });
-  app.get(CONSOLE_API.vehicles, async (req) => {
-    await operator(req, ['admin'], { csrf: false });
-    const vehicles = await store.transaction((tx) => tx.listVehicles());
-    const connected = new Set(push.connectedVehicles());
-    return { vehicles: vehicles.map((v) => ({ ...v, connected: connected.has(v.id) })) };
-  });
-  app.post(CONSOLE_API.operators, async (req) => {
-    const s = await operator(req, ['admin']);
-    const input = parse(NewOperatorInput, req.body);
-    await addOperator(store, { ...input, actor: s.operatorId }, clock);
-    return { created: input.id };
-  });
+  await app.register(adminRoutes, { admin: new AdminService({ store, clock, push }), operator, place });
 
   app.get(
     CONSOLE_API.socket,

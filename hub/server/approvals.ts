@@ -2,16 +2,17 @@
 // certificate, stores it, signs a print job for the vehicle that relayed the request and puts both the
 // decision and the job in that vehicle's inbox, in one transaction; the push follows the commit.
 import { createHash, sign, type KeyObject } from 'node:crypto';
-import type { DayRow, DayView, QueueItem, QueueView, RegistryMatchView, ReprintItem } from '../../protocol/console';
+import type { CertificatePreview, DayRow, DayView, QueueItem, QueueQuery, QueueView, RegistryMatchView, ReprintItem } from '../../protocol/console';
 import type { CertificateKind } from '../../protocol/domain';
 import { HubMessageBody, printJobSigningInput, type PrintJobMessage } from '../../protocol/hub';
 import { IdentityCheckInput, RequestInput } from '../../protocol/request';
-import type { Clock } from '../clock';
-import { conflict, notFound } from '../errors';
+import { tokyoDay, type Clock } from '../clock';
+import { badRequest, conflict, notFound } from '../errors';
 import type { IdGenerator } from '../../common/ids';
 import type { Logger } from '../../common/logger';
 import type { DocumentRow, HubStore, HubTx, RequestRow } from '../store/types';
-import type { CertificateIssuer, ResidentLookup } from './ports';
+import { certificatePages } from './certificate-pages';
+import type { CertificateIssuer, RenderedCertificate, ResidentLookup } from './ports';
 import type { PushHub } from './push';
 import { reprintableSteps, stepAfterHubDecision } from '../../protocol/workflow';
 
@@ -27,6 +28,21 @@ export interface ApprovalDeps {
 }
 
 type Envelope = { seq: number; body: HubMessageBody };
+
+/** The queue's page cursor: the last row's received time, 受付番号 and id, opaque to the console. */
+export const queueCursor = {
+  encode: (r: { receivedAt: string; number: string; id: string }) => Buffer.from(JSON.stringify([r.receivedAt, r.number, r.id]), 'utf8').toString('base64url'),
+  decode(cursor: string): { receivedAt: string; number: string; id: string } {
+    try {
+      const [receivedAt, number, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+      const fits = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
+      if (fits(receivedAt, 40) && fits(number, 40) && fits(id, 64)) return { receivedAt, number, id };
+    } catch {
+      // falls through to the refusal
+    }
+    throw badRequest('INVALID_INPUT', 'ページの指定（cursor）が正しくありません。一覧を読み込み直してください。', [{ path: 'cursor', message: 'ページの指定が正しくありません。' }]);
+  },
+};
 
 const notPending = () => conflict('NOT_PENDING', 'この受付はもう判断済みか、取り消されています。一覧を更新してください。');
 
@@ -55,12 +71,21 @@ export class Approvals {
     }
   }
 
-  /** The waiting requests with their names: every view is audited (who saw how many), like one detail. */
-  async queue(operatorId: string): Promise<QueueView> {
+  /** A page of the requests a search finds, with their names: every view is audited (who saw how many), like one detail. */
+  async queue(query: QueueQuery, operatorId: string): Promise<QueueView> {
     const { store, push, clock } = this.deps;
-    const { requests, reprints, questions } = await store.transaction(async (tx) => {
-      const requests = await tx.listRequests({ steps: ['relayed'] });
-      await tx.appendAudit({ actor: operatorId, action: 'personal.read_queue', place: 'hub', detail: { requests: requests.length } }, clock.now().toISOString());
+    const asOf = clock.now().toISOString();
+    const filter = {
+      ...(query.step === 'all' ? {} : { steps: [query.step] }),
+      vehicleId: query.vehicle, day: query.day, kind: query.kind, numberPrefix: query.number, receivedAfter: query.receivedAfter,
+    };
+    const after = query.cursor ? queueCursor.decode(query.cursor) : undefined;
+    const { requests, reprints, questions, total, more } = await store.transaction(async (tx) => {
+      // One row past the page says whether there is a next one.
+      const found = await tx.listRequestPage({ ...filter, after, limit: query.limit + 1 });
+      const requests = found.slice(0, query.limit);
+      const total = await tx.countRequests(filter);
+      await tx.appendAudit({ actor: operatorId, action: 'personal.read_queue', place: 'hub', detail: { requests: requests.length } }, asOf);
       const reprintRows = await tx.listReprintRequests('pending');
       const reprints: ReprintItem[] = [];
       for (const r of reprintRows) {
@@ -70,11 +95,15 @@ export class Approvals {
       }
       const questions = new Map<string, QueueItem['questions']>();
       for (const r of requests) questions.set(r.id, (await tx.listQuestions(r.id)).map((q) => ({ text: q.text, operatorId: q.operatorId, askedAt: q.askedAt })));
-      return { requests, reprints, questions };
+      return { requests, reprints, questions, total, more: found.length > query.limit };
     });
     const items: QueueItem[] = [];
     for (const r of requests) items.push(await this.toQueueItem(r, questions.get(r.id) ?? []));
-    return { requests: items, reprints, connectedVehicles: push.connectedVehicles() };
+    const last = requests[requests.length - 1];
+    return {
+      requests: items, reprints, connectedVehicles: push.connectedVehicles(), total,
+      nextCursor: more && last ? queueCursor.encode({ receivedAt: last.receivedAt, number: last.number, id: last.id }) : null, asOf,
+    };
   }
 
   private async toQueueItem(r: RequestRow, questions: QueueItem['questions']): Promise<QueueItem> {
@@ -101,12 +130,8 @@ export class Approvals {
     return this.toQueueItem(row, questions);
   }
 
-  async approve(requestId: string, operatorId: string): Promise<{ jobId: string; serial: string }> {
-    const { store, clock, ids, certificates, push, log } = this.deps;
-    const row = await store.transaction((tx) => tx.getRequest(requestId));
-    if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
-    if (!stepAfterHubDecision(row.step, 'APPROVED')) throw notPending();
-    const input = RequestInput.parse(JSON.parse(row.input));
+  /** The resident an approval would certify, or the refusal that stops it. */
+  private async residentToCertify(input: RequestInput): Promise<string> {
     const match = await this.registryMatch(input);
     if (match.status !== 'found') {
       throw conflict(
@@ -118,11 +143,58 @@ export class Approvals {
             : '住民記録で該当する方が見つかりません。車両に質問を送って確かめるか、却下してください。',
       );
     }
-    const issuedAtDate = clock.now();
+    return match.residentId;
+  }
+
+  /**
+   * The certificate an approval would issue now, as page images, with the time and hash that make the
+   * approval issue these very bytes. Reading it is a read of personal data, audited.
+   */
+  async preview(requestId: string, operatorId: string): Promise<CertificatePreview> {
+    const { store, clock, certificates } = this.deps;
+    const issuedAt = clock.now();
+    const row = await store.transaction(async (tx) => {
+      const row = await tx.getRequest(requestId);
+      if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
+      if (!stepAfterHubDecision(row.step, 'APPROVED')) throw notPending();
+      await tx.appendAudit({ actor: operatorId, action: 'personal.read', requestId, place: 'hub', detail: { view: 'certificate_preview' } }, issuedAt.toISOString());
+      return row;
+    });
+    const input = RequestInput.parse(JSON.parse(row.input));
+    const residentId = await this.residentToCertify(input);
+    const rendered = await certificates.render({ requestId, kind: row.kind, input, residentId, issuedAt });
+    return {
+      requestId, serial: rendered.serial, issuedAt: issuedAt.toISOString(),
+      sha256: createHash('sha256').update(rendered.pdf).digest('hex'), pages: await certificatePages(rendered.pdf),
+    };
+  }
+
+  /**
+   * Approves: renders the certificate, stores it and sends the print job. With the preview the operator
+   * looked at, the certificate is rendered for that preview's time and must hash the same: the bytes
+   * issued are the bytes seen, or the approval is refused.
+   */
+  async approve(requestId: string, operatorId: string, preview?: { issuedAt: string; sha256: string }): Promise<{ jobId: string; serial: string }> {
+    const { store, clock, ids, certificates, push, log } = this.deps;
+    const row = await store.transaction((tx) => tx.getRequest(requestId));
+    if (!row) throw notFound('指定の受付が見つかりません。一覧を更新してください。');
+    if (!stepAfterHubDecision(row.step, 'APPROVED')) throw notPending();
+    const input = RequestInput.parse(JSON.parse(row.input));
+    const residentId = await this.residentToCertify(input);
+    const now = clock.now();
+    const issuedAtDate = preview ? new Date(preview.issuedAt) : now;
+    // A preview from an earlier day would date the certificate wrongly; one from the future was not ours.
+    if (preview && (tokyoDay(issuedAtDate) !== tokyoDay(now) || issuedAtDate.getTime() > now.getTime())) {
+      throw conflict('PREVIEW_STALE', '証明書の見本が古くなりました（日付が変わりました）。見本を表示し直して確かめてから承認してください。');
+    }
     // Rendering takes time: it runs outside the transaction; the step is checked again inside it.
-    const rendered = await certificates.render({ requestId, kind: row.kind, input, residentId: match.residentId, issuedAt: issuedAtDate });
-    const at = issuedAtDate.toISOString();
+    const rendered: RenderedCertificate = await certificates.render({ requestId, kind: row.kind, input, residentId, issuedAt: issuedAtDate });
+    const at = now.toISOString();
     const sha256 = createHash('sha256').update(rendered.pdf).digest('hex');
+    if (preview && preview.sha256 !== sha256) {
+      log.warn({ requestId }, 'certificate differs from its preview; approval refused');
+      throw conflict('CERTIFICATE_CHANGED', '住民記録が見本のあとで変わったため、証明書の内容が見本と違います。見本を表示し直して確かめてから承認してください。');
+    }
     const document: DocumentRow = {
       id: ids(), requestId, kind: row.kind, serial: rendered.serial, verificationCode: rendered.verificationCode, pdf: rendered.pdf, sha256, issuedAt: at, issuedBy: operatorId,
     };
@@ -136,7 +208,7 @@ export class Approvals {
       const envelopes: Envelope[] = [await this.enqueue(tx, row.vehicleId, { type: 'decision', requestId, decision: 'approved', operatorId, at }, at)];
       const job = await this.issuePrintJob(tx, { row, document, operatorId, at, reprintOf: null });
       envelopes.push(job.envelope);
-      await tx.appendAudit({ actor: operatorId, action: 'request.approved', requestId, place: 'hub', detail: { serial: rendered.serial, jobId: job.jobId, vehicleId: row.vehicleId } }, at);
+      await tx.appendAudit({ actor: operatorId, action: 'request.approved', requestId, place: 'hub', detail: { serial: rendered.serial, jobId: job.jobId, vehicleId: row.vehicleId, previewed: preview !== undefined } }, at);
       return { envelopes, jobId: job.jobId };
     });
     log.info({ requestId, jobId, vehicleId: row.vehicleId }, 'request approved; print job queued for the vehicle');

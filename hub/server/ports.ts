@@ -31,5 +31,6 @@ export interface RenderedCertificate {
 }
 
 export interface CertificateIssuer {
+  /** Deterministic: the same order and registry records give the same bytes (the preview relies on it). */
   render(order: CertificateOrder): Promise<RenderedCertificate>;
 }

@@ -45,6 +45,8 @@ export class PushHub {
   private readonly process = randomUUID();
   /** Other process → the vehicles connected to it and when it last said so. */
   private readonly elsewhere = new Map<string, { vehicles: Set<string>; at: number }>();
+  /** When each vehicle's socket was last open, on this process or (as announced) another, since it started. */
+  private readonly seen = new Map<string, number>();
   private readonly unsubscribe: (() => void)[];
   /** Inbox reads and sends run one after another, so a vehicle gets its rows in order. */
   private sending: Promise<void> = Promise.resolve();
@@ -59,6 +61,7 @@ export class PushHub {
   }
 
   addVehicle(vehicleId: string, socket: PushSocket, certificateFingerprint?: string): () => void {
+    this.seen.set(vehicleId, this.deps.clock.now().getTime());
     let set = this.vehicles.get(vehicleId);
     if (!set) {
       this.vehicles.set(vehicleId, (set = new Set()));
@@ -67,6 +70,7 @@ export class PushHub {
     set.add(socket);
     if (certificateFingerprint) this.fingerprints.set(socket, certificateFingerprint);
     return () => {
+      this.seen.set(vehicleId, this.deps.clock.now().getTime());
       set.delete(socket);
       if (set.size === 0 && this.vehicles.get(vehicleId) === set) {
         this.vehicles.delete(vehicleId);
@@ -89,6 +93,15 @@ export class PushHub {
       else for (const id of known.vehicles) all.add(id);
     }
     return [...all];
+  }
+
+  /** When each vehicle was last connected (now, for those connected), as far as this process has seen since it started. */
+  vehiclesLastSeen(): Map<string, string> {
+    const now = this.deps.clock.now().getTime();
+    const out = new Map<string, string>();
+    for (const [id, at] of this.seen) out.set(id, new Date(at).toISOString());
+    for (const id of this.connectedVehicles()) out.set(id, new Date(now).toISOString());
+    return out;
   }
 
   /** Inbox rows of a vehicle were committed: every process holding a socket of that vehicle sends them. */
@@ -204,6 +217,7 @@ export class PushHub {
         if (event.process === this.process) return;
         const known = this.elsewhere.get(event.process) ?? { vehicles: new Set<string>(), at: 0 };
         known.at = this.deps.clock.now().getTime();
+        this.seen.set(event.vehicleId, known.at);
         if (event.connected) known.vehicles.add(event.vehicleId);
         else known.vehicles.delete(event.vehicleId);
         this.elsewhere.set(event.process, known);

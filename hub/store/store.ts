@@ -15,7 +15,7 @@ import type {
   AppliedMessageRow, AuditEntry, CloseSummaryRow, DailyCloseLineRow, DailyCloseRow, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
   VisitAssignmentRow, VisitOutcomeRow, ImportedRecordRow, OutingPersonServices, OutingRow, OutingSaleRow, RecordsFilter, RecordTotals,
   InsuranceLinkRow, IntakeKeyRow, LinkChallengeRow, OperatorRow, PrintJobRow, QuestionRow, ReprintRequestRow, ReprintStatus, RequestEventRow,
-  RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow,
+  RequestFilter, RequestRow, SessionRow, VehicleCertificateRow, VehicleRow, AuditSearch, RequestPageFilter, VehicleTrafficRow,
 } from './types';
 
 type Q = Kysely<HubDatabase> | Transaction<HubDatabase>;
@@ -72,6 +72,9 @@ const isUniqueViolation = (e: unknown) => {
 };
 const intakeKeyCols = ['id', 'name', 'secret', 'created_at as createdAt', 'created_by as createdBy', 'revoked_at as revokedAt', 'revoked_by as revokedBy'] as const;
 const auditCols = ['seq', 'at', 'actor', 'action', 'request_id as requestId', 'place', 'detail', 'prev_hash as prevHash', 'hash'] as const;
+
+/** A LIKE pattern's own characters taken literally (PostgreSQL's default escape is the backslash; SQLite is told so). */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Booleans are 0/1 in both dialects' tables; this is the one place they become booleans. */
 const toOperator = (r: Omit<OperatorRow, 'active'> & { active: number }): OperatorRow => ({ ...r, active: r.active === 1 });
@@ -239,6 +242,15 @@ export class KyselyHubTx implements HubTx {
   async listVehicles() {
     return this.q.selectFrom('vehicles').select(vehicleCols).orderBy('id').execute();
   }
+  async vehicleTraffic() {
+    const applied = await this.q.selectFrom('applied_messages').select(['vehicle_id as vehicleId', (eb) => eb.fn.max('applied_at').as('lastAppliedAt')]).groupBy('vehicle_id').execute();
+    const inbox = await this.q.selectFrom('inbox').select(['vehicle_id as vehicleId', (eb) => eb.fn.max('seq').as('latestSeq')]).groupBy('vehicle_id').execute();
+    const byVehicle = new Map<string, VehicleTrafficRow>();
+    const row = (id: string) => byVehicle.get(id) ?? { vehicleId: id, lastAppliedAt: null, latestInboxSeq: 0 };
+    for (const a of applied) byVehicle.set(a.vehicleId, { ...row(a.vehicleId), lastAppliedAt: a.lastAppliedAt ?? null });
+    for (const i of inbox) byVehicle.set(i.vehicleId, { ...row(i.vehicleId), latestInboxSeq: count(i.latestSeq as number | string | bigint | undefined) });
+    return [...byVehicle.values()];
+  }
   async revokeVehicle(id: string, at: string, by: string) {
     await this.write('revokeVehicle', [id, at, by] as const, (db, [id, at, by]) =>
       db.updateTable('vehicles').set({ revoked_at: at, revoked_by: by }).where('id', '=', id).where('revoked_at', 'is', null));
@@ -290,6 +302,16 @@ export class KyselyHubTx implements HubTx {
   }
   async listOperators() {
     return (await this.q.selectFrom('operators').select(operatorCols).orderBy('id').execute()).map(toOperator);
+  }
+  async setOperatorRole(id: string, role: OperatorRow['role']) {
+    await this.q.updateTable('operators').set({ role }).where('id', '=', id).execute();
+  }
+  async setOperatorActive(id: string, active: boolean) {
+    await this.q.updateTable('operators').set({ active: active ? 1 : 0 }).where('id', '=', id).execute();
+  }
+  async deleteSessionsOf(operatorId: string) {
+    const r = await this.q.deleteFrom('sessions').where('operator_id', '=', operatorId).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async insertSession(s: SessionRow) {
@@ -427,6 +449,44 @@ export class KyselyHubTx implements HubTx {
     if (filter.day) query = query.where('day', '=', filter.day);
     return query.orderBy('received_at').orderBy('id').limit(filter.limit ?? 1000).execute();
   }
+  private requestSearch(filter: Omit<RequestPageFilter, 'after' | 'limit'>) {
+    let query = this.q.selectFrom('requests');
+    if (filter.steps) query = query.where('step', 'in', filter.steps.length > 0 ? filter.steps : ['-' as RequestStep]);
+    if (filter.vehicleId) query = query.where('vehicle_id', '=', filter.vehicleId);
+    if (filter.day) query = query.where('day', '=', filter.day);
+    if (filter.kind) query = query.where('kind', '=', filter.kind);
+    if (filter.numberPrefix) query = query.where('number', 'like', `${likeEscaped(filter.numberPrefix)}%`);
+    if (filter.receivedAfter) query = query.where('received_at', '>', filter.receivedAfter);
+    return query;
+  }
+  async listRequestPage(filter: RequestPageFilter) {
+    let query = this.requestSearch(filter).select(requestCols);
+    const after = filter.after;
+    if (after) {
+      query = query.where((eb) => eb.or([
+        eb('received_at', '>', after.receivedAt),
+        eb.and([eb('received_at', '=', after.receivedAt), eb.or([eb('number', '>', after.number), eb.and([eb('number', '=', after.number), eb('id', '>', after.id)])])]),
+      ]));
+    }
+    // A batch arrives at one instant: within it, the vehicle's own 受付番号 order.
+    return query.orderBy('received_at').orderBy('number').orderBy('id').limit(filter.limit).execute();
+  }
+  async countRequests(filter: Omit<RequestPageFilter, 'after' | 'limit'>) {
+    const r = await this.requestSearch(filter).select((eb) => eb.fn.countAll().as('n')).executeTakeFirst();
+    return count(r?.n as number | string | bigint | undefined);
+  }
+  async requestIdsBySubject(text: string, limit: number) {
+    // Spaces are left out on both sides: 「磐城髙子」 finds 「磐城 髙子」.
+    const bare = text.replace(/[\s\u3000]/g, '');
+    if (bare === '') return [];
+    const pattern = `%${likeEscaped(bare)}%`;
+    // The subject's name and kana only (not the address or the requester), in each dialect's JSON words.
+    const rows =
+      this.dialect === 'postgres'
+        ? await sql<{ id: string }>`SELECT id FROM requests WHERE REPLACE(REPLACE(input::jsonb #>> '{subject,name}', ' ', ''), '　', '') LIKE ${pattern} OR REPLACE(REPLACE(input::jsonb #>> '{subject,kana}', ' ', ''), '　', '') LIKE ${pattern} ORDER BY received_at DESC LIMIT ${limit}`.execute(this.q)
+        : await sql<{ id: string }>`SELECT id FROM requests WHERE REPLACE(REPLACE(json_extract(input, '$.subject.name'), ' ', ''), '　', '') LIKE ${pattern} ESCAPE '\\' OR REPLACE(REPLACE(json_extract(input, '$.subject.kana'), ' ', ''), '　', '') LIKE ${pattern} ESCAPE '\\' ORDER BY received_at DESC LIMIT ${limit}`.execute(this.q);
+    return rows.rows.map((r) => r.id);
+  }
   async insertRequestEvent(e: RequestEventRow) {
     await this.write('insertRequestEvent', [e.requestId, e.event, e.step, e.actor, e.at, e.reason] as const, (db, [requestId, event, step, actor, at, reason]) =>
       db.insertInto('request_events').values({ request_id: requestId, event, step, actor, at, reason }));
@@ -556,6 +616,13 @@ export class KyselyHubTx implements HubTx {
   }
   async listDeadLetters(limit: number) {
     return this.q.selectFrom('dead_letters').select(deadLetterCols).orderBy('id', 'desc').limit(limit).execute();
+  }
+  async getDeadLetter(id: number) {
+    return this.q.selectFrom('dead_letters').select(deadLetterCols).where('id', '=', id).executeTakeFirst();
+  }
+  async deleteDeadLetter(id: number) {
+    const r = await this.q.deleteFrom('dead_letters').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
   async insertLinkChallenge(c: Omit<LinkChallengeRow, 'usedAt' | 'outcome'>) {
@@ -961,6 +1028,16 @@ export class KyselyHubTx implements HubTx {
     if (filter.requestId) query = query.where('request_id', '=', filter.requestId);
     if (filter.action) query = query.where('action', '=', filter.action);
     return query.orderBy('seq').limit(filter.limit ?? 10_000).execute();
+  }
+  async searchAudit(filter: AuditSearch) {
+    let query = this.q.selectFrom('audit_log').select(auditCols);
+    if (filter.requestIds) query = query.where('request_id', 'in', filter.requestIds.length > 0 ? filter.requestIds : ['']);
+    if (filter.actor) query = query.where('actor', '=', filter.actor);
+    if (filter.action) query = query.where('action', '=', filter.action);
+    if (filter.from) query = query.where('at', '>=', filter.from);
+    if (filter.to) query = query.where('at', '<', filter.to);
+    if (filter.before) query = query.where('seq', '<', filter.before);
+    return query.orderBy('seq', 'desc').limit(filter.limit).execute();
   }
   async latestAudit() {
     return this.q.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();

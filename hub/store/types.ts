@@ -304,6 +304,40 @@ export interface RequestFilter {
   limit?: number;
 }
 
+/** The console's queue search: filters, and a page after a (received time, id) position, oldest first. */
+export interface RequestPageFilter {
+  steps?: readonly RequestStep[];
+  vehicleId?: string;
+  day?: string;
+  kind?: CertificateKind;
+  /** The start of the 受付番号. */
+  numberPrefix?: string;
+  /** Only requests the hub received after this instant. */
+  receivedAfter?: string;
+  /** The last row of the page before. */
+  after?: { receivedAt: string; number: string; id: string };
+  limit: number;
+}
+
+/** The admins' audit search, newest first; `before` is the sequence number the page ends below. */
+export interface AuditSearch {
+  requestIds?: readonly string[];
+  actor?: string;
+  action?: string;
+  /** An instant range [from, to) (a Tokyo day). */
+  from?: string;
+  to?: string;
+  before?: number;
+  limit: number;
+}
+
+/** What the hub knows of a vehicle's traffic: its last applied message and the newest inbox row. */
+export interface VehicleTrafficRow {
+  vehicleId: string;
+  lastAppliedAt: string | null;
+  latestInboxSeq: number;
+}
+
 /** An outing a vehicle recorded (migration 009): ids and counts only. */
 export interface OutingRow {
   id: string;
@@ -414,6 +448,8 @@ export interface HubTx {
   insertVehicle(v: Pick<VehicleRow, 'id' | 'enrolledAt' | 'enrolledBy'>): Promise<void>;
   getVehicle(id: string): Promise<VehicleRow | undefined>;
   listVehicles(): Promise<VehicleRow[]>;
+  /** Per vehicle: when the hub last applied one of its messages, and its inbox's newest sequence number. */
+  vehicleTraffic(): Promise<VehicleTrafficRow[]>;
   revokeVehicle(id: string, at: string, by: string): Promise<void>;
   insertVehicleCertificate(c: Omit<VehicleCertificateRow, 'revokedAt'>): Promise<void>;
   getVehicleCertificate(fingerprint: string): Promise<VehicleCertificateRow | undefined>;
@@ -428,6 +464,10 @@ export interface HubTx {
   /** A new hash for the same password (its cost raised). */
   setOperatorPasswordHash(id: string, passwordHash: string): Promise<void>;
   listOperators(): Promise<OperatorRow[]>;
+  setOperatorRole(id: string, role: OperatorRole): Promise<void>;
+  setOperatorActive(id: string, active: boolean): Promise<void>;
+  /** Signs an operator out everywhere: returns how many sessions ended. */
+  deleteSessionsOf(operatorId: string): Promise<number>;
 
   insertSession(s: SessionRow): Promise<void>;
   getSession(tokenHash: string): Promise<SessionRow | undefined>;
@@ -444,6 +484,12 @@ export interface HubTx {
   getRequest(id: string): Promise<RequestRow | undefined>;
   setRequestStep(id: string, step: RequestStep, at: string): Promise<void>;
   listRequests(filter: RequestFilter): Promise<RequestRow[]>;
+  /** A page of the requests a queue search finds, oldest first. */
+  listRequestPage(filter: RequestPageFilter): Promise<RequestRow[]>;
+  /** How many requests a queue search finds in all (its `after` and `limit` ignored). */
+  countRequests(filter: Omit<RequestPageFilter, 'after' | 'limit'>): Promise<number>;
+  /** Ids of requests whose subject's name or kana holds `text`, spaces left out (newest first, at most `limit`). */
+  requestIdsBySubject(text: string, limit: number): Promise<string[]>;
   insertRequestEvent(e: RequestEventRow): Promise<void>;
   /** The requests of `ids` that exist, in no particular order. */
   getRequests(ids: readonly string[]): Promise<RequestRow[]>;
@@ -481,6 +527,9 @@ export interface HubTx {
 
   insertDeadLetter(d: Omit<DeadLetterRow, 'id'>): Promise<number>;
   listDeadLetters(limit: number): Promise<DeadLetterRow[]>;
+  getDeadLetter(id: number): Promise<DeadLetterRow | undefined>;
+  /** Removes a resolved message (its payload may hold personal data); false when it was gone already. */
+  deleteDeadLetter(id: number): Promise<boolean>;
 
   insertLinkChallenge(c: Omit<LinkChallengeRow, 'usedAt' | 'outcome'>): Promise<void>;
   getLinkChallenge(id: string): Promise<LinkChallengeRow | undefined>;
@@ -571,6 +620,7 @@ export interface HubTx {
   /** Appends the records in the order given, each chained on the one before, as appendAudit would one by one. */
   appendAudits(entries: readonly { entry: AuditEntry; at: string }[]): Promise<void>;
   listAudit(filter: { requestId?: string; action?: string; limit?: number }): Promise<AuditRow[]>;
+  searchAudit(filter: AuditSearch): Promise<AuditRow[]>;
   /** The chain's head: its last sequence number and hash (none while the log is empty). */
   latestAudit(): Promise<{ seq: number; hash: string } | undefined>;
   insertAuditCheckpoint(c: AuditCheckpointRow): Promise<void>;

@@ -1,6 +1,6 @@
 // The console's calls to the hub (same origin). The session cookie rides along by itself; the CSRF
 // token from sign-in goes in a header on every state-changing call.
-import type { ConsoleEvent, ConsoleSession, DayView, QueueView } from '../../protocol/console-api';
+import type { CertificatePreview, ConsoleEvent, ConsoleSession, DayView, QueueQueryParams, QueueView } from '../../protocol/console-api';
 import { CONSOLE_API, CSRF_HEADER } from '../../protocol/console-api';
 import { CONSULTATION_API } from '../../protocol/consultation-api';
 import type { CallClientFrame, CallRecordView, CallServerFrame, CallView, ConsultantDeskView, Department, TurnCredentialsResponse } from '../../protocol/consultation-api';
@@ -39,6 +39,12 @@ export const withId = (template: string, params: Record<string, string>) =>
 
 export { call as callHub };
 
+/** `?a=1&b=2` of the fields that are set (empty strings left out), or ''. */
+export function queryString(params: object): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '').map(([k, v]) => [k, String(v)]);
+  return entries.length === 0 ? '' : `?${new URLSearchParams(entries).toString()}`;
+}
+
 export const api = {
   async signIn(operatorId: string, password: string): Promise<ConsoleSession> {
     const s = await call<ConsoleSession>('POST', CONSOLE_API.session, { operatorId, password });
@@ -54,8 +60,11 @@ export const api = {
     await call('DELETE', CONSOLE_API.session);
     csrfToken = '';
   },
-  queue: () => call<QueueView>('GET', CONSOLE_API.queue),
-  approve: (id: string) => call<{ jobId: string; serial: string }>('POST', withId(CONSOLE_API.approve, { id }), {}),
+  queue: (params: QueueQueryParams = {}) => call<QueueView>('GET', `${CONSOLE_API.queue}${queryString(params)}`),
+  preview: (id: string) => call<CertificatePreview>('GET', withId(CONSOLE_API.preview, { id })),
+  /** With the preview looked at, the hub issues exactly its bytes (or refuses when they changed). */
+  approve: (id: string, preview?: { issuedAt: string; sha256: string }) =>
+    call<{ jobId: string; serial: string }>('POST', withId(CONSOLE_API.approve, { id }), preview ? { preview } : {}),
   reject: (id: string, reason: string) => call('POST', withId(CONSOLE_API.reject, { id }), { reason }),
   ask: (id: string, text: string) => call('POST', withId(CONSOLE_API.ask, { id }), { text }),
   decideReprint: (vehicleId: string, id: string, approve: boolean) =>

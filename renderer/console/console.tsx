@@ -2,9 +2,12 @@
 // decide reprints, and look back over the day.
 import { StrictMode, useEffect, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
-import { type DayView, type QueueItem, type RegistryMatchView, type ReprintItem } from '../../protocol/console-api';
-import { certificateKindLabel, idDocumentLabel, requesterRelationLabel, requestStepLabel } from '../../protocol/labels';
+import { type ConsoleEvent, type DayView } from '../../protocol/console-api';
+import { certificateKindLabel, requestStepLabel } from '../../protocol/labels';
+import { AdminConsole } from './admin/admin-console';
 import { watchHub } from './api';
+import { Queue } from './queue';
+import { time } from './request-card';
 import { ConsultantDesk } from './desk';
 import { DispatchConsole } from './dispatch/dispatch-console';
 import { RecordsConsole } from './records/records-console';
@@ -12,8 +15,6 @@ import { useConsole } from './store';
 import { operatorRoleLabel } from '../../protocol/roles';
 import { Banner } from './banner';
 
-
-const time = (iso: string) => new Date(iso).toLocaleTimeString('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' });
 
 function Banners() {
   const { error, notice, dismiss } = useConsole();
@@ -41,127 +42,6 @@ function SignIn() {
         </form>
       </section>
     </main>
-  );
-}
-
-function RegistryBadge({ match }: { match: RegistryMatchView }) {
-  switch (match.status) {
-    case 'found':
-      return <span className="badge ok">住民記録：該当あり（{match.residentId}）</span>;
-    case 'not_found':
-      return <span className="badge bad">住民記録：該当なし</span>;
-    case 'ambiguous':
-      return <span className="badge warn">住民記録：{match.candidates}人が該当（特定できません）</span>;
-    case 'unavailable':
-      return <span className="badge warn">住民記録：照会できません</span>;
-  }
-}
-
-function RequestCard({ item }: { item: QueueItem }) {
-  const { approve, reject, ask, busy } = useConsole();
-  const [mode, setMode] = useState<'none' | 'reject' | 'ask'>('none');
-  const [text, setText] = useState('');
-  const label = `受付 ${item.number}`;
-  const kind = certificateKindLabel[item.kind];
-  const sending = busy?.endsWith(item.requestId) ?? false;
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const ok = mode === 'reject' ? await reject(item.requestId, text, label) : await ask(item.requestId, text, label);
-    if (ok) {
-      setMode('none');
-      setText('');
-    }
-  };
-  return (
-    <article className="card request" data-request-id={item.requestId} aria-label={`${label} ${kind}`}>
-      <header className="row space">
-        <h2><span className="num">{item.number}</span> {kind} <span className="copies-label">{item.copies}通</span></h2>
-        <span className="muted">車両 {item.vehicleId}・{time(item.receivedAt)} 受信</span>
-      </header>
-      <dl className="facts">
-        <dt>対象の方</dt>
-        <dd><strong className="person">{item.subjectName}</strong>（{item.subjectKana}）</dd>
-        <dt>請求者</dt>
-        <dd>{requesterRelationLabel[item.requesterRelation]}{item.requesterRelation === 'proxy' ? (item.letterOfProxy ? '・委任状あり' : '・委任状なし') : ''}</dd>
-        {item.details.length > 0 && (<><dt>記載事項</dt><dd>{item.details.join('／')}</dd></>)}
-        <dt>本人確認</dt>
-        <dd>
-          {item.identity
-            ? item.identity.map((d) => `${idDocumentLabel[d.kind]}${d.last4 ? `（番号下4桁 ${d.last4}）` : ''}`).join('、')
-            : '記録なし'}
-        </dd>
-        <dt>照合</dt>
-        <dd><RegistryBadge match={item.registry} /></dd>
-        <dt>手数料</dt>
-        <dd>{item.feeYen.toLocaleString('ja-JP')}円（車両で収納）・受付職員 {item.staffId}</dd>
-      </dl>
-      {item.questions.length > 0 && (
-        <ul className="questions">
-          {item.questions.map((q, i) => <li key={i}>質問済み（{time(q.askedAt)}・{q.operatorId}）：{q.text}</li>)}
-        </ul>
-      )}
-      {mode === 'none' ? (
-        <div className="row actions">
-          <button className="primary big" disabled={sending || item.registry.status !== 'found'} onClick={() => void approve(item.requestId, label)}>
-            {busy === `approve:${item.requestId}` ? '証明書を作成しています…' : '承認して印刷へ送る'}
-          </button>
-          <button className="danger" disabled={sending} onClick={() => setMode('reject')}>却下する</button>
-          <button className="secondary" disabled={sending} onClick={() => setMode('ask')}>車両に質問する</button>
-          {item.registry.status !== 'found' && <p className="hint">住民記録で本人を特定できないため承認できません。車両に質問するか、却下してください。</p>}
-        </div>
-      ) : (
-        <form className="reason" onSubmit={(e) => void submit(e)}>
-          <label>
-            {mode === 'reject' ? '却下の理由（車両の職員に表示されます）' : '車両への質問'}
-            <textarea name={mode === 'reject' ? 'reason' : 'question'} rows={2} value={text} onChange={(e) => setText(e.target.value)} maxLength={mode === 'reject' ? 200 : 500} />
-          </label>
-          <div className="row">
-            <button className={mode === 'reject' ? 'danger filled' : 'primary'} type="submit" disabled={sending || text.trim() === ''}>
-              {mode === 'reject' ? '却下を確定する' : '質問を送る'}
-            </button>
-            <button className="secondary" type="button" onClick={() => { setMode('none'); setText(''); }}>やめる</button>
-          </div>
-        </form>
-      )}
-    </article>
-  );
-}
-
-function ReprintCard({ item }: { item: ReprintItem }) {
-  const { decideReprint, busy } = useConsole();
-  const label = `受付 ${item.number}`;
-  const sending = busy === `reprint:${item.id}`;
-  return (
-    <article className="card reprint" data-reprint-id={item.id}>
-      <h2>再印刷の依頼：<span className="num">{item.number}</span> {certificateKindLabel[item.kind]}</h2>
-      <p>車両 {item.vehicleId}・職員 {item.staffId}・{time(item.requestedAt)}<br />理由：{item.reason}</p>
-      <div className="row actions">
-        <button className="primary" disabled={sending} onClick={() => void decideReprint(item.vehicleId, item.id, true, label)}>再印刷を承認する</button>
-        <button className="danger" disabled={sending} onClick={() => void decideReprint(item.vehicleId, item.id, false, label)}>認めない</button>
-      </div>
-    </article>
-  );
-}
-
-function Queue() {
-  const { queue } = useConsole();
-  if (!queue) return <p className="empty">読み込んでいます…</p>;
-  return (
-    <>
-      {queue.reprints.length > 0 && (
-        <section aria-label="再印刷の依頼">
-          {queue.reprints.map((r) => <ReprintCard key={`${r.vehicleId}/${r.id}`} item={r} />)}
-        </section>
-      )}
-      <section aria-label="承認待ちの請求">
-        <h2 className="section">承認待ち {queue.requests.length}件</h2>
-        {queue.requests.length === 0 ? (
-          <p className="empty card">いま承認を待っている請求はありません。車両から届くと、ここに自動で表示されます。</p>
-        ) : (
-          queue.requests.map((r) => <RequestCard key={r.requestId} item={r} />)
-        )}
-      </section>
-    </>
   );
 }
 
@@ -212,25 +92,34 @@ function DayTables({ day }: { day: DayView }) {
   );
 }
 
+/**
+ * What a notice from the hub does to the queue: a new arrival is counted (the list does not move under
+ * the clerk) unless the list is empty; a change to a request already listed reads the page again in place.
+ */
+function onHubEvent(e: ConsoleEvent) {
+  const { queue, loadQueue, countFresh, loadDay, tab } = useConsole.getState();
+  if (e.type === 'request.relayed' && queue && queue.requests.length > 0) void countFresh();
+  else if (e.type !== 'dead_letter') void loadQueue();
+  if (tab === 'day') void loadDay();
+}
+
 function Shell() {
-  const { session, tab, setTab, setDesk, signOut, live, setLive, loadQueue, loadDay, queue } = useConsole();
+  const { session, tab, setTab, setDesk, signOut, live, setLive, loadQueue, queue, filters } = useConsole();
   const decides = session?.role === 'operator';
   useEffect(() => {
     // An admin creates accounts and does not decide certificates: the hub refuses it the queue.
     if (!decides) return;
     void loadQueue();
-    // The hub says what changed; the screen re-reads the queue (and the day view when open).
-    return watchHub(() => {
-      void loadQueue();
-      if (useConsole.getState().tab === 'day') void loadDay();
-    }, setLive);
-  }, [decides, loadQueue, loadDay, setLive]);
+    return watchHub(onHubEvent, setLive);
+  }, [decides, loadQueue, setLive]);
   if (!session) return null;
-  const waiting = (queue?.requests.length ?? 0) + (queue?.reprints.length ?? 0);
+  // The tab counts what waits only while the list shows the whole queue (a search narrows the list, not the work).
+  const unfiltered = filters.step === 'relayed' && !filters.vehicle && !filters.day && !filters.kind && !filters.number;
+  const waiting = (unfiltered ? (queue?.total ?? 0) : 0) + (queue?.reprints.length ?? 0);
   return (
     <>
-      <header className="top">
-        <h1 className="brand">お出かけ市役所 証明書発行</h1>
+      <header className="top compact">
+        <h1 className="brand"><small>お出かけ市役所</small>証明書発行</h1>
         <nav className="tabs">
           <button className={tab === 'queue' ? 'tab on' : 'tab'} onClick={() => setTab('queue')}>承認待ち{waiting > 0 ? `（${waiting}）` : ''}</button>
           <button className={tab === 'day' ? 'tab on' : 'tab'} onClick={() => setTab('day')}>一日の記録</button>
@@ -238,10 +127,11 @@ function Shell() {
         <span className={`relay ${live ? 'online' : 'offline'}`}><span className="dot" />{live ? '自動更新中' : '再接続しています'}</span>
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('dispatch')}>訪問予約へ</button>}
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('records')}>実績へ</button>}
+        {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('admin')}>管理へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
-      <main>
+      <main className={tab === 'queue' ? 'queue-main' : undefined}>
         <Banners />
         {!decides ? (
           <p className="empty">証明書の承認・却下は証明書担当の仕事です。管理者のアカウントでは行えません。</p>
@@ -263,6 +153,7 @@ function App() {
   if (session.role === 'consultant') return <ConsultantDesk />;
   if (session.role === 'dispatcher' || (session.role === 'admin' && desk === 'dispatch')) return <DispatchConsole />;
   if (session.role === 'planning' || (session.role === 'admin' && desk === 'records')) return <RecordsConsole />;
+  if (session.role === 'admin' && desk === 'admin') return <AdminConsole />;
   return <Shell />;
 }
 

@@ -1,11 +1,22 @@
 // The console's state: who is signed in, the live queue, the day view, and what the screen shows.
 import { create } from 'zustand';
-import type { ConsoleSession, DayView, QueueView } from '../../protocol/console-api';
+import type { ConsoleSession, DayView, QueueItem, QueueQueryParams, QueueView } from '../../protocol/console-api';
 import { api, ApiError } from './api';
 
 export type Tab = 'queue' | 'day';
-/** An admin moves between the certificate console, the dispatcher's and the records; the other roles have one each. */
-export type Desk = 'certificates' | 'dispatch' | 'records';
+/** An admin moves between the certificate console, the dispatcher's, the records and the admin screens; the other roles have one each. */
+export type Desk = 'certificates' | 'dispatch' | 'records' | 'admin';
+
+/** The queue's search, as the filter bar holds it ('' = any). */
+export interface QueueFilters {
+  vehicle: string;
+  day: string;
+  kind: string;
+  step: string;
+  number: string;
+}
+export const emptyFilters: QueueFilters = { vehicle: '', day: '', kind: '', step: 'relayed', number: '' };
+export const QUEUE_PAGE = 50;
 
 interface ConsoleState {
   session: ConsoleSession | null;
@@ -13,6 +24,18 @@ interface ConsoleState {
   tab: Tab;
   desk: Desk;
   queue: QueueView | null;
+  filters: QueueFilters;
+  /** The cursor of each page read so far (page 0: none), so 前へ goes back to the same rows. */
+  cursors: (string | null)[];
+  page: number;
+  /** The page `queue` holds (it trails `page` while the next page is read). */
+  shownPage: number;
+  /** The request in the detail pane: kept while the list reloads, even if it left the list. */
+  selected: QueueItem | null;
+  /** The selected request is no longer in the list (decided elsewhere, or the search changed). */
+  selectedGone: boolean;
+  /** Requests the search finds that arrived after the list was read (「新着 N件」). */
+  fresh: number;
   day: DayView | null;
   dayDate: string;
   live: boolean;
@@ -25,13 +48,26 @@ interface ConsoleState {
   setTab(tab: Tab): void;
   setDesk(desk: Desk): void;
   setLive(live: boolean): void;
+  /** Reads the current page again in place: the rows that are still there keep their places. */
   loadQueue(): Promise<void>;
+  /** A new search: back to the first page. */
+  search(filters: QueueFilters): Promise<void>;
+  turnPage(delta: 1 | -1): Promise<void>;
+  select(item: QueueItem | null): void;
+  /** Counts what arrived since the list was read, without touching the list. */
+  countFresh(): Promise<void>;
+  /** Brings the new arrivals in (reads the page again); the selection stays. */
+  takeFresh(): Promise<void>;
   loadDay(date?: string): Promise<void>;
-  approve(requestId: string, label: string): Promise<void>;
+  approve(requestId: string, label: string, preview?: { issuedAt: string; sha256: string }): Promise<boolean>;
   reject(requestId: string, reason: string, label: string): Promise<boolean>;
   ask(requestId: string, text: string, label: string): Promise<boolean>;
   decideReprint(vehicleId: string, id: string, approve: boolean, label: string): Promise<void>;
   dismiss(): void;
+  /** What a screen of its own (the admin's) did, shown in the banner. */
+  tell(notice: string): void;
+  /** What went wrong on such a screen; an ended session returns to sign-in. */
+  report(e: unknown): void;
 }
 
 export function todayInTokyo(now = new Date()): string {
@@ -40,6 +76,13 @@ export function todayInTokyo(now = new Date()): string {
 
 /** Which queue read is the latest (see loadQueue). */
 let queueReads = 0;
+
+function queryOf(filters: QueueFilters): QueueQueryParams {
+  return {
+    vehicle: filters.vehicle.trim() || undefined, day: filters.day || undefined, kind: (filters.kind || undefined) as QueueQueryParams['kind'],
+    step: (filters.step || undefined) as QueueQueryParams['step'], number: filters.number.trim() || undefined,
+  };
+}
 
 export const useConsole = create<ConsoleState>((set, get) => {
   const fail = (e: unknown) => {
@@ -58,12 +101,27 @@ export const useConsole = create<ConsoleState>((set, get) => {
       set({ busy: null });
     }
   };
+  /** After one's own decision the next request in the list opens, as a clerk works down the queue. */
+  const afterDecision = async (requestId: string) => {
+    const rows = get().queue?.requests ?? [];
+    const at = rows.findIndex((r) => r.requestId === requestId);
+    const next = rows[at + 1] ?? rows[at - 1] ?? null;
+    set({ selected: at >= 0 ? next : get().selected, selectedGone: false });
+    await get().loadQueue();
+  };
   return {
     session: null,
     checkingSession: true,
     tab: 'queue',
     desk: 'certificates',
     queue: null,
+    filters: emptyFilters,
+    cursors: [null],
+    page: 0,
+    shownPage: 0,
+    selected: null,
+    selectedGone: false,
+    fresh: 0,
     day: null,
     dayDate: todayInTokyo(),
     live: false,
@@ -85,7 +143,7 @@ export const useConsole = create<ConsoleState>((set, get) => {
     async signOut() {
       await act('signout', async () => {
         await api.signOut();
-        set({ session: null, queue: null, day: null, desk: 'certificates' });
+        set({ session: null, queue: null, day: null, desk: 'certificates', selected: null, filters: emptyFilters, cursors: [null], page: 0, fresh: 0 });
       });
     },
     setTab(tab) {
@@ -102,12 +160,49 @@ export const useConsole = create<ConsoleState>((set, get) => {
     async loadQueue() {
       // Only the latest read is shown: an older answer arriving late would bring back a decided request.
       const mine = ++queueReads;
+      const { filters, cursors, page } = get();
       try {
-        const queue = await api.queue();
-        if (mine === queueReads) set({ queue });
+        const queue = await api.queue({ ...queryOf(filters), cursor: cursors[page] ?? undefined, limit: QUEUE_PAGE });
+        if (mine !== queueReads) return;
+        const { selected } = get();
+        const still = selected ? queue.requests.find((r) => r.requestId === selected.requestId) : undefined;
+        // The first request is opened when none is; one that left the list stays open, marked as gone.
+        set({
+          queue, fresh: 0, shownPage: page,
+          selected: still ?? selected ?? queue.requests[0] ?? null,
+          selectedGone: selected !== null && still === undefined,
+          cursors: [...cursors.slice(0, page + 1), queue.nextCursor],
+        });
       } catch (e) {
         fail(e);
       }
+    },
+    async search(filters) {
+      set({ filters, cursors: [null], page: 0, selected: null, selectedGone: false });
+      await get().loadQueue();
+    },
+    async turnPage(delta) {
+      const { page, cursors } = get();
+      const next = page + delta;
+      if (next < 0 || (delta > 0 && !cursors[next])) return;
+      set({ page: next, selected: null, selectedGone: false });
+      await get().loadQueue();
+    },
+    select(item) {
+      set({ selected: item, selectedGone: false });
+    },
+    async countFresh() {
+      const { queue, filters } = get();
+      if (!queue) return;
+      try {
+        const since = await api.queue({ ...queryOf(filters), receivedAfter: queue.asOf, limit: 1 });
+        set({ fresh: since.total });
+      } catch (e) {
+        fail(e);
+      }
+    },
+    async takeFresh() {
+      await get().loadQueue();
     },
     async loadDay(date) {
       const d = date ?? get().dayDate;
@@ -118,18 +213,18 @@ export const useConsole = create<ConsoleState>((set, get) => {
         fail(e);
       }
     },
-    async approve(requestId, label) {
-      await act(`approve:${requestId}`, async () => {
-        const r = await api.approve(requestId);
+    approve(requestId, label, preview) {
+      return act(`approve:${requestId}`, async () => {
+        const r = await api.approve(requestId, preview);
         // The list first, then the words: when the operator reads 承認しました the request has left the queue.
-        await get().loadQueue();
+        await afterDecision(requestId);
         set({ notice: `${label}を承認しました。証明書（発行番号 ${r.serial}）を車両のプリンターへ送りました。` });
       });
     },
     reject(requestId, reason, label) {
       return act(`reject:${requestId}`, async () => {
         await api.reject(requestId, reason);
-        await get().loadQueue();
+        await afterDecision(requestId);
         set({ notice: `${label}を却下しました。理由は車両の職員に表示されます。` });
       });
     },
@@ -149,6 +244,12 @@ export const useConsole = create<ConsoleState>((set, get) => {
     },
     dismiss() {
       set({ error: null, notice: null });
+    },
+    tell(notice) {
+      set({ notice, error: null });
+    },
+    report(e) {
+      fail(e);
     },
   };
 });

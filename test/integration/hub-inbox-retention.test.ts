@@ -93,7 +93,7 @@ describe('the vehicle inbox after acknowledgement', () => {
       else for (const step of steps) expect((await c.deliver([step])).status).toBe(200);
       const after = await documents(m.requestId);
       expect(after.pdfBytes).toBe(0);
-      expect(after.serial).toMatch(/^T\d{6}$/);
+      expect(after.serial).toMatch(/^T[0-9A-F]{10}$/);
       expect(after.sha256).toMatch(/^[0-9a-f]{64}$/);
       const dropped = await t.hub.store.transaction((tx) => tx.listAudit({ requestId: m.requestId, action: 'document.pdf_dropped' }));
       expect(dropped).toHaveLength(1);

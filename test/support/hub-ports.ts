@@ -1,6 +1,6 @@
 // Small in-test implementations of the hub's registry and certificate ports, for tests that are about
 // sync, auth and approval rather than about the registry or the certificate layout.
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { CertificateIssuer, RegistryMatch, ResidentLookup } from '../../hub/server/ports';
 
@@ -32,15 +32,15 @@ export function testRegistry(extra: InventedResident[] = []): ResidentLookup & {
   return registry;
 }
 
+/** Deterministic, as the port promises: serial and code from the request's id, the PDF's dates from the order's time. */
 export function testCertificates(): CertificateIssuer & { rendered: string[] } {
-  let n = 0;
   const issuer = {
     rendered: [] as string[],
     async render(order: { requestId: string; kind: string; residentId: string; issuedAt: Date }) {
-      n++;
-      const serial = `T${String(n).padStart(6, '0')}`;
-      const verificationCode = randomBytes(6).toString('hex').toUpperCase();
-      const doc = await PDFDocument.create();
+      const digest = createHash('sha256').update(order.requestId).digest('hex').toUpperCase();
+      const serial = `T${digest.slice(0, 10)}`;
+      const verificationCode = digest.slice(10, 22);
+      const doc = await PDFDocument.create({ updateMetadata: false });
       const font = await doc.embedFont(StandardFonts.Helvetica);
       const page = doc.addPage([595, 842]);
       page.drawText(`${order.kind} ${order.residentId} ${serial} ${verificationCode}`, { x: 50, y: 780, size: 14, font });
