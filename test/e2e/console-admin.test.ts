@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityProblems } from '../support/accessibility';
+import { accessibilityProblems } from '../support/axe';
 import { launchChromium, shot } from '../support/browser';
 import { adminCredentials, consoleDist, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub } from '../support/hub';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server';
-import { accessibilityProblems } from '../support/accessibility';
+import { accessibilityProblems } from '../support/axe';
 import { launchChromium, shot } from '../support/browser';
 import { approverCredentials, consoleDist, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub, type VehicleTls } from '../support/hub';
 

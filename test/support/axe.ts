@@ -67,3 +67,8 @@ export async function seriousViolations(
 export function describeFindings(screen: string, findings: readonly AxeFinding[]): string[] {
   return findings.flatMap((f) => f.nodes.map((n) => `${screen}: [${f.impact}] ${f.rule} (${f.help}) at ${n.target} — ${n.summary}`));
 }
+
+/** The serious and critical findings on the page as it is now, one line each: `[]` when there are none. */
+export async function accessibilityProblems(page: Page, screen = new URL(page.url()).pathname): Promise<string[]> {
+  return describeFindings(screen, await seriousViolations(page));
+}
