@@ -122,9 +122,11 @@ export class CardFlows {
     this.card?.on('card-inserted', () => this.setPresent(true));
     // Without pcscd the reader's events may be lost: a read made before cannot be vouched for.
     this.card?.on('service-lost', () => this.forgetVisitRead());
+    // Whether a card is already in the reader, from the readers' own state: no card session is opened,
+    // so a read staff start at once is never refused as busy by this look.
     void this.card
-      ?.status()
-      .then((s) => this.setPresent(s.cardPresent))
+      ?.cardPresent()
+      .then((present) => this.setPresent(present))
       .catch(() => undefined);
   }
 

@@ -59,6 +59,8 @@ export interface CardServiceEvents {
 
 export interface CardService {
   status(options?: CardOperationOptions): Promise<CardStatus>;
+  /** Whether a reader holds a card, from the readers' own state: opens no card session, so it never makes another operation busy. */
+  cardPresent(): Promise<boolean>;
   readBasicInfo(pin: PinBuffer, options?: PinOperationOptions): Promise<BasicInfo>;
   readAuthCertificate(options?: CardOperationOptions): Promise<Uint8Array>;
   signForAuth(challenge: Uint8Array, pin: PinBuffer, options?: PinOperationOptions): Promise<AuthSignature>;
@@ -109,6 +111,11 @@ export class PcscCardService extends EventEmitter<CardServiceEvents> implements 
 
   readers() {
     return this.#pcsc.readers();
+  }
+
+  async cardPresent(): Promise<boolean> {
+    await this.#pcsc.settle();
+    return this.#pcsc.readers().some((r) => r.cardPresent);
   }
 
   async #run<T>(what: string, options: CardOperationOptions, fn: (s: CardSession, reader: string) => Promise<T>): Promise<T> {

@@ -102,6 +102,7 @@ describe('one PIN per visit', () => {
     const real = rig.service;
     const deaf: CardService = {
       status: (o) => real.status(o),
+      cardPresent: () => real.cardPresent(),
       readBasicInfo: (pin, o) => real.readBasicInfo(pin, o),
       readAuthCertificate: (o) => real.readAuthCertificate(o),
       signForAuth: (c, pin, o) => real.signForAuth(c, pin, o),
