@@ -271,7 +271,7 @@ export const RISAI_API = {
   disasters: '/api/v1/vehicle/risai/disasters',
   /** GET: what the hub has of a photo (the chunks it holds, whether it is whole and verified). */
   photo: '/api/v1/vehicle/risai/photos/:photoId',
-  /** PUT: one chunk of a photo, with its index and sha256. */
+  /** POST: one chunk of a photo, with its index and sha256. */
   chunk: '/api/v1/vehicle/risai/photos/:photoId/chunks/:index',
   console: {
     disasters: '/api/v1/console/risai/disasters',
@@ -368,3 +368,29 @@ export const RisaiCounts = z.object({
   rows: z.array(z.object({ disasterId: z.string(), disasterName: z.string(), area: z.string(), status: RisaiStatus, grade: DamageGrade.nullable(), count: z.number().int() })),
 });
 export type RisaiCounts = z.infer<typeof RisaiCounts>;
+
+// ---------------------------------------------------------------------------------------------
+// The vehicle's screens
+// ---------------------------------------------------------------------------------------------
+
+/** What staff see of an application on the vehicle (no personal data). */
+export const RisaiVehicleView = z.object({
+  id: z.string(),
+  number: z.string(),
+  disasterId: z.string(),
+  disasterName: z.string(),
+  state: z.enum(['draft', 'queued', 'delivered', 'complete']),
+  photos: z.array(z.object({ id: z.string(), takenAt: z.string(), bytes: z.number().int(), width: z.number().int(), height: z.number().int(), chunks: z.number().int(), chunksAtHub: z.number().int(), verified: z.boolean() })),
+  createdAt: z.string(),
+});
+export type RisaiVehicleView = z.infer<typeof RisaiVehicleView>;
+
+export const DisasterList = z.object({ disasters: z.array(Disaster), limits: PhotoLimits });
+export type DisasterList = z.infer<typeof DisasterList>;
+
+/** A photo from the staff screen: a JPEG already downscaled there, as base64, with when it was taken. */
+export const RisaiPhotoInput = z.object({
+  applicationId: EntityId,
+  jpegBase64: z.string().min(4, { error: '写真がありません。撮り直してください。' }).max(12 * 1024 * 1024, { error: '写真が大きすぎます。' }),
+  takenAt: z.iso.datetime({ offset: true }),
+});

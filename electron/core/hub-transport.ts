@@ -27,6 +27,8 @@ import {
 import { VehicleVisitsResponse, VISITS_API } from '../../protocol/visits';
 import { AppError } from './errors';
 import type { VisitTransport } from './home-visits';
+import { PhotoProgress, RISAI_API, VehicleDisasters, type ChunkUpload } from '../../protocol/disaster';
+import type { RisaiTransport } from './risai';
 
 /** What the vehicle sends: the hub's message union (requests, visits, follow-ups, outing records). */
 export type OutgoingMessage = VehicleMessage;
@@ -124,7 +126,7 @@ export class HubUnreachable extends Error {
   }
 }
 
-export class HttpsHubTransport implements HubTransport, ConsultationTransport, VisitTransport {
+export class HttpsHubTransport implements HubTransport, ConsultationTransport, VisitTransport, RisaiTransport {
   private readonly agent: Agent;
   private readonly base: URL;
   readonly vehicleId: string;
@@ -157,6 +159,19 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
 
   async visits(): Promise<VehicleVisitsResponse> {
     return VehicleVisitsResponse.parse(await this.send('GET', VISITS_API.vehicle));
+  }
+
+  async risaiDisasters(): Promise<VehicleDisasters> {
+    return VehicleDisasters.parse(await this.send('GET', RISAI_API.disasters));
+  }
+
+  async risaiPhoto(photoId: string): Promise<PhotoProgress> {
+    return PhotoProgress.parse(await this.send('GET', RISAI_API.photo.replace(':photoId', encodeURIComponent(photoId))));
+  }
+
+  async risaiChunk(photoId: string, index: number, chunk: ChunkUpload): Promise<PhotoProgress> {
+    const path = RISAI_API.chunk.replace(':photoId', encodeURIComponent(photoId)).replace(':index', String(index));
+    return PhotoProgress.parse(await this.send('POST', path, chunk));
   }
 
   async availability(): Promise<AvailabilityResponse> {

@@ -34,6 +34,8 @@ import type { PeerCertificate, VehicleSync } from './vehicle-sync';
 import { readInbox } from './inbox';
 import { recordsRoutes } from './records-routes';
 import { visitRoutes } from './visit-routes';
+import { risaiRoutes } from './risai-routes';
+import { RisaiService } from './risai';
 import type { VisitService } from './visits';
 import { entityId, VehicleId } from '../../protocol/ids';
 import { operatorRoles } from '../../protocol/roles';
@@ -58,6 +60,8 @@ export interface AppDeps {
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
   rateLimits?: RateLimitOptions;
+  /** り災証明書 applications; built from the store when not given. */
+  risai?: RisaiService;
 }
 
 const PING_MS = 25_000;
@@ -358,6 +362,7 @@ export async function buildApp(deps: AppDeps) {
   registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
   await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
   await app.register(recordsRoutes, { store, clock, operator, place });
+  await app.register(risaiRoutes, { risai: deps.risai ?? new RisaiService({ store, clock, log, push }), vehicleOf, operator });
 
   // ---- records: the daily closes (日計表) and the monthly fee summary ----
   app.get(CONSOLE_API.records.closes, async (req): Promise<ClosesMonthView> => {
