@@ -73,7 +73,7 @@ describe('り災証明書 over the hub API', () => {
     const queue = await tax.call('GET', `${RISAI_API.console.applications}?status=received`);
     expect(queue.body).toMatchObject([{ id: 'app-risai-api-1', status: 'received', complete: true, area: '平', disasterName: '令和5年台風第13号' }]);
     const detail = await tax.call('GET', RISAI_API.console.application.replace(':id', 'app-risai-api-1'));
-    expect(detail.body.input.applicant.kana).toBe('たいら はなこ');
+    expect(detail.body.input.applicant.kana).toBe('おなはま はるこ');
     const photo = await httpsCall(`${url}${RISAI_API.console.photo.replace(':id', 'app-risai-api-1').replace(':photoId', photoId)}`, {
       headers: { cookie: tax.cookie }, tls: { ca },
     });

@@ -31,7 +31,7 @@ export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex'
 export function risaiApplication(disasterId: string, overrides: Partial<RisaiApplicationInput> = {}): RisaiApplicationInput {
   return {
     disasterId,
-    applicant: { name: '平 花子', kana: 'たいら はなこ', birthDate: '1951-06-01', address: 'いわき市平字試験町1-2-3', phone: '0246-22-0000' },
+    applicant: { name: '小名浜 春子', kana: 'おなはま はるこ', birthDate: '1951-06-01', address: 'いわき市平字試験町1-2-3', phone: '0246-22-0000' },
     relation: 'occupant',
     proxyLetter: false,
     property: { address: 'いわき市平字試験町1-2-3', district: '平', use: 'dwelling', structure: 'wood' },
