@@ -271,7 +271,7 @@ export const RISAI_API = {
   disasters: '/api/v1/vehicle/risai/disasters',
   /** GET: what the hub has of a photo (the chunks it holds, whether it is whole and verified). */
   photo: '/api/v1/vehicle/risai/photos/:photoId',
-  /** POST: one chunk of a photo, with its index and sha256. */
+  /** POST: one chunk of a photo (raw bytes), with its index, its sha256 in CHUNK_SHA256_HEADER. */
   chunk: '/api/v1/vehicle/risai/photos/:photoId/chunks/:index',
   console: {
     disasters: '/api/v1/console/risai/disasters',
@@ -286,10 +286,17 @@ export const RISAI_API = {
 export const VehicleDisasters = z.object({ disasters: z.array(Disaster), limits: PhotoLimits });
 export type VehicleDisasters = z.infer<typeof VehicleDisasters>;
 
-/** One chunk as sent: base64 bytes with their sha256 (the hub checks it before it keeps them). */
+/**
+ * One chunk as sent: its raw bytes as the body (application/octet-stream: no base64, so a photo costs
+ * its own size on the link), its sha256 in a header; the hub checks it before it keeps the bytes.
+ */
+export const CHUNK_SHA256_HEADER = 'x-chunk-sha256';
+export const CHUNK_CONTENT_TYPE = 'application/octet-stream';
 export const ChunkUpload = z.object({
-  sha256: Sha256Hex,
-  data: z.string().max(Math.ceil((PHOTO_CHUNK_BYTES * 4) / 3) + 8),
+  sha256: z.string({ error: '写真の一部の検査値（sha256）がありません。' }).regex(/^[0-9a-f]{64}$/, { error: '写真の一部の検査値（sha256）の形が正しくありません。' }),
+  data: z
+    .instanceof(Uint8Array, { error: '写真の一部は application/octet-stream で送ってください。' })
+    .refine((d) => d.length >= 1 && d.length <= PHOTO_CHUNK_BYTES, { error: '写真の一部の大きさが正しくありません。' }),
 });
 export type ChunkUpload = z.infer<typeof ChunkUpload>;
 

@@ -27,7 +27,7 @@ import {
 import { VehicleVisitsResponse, VISITS_API } from '../../protocol/visits';
 import { AppError } from './errors';
 import type { VisitTransport } from './home-visits';
-import { PhotoProgress, RISAI_API, VehicleDisasters, type ChunkUpload } from '../../protocol/disaster';
+import { CHUNK_CONTENT_TYPE, CHUNK_SHA256_HEADER, PhotoProgress, RISAI_API, VehicleDisasters } from '../../protocol/disaster';
 import type { RisaiTransport } from './risai';
 
 /** What the vehicle sends: the hub's message union (requests, visits, follow-ups, outing records). */
@@ -169,9 +169,9 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
     return PhotoProgress.parse(await this.send('GET', RISAI_API.photo.replace(':photoId', encodeURIComponent(photoId))));
   }
 
-  async risaiChunk(photoId: string, index: number, chunk: ChunkUpload): Promise<PhotoProgress> {
+  async risaiChunk(photoId: string, index: number, chunk: { sha256: string; data: Buffer }): Promise<PhotoProgress> {
     const path = RISAI_API.chunk.replace(':photoId', encodeURIComponent(photoId)).replace(':index', String(index));
-    return PhotoProgress.parse(await this.send('POST', path, chunk));
+    return PhotoProgress.parse(await this.send('POST', path, undefined, { bytes: Buffer.from(chunk.data), headers: { 'content-type': CHUNK_CONTENT_TYPE, [CHUNK_SHA256_HEADER]: chunk.sha256 } }));
   }
 
   async availability(): Promise<AvailabilityResponse> {
@@ -265,8 +265,10 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
     this.agent.destroy();
   }
 
-  private send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  /** A JSON call, or with `raw` a body of bytes under its own headers (a photo's chunk). */
+  private send(method: 'GET' | 'POST', path: string, body?: unknown, raw?: { bytes: Buffer; headers: Record<string, string> }): Promise<unknown> {
+    const payload = raw ? raw.bytes : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const contentType = raw ? raw.headers : { 'content-type': 'application/json' };
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         new URL(path, this.base),
@@ -274,7 +276,7 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
           method,
           agent: this.agent,
           timeout: this.timeoutMs,
-          headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+          headers: { accept: 'application/json', ...(payload ? { ...contentType, 'content-length': payload.length } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];

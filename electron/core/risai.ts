@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import {
   applicationProblems, chunkCount, DEFAULT_PHOTO_LIMITS, Disaster, jpegSize, PHOTO_CHUNK_BYTES, PhotoLimits, photoProblem,
-  RisaiApplicationInput, type ChunkUpload, type RisaiVehicleView, type PhotoMeta, type PhotoProgress, type RisaiApplicationMessage, type VehicleDisasters,
+  RisaiApplicationInput, type RisaiVehicleView, type PhotoMeta, type PhotoProgress, type RisaiApplicationMessage, type VehicleDisasters,
 } from '../../protocol/disaster';
 import { tokyoDate } from '../../protocol/visit-calendar';
 import type { IdGenerator } from '../../common/ids';
@@ -24,7 +24,7 @@ import { checkpoint } from './retention';
 export interface RisaiTransport {
   risaiDisasters(): Promise<VehicleDisasters>;
   risaiPhoto(photoId: string): Promise<PhotoProgress>;
-  risaiChunk(photoId: string, index: number, chunk: ChunkUpload): Promise<PhotoProgress>;
+  risaiChunk(photoId: string, index: number, chunk: { sha256: string; data: Buffer }): Promise<PhotoProgress>;
 }
 
 export interface RisaiDeskOptions {
@@ -281,7 +281,7 @@ export class RisaiDesk {
         if (index === undefined || failure) return;
         const data = bytes.subarray(index * PHOTO_CHUNK_BYTES, (index + 1) * PHOTO_CHUNK_BYTES);
         try {
-          const answer = await transport.risaiChunk(photo.id, index, { sha256: createHash('sha256').update(data).digest('hex'), data: data.toString('base64') });
+          const answer = await transport.risaiChunk(photo.id, index, { sha256: createHash('sha256').update(data).digest('hex'), data });
           // Answers may arrive out of order: keep the one that knows the most.
           if (answer.complete || answer.received.length > state.received.length) state = answer;
           progress();

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ConsoleRole, ConsoleSession } from '../../protocol/console';
-import { PHOTO_CHUNK_BYTES, RISAI_API } from '../../protocol/disaster';
+import { CHUNK_CONTENT_TYPE, CHUNK_SHA256_HEADER, PHOTO_CHUNK_BYTES, RISAI_API } from '../../protocol/disaster';
 import { entityId } from '../../protocol/ids';
 import { RISAI_ROLES } from '../../protocol/roles';
 import { parse } from './parse';
@@ -28,11 +28,12 @@ export const risaiRoutes: FastifyPluginAsync<RisaiRouteDeps> = async (app, { ris
     return risai.forVehicle();
   });
   app.get(RISAI_API.photo, async (req) => risai.progress(await vehicleOf(req), parse(PhotoParams, req.params).photoId));
-  // One chunk in base64 with its hash and a little JSON around it: nothing bigger is ever needed.
-  app.post(RISAI_API.chunk, { bodyLimit: Math.ceil((PHOTO_CHUNK_BYTES * 4) / 3) + 1024 }, async (req) => {
+  // A chunk's raw bytes (this plugin's scope only): nothing bigger than one chunk is ever read.
+  app.addContentTypeParser(CHUNK_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: PHOTO_CHUNK_BYTES }, (_req, body, done) => done(null, body));
+  app.post(RISAI_API.chunk, { bodyLimit: PHOTO_CHUNK_BYTES }, async (req) => {
     const vehicleId = await vehicleOf(req);
     const p = parse(ChunkParams, req.params);
-    return risai.chunk(vehicleId, p.photoId, p.index, req.body);
+    return risai.chunk(vehicleId, p.photoId, p.index, { sha256: req.headers[CHUNK_SHA256_HEADER], data: Buffer.isBuffer(req.body) ? req.body : undefined });
   });
 
   app.get(RISAI_API.console.disasters, async (req) => {

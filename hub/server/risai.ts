@@ -150,7 +150,7 @@ export class RisaiService {
   async chunk(vehicleId: string, photoId: string, rawIndex: unknown, body: unknown): Promise<PhotoProgress> {
     const index = Number(rawIndex);
     const upload = parse(ChunkUpload, body);
-    const data = Buffer.from(upload.data, 'base64');
+    const data = Buffer.from(upload.data);
     if (createHash('sha256').update(data).digest('hex') !== upload.sha256) throw badRequest('BAD_CHUNK', risaiErrorMessages.BAD_CHUNK);
     const at = this.now();
     let completed: string | null = null;

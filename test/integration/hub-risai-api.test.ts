@@ -26,9 +26,12 @@ afterAll(async () => hub?.stop());
 const tls = () => ({ cert: vehicle.cert, key: vehicle.key, ca: vehicle.ca });
 const photoPath = (id: string) => RISAI_API.photo.replace(':photoId', id);
 const chunkPath = (id: string, i: number) => RISAI_API.chunk.replace(':photoId', id).replace(':index', String(i));
-const chunkBody = (data: Buffer, i: number) => {
+/** One chunk as the vehicle sends it: raw bytes, their sha256 in a header. */
+const chunkCall = (photoId: string, data: Buffer, i: number, sha?: string) => {
   const part = data.subarray(i * PHOTO_CHUNK_BYTES, (i + 1) * PHOTO_CHUNK_BYTES);
-  return { sha256: createHash('sha256').update(part).digest('hex'), data: part.toString('base64') };
+  return httpsCall(`${url}${chunkPath(photoId, i)}`, {
+    rawBody: part, headers: { 'content-type': 'application/octet-stream', 'x-chunk-sha256': sha ?? createHash('sha256').update(part).digest('hex') }, tls: tls(),
+  });
 };
 
 describe('り災証明書 over the hub API', () => {
@@ -61,11 +64,13 @@ describe('り災証明書 over the hub API', () => {
     expect((await httpsCall(`${url}${photoPath(photoId)}`, { tls: tls() })).body).toMatchObject({ chunks: 2, received: [], complete: false });
     expect((await httpsCall(`${url}${photoPath('photo-nobody-0001')}`, { tls: tls() })).status).toBe(404);
     // A body larger than one chunk is refused before it is read.
-    const huge = await httpsCall(`${url}${chunkPath(photoId, 0)}`, { body: { sha256: '0'.repeat(64), data: 'A'.repeat(200_000) }, tls: tls() });
+    const huge = await httpsCall(`${url}${chunkPath(photoId, 0)}`, { rawBody: Buffer.alloc(PHOTO_CHUNK_BYTES + 1), headers: { 'content-type': 'application/octet-stream', 'x-chunk-sha256': '0'.repeat(64) }, tls: tls() });
     expect(huge.status).toBe(413);
-    expect((await httpsCall(`${url}${chunkPath(photoId, 0)}`, { body: { ...chunkBody(jpeg, 0), sha256: 'f'.repeat(64) }, tls: tls() })).body.code).toBe('BAD_CHUNK');
-    expect((await httpsCall(`${url}${chunkPath(photoId, 1)}`, { body: chunkBody(jpeg, 1), tls: tls() })).body).toMatchObject({ received: [1], complete: false });
-    expect((await httpsCall(`${url}${chunkPath(photoId, 0)}`, { body: chunkBody(jpeg, 0), tls: tls() })).body).toMatchObject({ complete: true, applicationComplete: true });
+    // A chunk as JSON is not a chunk.
+    expect((await httpsCall(`${url}${chunkPath(photoId, 0)}`, { body: { sha256: '0'.repeat(64), data: 'AAAA' }, tls: tls() })).body.code).toBe('INVALID_INPUT');
+    expect((await chunkCall(photoId, jpeg, 0, 'f'.repeat(64))).body.code).toBe('BAD_CHUNK');
+    expect((await chunkCall(photoId, jpeg, 1)).body).toMatchObject({ received: [1], complete: false });
+    expect((await chunkCall(photoId, jpeg, 0)).body).toMatchObject({ complete: true, applicationComplete: true });
 
     // The tax department: its queue, the application with its photo, the moves, the counts.
     const tax = operatorClient(url, ca);

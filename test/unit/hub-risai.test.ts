@@ -55,7 +55,7 @@ function message(disasterId: string, photos: PhotoMeta[], over: Partial<RisaiApp
 
 const chunkOf = (data: Buffer, i: number) => {
   const part = data.subarray(i * PHOTO_CHUNK_BYTES, (i + 1) * PHOTO_CHUNK_BYTES);
-  return { sha256: createHash('sha256').update(part).digest('hex'), data: part.toString('base64') };
+  return { sha256: createHash('sha256').update(part).digest('hex'), data: part };
 };
 
 async function audits(store: KyselyHubStore, action: string) {
