@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import {
   applicationProblems, chunkCount, DEFAULT_PHOTO_LIMITS, Disaster, jpegSize, PHOTO_CHUNK_BYTES, PhotoLimits, photoProblem,
-  RisaiApplicationInput, type RisaiVehicleView, type PhotoMeta, type PhotoProgress, type RisaiApplicationMessage, type VehicleDisasters,
+  RisaiApplicationInput, type CertificateDelivery, type RisaiVehicleView, type SurveyWish, type PhotoMeta, type PhotoProgress, type RisaiApplicationMessage, type VehicleDisasters,
 } from '../../protocol/disaster';
 import { tokyoDate } from '../../protocol/visit-calendar';
 import type { IdGenerator } from '../../common/ids';
@@ -37,6 +37,11 @@ export interface RisaiDeskOptions {
   logger: Logger;
   /** The city's photo limits until the hub has given its own. */
   limits?: PhotoLimits;
+  /** The 受付票 on the receipt printer: queued in the submit's transaction, printed after it. */
+  receipts?: {
+    queue(slip: { number: string; disasterName: string; photos: number; survey: SurveyWish; delivery: CertificateDelivery }, staffId: string): string | null;
+    run(jobId: string): Promise<unknown>;
+  };
   /** Chunks in flight at once: the link stays busy while one chunk's answer is on its way. */
   window?: number;
   /** How long the disasters list is fresh before the sync loop asks the hub again. */
@@ -183,7 +188,7 @@ export class RisaiDesk {
   /** The application is complete as entered: it goes into the outbox with its photos' metadata, once. */
   submit(applicationId: string, staffId: string): RisaiVehicleView {
     const { db, cipher, audit, outbox, clock } = this.o;
-    db.transaction(() => {
+    const receipt = db.transaction(() => {
       const app = this.row(applicationId);
       if (app.state !== 'draft') throw new AppError('RISAI_SUBMITTED', 'この申請はもう送信の順番待ちです。');
       const input = RisaiApplicationInput.parse(JSON.parse(cipher.open(app.personal_sealed!, personalContext(app.id))));
@@ -203,7 +208,10 @@ export class RisaiDesk {
       outbox.enqueue(app.id, 'risai.application', message);
       db.prepare(`UPDATE risai_applications SET state = 'queued', submitted_at = ? WHERE id = ?`).run(at, app.id);
       audit.append({ actor: staffId, action: 'risai.submitted', detail: { applicationId: app.id, photos: photos.length } });
+      const disasterName = this.disaster(input.disasterId)?.name ?? '';
+      return this.o.receipts?.queue({ number: app.number, disasterName, photos: photos.length, survey: input.survey, delivery: input.delivery }, staffId) ?? null;
     })();
+    if (receipt) void this.o.receipts!.run(receipt).catch((e: unknown) => this.o.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'risai receipt print failed'));
     return this.view(applicationId);
   }
 

@@ -226,7 +226,11 @@ export class TerminalCore {
         this.sync?.kick();
       },
     });
-    this.risai = new RisaiDesk({ db, cipher, audit, clock, newId, outbox: this.outbox, logger, ...(options.risaiLimits ? { limits: options.risaiLimits } : {}) });
+    this.risai = new RisaiDesk({
+      db, cipher, audit, clock, newId, outbox: this.outbox, logger,
+      receipts: { queue: (slip, staffId) => this.printing.queueRisaiReceipt(slip, staffId), run: (jobId) => this.printing.run(jobId) },
+      ...(options.risaiLimits ? { limits: options.risaiLimits } : {}),
+    });
     const risaiLink = hub?.risai;
     let wasOnline = false;
     this.sync = hub

@@ -4,9 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TerminalCore } from '../../electron/core/terminal';
+import { KeyFileProvider } from '../../electron/core/crypto';
+import { loadFeeTable } from '../../electron/core/fees';
+import { TerminalCore } from '../../electron/core/terminal';
+import { receiptProfiles } from '../../native/printer/config';
+import { EscposEmulator } from '../../native/printer/escpos-emulator';
+import { EscposReceiptPrinter } from '../../native/printer/escpos-printer';
+import { IppCertificatePrinter } from '../../native/printer/ipp-printer';
 import { contractOn } from '../support/contract';
-import { demoStaff, makeCore, tempDir } from '../support/fixtures';
+import { demoStaff, feesFile, makeCore, staffFile, tempDir } from '../support/fixtures';
 import { fakeJpeg, risaiApplication } from '../support/risai';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -78,5 +84,46 @@ describe('り災証明書 entry on the vehicle, offline', () => {
     const draft = await ok('createRisai', risaiApplication(DISASTER, { survey: 'on_site', relation: 'proxy', proxyLetter: true }));
     expect((await ok('submitRisai', { applicationId: draft.id })).state).toBe('queued');
     expect(await fails('pullDisasters', {})).toMatchObject({ code: 'HUB_NOT_CONFIGURED' });
+  });
+});
+
+describe('the 受付票', () => {
+  it('prints on the receipt printer when the application is queued: its number, the disaster, the photos, no name', async () => {
+    const emulator = new EscposEmulator();
+    await emulator.start();
+    const dir = join(tmp.dir, 'printing');
+    const printing = new TerminalCore({
+      dataDir: dir,
+      keys: new KeyFileProvider(join(dir, 'data.key')),
+      fees: loadFeeTable(feesFile),
+      place: 'test-vehicle',
+      printers: {
+        // Not used here: only the receipt prints.
+        certificate: new IppCertificatePrinter({ uri: 'ipp://127.0.0.1:9/ipp/print', jobTimeoutMs: 1_000 }),
+        receipt: new EscposReceiptPrinter({ host: '127.0.0.1', port: emulator.port, profile: receiptProfiles['kanji-80mm'], jobTimeoutMs: 5_000 }),
+      },
+    });
+    try {
+      printing.staff.seedFromFile(staffFile);
+      const { ok: okHere } = contractOn(() => printing);
+      await okHere('signIn', demoStaff);
+      printing.db
+        .prepare('INSERT INTO risai_disasters (id, name, kind, date, area, self_assessment, created_at, pulled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(DISASTER, '令和5年台風第13号', 'storm_flood', '2023-09-08', '平・内郷', 1, 't', 't');
+      const draft = await okHere('createRisai', risaiApplication(DISASTER, { delivery: 'mail' }));
+      await okHere('addRisaiPhoto', { applicationId: draft.id, ...photo(100_000) });
+      await okHere('submitRisai', { applicationId: draft.id });
+      await emulator.waitForReceipts(1);
+      const paper = emulator.receipts[0]!.text;
+      expect(paper).toContain('受　付　票');
+      expect(paper).toContain(draft.number);
+      expect(paper).toContain('令和5年台風第13号');
+      expect(paper).toMatch(/写真\s+１枚/);
+      expect(paper).toMatch(/受け取り\s+郵送/);
+      expect(paper).not.toContain('春子');
+    } finally {
+      await printing.close();
+      await emulator.stop();
+    }
   });
 });
