@@ -21,12 +21,13 @@ import { adminCredentials } from '../test/support/hub';
 import { startHubProcess } from '../test/support/hub-process';
 import { fakeJpeg, risaiApplication } from '../test/support/risai';
 import { startShapedLink } from './shaped-link';
+import { PHOTO_CHUNK_BYTES } from '../protocol/disaster';
 
 const SHAPE = { bitsPerSecond: 1_000_000, roundTripMs: 300, cutEveryMs: 10_000, cutForMs: 3_000 };
 const PHOTO_BYTES = 512 * 1024;
 const PHOTOS = 10;
 /** How the vehicle retries after a failed cycle in this run: a cut link is tried again within a second. */
-const RETRY = { baseMs: 200, maxMs: 800 };
+const RETRY = { baseMs: 100, maxMs: 400 };
 
 type Row = [string, string, string, string];
 const rows: Row[] = [];
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
     rows.push([`100 applications (200 photos, ${mb.toFixed(1)} MiB) from 3 vehicles at once`, `${((f1 - f0) / 1000).toFixed(1)} s`, 'all complete', apps.length === 100 ? 'ok' : 'MISSED']);
     rows.push(['  applications at the hub / received once each / chunks written once each', `${apps.length} / ${receivedOnce ? 'yes' : 'NO'} / ${chunksOnce ? 'yes' : 'NO'}`, '100 / yes / yes', apps.length === 100 && receivedOnce && chunksOnce ? 'ok' : 'MISSED']);
     for (const core of cores) await core.close();
-    notes.push(`vehicle retry after a failed cycle: ${RETRY.baseMs}–${RETRY.maxMs} ms; photos in chunks of 64 KiB, two in flight`);
+    notes.push(`vehicle retry after a failed cycle: ${RETRY.baseMs}–${RETRY.maxMs} ms; photos in chunks of ${PHOTO_CHUNK_BYTES / 1024} KiB, three in flight`);
     notes.push('photos are JPEG-shaped bytes of a fixed size (the vehicle checks the header and the limits; it does not decode)');
   } finally {
     await store.close();

@@ -134,7 +134,8 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
   constructor(private readonly creds: HubCredentials, private readonly timeoutMs = 15_000) {
     this.base = new URL(creds.hubUrl);
     this.vehicleId = creds.vehicleId;
-    this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 2 });
+    // Four sockets: a り災証明書 photo travels as a few chunks in flight at once beside the sync loop's own calls.
+    this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 4 });
   }
 
   async deliver(messages: OutgoingMessage[], auditHead?: AuditHead): Promise<DeliverResponse> {

@@ -260,53 +260,88 @@ export class RisaiDesk {
       progress();
     }
     this.o.db.transaction(() => this.completeDelivered())();
-    for (;;) {
-      const photo = this.o.db
-        .prepare<[], PhotoRow>(
-          `SELECT p.* FROM risai_photos p JOIN risai_applications a ON a.id = p.application_id
-            WHERE p.data_sealed IS NOT NULL AND a.state = 'queued' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = a.id)
-            ORDER BY a.submitted_at, p.position LIMIT 1`,
-        )
-        .get();
-      if (!photo) return;
-      await this.uploadPhoto(transport, photo, progress);
-    }
+    const photos = this.o.db
+      .prepare<[], Omit<PhotoRow, 'data_sealed'>>(
+        `SELECT p.id, p.application_id, p.position, p.taken_at, p.bytes, p.sha256, p.width, p.height, p.chunks, p.chunks_at_hub, p.verified_at
+           FROM risai_photos p JOIN risai_applications a ON a.id = p.application_id
+          WHERE p.data_sealed IS NOT NULL AND a.state = 'queued' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = a.id)
+          ORDER BY a.submitted_at, a.id, p.position`,
+      )
+      .all();
+    if (photos.length === 0) return;
+    await this.upload(transport, photos, progress);
   }
 
-  /** One photo: ask the hub what it holds, send the chunks it lacks (a few at once), until it is verified whole. */
-  private async uploadPhoto(transport: RisaiTransport, photo: PhotoRow, progress: () => void): Promise<void> {
-    let state = await transport.risaiPhoto(photo.id);
-    this.recordProgress(photo, state);
+  /**
+   * The photos' chunks, in order, a few in flight at once across photo boundaries (the link never
+   * waits for one photo's last answer before the next photo starts). Photos go strictly in order and
+   * at most `window` chunks are ever in flight, so only the first `window` photos can have been
+   * started — by a cycle a cut ended, or a run killed mid-upload: the hub is asked what it holds of
+   * those (at once, one round trip), and the rest are sent whole. A photo the hub answers as verified
+   * leaves the vehicle at once.
+   */
+  private async upload(transport: RisaiTransport, photos: Omit<PhotoRow, 'data_sealed'>[], progress: () => void): Promise<void> {
+    const window = this.o.window ?? 3;
+    const asked = await Promise.all(photos.slice(0, window).map((p) => transport.risaiPhoto(p.id)));
     progress();
-    if (state.complete) return;
-    const bytes = this.o.cipher.openBytes(photo.data_sealed!, photoContext(photo.id));
-    const have = new Set(state.received);
-    const missing = Array.from({ length: photo.chunks }, (_, i) => i).filter((i) => !have.has(i));
+    const states = new Map<string, PhotoProgress>();
+    asked.forEach((known, i) => {
+      states.set(photos[i]!.id, known);
+      this.recordProgress(photos[i]!, known);
+    });
+    const tasks: { photo: Omit<PhotoRow, 'data_sealed'>; index: number }[] = [];
+    for (const photo of photos) {
+      const known = states.get(photo.id);
+      if (known?.complete) continue;
+      const have = new Set(known?.received ?? []);
+      for (let index = 0; index < photo.chunks; index++) if (!have.has(index)) tasks.push({ photo, index });
+    }
+    const opened = new Map<string, Buffer>();
+    const bytesOf = (id: string): Buffer => {
+      let bytes = opened.get(id);
+      if (!bytes) {
+        const row = this.o.db.prepare<[string], { data_sealed: Buffer | null }>('SELECT data_sealed FROM risai_photos WHERE id = ?').get(id);
+        if (!row?.data_sealed) throw new AppError('PHOTO_GONE', '写真のデータが見つかりません。');
+        bytes = this.o.cipher.openBytes(row.data_sealed, photoContext(id));
+        opened.set(id, bytes);
+      }
+      return bytes;
+    };
     let failure: unknown = null;
     const worker = async () => {
       for (;;) {
-        const index = missing.shift();
-        if (index === undefined || failure) return;
-        const data = bytes.subarray(index * PHOTO_CHUNK_BYTES, (index + 1) * PHOTO_CHUNK_BYTES);
+        const task = tasks.shift();
+        if (!task || failure) return;
+        const { photo, index } = task;
         try {
+          const data = bytesOf(photo.id).subarray(index * PHOTO_CHUNK_BYTES, (index + 1) * PHOTO_CHUNK_BYTES);
           const answer = await transport.risaiChunk(photo.id, index, { sha256: createHash('sha256').update(data).digest('hex'), data });
-          // Answers may arrive out of order: keep the one that knows the most.
-          if (answer.complete || answer.received.length > state.received.length) state = answer;
           progress();
+          // Answers may arrive out of order: keep the one that knows the most.
+          const before = states.get(photo.id);
+          if (!before || answer.complete || (!before.complete && answer.received.length > before.received.length)) states.set(photo.id, answer);
+          if (answer.complete && !before?.complete) {
+            opened.delete(photo.id);
+            this.recordProgress(photo, answer);
+          }
         } catch (e) {
           failure ??= e;
         }
       }
     };
-    await Promise.all(Array.from({ length: this.o.window ?? 2 }, worker));
-    this.recordProgress(photo, state);
+    await Promise.all(Array.from({ length: window }, worker));
+    // The cursors of the photos still on their way, for staff to see.
+    for (const photo of photos) {
+      const state = states.get(photo.id);
+      if (state && !state.complete) this.recordProgress(photo, state);
+    }
     if (failure) throw failure;
-    // Every chunk was accepted but the whole was not verified (the hub dropped a mismatch): the next turn starts over.
-    if (!state.complete) throw new AppError('PHOTO_NOT_VERIFIED', '写真が市役所で確認できませんでした。もう一度送ります。');
+    // Every chunk was accepted but a photo was not verified (the hub dropped a mismatch): the next turn starts it over.
+    if (photos.some((p) => !states.get(p.id)?.complete)) throw new AppError('PHOTO_NOT_VERIFIED', '写真が市役所で確認できませんでした。もう一度送ります。');
   }
 
   /** Keeps the hub's count as the photo's cursor; a verified photo's bytes leave the vehicle, and a whole application its personal fields. */
-  private recordProgress(photo: PhotoRow, state: PhotoProgress): void {
+  private recordProgress(photo: Pick<PhotoRow, 'id' | 'application_id'>, state: PhotoProgress): void {
     const { db, audit, clock } = this.o;
     const at = clock.now().toISOString();
     let purged = false;

@@ -13,6 +13,7 @@ import { OutingClose } from './staff/outing-close';
 import { OutingTally } from './staff/outing-tally';
 import { ListView } from './staff/request-list';
 import { RequestView } from './staff/request-view';
+import { Risai } from './staff/risai';
 import { SignIn } from './staff/sign-in';
 import { Visits } from './staff/visits';
 import { useStaff } from './staff-store';
@@ -53,6 +54,7 @@ function App() {
       {view.name === 'outing' && <Outing />}
       {view.name === 'tally' && <OutingTally />}
       {view.name === 'close' && <OutingClose />}
+      {view.name === 'risai' && <Risai />}
     </>
   );
 }

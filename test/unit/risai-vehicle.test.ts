@@ -14,6 +14,7 @@ import { IppCertificatePrinter } from '../../native/printer/ipp-printer';
 import { contractOn } from '../support/contract';
 import { demoStaff, feesFile, makeCore, staffFile, tempDir } from '../support/fixtures';
 import { fakeJpeg, risaiApplication } from '../support/risai';
+import { chunkCount } from '../../protocol/disaster';
 
 let tmp: ReturnType<typeof tempDir>;
 let core: TerminalCore;
@@ -59,7 +60,7 @@ describe('り災証明書 entry on the vehicle, offline', () => {
     });
     await ok('addRisaiPhoto', { applicationId: draft.id, ...photo(120_000, 1600, 1200, 1) });
     const withTwo = await ok('addRisaiPhoto', { applicationId: draft.id, ...photo(90_000, 1200, 1600, 2) });
-    expect(withTwo.photos.map((p: { width: number; height: number; chunks: number }) => [p.width, p.height, p.chunks])).toEqual([[1600, 1200, 2], [1200, 1600, 2]]);
+    expect(withTwo.photos.map((p: { width: number; height: number; chunks: number }) => [p.width, p.height, p.chunks])).toEqual([[1600, 1200, chunkCount(120_000)], [1200, 1600, chunkCount(90_000)]]);
     expect(await fails('addRisaiPhoto', { applicationId: draft.id, ...photo(60_000, 800, 600, 3) })).toMatchObject({ message: '写真は1件の申請につき2枚までです。' });
 
     const queued = await ok('submitRisai', { applicationId: draft.id });
