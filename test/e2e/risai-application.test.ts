@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_API } from '../../protocol/console';
 import { RISAI_API } from '../../protocol/disaster';
 import { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { launchChromium, shot } from '../support/browser';
@@ -61,7 +62,8 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     // City hall has the disaster; the vehicle pulls the list while it is online.
     const admin = operatorClient(hub.hub.url, ca);
     await admin.signIn(adminCredentials.operatorId, adminCredentials.password);
-    expect((await admin.call('POST', RISAI_API.console.disasters, { name: '令和5年台風第13号', kind: 'storm_flood', date: '2023-09-08', area: '平・内郷', selfAssessment: true })).status).toBe(200);
+    const added = await admin.call('POST', RISAI_API.console.disasters, { name: '令和5年台風第13号', kind: 'storm_flood', date: '2023-09-08', area: '平・内郷', selfAssessment: true });
+    expect(added.status, JSON.stringify(added.body)).toBe(200);
 
     await staff.goto(host.staffUrl);
     await staff.locator('input[name=staffId]').fill(demoStaff.staffId);
@@ -115,7 +117,7 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     // The link is back: the application and both photos reach city hall.
     proxy.faults = { ...proxy.faults, dropRate: 0 };
     const tax = operatorClient(hub.hub.url, ca);
-    expect((await admin.call('POST', '/api/v1/console/operators', { id: 'zeimu1', displayName: '税務 花子', role: 'tax', password: 'tax-password-for-tests' })).status).toBe(200);
+    expect((await admin.call('POST', CONSOLE_API.operators, { id: 'zeimu1', displayName: '税務 花子', role: 'tax', password: 'tax-password-for-tests' })).status).toBe(200);
     await tax.signIn('zeimu1', 'tax-password-for-tests');
     await expect.poll(async () => (await tax.call('GET', RISAI_API.console.applications)).body.length, { timeout: 30_000 }).toBe(1);
     const [summary] = (await tax.call('GET', RISAI_API.console.applications)).body;

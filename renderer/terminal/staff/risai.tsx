@@ -216,6 +216,7 @@ export function Risai() {
             {text('電話番号', 'applicant.phone', applicant.phone, (phone) => setApplicant({ ...applicant, phone }), '例: 0246-22-1111')}
             {text('住所', 'applicant.address', applicant.address, (address) => setApplicant({ ...applicant, address }))}
           </div>
+          <p className="group-label">建物との関係</p>
           <Choice name="relation" value={relation} options={Object.entries(applicantRelationLabel) as [ApplicantRelation, string][]} onChange={setRelation} />
           {relation === 'proxy' && (
             <label className="check">
@@ -230,13 +231,17 @@ export function Risai() {
             {text('所在地', 'property.address', property.address, (address) => setProperty({ ...property, address }))}
             {text('地区', 'property.district', property.district, (district) => setProperty({ ...property, district }), '例: 平、小名浜')}
           </div>
+          <p className="group-label">用途</p>
           <Choice name="use" value={use} options={Object.entries(propertyUseLabel) as [PropertyUse, string][]} onChange={setUse} />
+          <p className="group-label">構造</p>
           <Choice name="structure" value={structure} options={Object.entries(structureLabel) as [Structure, string][]} onChange={setStructure} />
         </fieldset>
         <fieldset>
           <legend>被害の様子</legend>
+          <p className="group-label">浸水</p>
           <Choice name="flood" value={flood} options={[['none', '浸水なし'], ...(Object.entries(floodLevelLabel) as [FloodLevel, string][])]} onChange={setFlood} />
           {flood !== 'none' && text('浸水の深さ（cm）', 'damage.flooding.depthCm', depth, setDepth)}
+          <p className="group-label">壊れた部分（地震など。いくつでも）</p>
           <div className="choices" data-name="earthquakeParts">
             {(Object.entries(earthquakePartLabel) as [EarthquakePart, string][]).map(([part, label]) => (
               <button
