@@ -398,7 +398,8 @@ export async function buildApp(deps: AppDeps) {
       preValidation: async (req: FastifyRequest) => {
         // Browsers send Origin on WebSocket upgrades; a cross-site page must not ride the cookie.
         if (req.headers.origin !== `https://${req.headers.host}`) throw forbidden('CSRF_REJECTED', '別のサイトからの接続は受け付けません。');
-        await operator(req, deciders, { csrf: false });
+        // The tax department's console re-reads its queue on the same notices.
+        await operator(req, [...deciders, 'tax'], { csrf: false });
       },
     },
     (socket) => {

@@ -8,6 +8,7 @@ import { watchHub } from './api';
 import { ConsultantDesk } from './desk';
 import { DispatchConsole } from './dispatch/dispatch-console';
 import { RecordsConsole } from './records/records-console';
+import { RisaiConsole } from './risai/risai-console';
 import { useConsole } from './store';
 import { operatorRoleLabel } from '../../protocol/roles';
 import { Banner } from './banner';
@@ -235,6 +236,7 @@ function Shell() {
         <span className={`relay ${live ? 'online' : 'offline'}`}><span className="dot" />{live ? '自動更新中' : '再接続しています'}</span>
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('dispatch')}>訪問予約へ</button>}
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('records')}>実績へ</button>}
+        {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('risai')}>り災証明書へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
@@ -258,6 +260,7 @@ function App() {
   if (session.role === 'consultant') return <ConsultantDesk />;
   if (session.role === 'dispatcher' || (session.role === 'admin' && desk === 'dispatch')) return <DispatchConsole />;
   if (session.role === 'planning' || (session.role === 'admin' && desk === 'records')) return <RecordsConsole />;
+  if (session.role === 'tax' || (session.role === 'admin' && desk === 'risai')) return <RisaiConsole />;
   return <Shell />;
 }
 

@@ -5,7 +5,7 @@ import { api, ApiError } from './api';
 
 export type Tab = 'queue' | 'day';
 /** An admin moves between the certificate console, the dispatcher's and the records; the other roles have one each. */
-export type Desk = 'certificates' | 'dispatch' | 'records';
+export type Desk = 'certificates' | 'dispatch' | 'records' | 'risai';
 
 interface ConsoleState {
   session: ConsoleSession | null;
