@@ -140,7 +140,7 @@ export function RisaiConsole() {
           </label>
         </section>
         {list.length === 0 ? <p className="empty">該当する申請はありません。</p> : (
-          <table className="queue" data-testid="risai-list">
+          <table className="requests risai-list" data-testid="risai-list">
             <thead><tr><th>受付番号</th><th>災害</th><th>地区</th><th>調査</th><th>写真</th><th>状態</th><th>受信</th></tr></thead>
             <tbody>
               {list.map((a) => (
@@ -161,7 +161,7 @@ export function RisaiConsole() {
         {counts && counts.rows.length > 0 && (
           <section className="card">
             <h2>件数（災害・地区・状態別）</h2>
-            <table className="queue" data-testid="risai-counts">
+            <table className="requests counts" data-testid="risai-counts">
               <thead><tr><th>災害</th><th>地区</th><th>状態</th><th>判定</th><th>件数</th></tr></thead>
               <tbody>
                 {counts.rows.map((r) => (
