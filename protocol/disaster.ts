@@ -282,6 +282,8 @@ export const RISAI_API = {
     application: '/api/v1/console/risai/applications/:id',
     photo: '/api/v1/console/risai/applications/:id/photos/:photoId',
     status: '/api/v1/console/risai/applications/:id/status',
+    /** GET: the り災証明書 as an A4 PDF, once judged. */
+    certificate: '/api/v1/console/risai/applications/:id/certificate.pdf',
     counts: '/api/v1/console/risai/counts',
   },
 } as const;

@@ -62,6 +62,11 @@ export const risaiRoutes: FastifyPluginAsync<RisaiRouteDeps> = async (app, { ris
     const s = await operator(req, RISAI_ROLES);
     return risai.move(parse(IdParams, req.params).id, req.body, s.operatorId);
   });
+  app.get(RISAI_API.console.certificate, async (req, reply) => {
+    const s = await operator(req, RISAI_ROLES, { csrf: false });
+    const { pdf, serial } = await risai.certificate(parse(IdParams, req.params).id, s.operatorId);
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="risai-${serial}.pdf"`).send(Buffer.from(pdf));
+  });
   app.get(RISAI_API.console.counts, async (req) => {
     await operator(req, RISAI_ROLES, { csrf: false });
     return risai.counts();

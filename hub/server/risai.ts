@@ -18,6 +18,9 @@ import type { HubStore, HubTx } from '../store/types';
 import type { RisaiApplicationRow, RisaiDisasterRow, RisaiPhotoRow } from '../store/risai-store';
 import type { PushHub } from './push';
 import { parse } from './parse';
+import { renderRisaiCertificate } from '../certificates/risai';
+import { CertificateFonts } from '../certificates/fonts';
+import { japanDate } from '../../protocol/wareki';
 
 /** Why an application message is refused (the code vehicle-sync answers with). */
 export type RisaiRefusal = { refused: 'UNKNOWN_DISASTER' | 'REQUEST_ID_CONFLICT' | 'MALFORMED_MESSAGE'; problem: string };
@@ -258,6 +261,33 @@ export class RisaiService {
     });
     this.deps.push.toConsoles({ type: 'risai.updated' });
     return moved;
+  }
+
+  private fonts: Promise<CertificateFonts> | null = null;
+
+  /**
+   * The り災証明書 of a judged application as an A4 PDF (for 郵送 or the window; audited like a read).
+   * Rendered from the stored application each time: the same judgement and day give the same bytes.
+   */
+  async certificate(id: string, operatorId: string): Promise<{ pdf: Uint8Array; serial: string }> {
+    const now = this.deps.clock.now();
+    const at = now.toISOString();
+    const { app, disaster } = await this.deps.store.transaction(async (tx) => {
+      const store = tx.risai();
+      const app = await store.getApplication(id);
+      if (!app) throw notFound('その申請は見つかりません。一覧を更新してください。');
+      if (!app.grade || (app.status !== 'judged' && app.status !== 'issued')) throw conflict('NOT_JUDGED', '判定のあとで証明書を作れます。');
+      const disaster = await store.getDisaster(app.disaster_id);
+      await tx.appendAudit({ actor: operatorId, action: 'risai.certificate_rendered', place: 'hub', detail: { applicationId: id, grade: app.grade } }, at);
+      return { app, disaster: disaster! };
+    });
+    this.fonts ??= CertificateFonts.load();
+    const serial = `R${japanDate(now).replaceAll('-', '')}-${app.number}`;
+    const rendered = await renderRisaiCertificate({
+      number: app.number, input: JSON.parse(app.input) as RisaiApplicationDetail['input'], disaster: toDisaster(disaster), grade: app.grade!,
+      serial, issuedAt: now, fonts: await this.fonts,
+    });
+    return { pdf: rendered.pdf, serial };
   }
 
   async counts(): Promise<RisaiCounts> {

@@ -88,7 +88,13 @@ describe('り災証明書 over the hub API', () => {
     const status = RISAI_API.console.status.replace(':id', 'app-risai-api-1');
     expect((await tax.call('POST', status, { to: 'judged', grade: 'semi_half' }, { csrf: false })).status).toBe(403);
     expect((await tax.call('POST', status, { to: 'issued' })).body).toMatchObject({ code: 'ILLEGAL_STATUS', message: '「受付」から「証明書発行」には進めません。' });
+    const certificate = RISAI_API.console.certificate.replace(':id', 'app-risai-api-1');
+    expect((await tax.call('GET', certificate)).body).toMatchObject({ code: 'NOT_JUDGED' });
     expect((await tax.call('POST', status, { to: 'judged', grade: 'semi_half' })).body).toMatchObject({ status: 'judged', grade: 'semi_half' });
+    const pdf = await httpsCall(`${url}${certificate}`, { headers: { cookie: tax.cookie }, tls: { ca } });
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect((await tax.call('GET', RISAI_API.console.counts)).body.rows).toEqual([
       { disasterId: list.body.disasters[0].id, disasterName: '令和5年台風第13号', area: '平', status: 'judged', grade: 'semi_half', count: 1 },
     ]);

@@ -75,6 +75,9 @@ function Detail({ id, onMoved }: { id: string; onMoved: () => void }) {
         </fieldset>
       )}
       <div className="row">
+        {detail.grade && (
+          <a className="button secondary" href={withId(RISAI_API.console.certificate, { id })} target="_blank" rel="noreferrer">り災証明書（PDF）を開く</a>
+        )}
         {risaiTransitions[detail.status].map((to) => (
           <button key={to} type="button" className="primary" onClick={() => void move(to)}>「{risaiStatusLabel[to]}」に進める</button>
         ))}
