@@ -256,8 +256,15 @@ export class RisaiDesk {
   async syncWithHub(transport: RisaiTransport, progress: () => void): Promise<void> {
     const pulledAt = this.o.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(PULLED_KEY)?.value;
     if (!pulledAt || this.o.clock.now().getTime() - new Date(pulledAt).getTime() > (this.o.disastersMaxAgeMs ?? 10 * 60_000)) {
-      await this.pullDisasters(transport);
-      progress();
+      try {
+        await this.pullDisasters(transport);
+        progress();
+      } catch (e) {
+        // A hub that refuses the list (4xx: one from before り災証明書) leaves the cached list as it is;
+        // an unreachable one fails the cycle as any call does.
+        if (!(e instanceof AppError)) throw e;
+        this.o.logger.warn({ code: e.code }, 'city hall did not give the disasters list');
+      }
     }
     this.o.db.transaction(() => this.completeDelivered())();
     const photos = this.o.db
@@ -380,8 +387,10 @@ export class RisaiDesk {
     }
   }
 
-  /** Applications whose first part (the application) is still in the outbox or whose photos are still on their way. */
-  waiting(): number {
-    return this.o.db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM risai_applications WHERE state = 'queued'`).get()!.n;
+  /** Applications city hall holds but whose photos are still on the vehicle (the outbox counts the rest). */
+  uploading(): number {
+    return this.o.db
+      .prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM risai_applications a WHERE a.state = 'queued' AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.request_id = a.id)`)
+      .get()!.n;
   }
 }

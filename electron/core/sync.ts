@@ -184,8 +184,9 @@ export class SyncService {
       do {
         this.again = false;
         await this.deliverAll();
-        await this.o.uploads?.(() => (this.progressed = true));
         await this.pullInbox();
+        // Last: a long upload cut by the link never holds up the decisions and print jobs above.
+        await this.o.uploads?.(() => (this.progressed = true));
       } while (this.again);
       this.setOnline(true);
       this.backoff.succeeded();

@@ -248,7 +248,13 @@ export class TerminalCore {
           printSigningKey: hub.printSigningKey,
           ...(hub.retry ? { retry: hub.retry } : {}),
           ...(hub.pollMs ? { pollMs: hub.pollMs } : {}),
-          ...(risaiLink ? { uploads: (progress: () => void) => this.risai.syncWithHub(risaiLink, progress) } : {}),
+          ...(risaiLink
+            ? {
+                uploads: (progress: () => void) =>
+                  // Staff see the count of what is still on the vehicle go down as photos arrive.
+                  this.risai.syncWithHub(risaiLink, progress).finally(() => events.emit('relayChanged', this.relayStatus())),
+              }
+            : {}),
           outingRecordDelivered: (outingId) => {
             this.outings.recordDelivered(outingId);
             events.emit('outingChanged', {});
@@ -321,7 +327,8 @@ export class TerminalCore {
   relayStatus(): RelayStatus {
     return {
       online: this.sync?.status().online ?? false,
-      waiting: this.outbox.waitingRequests(),
+      // Applications whose photos are still on their way count as waiting too.
+      waiting: this.outbox.waitingRequests() + this.risai.uploading(),
       lastSyncAt: this.outbox.lastSyncAt(),
       setAside: this.outbox.setAsideCount(),
     };
