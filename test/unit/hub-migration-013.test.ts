@@ -15,8 +15,7 @@ afterEach(async () => {
 });
 
 describe(`hub migration 013 (り災証明書, tax role) on ${testStore}`, () => {
-  it('is the newest step', () => {
-    expect(hubMigrations.at(-1)!.version).toBe(13);
+  it('is step 13', () => {
     expect(step('risai')).toBe(13);
   });
 
@@ -33,7 +32,7 @@ describe(`hub migration 013 (り災証明書, tax role) on ${testStore}`, () => 
     await expect(run("INSERT INTO operators (id, display_name, role, password_hash, created_at) VALUES ('tx-0', '税務', 'tax', 'h', 't')")).rejects.toThrow(/check/i);
 
     await t.migrateTo(step('risai'));
-    expect(await t.version()).toBe(13);
+    expect(await t.version()).toBe(step('risai'));
     const operators = await sql<{ id: string; role: string }>`SELECT id, role FROM operators ORDER BY id`.execute(db);
     expect(operators.rows).toEqual([{ id: 'ad-1', role: 'admin' }, { id: 'op-1', role: 'operator' }, { id: 'pl-1', role: 'planning' }]);
     expect((await run('SELECT s.token_hash, o.role FROM sessions s JOIN operators o ON o.id = s.operator_id')).rows).toEqual([{ token_hash: 'hash-1', role: 'operator' }]);
