@@ -184,9 +184,11 @@ export class SyncService {
       do {
         this.again = false;
         await this.deliverAll();
-        await this.pullInbox();
-        // Last: a long upload cut by the link never holds up the decisions and print jobs above.
-        await this.o.uploads?.(() => (this.progressed = true));
+        // The inbox and the uploads side by side: a long upload cut by the link never holds up the
+        // decisions and print jobs, and they cost the upload no round trip. Both finish before the cycle does.
+        const [inbox, uploads] = await Promise.allSettled([this.pullInbox(), this.o.uploads?.(() => (this.progressed = true))]);
+        if (inbox.status === 'rejected') throw inbox.reason;
+        if (uploads.status === 'rejected') throw uploads.reason;
       } while (this.again);
       this.setOnline(true);
       this.backoff.succeeded();
