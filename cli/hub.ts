@@ -149,6 +149,32 @@ export function registerHubCommands(program: Command): void {
     });
 
   hub
+    .command('disaster-add')
+    .description('り災証明書の申請を受け付ける災害を登録します (車両は次の同期で一覧を受け取ります)')
+    .requiredOption('--data <dir>', 'ハブのデータ置き場')
+    .requiredOption('--name <name>', '災害の名前 (例 令和5年台風第13号)')
+    .requiredOption('--kind <kind>', '種類 (earthquake=地震 / storm_flood=台風・大雨 / fire=火災 / other=その他)')
+    .requiredOption('--date <YYYY-MM-DD>', '発生日')
+    .requiredOption('--area <area>', '対象地域')
+    .option('--self-assessment', '写真による自己判定方式を認める', false)
+    .option('--db <url>', 'PostgreSQL のデータベース (postgres://…; 省略時は hub init で記録したもの、なければデータ置き場の SQLite)')
+    .action(async (opts: { data: string; name: string; kind: string; date: string; area: string; selfAssessment: boolean; db?: string }) => {
+      const { openHubStore } = await import('../hub/server/data-dir');
+      const { addDisaster } = await import('../hub/server/risai');
+      const { systemClock } = await import('../hub/clock');
+      let store: Awaited<ReturnType<typeof openHubStore>> | undefined;
+      try {
+        store = await openHubStore(opts.data, opts.db);
+        const d = await addDisaster(store, { name: opts.name, kind: opts.kind, date: opts.date, area: opts.area, selfAssessment: opts.selfAssessment }, 'admin-cli', systemClock);
+        process.stdout.write(`災害「${d.name}」を登録しました（${d.id}）。\n`);
+      } catch (e) {
+        fail(e);
+      } finally {
+        await store?.close();
+      }
+    });
+
+  hub
     .command('report')
     .description('実績 (運用回数・サービス提供者数・説明者数) の表を年度または月の範囲で書き出します (CSV / Excel / PDF、月別のグラフは PNG)')
     .requiredOption('--data <dir>', 'ハブのデータ置き場')

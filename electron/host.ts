@@ -111,7 +111,8 @@ export async function startHost({ core, rendererDir, port = 0, logger }: HostOpt
   const wss = new WebSocketServer({
     server,
     path: '/ws',
-    maxPayload: 256 * 1024,
+    // A り災証明書 photo (up to the city's 1 MiB, in base64) is the largest call a screen makes.
+    maxPayload: 2 * 1024 * 1024,
     handleProtocols: (protocols) => (protocols.has(HOST_WS_PROTOCOL) ? HOST_WS_PROTOCOL : false),
     verifyClient: ({ req }: { req: IncomingMessage }) => screenForHandshake(req, origin, tokens) !== null,
   });

@@ -93,6 +93,8 @@ export function screenForSender(sender: IpcSender, windows: ReadonlyMap<number, 
  */
 export function permissionAllowed(permission: string, screen: Screen | null | undefined, mediaTypes: readonly string[] = []): boolean {
   if (permission !== 'media') return false;
+  // The staff screen photographs damage for り災証明書 applications: the camera, never the microphone.
+  if (screen === 'staff') return mediaTypes.length > 0 && mediaTypes.every((t) => t === 'video');
   if (screen !== 'resident') return false;
   return mediaTypes.every((t) => t === 'audio' || t === 'video');
 }

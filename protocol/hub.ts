@@ -8,6 +8,7 @@ import { vehicleNotifiedEvents } from './workflow';
 import { EntityId, Sha256Hex, VehicleId } from './ids';
 import { FollowUpMessage, VisitOutcomeMessage } from './visits';
 import { OutingRecordMessage } from './records';
+import { RisaiApplicationMessage } from './disaster';
 
 export const HUB_API = {
   /** POST: a batch of outbox messages, applied in order. */
@@ -62,7 +63,7 @@ export const ReprintRequestMessage = z.object({
   at: Instant,
 });
 
-export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage, OutingRecordMessage]);
+export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage, OutingRecordMessage, RisaiApplicationMessage]);
 export type VehicleMessage = z.infer<typeof VehicleMessage>;
 
 /**

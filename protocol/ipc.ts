@@ -20,6 +20,7 @@ import {
 import { VisitDay, VisitOutcomeInput, VisitView } from './visits';
 import { CloseInput } from './daily-close';
 import { GoodsSaleInput, OutingDesk, OutingStartInput, OutingView, TallyInput } from './outings';
+import { DisasterList, RisaiApplicationInput, RisaiPhotoInput, RisaiVehicleView } from './disaster';
 
 /** The two screens of the terminal. The resident screen may only see and confirm its own request. */
 export const Screen = z.enum(['staff', 'resident']);
@@ -267,6 +268,16 @@ export const terminalContract = {
     getConsultationWaiting: call(Empty, ConsultationWaiting.nullable(), resident),
     sendConsultationSignal: call(z.object({ callId: CallId, data: SignalData }), z.object({ ok: z.literal(true) }), resident),
     reportConsultationPeer: call(z.object({ callId: CallId, peer: PeerReport }), z.object({ ok: z.literal(true) }), resident),
+    /** り災証明書: the disasters (cached: works offline) and the city's photo limits. */
+    listDisasters: call(Empty, DisasterList, staff),
+    /** Asks city hall for the disasters now (staff pressed 更新). */
+    pullDisasters: call(Empty, DisasterList, staff),
+    createRisai: call(RisaiApplicationInput, RisaiVehicleView, staff),
+    addRisaiPhoto: call(RisaiPhotoInput, RisaiVehicleView, staff),
+    removeRisaiPhoto: call(z.object({ applicationId: z.string().min(1).max(64), photoId: z.string().min(1).max(64) }), RisaiVehicleView, staff),
+    /** Queues the application for city hall and prints its 受付票. */
+    submitRisai: call(z.object({ applicationId: z.string().min(1).max(64) }), RisaiVehicleView, staff),
+    listRisai: call(Empty, z.array(RisaiVehicleView), staff),
     getResidentView: call(Empty, ResidentView.nullable(), resident),
     getResidentPin: call(Empty, ResidentPinView.nullable(), resident),
     submitCardPin: call(z.object({ pin: z.string().regex(/^\d{4}$/, { error: '暗証番号は4けたの数字です。' }) }), z.object({ ok: z.literal(true) }), resident),

@@ -24,7 +24,20 @@ export class FieldCipher {
     return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
   }
 
+  /** Seals bytes (a photo) bound to a context string, in the same format as seal(). */
+  sealBytes(plain: Buffer, context: string): Buffer {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
+  }
+
   open(sealed: Buffer, context: string): string {
+    return this.openBytes(sealed, context).toString('utf8');
+  }
+
+  openBytes(sealed: Buffer, context: string): Buffer {
     if (sealed.length < 1 + IV_BYTES + TAG_BYTES || sealed[0] !== VERSION) {
       throw new AppError('SEALED_DATA_CORRUPT', '保存データが壊れています。管理者に連絡してください。');
     }
@@ -34,7 +47,7 @@ export class FieldCipher {
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(tag);
     try {
-      return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(sealed.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
     } catch {
       throw new AppError('SEALED_DATA_CORRUPT', '保存データが壊れているか、別の端末の鍵で暗号化されています。管理者に連絡してください。');
     }

@@ -27,6 +27,8 @@ import {
 import { VehicleVisitsResponse, VISITS_API } from '../../protocol/visits';
 import { AppError } from './errors';
 import type { VisitTransport } from './home-visits';
+import { CHUNK_CONTENT_TYPE, CHUNK_SHA256_HEADER, PhotoProgress, RISAI_API, VehicleDisasters } from '../../protocol/disaster';
+import type { RisaiTransport } from './risai';
 
 /** What the vehicle sends: the hub's message union (requests, visits, follow-ups, outing records). */
 export type OutgoingMessage = VehicleMessage;
@@ -124,7 +126,7 @@ export class HubUnreachable extends Error {
   }
 }
 
-export class HttpsHubTransport implements HubTransport, ConsultationTransport, VisitTransport {
+export class HttpsHubTransport implements HubTransport, ConsultationTransport, VisitTransport, RisaiTransport {
   private readonly agent: Agent;
   private readonly base: URL;
   readonly vehicleId: string;
@@ -132,7 +134,8 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
   constructor(private readonly creds: HubCredentials, private readonly timeoutMs = 15_000) {
     this.base = new URL(creds.hubUrl);
     this.vehicleId = creds.vehicleId;
-    this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 2 });
+    // Four sockets: a り災証明書 photo travels as a few chunks in flight at once beside the sync loop's own calls.
+    this.agent = new Agent({ ca: creds.ca, cert: creds.cert, key: creds.key, keepAlive: true, maxSockets: 4 });
   }
 
   async deliver(messages: OutgoingMessage[], auditHead?: AuditHead): Promise<DeliverResponse> {
@@ -157,6 +160,19 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
 
   async visits(): Promise<VehicleVisitsResponse> {
     return VehicleVisitsResponse.parse(await this.send('GET', VISITS_API.vehicle));
+  }
+
+  async risaiDisasters(): Promise<VehicleDisasters> {
+    return VehicleDisasters.parse(await this.send('GET', RISAI_API.disasters));
+  }
+
+  async risaiPhoto(photoId: string): Promise<PhotoProgress> {
+    return PhotoProgress.parse(await this.send('GET', RISAI_API.photo.replace(':photoId', encodeURIComponent(photoId))));
+  }
+
+  async risaiChunk(photoId: string, index: number, chunk: { sha256: string; data: Buffer }): Promise<PhotoProgress> {
+    const path = RISAI_API.chunk.replace(':photoId', encodeURIComponent(photoId)).replace(':index', String(index));
+    return PhotoProgress.parse(await this.send('POST', path, undefined, { bytes: Buffer.from(chunk.data), headers: { 'content-type': CHUNK_CONTENT_TYPE, [CHUNK_SHA256_HEADER]: chunk.sha256 } }));
   }
 
   async availability(): Promise<AvailabilityResponse> {
@@ -250,8 +266,10 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
     this.agent.destroy();
   }
 
-  private send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  /** A JSON call, or with `raw` a body of bytes under its own headers (a photo's chunk). */
+  private send(method: 'GET' | 'POST', path: string, body?: unknown, raw?: { bytes: Buffer; headers: Record<string, string> }): Promise<unknown> {
+    const payload = raw ? raw.bytes : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const contentType = raw ? raw.headers : { 'content-type': 'application/json' };
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         new URL(path, this.base),
@@ -259,7 +277,7 @@ export class HttpsHubTransport implements HubTransport, ConsultationTransport, V
           method,
           agent: this.agent,
           timeout: this.timeoutMs,
-          headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}) },
+          headers: { accept: 'application/json', ...(payload ? { ...contentType, 'content-length': payload.length } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -8,10 +8,10 @@ import type { IdGenerator } from '../../common/ids';
 
 /**
  * What a message is about. `request.*` and `print.*` name a certificate request in `requestId`;
- * `visit.outcome` names a home visit (the hub's booking id), `visit.follow_up` a next-visit task and
- * `outing.record` an outing.
+ * `visit.outcome` names a home visit (the hub's booking id), `visit.follow_up` a next-visit task,
+ * `outing.record` an outing and `risai.application` a り災証明書 application.
  */
-export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request', 'visit.outcome', 'visit.follow_up', 'outing.record']);
+export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request', 'visit.outcome', 'visit.follow_up', 'outing.record', 'risai.application']);
 export type OutboxKind = z.infer<typeof OutboxKind>;
 
 export interface OutboxMessage {

@@ -1,6 +1,7 @@
 // Printing as the terminal does it: the print ledger (exactly once) joined to the request workflow and
 // the audit trail. A certificate confirmed by the printer moves its request to 印刷済み; a fee receipt
 // is queued in the same transaction as the payment it proves.
+import type { CertificateDelivery, SurveyWish } from '../../protocol/disaster';
 import type { DailyClose } from '../../protocol/daily-close';
 import type { PrinterState, PrintJobSummary } from '../../protocol/ipc';
 import type { PaymentMethod } from '../../protocol/domain';
@@ -146,6 +147,14 @@ export class PrintService {
       },
     });
     this.audit.append({ actor: staffId, action: 'print.queued', detail: { jobId: job.id, kind: 'receipt', receiptNumber: sale.receiptNumber } });
+    return job.id;
+  }
+
+  /** Queues the り災証明書 申請受付票 for the resident. Call inside the submit's transaction; returns the job id. */
+  queueRisaiReceipt(slip: { number: string; disasterName: string; photos: number; survey: SurveyWish; delivery: CertificateDelivery }, staffId: string): string | null {
+    if (!this.ledger) return null;
+    const job = this.ledger.enqueueReceipt({ receipt: { type: 'risai_receipt', ...slip, issuedAt: this.clock.now().toISOString(), staffId } });
+    this.audit.append({ actor: staffId, action: 'print.queued', detail: { jobId: job.id, kind: 'receipt', risaiNumber: slip.number } });
     return job.id;
   }
 

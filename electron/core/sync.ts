@@ -31,6 +31,7 @@ import type { RequestService } from './requests';
 import { VisitOutcomePayload } from './home-visits';
 import { FollowUpPayload } from './next-visit';
 import { outingRecordMessage } from './outings';
+import { RisaiApplicationMessage } from '../../protocol/disaster';
 
 export interface SyncOptions {
   db: Db;
@@ -49,6 +50,11 @@ export interface SyncOptions {
   visitOutcomeDelivered?(bookingId: string): void;
   /** City hall holds an outing's record. Called inside the sync's transaction. */
   outingRecordDelivered?(outingId: string): void;
+  /**
+   * Transfers that follow the outbox in each cycle (a り災証明書 application's photos, in chunks):
+   * `progress` is called whenever a step got through; a throw counts as the cycle failing.
+   */
+  uploads?(progress: () => void): Promise<void>;
   /** Told after anything staff should see changed (requests, waiting count, questions). */
   onChange(requestIds: string[]): void;
   /** Backoff: first retry after about baseMs, doubling with each cycle that moved nothing, up to maxMs. */
@@ -178,7 +184,11 @@ export class SyncService {
       do {
         this.again = false;
         await this.deliverAll();
-        await this.pullInbox();
+        // The inbox and the uploads side by side: a long upload cut by the link never holds up the
+        // decisions and print jobs, and they cost the upload no round trip. Both finish before the cycle does.
+        const [inbox, uploads] = await Promise.allSettled([this.pullInbox(), this.o.uploads?.(() => (this.progressed = true))]);
+        if (inbox.status === 'rejected') throw inbox.reason;
+        if (uploads.status === 'rejected') throw uploads.reason;
       } while (this.again);
       this.setOnline(true);
       this.backoff.succeeded();
@@ -330,7 +340,7 @@ export class SyncService {
         if (!result) break;
         answered++;
         // A visit's or a follow-up's id is not a request's: audited by its own name.
-        const aboutRequest = !m.kind.startsWith('visit.') && !m.kind.startsWith('outing.');
+        const aboutRequest = !m.kind.startsWith('visit.') && !m.kind.startsWith('outing.') && !m.kind.startsWith('risai.');
         const subject = aboutRequest ? { requestId: m.requestId } : {};
         const subjectDetail: Record<string, string> = aboutRequest ? {} : { subjectId: m.requestId };
         if (aboutRequest) changed.add(m.requestId);
@@ -381,6 +391,8 @@ export class SyncService {
         return { type: 'follow_up', idempotencyKey: m.idempotencyKey, ...FollowUpPayload.parse(m.payload) };
       case 'outing.record':
         return outingRecordMessage(m.idempotencyKey, m.payload);
+      case 'risai.application':
+        return { ...RisaiApplicationMessage.omit({ idempotencyKey: true }).parse(m.payload), idempotencyKey: m.idempotencyKey };
     }
   }
 

@@ -28,6 +28,8 @@ import { PrintLedger } from './print-jobs';
 import { PrintService, type Printers } from './printing';
 import { RequestDesk } from './request-desk';
 import { RequestService } from './requests';
+import { RisaiDesk, type RisaiTransport } from './risai';
+import type { PhotoLimits } from '../../protocol/disaster';
 import { ResidentScreen } from './resident-screen';
 import { StaffSessions } from './staff';
 import { StaffAccess } from './staff-access';
@@ -53,6 +55,8 @@ export interface TerminalOptions {
   receiptColumns?: number;
   /** The My Number card reader; without it identity is checked with documents only. */
   card?: CardService;
+  /** The city's photo limits for り災証明書 applications until city hall gives its own. */
+  risaiLimits?: PhotoLimits;
   /** City hall; without it requests wait in the outbox (offline). */
   hub?: {
     transport: HubTransport;
@@ -60,6 +64,8 @@ export interface TerminalOptions {
     calls?: ConsultationTransport;
     /** The day's home visits (the same link); without it the terminal has none. */
     visits?: VisitTransport;
+    /** り災証明書: the disasters list and the photos' chunks (the same link); without it photos wait. */
+    risai?: RisaiTransport;
     printSigningKey: string;
     retry?: { baseMs: number; maxMs: number };
     pollMs?: number;
@@ -67,8 +73,8 @@ export interface TerminalOptions {
 }
 
 /** The hub options for a transport that speaks both sync and consultations (the HTTPS one). */
-export function hubOptions(transport: HubTransport & ConsultationTransport & VisitTransport, printSigningKey: string): NonNullable<TerminalOptions['hub']> {
-  return { transport, calls: transport, visits: transport, printSigningKey };
+export function hubOptions(transport: HubTransport & ConsultationTransport & VisitTransport & RisaiTransport, printSigningKey: string): NonNullable<TerminalOptions['hub']> {
+  return { transport, calls: transport, visits: transport, risai: transport, printSigningKey };
 }
 
 /** What the resident's PIN pad shows of a card session: no card data, only where the PIN entry is. */
@@ -93,6 +99,8 @@ export class TerminalCore {
   private retentionTimer: NodeJS.Timeout | null = null;
   readonly visits: HomeVisits;
   readonly outings: OutingService;
+  /** り災証明書 applications and their photos. */
+  readonly risai: RisaiDesk;
   private readonly events = new TerminalEvents();
   private readonly residentScreen: ResidentScreen;
   private readonly access: StaffAccess;
@@ -222,6 +230,12 @@ export class TerminalCore {
         this.sync?.kick();
       },
     });
+    this.risai = new RisaiDesk({
+      db, cipher, audit, clock, newId, outbox: this.outbox, logger,
+      receipts: { queue: (slip, staffId) => this.printing.queueRisaiReceipt(slip, staffId), run: (jobId) => this.printing.run(jobId) },
+      ...(options.risaiLimits ? { limits: options.risaiLimits } : {}),
+    });
+    const risaiLink = hub?.risai;
     let wasOnline = false;
     this.sync = hub
       ? new SyncService({
@@ -238,6 +252,13 @@ export class TerminalCore {
           printSigningKey: hub.printSigningKey,
           ...(hub.retry ? { retry: hub.retry } : {}),
           ...(hub.pollMs ? { pollMs: hub.pollMs } : {}),
+          ...(risaiLink
+            ? {
+                uploads: (progress: () => void) =>
+                  // Staff see the count of what is still on the vehicle go down as photos arrive.
+                  this.risai.syncWithHub(risaiLink, progress).finally(() => events.emit('relayChanged', this.relayStatus())),
+              }
+            : {}),
           outingRecordDelivered: (outingId) => {
             this.outings.recordDelivered(outingId);
             events.emit('outingChanged', {});
@@ -310,7 +331,8 @@ export class TerminalCore {
   relayStatus(): RelayStatus {
     return {
       online: this.sync?.status().online ?? false,
-      waiting: this.outbox.waitingRequests(),
+      // Applications whose photos are still on their way count as waiting too.
+      waiting: this.outbox.waitingRequests() + this.risai.uploading(),
       lastSyncAt: this.outbox.lastSyncAt(),
       setAside: this.outbox.setAsideCount(),
     };
@@ -427,6 +449,31 @@ export class TerminalCore {
       this.calls().report(callId, peer);
       return { ok: true as const };
     },
+    listDisasters: () => this.access.asStaff(() => ({ disasters: this.risai.disasters(), limits: this.risai.limits() })),
+    pullDisasters: () =>
+      this.access.asStaff(async () => {
+        const link = this.options.hub?.risai;
+        if (!link) throw new AppError('HUB_NOT_CONFIGURED', 'この端末は市役所ハブに登録されていないため、災害の一覧を更新できません。');
+        try {
+          await this.risai.pullDisasters(link);
+        } catch (e) {
+          if (e instanceof AppError) throw e;
+          throw new AppError('HUB_UNREACHABLE', '市役所につながらないため、災害の一覧を更新できませんでした。前回の一覧で受付できます。');
+        }
+        return { disasters: this.risai.disasters(), limits: this.risai.limits() };
+      }),
+    createRisai: (input) => this.access.asStaff((staffId) => this.risai.create(input, staffId)),
+    addRisaiPhoto: ({ applicationId, jpegBase64, takenAt }) =>
+      this.access.asStaff((staffId) => this.risai.addPhoto(applicationId, Buffer.from(jpegBase64, 'base64'), takenAt, staffId)),
+    removeRisaiPhoto: ({ applicationId, photoId }) => this.access.asStaff((staffId) => this.risai.removePhoto(applicationId, photoId, staffId)),
+    submitRisai: ({ applicationId }) =>
+      this.access.asStaff((staffId) => {
+        const view = this.risai.submit(applicationId, staffId);
+        this.events.emit('relayChanged', this.relayStatus());
+        this.sync?.kick();
+        return view;
+      }),
+    listRisai: () => this.access.asStaff(() => this.risai.list()),
     getResidentView: () => this.residentScreen.view(),
     getResidentPin: () => residentPin(this.cards.view()),
     submitCardPin: ({ pin }) => this.cards.submitPin(pin),

@@ -35,6 +35,8 @@ import type { PeerCertificate, VehicleSync } from './vehicle-sync';
 import { readInbox } from './inbox';
 import { recordsRoutes } from './records-routes';
 import { visitRoutes } from './visit-routes';
+import { risaiRoutes } from './risai-routes';
+import { RisaiService } from './risai';
 import type { VisitService } from './visits';
 import { entityId, VehicleId } from '../../protocol/ids';
 import { operatorRoles } from '../../protocol/roles';
@@ -59,6 +61,8 @@ export interface AppDeps {
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
   rateLimits?: RateLimitOptions;
+  /** り災証明書 applications; built from the store when not given. */
+  risai?: RisaiService;
 }
 
 const PING_MS = 25_000;
@@ -365,6 +369,7 @@ export async function buildApp(deps: AppDeps) {
   registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
   await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
   await app.register(recordsRoutes, { store, clock, operator, place });
+  await app.register(risaiRoutes, { risai: deps.risai ?? new RisaiService({ store, clock, log, push }), vehicleOf, operator });
 
   // ---- records: the daily closes (日計表) and the monthly fee summary ----
   app.get(CONSOLE_API.records.closes, async (req): Promise<ClosesMonthView> => {
@@ -382,7 +387,8 @@ export async function buildApp(deps: AppDeps) {
       preValidation: async (req: FastifyRequest) => {
         // Browsers send Origin on WebSocket upgrades; a cross-site page must not ride the cookie.
         if (req.headers.origin !== `https://${req.headers.host}`) throw forbidden('CSRF_REJECTED', '別のサイトからの接続は受け付けません。');
-        await operator(req, deciders, { csrf: false });
+        // The tax department's console re-reads its queue on the same notices.
+        await operator(req, [...deciders, 'tax'], { csrf: false });
       },
     },
     (socket) => {

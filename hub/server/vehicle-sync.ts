@@ -23,6 +23,8 @@ import type { Logger } from '../../common/logger';
 import type { AppliedMessageRow, AuditEntry, HubStore, HubTx, RequestEventRow, RequestRow } from '../store/types';
 import type { PushHub } from './push';
 import { readInbox } from './inbox';
+import { applyRisaiApplication } from './risai';
+import { risaiErrorMessages } from '../../protocol/disaster';
 import { feeFor } from '../../protocol/fees';
 import type { FeeTable } from '../../protocol/ipc';
 
@@ -31,6 +33,7 @@ export const hubSyncMessages = {
   ...hubErrorMessages,
   REQUEST_ID_CONFLICT: 'ほかの車両の受付と番号が重なっています。管理者が確認します。',
   FEE_MISMATCH: '手数料が市役所の手数料表と合いません。車両の手数料表が古い可能性があります。管理者が確認します。',
+  UNKNOWN_DISASTER: risaiErrorMessages.UNKNOWN_DISASTER,
 } as const;
 type RejectCode = keyof typeof hubSyncMessages;
 
@@ -453,6 +456,11 @@ export class VehicleSync {
         return this.applyFollowUp(tx, vehicleId, m, at);
       case 'outing.record':
         return this.applyOutingRecord(tx, vehicleId, m, at);
+      case 'risai.application': {
+        const outcome = await applyRisaiApplication(tx, vehicleId, m, at);
+        if ('refused' in outcome) throw new Rejection(outcome.refused, outcome.problem);
+        return outcome;
+      }
     }
   }
 

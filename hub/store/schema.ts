@@ -4,6 +4,7 @@
 import type { Generated } from 'kysely';
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
 import type { OperatorRole, ReprintStatus } from './types';
+import type { RisaiTables } from './risai-schema';
 
 export interface VehiclesTable {
   id: string;
@@ -380,7 +381,7 @@ export interface DailyCloseLinesTable {
   amount_yen: number;
 }
 
-export interface HubDatabase {
+export interface HubDatabase extends RisaiTables {
   vehicles: VehiclesTable;
   vehicle_certificates: VehicleCertificatesTable;
   operators: OperatorsTable;

@@ -11,6 +11,7 @@ import { CompiledQuery, sql, type ExpressionBuilder, type Kysely, type QueryResu
 import type { RequestStep } from '../../protocol/domain';
 import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
 import type { Dialect, HubDatabase } from './schema';
+import { RisaiStore } from './risai-store';
 import type {
   AppliedMessageRow, AuditEntry, CloseSummaryRow, DailyCloseLineRow, DailyCloseRow, AuditRow, BookingRow, NoticeRow, ConsultationRow, DeadLetterRow, DecisionRow, DocumentRow, HubStore, HubTx,
   VisitAssignmentRow, VisitOutcomeRow, ImportedRecordRow, OutingPersonServices, OutingRow, OutingSaleRow, RecordsFilter, RecordTotals,
@@ -219,6 +220,10 @@ export class KyselyHubTx implements HubTx {
     } finally {
       this.depth--;
     }
+  }
+
+  risai(): RisaiStore {
+    return new RisaiStore(this.q, this.dialect);
   }
 
   /** Takes a PostgreSQL transaction-scoped lock once per transaction (SQLite is serialized already). */

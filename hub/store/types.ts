@@ -2,6 +2,7 @@
 // and on PostgreSQL (READ COMMITTED, several hub processes) is made safe by locks the store takes
 // itself (see store.ts). Rows are plain data; JSON columns are parsed by the services with zod.
 import type { CertificateKind, RequestStep } from '../../protocol/domain';
+import type { RisaiStore } from './risai-store';
 import type { ChainedAuditRecord, ChainVerdict } from '../../protocol/audit-chain';
 import type { OperatorRole } from '../../protocol/roles';
 import type { CloseListItem } from '../../protocol/console-api';
@@ -445,6 +446,8 @@ export interface HubTx {
    * and the rest of the transaction goes on. Lets one transaction hold a whole delivery batch.
    */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /** The り災証明書 tables (hub/store/risai-store.ts). */
+  risai(): RisaiStore;
   insertVehicle(v: Pick<VehicleRow, 'id' | 'enrolledAt' | 'enrolledBy'>): Promise<void>;
   getVehicle(id: string): Promise<VehicleRow | undefined>;
   listVehicles(): Promise<VehicleRow[]>;

@@ -1,5 +1,5 @@
 // The slips the vehicle prints on the thermal printer: 領収書 (fee and goods receipts), 番号札 (claim
-// slip) and an outing's daily close (日計表). Each is validated before it is laid out, so a receipt
+// slip), an outing's daily close (日計表) and the り災証明書 申請受付票. Each is validated before it is laid out, so a receipt
 // with totals that do not add up is never printed.
 import { z } from 'zod';
 import { CertificateKind, certificateKindLabel, PaymentMethod, paymentMethodLabel } from '../../protocol/domain';
@@ -7,6 +7,7 @@ import { feed, fullWidthNumber, leftRight, rule, text, yen, type ReceiptDocument
 import { StaffId } from '../../protocol/ids';
 import { japanDate, warekiDate } from '../../protocol/wareki';
 import { DailyClose, DENOMINATIONS, denominationLabel, moneyItemLabel } from '../../protocol/daily-close';
+import { CertificateDelivery, certificateDeliveryLabel, SurveyWish, surveyWishLabel } from '../../protocol/disaster';
 
 const Yen = z.number().int().min(0).max(10_000_000);
 const Instant = z.iso.datetime({ offset: true });
@@ -94,7 +95,26 @@ export const GoodsReceipt = z
   });
 export type GoodsReceipt = z.infer<typeof GoodsReceipt>;
 
-export const ReceiptData = z.discriminatedUnion('type', [FeeReceipt, ClaimSlip, DailyCloseSlip, GoodsReceipt]);
+/**
+ * り災証明書 申請受付票: what the resident keeps after applying in the vehicle — the application's
+ * number, the disaster, how many photos, the survey and how the certificate will reach them. No name
+ * or address: the number is what the tax department asks for.
+ */
+export const RisaiReceipt = z.object({
+  type: z.literal('risai_receipt'),
+  cityName: z.string().min(1).default('いわき市'),
+  office: z.string().min(1).default('お出かけ市役所'),
+  number: z.string().min(1).max(16),
+  issuedAt: Instant,
+  disasterName: z.string().min(1).max(80),
+  photos: z.number().int().min(0).max(30),
+  survey: SurveyWish,
+  delivery: CertificateDelivery,
+  staffId: StaffId,
+});
+export type RisaiReceipt = z.infer<typeof RisaiReceipt>;
+
+export const ReceiptData = z.discriminatedUnion('type', [FeeReceipt, ClaimSlip, DailyCloseSlip, GoodsReceipt, RisaiReceipt]);
 export type ReceiptData = z.infer<typeof ReceiptData>;
 export type ReceiptDataInput = z.input<typeof ReceiptData>;
 
@@ -213,6 +233,18 @@ function dailyClose(s: DailyCloseSlip, columns: number): ReceiptLine[] {
   return lines;
 }
 
+function risaiReceipt(r: RisaiReceipt, columns: number): ReceiptLine[] {
+  const lines: ReceiptLine[] = [...header(r.cityName, r.office, '受　付　票'), text('り災証明書 交付申請', { align: 'center', bold: true }), feed(1)];
+  lines.push(text('受付番号', { align: 'center' }), text(r.number, { align: 'center', size: 'double', bold: true }), feed(1), rule);
+  lines.push(text(`災害　${r.disasterName}`));
+  lines.push(text(leftRight('写真', `${fullWidthNumber(r.photos)}枚`, columns)));
+  lines.push(text(leftRight('調査', surveyWishLabel[r.survey], columns)));
+  lines.push(text(leftRight('受け取り', certificateDeliveryLabel[r.delivery], columns)));
+  lines.push(rule, text('証明書ができましたらお知らせします。'), text('この受付票は大切に保管してください。'), text('お問い合わせ　いわき市 資産税課'));
+  lines.push(rule, text(tokyoDateTime(r.issuedAt)), text(`担当 ${r.staffId}`, { align: 'right' }));
+  return lines;
+}
+
 /** Lays out validated slip data for a printer of `columns` half-width columns (48 on 80 mm paper). */
 export function layoutReceipt(input: ReceiptDataInput, columns = 48): ReceiptDocument {
   const data = ReceiptData.parse(input);
@@ -225,5 +257,7 @@ export function layoutReceipt(input: ReceiptDataInput, columns = 48): ReceiptDoc
       return { lines: dailyClose(data, columns) };
     case 'goods_receipt':
       return { lines: goodsReceipt(data, columns) };
+    case 'risai_receipt':
+      return { lines: risaiReceipt(data, columns) };
   }
 }

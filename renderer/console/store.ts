@@ -4,8 +4,8 @@ import type { ConsoleSession, DayView, QueueItem, QueueQueryParams, QueueView } 
 import { api, ApiError } from './api';
 
 export type Tab = 'queue' | 'day';
-/** An admin moves between the certificate console, the dispatcher's, the records and the admin screens; the other roles have one each. */
-export type Desk = 'certificates' | 'dispatch' | 'records' | 'admin';
+/** An admin moves between the certificate console, the dispatcher's, the records, the り災証明書 queue and the admin screens; the other roles have one each. */
+export type Desk = 'certificates' | 'dispatch' | 'records' | 'risai' | 'admin';
 
 /** The queue's search, as the filter bar holds it ('' = any). */
 export interface QueueFilters {

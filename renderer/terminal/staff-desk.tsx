@@ -7,6 +7,7 @@ import { InsuranceLink } from './staff/insurance-link';
 import { NewRequest } from './staff/new-request';
 import { Outing } from './staff/outing';
 import { OutingClose } from './staff/outing-close';
+import { Risai } from './staff/risai';
 import { OutingTally } from './staff/outing-tally';
 import { ListView } from './staff/request-list';
 import { RequestView } from './staff/request-view';
@@ -30,6 +31,7 @@ export default function StaffDesk() {
       {view.name === 'outing' && <Outing />}
       {view.name === 'tally' && <OutingTally />}
       {view.name === 'close' && <OutingClose />}
+      {view.name === 'risai' && <Risai />}
     </>
   );
 }

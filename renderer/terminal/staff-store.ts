@@ -9,7 +9,7 @@ import type { OutingDesk, TallyKind } from '../../protocol/outings';
 import { CallError, type Client } from './client';
 import { yen } from './staff/format';
 
-export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' } | { name: 'visits' } | { name: 'outing' } | { name: 'tally' } | { name: 'close' };
+export type View = { name: 'list' } | { name: 'new' } | { name: 'request'; id: string } | { name: 'link' } | { name: 'consult' } | { name: 'visits' } | { name: 'outing' } | { name: 'tally' } | { name: 'close' } | { name: 'risai' };
 
 interface StaffState {
   client: Client | null;

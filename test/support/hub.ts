@@ -153,7 +153,7 @@ export interface HttpAnswer {
 /** One HTTPS call, with a client certificate when given. */
 export function httpsCall(
   url: string,
-  init: { method?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; tls?: { cert?: string; key?: string; ca: string }; localAddress?: string },
+  init: { method?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; tls?: { cert?: string; key?: string; ca: string }; localAddress?: string },
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const payload = init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body));

@@ -66,6 +66,10 @@ describe('Electron shell security decisions', () => {
     expect(permissionAllowed('media', 'resident', ['audio', 'video'])).toBe(true);
     // The staff screen runs no call; and nothing but camera and microphone is granted.
     expect(permissionAllowed('media', 'staff')).toBe(false);
+    // The staff screen's camera (り災証明書 photos), and nothing else.
+    expect(permissionAllowed('media', 'staff', ['video'])).toBe(true);
+    expect(permissionAllowed('media', 'staff', ['audio', 'video'])).toBe(false);
+    expect(permissionAllowed('media', 'staff', ['audio'])).toBe(false);
     expect(permissionAllowed('media', 'resident', ['video', 'screen'])).toBe(false);
     expect(permissionAllowed('media', null)).toBe(false);
     expect(permissionAllowed('media', undefined)).toBe(false);

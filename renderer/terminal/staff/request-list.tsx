@@ -27,6 +27,9 @@ export function ListView() {
           <button className="secondary big" onClick={() => void go({ name: 'link' })}>
             マイナ保険証の紐付け
           </button>
+          <button className="secondary big" onClick={() => void go({ name: 'risai' })}>
+            り災証明書の申請
+          </button>
           <button className="primary big" onClick={() => void go({ name: 'new' })}>
             ＋ 新しい受付
           </button>
