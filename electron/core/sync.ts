@@ -189,10 +189,14 @@ export class SyncService {
         const [inbox, uploads] = await Promise.allSettled([this.pullInbox(), this.o.uploads?.(() => (this.progressed = true))]);
         if (inbox.status === 'rejected') throw inbox.reason;
         if (uploads.status === 'rejected') throw uploads.reason;
+        if (!this.again) {
+          this.setOnline(true);
+          this.backoff.succeeded();
+          // Opening the socket takes round trips on a slow link: what is queued meanwhile goes in
+          // another round now, not at the next poll.
+          await this.ensureSocket();
+        }
       } while (this.again);
-      this.setOnline(true);
-      this.backoff.succeeded();
-      await this.ensureSocket();
       this.schedule(this.o.pollMs ?? 60_000);
     } catch (e) {
       this.setOnline(false);

@@ -74,7 +74,12 @@ class ScriptedHub implements HubTransport {
   async ack(upTo: number) {
     this.acked = upTo;
   }
+  /** While set, opening the push socket waits for it (a slow link's handshake). */
+  listenGate: Promise<void> | null = null;
+  listening = 0;
   async listen(): Promise<{ close(): void }> {
+    this.listening++;
+    await this.listenGate;
     throw new HubUnreachable('no push in this test');
   }
   async linkChallenge(): Promise<never> {
@@ -146,6 +151,19 @@ describe('sync with city hall', () => {
     expect(await step(id)).toBe('relayed');
     expect(await ok('getRelayStatus', {})).toMatchObject({ online: true, waiting: 0, setAside: 0 });
     expect(core.audit.forRequest(id).map((r) => r.action)).toContain('relay.delivered');
+  });
+
+  it('sends what is queued while the push socket is still opening at once, not at the next poll', async () => {
+    let open!: () => void;
+    hub.listenGate = new Promise<void>((r) => (open = r));
+    core.sync!.start();
+    for (let i = 0; i < 400 && hub.listening === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(hub.listening).toBe(1);
+    // The handshake is under way; staff queue a request (the outbox kicks the loop).
+    const id = await queued();
+    open();
+    for (let i = 0; i < 400 && hub.received.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(hub.received.map((m) => 'requestId' in m && m.requestId)).toEqual([id]);
   });
 
   it('keeps everything while the hub is unreachable, counts the attempts, and delivers in order once it is back', async () => {
