@@ -33,6 +33,7 @@ import { checkCsrf, requireRole, SESSION_COOKIE, type OperatorAuth } from './ope
 import type { PushHub } from './push';
 import type { PeerCertificate, VehicleSync } from './vehicle-sync';
 import { readInbox } from './inbox';
+import type { HubSealer } from './sealing';
 import { recordsRoutes } from './records-routes';
 import { visitRoutes } from './visit-routes';
 import { risaiRoutes } from './risai-routes';
@@ -58,6 +59,8 @@ export interface AppDeps {
   visitRules: VisitRules;
   visits: VisitService;
   tls: { key: string; cert: string; ca: string };
+  /** Opens the print jobs the inbox keeps sealed. */
+  sealer: HubSealer;
   /** The built operator console (dist/renderer/console); absent means API only. */
   consoleDir?: string;
   rateLimits?: RateLimitOptions;
@@ -245,7 +248,7 @@ export async function buildApp(deps: AppDeps) {
   async function sendBacklog(vehicleId: string, after: number, socket: { send(d: string): void; readyState: number }): Promise<void> {
     let cursor = after;
     for (;;) {
-      const rows = await store.transaction((tx) => readInbox(tx, vehicleId, cursor, 50, 'socket', clock.now().toISOString()));
+      const rows = await store.transaction((tx) => readInbox(tx, deps.sealer, vehicleId, cursor, 50, 'socket', clock.now().toISOString()));
       if (rows.length === 0 || socket.readyState !== 1) return;
       for (const r of rows) socket.send(JSON.stringify({ seq: r.seq, body: r.body }));
       cursor = rows[rows.length - 1]!.seq;

@@ -13,7 +13,9 @@ import type { Logger } from '../../common/logger';
 import type { DocumentRow, HubStore, HubTx, RequestRow } from '../store/types';
 import { certificatePages } from './certificate-pages';
 import type { CertificateIssuer, RenderedCertificate, ResidentLookup } from './ports';
+import { sealedInboxBody } from './inbox';
 import type { PushHub } from './push';
+import { documentContext, type HubSealer } from './sealing';
 import { reprintableSteps, stepAfterHubDecision } from '../../protocol/workflow';
 
 export interface ApprovalDeps {
@@ -25,6 +27,8 @@ export interface ApprovalDeps {
   registry: ResidentLookup;
   certificates: CertificateIssuer;
   printSigningKey: KeyObject;
+  /** Seals the certificates' PDFs the database keeps (documents.pdf, print jobs in the inbox). */
+  sealer: HubSealer;
 }
 
 type Envelope = { seq: number; body: HubMessageBody };
@@ -204,7 +208,7 @@ export class Approvals {
       await tx.insertDecision({ requestId, decision: 'approved', reason: null, operatorId, decidedAt: at });
       await tx.setRequestStep(requestId, 'approved', at);
       await tx.insertRequestEvent({ requestId, event: 'APPROVED', step: 'approved', actor: operatorId, at, reason: null });
-      await tx.insertDocument(document);
+      await tx.insertDocument({ ...document, pdf: this.deps.sealer.seal(documentContext(document.id), document.pdf) });
       const envelopes: Envelope[] = [await this.enqueue(tx, row.vehicleId, { type: 'decision', requestId, decision: 'approved', operatorId, at }, at)];
       const job = await this.issuePrintJob(tx, { row, document, operatorId, at, reprintOf: null });
       envelopes.push(job.envelope);
@@ -270,8 +274,9 @@ export class Approvals {
       ];
       let newJobId: string | null = null;
       if (approve) {
-        const document = await tx.getDocumentForRequest(rr.requestId);
-        if (!document) throw notFound('再印刷する証明書が見つかりません。管理者に連絡してください。');
+        const stored = await tx.getDocumentForRequest(rr.requestId);
+        if (!stored) throw notFound('再印刷する証明書が見つかりません。管理者に連絡してください。');
+        const document = { ...stored, pdf: this.deps.sealer.open(documentContext(stored.id), stored.pdf) };
         const job = await this.issuePrintJob(tx, { row, document, operatorId, at, reprintOf: rr.jobId });
         envelopes.push(job.envelope);
         newJobId = job.jobId;
@@ -314,7 +319,7 @@ export class Approvals {
 
   private async enqueue(tx: HubTx, vehicleId: string, body: HubMessageBody, at: string): Promise<Envelope> {
     const checked = HubMessageBody.parse(body);
-    const seq = await tx.appendInbox(vehicleId, checked.type, JSON.stringify(checked), at);
+    const seq = await tx.appendInbox(vehicleId, checked.type, sealedInboxBody(this.deps.sealer, vehicleId, checked), at);
     return { seq, body: checked };
   }
 

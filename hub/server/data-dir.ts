@@ -1,5 +1,5 @@
 // The hub's data directory: its certificate authority and server certificate, the Ed25519 key that
-// signs print jobs, and its database — a SQLite file kept here, or a PostgreSQL database whose URL is
+// signs print jobs, the data key that seals certificates kept in the database, and its database — a SQLite file kept here, or a PostgreSQL database whose URL is
 // kept here (0600) so every hub command finds it. `initHub` creates it once; enrollment issues vehicle
 // certificates from its CA.
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
@@ -17,6 +17,7 @@ import type { KyselyHubStore } from '../store/store';
 import type { HubStore, OperatorRole } from '../store/types';
 import { parseTrustedJpkiCas } from './insurance-link';
 import { parse } from './parse';
+import { createHubDataKey } from './sealing';
 import { generatePassword, hashPassword } from './passwords';
 
 export function hubPaths(dataDir: string) {
@@ -38,6 +39,8 @@ export function hubPaths(dataDir: string) {
     auditSigningPublicKey: join(pki, 'audit-signing.pub'),
     /** HMAC key of the 照合番号 printed on certificates (kept secret: it lets the hub check them later). */
     verificationKey: join(pki, 'certificate-verification.key'),
+    /** Seals the certificates' PDFs the database keeps for a while (AES-256-GCM; see sealing.ts). */
+    dataKey: join(pki, 'data.key'),
     /** The JPKI CA certificate(s) card certificates must chain to for マイナ保険証紐付け (PEM). */
     jpkiCa: join(pki, 'jpki-ca.pem'),
   };
@@ -161,6 +164,7 @@ function makeHubFolder(paths: HubPaths, options: InitHubOptions): void {
   writeFileSync(paths.printSigningKey, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(paths.printSigningPublicKey, signing.publicKey.export({ type: 'spki', format: 'pem' }));
   writeFileSync(paths.verificationKey, randomBytes(32).toString('hex'), { mode: 0o600 });
+  createHubDataKey(paths.dataKey);
   if (options.jpkiCaPem !== undefined) writeFileSync(paths.jpkiCa, options.jpkiCaPem);
   if (options.db !== undefined) {
     writeFileSync(paths.databaseUrl, `${JSON.stringify({ url: options.db })}\n`, { mode: 0o600 });

@@ -19,6 +19,7 @@ import { InsuranceLinkService, parseTrustedJpkiCas, RecordingInsuranceLinkAdapte
 import { OperatorAuth } from './operator-auth';
 import type { CertificateIssuer, ResidentLookup } from './ports';
 import { PushHub } from './push';
+import { ensureHubDataKey } from './sealing';
 import { VehicleSync } from './vehicle-sync';
 import { VisitService } from './visits';
 
@@ -89,6 +90,9 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const jpkiPems = options.jpkiCaPem === undefined ? (keys.jpkiCaPem === null ? [] : [keys.jpkiCaPem]) : typeof options.jpkiCaPem === 'string' ? [options.jpkiCaPem] : options.jpkiCaPem;
   // Parsed before the store opens, so a wrong CA file stops the start with nothing left open.
   const trustedJpkiCas = parseTrustedJpkiCas(jpkiPems, { allowTestCa: options.allowTestJpkiCa === true });
+  // The data key that seals the certificates kept in the database: made here for a hub set up before
+  // it existed, and refused when group or others can read it — before the store opens.
+  const sealer = ensureHubDataKey(hubPaths(options.dataDir).dataKey);
   if (trustedJpkiCas.length === 0) log.warn('no JPKI CA configured: health-insurance links will be refused');
   // The database --db or the data folder names: the store, and on PostgreSQL the bus between processes.
   const location = hubDatabaseLocation(options.dataDir, options.db);
@@ -115,12 +119,12 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     await store.close();
     throw e;
   }
-  const push = new PushHub({ store, bus, log, clock });
+  const push = new PushHub({ store, bus, log, clock, sealer });
   push.checkRevocationsEvery(options.revocationCheckMs ?? 2_000);
-  const sync = new VehicleSync({ store, clock, log, push, ids: options.ids ?? newId, fees: options.fees });
+  const sync = new VehicleSync({ store, clock, log, push, sealer, ids: options.ids ?? newId, fees: options.fees });
   const approvals = new Approvals({
     store, clock, log, push, ids: options.ids ?? newId, registry: options.registry, certificates: options.certificates,
-    printSigningKey: createPrivateKey(keys.printSigningKey),
+    printSigningKey: createPrivateKey(keys.printSigningKey), sealer,
   });
   const auth = new OperatorAuth({ store, clock });
   const bookings = new BookingService({ store, rules: options.visitRules, clock, newId: options.ids ?? newId, log });
@@ -133,7 +137,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   await consultations.init();
   const app = await buildApp({
     store, clock, log, push, sync, approvals, auth, insuranceLink, consultations, bookings, visits, visitRules: options.visitRules, consoleDir: options.consoleDir,
-    tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert },
+    tls: { key: keys.serverKey, cert: keys.serverCert, ca: keys.caCert }, sealer,
     rateLimits: options.rateLimits,
   });
   const host = options.host ?? '127.0.0.1';

@@ -9,6 +9,7 @@ import type { Logger } from '../../common/logger';
 import type { HubStore } from '../store/types';
 import type { HubEvent, HubEventBus } from './bus';
 import { readInbox } from './inbox';
+import type { HubSealer } from './sealing';
 
 export interface PushSocket {
   send(data: string): void;
@@ -32,6 +33,8 @@ export interface PushHubDeps {
   bus: HubEventBus;
   log: Logger;
   clock: Clock;
+  /** Opens the print jobs the inbox keeps sealed. */
+  sealer: HubSealer;
 }
 
 export class PushHub {
@@ -251,7 +254,7 @@ export class PushHub {
         if (!this.vehicles.has(vehicleId)) return;
         const rows = await store.transaction(async (tx) => {
           const after = afterSeq ?? 0;
-          return readInbox(tx, vehicleId, after, toSeq === null ? RESYNC_ROWS : Math.max(1, toSeq - after), 'push', this.deps.clock.now().toISOString());
+          return readInbox(tx, this.deps.sealer, vehicleId, after, toSeq === null ? RESYNC_ROWS : Math.max(1, toSeq - after), 'push', this.deps.clock.now().toISOString());
         });
         const set = this.vehicles.get(vehicleId);
         if (!set) return;

@@ -25,6 +25,7 @@ import type { PushHub } from './push';
 import { readInbox } from './inbox';
 import { applyRisaiApplication } from './risai';
 import { risaiErrorMessages } from '../../protocol/disaster';
+import type { HubSealer } from './sealing';
 import { feeFor } from '../../protocol/fees';
 import type { FeeTable } from '../../protocol/ipc';
 
@@ -152,7 +153,7 @@ export class VehicleSync {
   private readonly heads = new Map<string, AuditHead>();
 
   constructor(
-    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub; ids?: IdGenerator; fees?: FeeTable },
+    private readonly deps: { store: HubStore; clock: Clock; log: Logger; push: PushHub; sealer: HubSealer; ids?: IdGenerator; fees?: FeeTable },
   ) {}
 
   /**
@@ -517,7 +518,7 @@ export class VehicleSync {
     const q = InboxQuery.safeParse(query);
     if (!q.success) throw badRequest('MALFORMED_QUERY', '受信箱の問い合わせの形が正しくありません（after は0以上の整数）。');
     return this.deps.store.transaction(async (tx) => ({
-      messages: await readInbox(tx, vehicleId, q.data.after, q.data.limit, 'https', this.deps.clock.now().toISOString()),
+      messages: await readInbox(tx, this.deps.sealer, vehicleId, q.data.after, q.data.limit, 'https', this.deps.clock.now().toISOString()),
       latestSeq: await tx.latestInboxSeq(vehicleId),
     }));
   }

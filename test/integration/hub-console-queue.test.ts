@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addOperator } from '../../hub/server';
+import { hubPaths } from '../../hub/server/data-dir';
+import { documentContext, ensureHubDataKey } from '../../hub/server/sealing';
 import { adminCredentials, operatorClient, startTestHub, submitMessage, vehicleClient, type TestHub } from '../support/hub';
 
 let t: TestHub;
@@ -125,7 +127,9 @@ describe('the certificate preview', () => {
     expect(approved.body.serial).toBe(preview.body.serial);
     const document = await t.hub.store.transaction((tx) => tx.getDocumentForRequest(m.requestId));
     expect(document!.sha256).toBe(preview.body.sha256);
-    expect(createHash('sha256').update(document!.pdf).digest('hex')).toBe(preview.body.sha256);
+    // documents.pdf holds it sealed with the hub's data key.
+    const opened = ensureHubDataKey(hubPaths(t.dataDir).dataKey).open(documentContext(document!.id), document!.pdf);
+    expect(createHash('sha256').update(opened).digest('hex')).toBe(preview.body.sha256);
     const job = (await vehicleClient(t.hub.url, carA).inbox(0, 100)).body.messages.map((e: { body: { type: string; requestId?: string } }) => e.body)
       .find((b: { type: string; requestId?: string }) => b.type === 'print_job' && b.requestId === m.requestId);
     expect(createHash('sha256').update(Buffer.from(job.pdfBase64, 'base64')).digest('hex')).toBe(preview.body.sha256);

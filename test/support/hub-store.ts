@@ -3,6 +3,7 @@
 // vitest project (testStore), so each runs once per store.
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { migratePostgres, migrateSqlite, postgresSchemaVersion, sqliteSchemaVersion } from '../../hub/store/migrate';
 import { hubMigrations } from '../../hub/store/migrations';
@@ -13,6 +14,7 @@ import { ManualClock } from '../../common/clock';
 import { silentLogger } from '../../common/logger';
 import { InProcessBus } from '../../hub/server/bus';
 import { PushHub } from '../../hub/server/push';
+import { HubSealer } from '../../hub/server/sealing';
 import { VehicleSync } from '../../hub/server/vehicle-sync';
 import type { FeeTable } from '../../protocol/ipc';
 import { tempDir } from './fixtures';
@@ -67,6 +69,7 @@ export async function openMigrationTarget(dialect: Dialect): Promise<{
  */
 export function vehicleSyncFor(store: KyselyHubStore, options: { fees?: FeeTable } = {}): { sync: VehicleSync; close(): Promise<void> } {
   const clock = new ManualClock();
-  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock });
-  return { sync: new VehicleSync({ store, clock, log: silentLogger, push, ...options }), close: async () => push.closeAll() };
+  const sealer = new HubSealer(randomBytes(32));
+  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock, sealer });
+  return { sync: new VehicleSync({ store, clock, log: silentLogger, push, sealer, ...options }), close: async () => push.closeAll() };
 }

@@ -2,12 +2,13 @@
 // chunk checked and written once (duplicates, out of order, at the same time), a photo whole only when
 // its sha256 matches, the application complete only when every photo is; the tax department's queue
 // moves along the one transition table, every read audited; counts per disaster and district.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../common/clock';
 import { silentLogger } from '../../common/logger';
 import { PHOTO_CHUNK_BYTES, type PhotoMeta, type RisaiApplicationMessage } from '../../protocol/disaster';
 import { InProcessBus } from '../../hub/server/bus';
+import { HubSealer } from '../../hub/server/sealing';
 import { PushHub } from '../../hub/server/push';
 import { addDisaster, RisaiService } from '../../hub/server/risai';
 import type { KyselyHubStore } from '../../hub/store/store';
@@ -31,7 +32,7 @@ async function setUp() {
   });
   const { sync, close } = vehicleSyncFor(store);
   cleanups.push(close);
-  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock });
+  const push = new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock, sealer: new HubSealer(randomBytes(32)) });
   cleanups.push(() => push.closeAll());
   const risai = new RisaiService({ store, clock, log: silentLogger, push });
   const typhoon = await addDisaster(store, { name: '令和5年台風第13号', kind: 'storm_flood', date: '2023-09-08', area: '平・内郷', selfAssessment: true }, 'admin', clock);

@@ -1,5 +1,6 @@
 // Two hub processes on one PostgreSQL database, as two stores (two pools) in one test: what each gives
 // out must never be given twice, and a delivery that reaches both at once is applied once.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresHubStore } from '../../hub/store/open';
 import type { KyselyHubStore } from '../../hub/store/store';
@@ -8,6 +9,7 @@ import { ManualClock } from '../../common/clock';
 import { silentLogger } from '../../common/logger';
 import { InProcessBus } from '../../hub/server/bus';
 import { PushHub } from '../../hub/server/push';
+import { HubSealer } from '../../hub/server/sealing';
 import { VehicleSync } from '../../hub/server/vehicle-sync';
 import { eventMessage, submitMessage } from '../support/hub';
 import { createTestDatabase } from '../support/hub-store';
@@ -93,7 +95,8 @@ describe('two hub processes on one PostgreSQL database', () => {
     await a.transaction((tx) => tx.insertVehicle({ id: 'car-batch', enrolledAt: 't', enrolledBy: 'admin' }));
     const syncs = [a, b].map((store) => {
       const clock = new ManualClock();
-      return new VehicleSync({ store, clock, log: silentLogger, push: new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock }) });
+      const sealer = new HubSealer(randomBytes(32));
+      return new VehicleSync({ store, clock, log: silentLogger, sealer, push: new PushHub({ store, bus: new InProcessBus(silentLogger), log: silentLogger, clock, sealer }) });
     });
     for (let round = 0; round < 5; round++) {
       const submits = Array.from({ length: 40 }, (_, i) => submitMessage({ requestId: `req-batch-${round}-${i}` }));
