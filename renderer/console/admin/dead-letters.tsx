@@ -1,9 +1,12 @@
 // 保留メッセージ: vehicle messages the hub could not apply and set aside — which vehicle, when, why, and
 // the message itself — and what became of each (resolved: it leaves the list; the audit log keeps it).
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { deadLetterResolutionLabel, deadLetterResolutions, type AdminDeadLetter, type DeadLetterResolution } from '../../../protocol/console-api';
 import { useConsole } from '../store';
 import { adminApi, dateTime } from './api';
+import { useAdminList } from './use-admin-list';
+
+const fetchDeadLetters = async () => (await adminApi.deadLetters()).deadLetters;
 
 function DeadLetterCard({ item, resolved }: { item: AdminDeadLetter; resolved: () => void }) {
   const { tell, report } = useConsole();
@@ -45,18 +48,7 @@ function DeadLetterCard({ item, resolved }: { item: AdminDeadLetter; resolved: (
 }
 
 export function DeadLetters() {
-  const { report } = useConsole();
-  const [items, setItems] = useState<AdminDeadLetter[] | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setItems((await adminApi.deadLetters()).deadLetters);
-    } catch (e) {
-      report(e);
-    }
-  }, [report]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { items, load } = useAdminList<AdminDeadLetter>(fetchDeadLetters);
   if (!items) return <p className="empty">読み込んでいます…</p>;
   return (
     <section aria-label="保留メッセージ">

@@ -1,10 +1,13 @@
 // 職員: the operators who sign in to the console — add one, change a role, switch an account off or
 // on, and give a new password (shown here once, to be handed over; the hub keeps only its hash).
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { AdminOperator } from '../../../protocol/console-api';
 import { operatorRoleLabel, operatorRoles, type OperatorRole } from '../../../protocol/roles';
 import { useConsole } from '../store';
 import { adminApi, dateTime } from './api';
+import { useAdminList } from './use-admin-list';
+
+const fetchOperators = async () => (await adminApi.operators()).operators;
 
 function NewOperatorForm({ done }: { done: () => void }) {
   const { tell, report } = useConsole();
@@ -93,18 +96,8 @@ function OperatorRow({ op, self, changed }: { op: AdminOperator; self: boolean; 
 }
 
 export function Operators() {
-  const { session, report } = useConsole();
-  const [operators, setOperators] = useState<AdminOperator[] | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setOperators((await adminApi.operators()).operators);
-    } catch (e) {
-      report(e);
-    }
-  }, [report]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { session } = useConsole();
+  const { items: operators, load } = useAdminList<AdminOperator>(fetchOperators);
   if (!operators) return <p className="empty">読み込んでいます…</p>;
   return (
     <section aria-label="職員">

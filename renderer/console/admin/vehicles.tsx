@@ -1,9 +1,12 @@
 // 車両: every enrolled vehicle, whether it is connected, when it was last seen and last synced, what
 // it has not yet picked up from its inbox; revoking one asks for its id typed again.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { AdminVehicle } from '../../../protocol/console-api';
 import { useConsole } from '../store';
 import { adminApi, dateTime } from './api';
+import { useAdminList } from './use-admin-list';
+
+const fetchVehicles = async () => (await adminApi.vehicles()).vehicles;
 
 function RevokeForm({ vehicle, done }: { vehicle: AdminVehicle; done: () => void }) {
   const { tell, report } = useConsole();
@@ -38,19 +41,8 @@ function RevokeForm({ vehicle, done }: { vehicle: AdminVehicle; done: () => void
 }
 
 export function Vehicles() {
-  const { report } = useConsole();
-  const [vehicles, setVehicles] = useState<AdminVehicle[] | null>(null);
+  const { items: vehicles, load } = useAdminList<AdminVehicle>(fetchVehicles);
   const [revoking, setRevoking] = useState<string | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setVehicles((await adminApi.vehicles()).vehicles);
-    } catch (e) {
-      report(e);
-    }
-  }, [report]);
-  useEffect(() => {
-    void load();
-  }, [load]);
   if (!vehicles) return <p className="empty">読み込んでいます…</p>;
   return (
     <section aria-label="車両">
