@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import { Person, foldWidth } from './request';
-import { EntityId, Sha256Hex } from './ids';
+import { EntityId, Sha256Hex, VehicleId } from './ids';
 
 // ---------------------------------------------------------------------------------------------
 // The disaster list
@@ -285,6 +285,8 @@ export const RISAI_API = {
     /** GET: the り災証明書 as an A4 PDF, once judged. */
     certificate: '/api/v1/console/risai/applications/:id/certificate.pdf',
     counts: '/api/v1/console/risai/counts',
+    /** POST {vehicleId}: sends the issued certificate to that vehicle's certificate printer, once. */
+    sendToVehicle: '/api/v1/console/risai/applications/:id/send-to-vehicle',
   },
 } as const;
 
@@ -373,6 +375,7 @@ export const RisaiApplicationDetail = RisaiApplicationSummary.extend({
 });
 export type RisaiApplicationDetail = z.infer<typeof RisaiApplicationDetail>;
 
+export const RisaiSendInput = z.object({ vehicleId: VehicleId });
 export const RisaiStatusInput = z.object({ to: RisaiStatus, grade: DamageGrade.nullable().default(null) });
 export type RisaiStatusInput = z.infer<typeof RisaiStatusInput>;
 
@@ -394,6 +397,8 @@ export const RisaiVehicleView = z.object({
   state: z.enum(['draft', 'queued', 'delivered', 'complete']),
   photos: z.array(z.object({ id: z.string(), takenAt: z.string(), bytes: z.number().int(), width: z.number().int(), height: z.number().int(), chunks: z.number().int(), chunksAtHub: z.number().int(), verified: z.boolean() })),
   createdAt: z.string(),
+  /** The certificate city hall sent to this vehicle's printer: none, printing, 交付待ち (printed), handed over. */
+  certificate: z.enum(['none', 'printing', 'awaiting_handover', 'handed_over']),
 });
 export type RisaiVehicleView = z.infer<typeof RisaiVehicleView>;
 
