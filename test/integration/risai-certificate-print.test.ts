@@ -30,6 +30,8 @@ let hub: TestHub;
 let core: TerminalCore;
 const { ok } = contractOn(() => core);
 const clock = new ManualClock(new Date('2026-11-25T02:30:00.000Z'));
+// City hall's clock stands still too: the console's view and the job render at the same instant (the PDF carries it).
+const hubClock = new ManualClock(new Date('2026-11-25T03:00:00.000Z'));
 const VEHICLE = 'vehicle-risai-print';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -48,7 +50,7 @@ beforeAll(async () => {
   ipp = await startTestIppPrinter();
   emulator = new EscposEmulator();
   await emulator.start();
-  hub = await startTestHub({ dataDir: join(tmp.dir, 'hub') });
+  hub = await startTestHub({ dataDir: join(tmp.dir, 'hub'), clock: hubClock });
   const enrollmentDir = (await hub.enroll(VEHICLE)).dir;
   await hub.enroll('vehicle-other-1');
   const creds = loadEnrollment(enrollmentDir, hub.hub.url);
