@@ -331,6 +331,16 @@ export const RisaiApplicationMessage = z.object({
 });
 export type RisaiApplicationMessage = z.infer<typeof RisaiApplicationMessage>;
 
+/** The outbox message: the certificate city hall sent to this vehicle's printer was handed over (交付). */
+export const RisaiHandedOverMessage = z.object({
+  type: z.literal('risai.handed_over'),
+  idempotencyKey: EntityId,
+  applicationId: EntityId,
+  staffId: z.string().max(32),
+  at: z.iso.datetime({ offset: true }),
+});
+export type RisaiHandedOverMessage = z.infer<typeof RisaiHandedOverMessage>;
+
 export const risaiErrorMessages = {
   UNKNOWN_DISASTER: '市役所の災害一覧にない災害への申請です。災害の一覧を更新してください。',
   UNKNOWN_PHOTO: '市役所に届いていない申請の写真です。申請が届くのを待って送り直します。',
@@ -365,6 +375,9 @@ export const RisaiApplicationSummary = z.object({
   complete: z.boolean(),
   receivedAt: z.string(),
   updatedAt: z.string(),
+  /** The vehicle the certificate was sent to for printing (once), and when it was handed over there. */
+  printedOn: z.string().nullable(),
+  handedOverAt: z.string().nullable(),
 });
 export type RisaiApplicationSummary = z.infer<typeof RisaiApplicationSummary>;
 

@@ -8,7 +8,7 @@ import { vehicleNotifiedEvents } from './workflow';
 import { EntityId, Sha256Hex, VehicleId } from './ids';
 import { FollowUpMessage, VisitOutcomeMessage } from './visits';
 import { OutingRecordMessage } from './records';
-import { RisaiApplicationMessage } from './disaster';
+import { RisaiApplicationMessage, RisaiHandedOverMessage } from './disaster';
 
 export const HUB_API = {
   /** POST: a batch of outbox messages, applied in order. */
@@ -63,7 +63,7 @@ export const ReprintRequestMessage = z.object({
   at: Instant,
 });
 
-export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage, OutingRecordMessage, RisaiApplicationMessage]);
+export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage, OutingRecordMessage, RisaiApplicationMessage, RisaiHandedOverMessage]);
 export type VehicleMessage = z.infer<typeof VehicleMessage>;
 
 /**

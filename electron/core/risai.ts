@@ -272,6 +272,8 @@ export class RisaiDesk {
       const at = this.o.clock.now().toISOString();
       this.o.db.prepare('UPDATE risai_applications SET certificate_handed_over_at = ?, certificate_handed_over_by = ? WHERE id = ?').run(at, staffId, applicationId);
       this.o.audit.append({ actor: staffId, action: 'risai.handed_over', detail: { applicationId } });
+      // City hall records the handover too (the outbox delivers it once).
+      this.o.outbox.enqueue(applicationId, 'risai.handed_over', { type: 'risai.handed_over', applicationId, staffId, at });
     })();
     return this.view(applicationId);
   }

@@ -32,7 +32,7 @@ import type { RequestService } from './requests';
 import { VisitOutcomePayload } from './home-visits';
 import { FollowUpPayload } from './next-visit';
 import { outingRecordMessage } from './outings';
-import { RisaiApplicationMessage } from '../../protocol/disaster';
+import { RisaiApplicationMessage, RisaiHandedOverMessage } from '../../protocol/disaster';
 
 export interface SyncOptions {
   db: Db;
@@ -398,6 +398,8 @@ export class SyncService {
         return outingRecordMessage(m.idempotencyKey, m.payload);
       case 'risai.application':
         return { ...RisaiApplicationMessage.omit({ idempotencyKey: true }).parse(m.payload), idempotencyKey: m.idempotencyKey };
+      case 'risai.handed_over':
+        return { ...RisaiHandedOverMessage.omit({ idempotencyKey: true }).parse(m.payload), idempotencyKey: m.idempotencyKey };
     }
   }
 

@@ -478,7 +478,13 @@ export class TerminalCore {
         return view;
       }),
     listRisai: () => this.access.asStaff(() => this.risai.list()),
-    handOverRisai: ({ applicationId }) => this.access.asStaff((staffId) => this.risai.handOver(applicationId, staffId)),
+    handOverRisai: ({ applicationId }) =>
+      this.access.asStaff((staffId) => {
+        const view = this.risai.handOver(applicationId, staffId);
+        this.events.emit('relayChanged', this.relayStatus());
+        this.sync?.kick();
+        return view;
+      }),
     getResidentView: () => this.residentScreen.view(),
     getResidentPin: () => residentPin(this.cards.view()),
     submitCardPin: ({ pin }) => this.cards.submitPin(pin),

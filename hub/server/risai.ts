@@ -198,6 +198,7 @@ export class RisaiService {
     return {
       id: r.id, number: r.number, vehicleId: r.vehicle_id, disasterId: r.disaster_id, disasterName: r.disaster_name, area: r.district, status: r.status,
       grade: r.grade, survey: r.survey, photos: r.photo_count, complete: r.complete_at !== null, receivedAt: r.received_at, updatedAt: r.updated_at,
+      printedOn: r.print_vehicle_id ?? null, handedOverAt: r.handed_over_at ?? null,
     };
   }
 

@@ -131,6 +131,10 @@ describe('a り災証明書 printed on the vehicle for handover', () => {
     expect((await ok('handOverRisai', { applicationId: id })).certificate).toBe('handed_over');
     const again = await core.call('staff', 'handOverRisai', { applicationId: id });
     expect(again.ok).toBe(false);
+    // City hall records the handover the vehicle sends.
+    const detail = RISAI_API.console.application.replace(':id', id);
+    await until('the handover at city hall', async () => (await tax.call('GET', detail)).body.handedOverAt);
+    expect((await tax.call('GET', detail)).body).toMatchObject({ status: 'issued', printedOn: VEHICLE });
     expect(core.audit.verify()).toMatchObject({ ok: true });
     const actions = core.db.prepare("SELECT action FROM audit_log WHERE action LIKE 'risai.certificate%' OR action = 'risai.handed_over' ORDER BY seq").pluck().all();
     expect(actions).toEqual(['risai.certificate_received', 'risai.certificate_printed', 'risai.handed_over']);
