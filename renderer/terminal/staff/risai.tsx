@@ -306,17 +306,19 @@ export function Risai() {
                 <td>{r.disasterName}</td>
                 <td>{r.photos.length}枚</td>
                 <td>
-                  {certificateLabel[r.certificate] ?? stateLabel[r.state]}
-                  {r.certificate === 'awaiting_handover' && (
-                    <button
-                      type="button"
-                      className="primary"
-                      disabled={busy}
-                      onClick={() => void run('handOverRisai', { applicationId: r.id }).then(() => reload())}
-                    >
-                      交付
-                    </button>
-                  )}
+                  <div className="row">
+                    <span>{certificateLabel[r.certificate] ?? stateLabel[r.state]}</span>
+                    {r.certificate === 'awaiting_handover' && (
+                      <button
+                        type="button"
+                        className="primary"
+                        disabled={busy}
+                        onClick={() => void run('handOverRisai', { applicationId: r.id }).then(() => reload())}
+                      >
+                        交付
+                      </button>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
