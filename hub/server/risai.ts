@@ -317,6 +317,7 @@ export class RisaiService {
       if (app.print_job_id) throw conflict('ALREADY_SENT', 'この証明書はもう車両へ送りました。再送はできません。');
       const vehicle = await tx.getVehicle(input.vehicleId);
       if (!vehicle) throw notFound('その車両は登録されていません。車両の番号を確かめてください。');
+      if (vehicle.revokedAt) throw conflict('REVOKED_VEHICLE', 'その車両の証明書は失効しています。別の車両を選んでください。');
       const disaster = await tx.risai().getDisaster(app.disaster_id);
       return { app, disaster: disaster! };
     };
