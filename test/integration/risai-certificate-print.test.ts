@@ -11,6 +11,7 @@ import { KeyFileProvider } from '../../electron/core/crypto';
 import { loadFeeTable } from '../../electron/core/fees';
 import { HttpsHubTransport, loadEnrollment } from '../../electron/core/hub-transport';
 import { TerminalCore } from '../../electron/core/terminal';
+import { revokeVehicle } from '../../hub/server/data-dir';
 import { receiptProfiles } from '../../native/printer/config';
 import { EscposEmulator } from '../../native/printer/escpos-emulator';
 import { EscposReceiptPrinter } from '../../native/printer/escpos-printer';
@@ -53,6 +54,8 @@ beforeAll(async () => {
   hub = await startTestHub({ dataDir: join(tmp.dir, 'hub'), clock: hubClock });
   const enrollmentDir = (await hub.enroll(VEHICLE)).dir;
   await hub.enroll('vehicle-other-1');
+  await hub.enroll('vehicle-stolen-1');
+  await revokeVehicle({ dataDir: hub.dataDir, vehicleId: 'vehicle-stolen-1', actor: 'admin' });
   const creds = loadEnrollment(enrollmentDir, hub.hub.url);
   const transport = new HttpsHubTransport(creds, 3_000);
   core = new TerminalCore({
@@ -108,6 +111,7 @@ describe('a り災証明書 printed on the vehicle for handover', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.message).toBe('車両の番号は半角英数字32文字以内です。');
     expect((await tax.call('POST', send, {})).status).toBe(400);
+    expect((await tax.call('POST', send, { vehicleId: 'vehicle-stolen-1' })).body).toMatchObject({ code: 'REVOKED_VEHICLE', message: 'その車両の証明書は失効しています。別の車両を選んでください。' });
     expect((await tax.call('POST', send, { vehicleId: 'vehicle-nobody-9' })).body).toMatchObject({ message: 'その車両は登録されていません。車両の番号を確かめてください。' });
 
     const sent = await tax.call('POST', send, { vehicleId: VEHICLE });
