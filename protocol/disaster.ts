@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { holdsNoMyNumber, MY_NUMBER_IN_TEXT } from './my-number';
 import { Person, foldWidth } from './request';
-import { EntityId, Sha256Hex } from './ids';
+import { EntityId, Sha256Hex, VehicleId } from './ids';
 
 // ---------------------------------------------------------------------------------------------
 // The disaster list
@@ -285,6 +285,8 @@ export const RISAI_API = {
     /** GET: the り災証明書 as an A4 PDF, once judged. */
     certificate: '/api/v1/console/risai/applications/:id/certificate.pdf',
     counts: '/api/v1/console/risai/counts',
+    /** POST {vehicleId}: sends the issued certificate to that vehicle's certificate printer, once. */
+    sendToVehicle: '/api/v1/console/risai/applications/:id/send-to-vehicle',
   },
 } as const;
 
@@ -329,6 +331,16 @@ export const RisaiApplicationMessage = z.object({
 });
 export type RisaiApplicationMessage = z.infer<typeof RisaiApplicationMessage>;
 
+/** The outbox message: the certificate city hall sent to this vehicle's printer was handed over (交付). */
+export const RisaiHandedOverMessage = z.object({
+  type: z.literal('risai.handed_over'),
+  idempotencyKey: EntityId,
+  applicationId: EntityId,
+  staffId: z.string().max(32),
+  at: z.iso.datetime({ offset: true }),
+});
+export type RisaiHandedOverMessage = z.infer<typeof RisaiHandedOverMessage>;
+
 export const risaiErrorMessages = {
   UNKNOWN_DISASTER: '市役所の災害一覧にない災害への申請です。災害の一覧を更新してください。',
   UNKNOWN_PHOTO: '市役所に届いていない申請の写真です。申請が届くのを待って送り直します。',
@@ -363,6 +375,9 @@ export const RisaiApplicationSummary = z.object({
   complete: z.boolean(),
   receivedAt: z.string(),
   updatedAt: z.string(),
+  /** The vehicle the certificate was sent to for printing (once), and when it was handed over there. */
+  printedOn: z.string().nullable(),
+  handedOverAt: z.string().nullable(),
 });
 export type RisaiApplicationSummary = z.infer<typeof RisaiApplicationSummary>;
 
@@ -373,6 +388,7 @@ export const RisaiApplicationDetail = RisaiApplicationSummary.extend({
 });
 export type RisaiApplicationDetail = z.infer<typeof RisaiApplicationDetail>;
 
+export const RisaiSendInput = z.object({ vehicleId: VehicleId });
 export const RisaiStatusInput = z.object({ to: RisaiStatus, grade: DamageGrade.nullable().default(null) });
 export type RisaiStatusInput = z.infer<typeof RisaiStatusInput>;
 
@@ -394,6 +410,8 @@ export const RisaiVehicleView = z.object({
   state: z.enum(['draft', 'queued', 'delivered', 'complete']),
   photos: z.array(z.object({ id: z.string(), takenAt: z.string(), bytes: z.number().int(), width: z.number().int(), height: z.number().int(), chunks: z.number().int(), chunksAtHub: z.number().int(), verified: z.boolean() })),
   createdAt: z.string(),
+  /** The certificate city hall sent to this vehicle's printer: none, printing, 交付待ち (printed), handed over. */
+  certificate: z.enum(['none', 'printing', 'awaiting_handover', 'handed_over']),
 });
 export type RisaiVehicleView = z.infer<typeof RisaiVehicleView>;
 

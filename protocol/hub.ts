@@ -8,7 +8,7 @@ import { vehicleNotifiedEvents } from './workflow';
 import { EntityId, Sha256Hex, VehicleId } from './ids';
 import { FollowUpMessage, VisitOutcomeMessage } from './visits';
 import { OutingRecordMessage } from './records';
-import { RisaiApplicationMessage } from './disaster';
+import { RisaiApplicationMessage, RisaiHandedOverMessage } from './disaster';
 
 export const HUB_API = {
   /** POST: a batch of outbox messages, applied in order. */
@@ -63,7 +63,7 @@ export const ReprintRequestMessage = z.object({
   at: Instant,
 });
 
-export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage, OutingRecordMessage, RisaiApplicationMessage]);
+export const VehicleMessage = z.discriminatedUnion('type', [SubmitRequestMessage, RequestEventMessage, ReprintRequestMessage, VisitOutcomeMessage, FollowUpMessage, OutingRecordMessage, RisaiApplicationMessage, RisaiHandedOverMessage]);
 export type VehicleMessage = z.infer<typeof VehicleMessage>;
 
 /**
@@ -126,6 +126,8 @@ export const PrintJobMessage = z.object({
   pdfBase64: z.string().max(20_000_000),
   sha256: Sha256Hex,
   reprintOf: z.string().max(64).optional(),
+  /** A り災証明書 for handover at a later visit: the vehicle's application it prints (then requestId is the same id). */
+  risaiApplicationId: EntityId.optional(),
   issuedAt: Instant,
   signature: z.string().max(200),
 });
@@ -135,9 +137,16 @@ export type PrintJobMessage = z.infer<typeof PrintJobMessage>;
  * What the print-job signature covers: the vehicle it was issued to (a job copied to another vehicle's
  * inbox does not verify there), the job, the request, the copies, the document's hash, the job it
  * reprints (a first print cannot pass for a reprint, nor the other way), and when it was issued.
+ * A り災証明書's job signs v3, which adds the application: a certificate request's job (v2, unchanged)
+ * cannot pass for one, nor the other way.
  */
-export function printJobSigningInput(job: Pick<PrintJobMessage, 'jobId' | 'requestId' | 'copies' | 'sha256' | 'issuedAt' | 'reprintOf'>, vehicleId: string): string {
-  return ['odekake-print-job-v2', vehicleId, job.jobId, job.requestId, String(job.copies), job.sha256, job.reprintOf ?? '', job.issuedAt].join('\n');
+export function printJobSigningInput(
+  job: Pick<PrintJobMessage, 'jobId' | 'requestId' | 'copies' | 'sha256' | 'issuedAt' | 'reprintOf' | 'risaiApplicationId'>,
+  vehicleId: string,
+): string {
+  const common = [vehicleId, job.jobId, job.requestId, String(job.copies), job.sha256, job.reprintOf ?? '', job.issuedAt];
+  if (job.risaiApplicationId === undefined) return ['odekake-print-job-v2', ...common].join('\n');
+  return ['odekake-print-job-v3', ...common, job.risaiApplicationId].join('\n');
 }
 
 export const ReprintDecisionMessage = z.object({

@@ -278,6 +278,8 @@ export const terminalContract = {
     /** Queues the application for city hall and prints its 受付票. */
     submitRisai: call(z.object({ applicationId: z.string().min(1).max(64) }), RisaiVehicleView, staff),
     listRisai: call(Empty, z.array(RisaiVehicleView), staff),
+    /** Records the printed り災証明書 handed over (交付). */
+    handOverRisai: call(z.object({ applicationId: z.string().min(1).max(64) }), RisaiVehicleView, staff),
     getResidentView: call(Empty, ResidentView.nullable(), resident),
     getResidentPin: call(Empty, ResidentPinView.nullable(), resident),
     submitCardPin: call(z.object({ pin: z.string().regex(/^\d{4}$/, { error: '暗証番号は4けたの数字です。' }) }), z.object({ ok: z.literal(true) }), resident),

@@ -11,7 +11,7 @@ import type { IdGenerator } from '../../common/ids';
  * `visit.outcome` names a home visit (the hub's booking id), `visit.follow_up` a next-visit task,
  * `outing.record` an outing and `risai.application` a り災証明書 application.
  */
-export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request', 'visit.outcome', 'visit.follow_up', 'outing.record', 'risai.application']);
+export const OutboxKind = z.enum(['request.submit', 'request.event', 'print.reprint_request', 'visit.outcome', 'visit.follow_up', 'outing.record', 'risai.application', 'risai.handed_over']);
 export type OutboxKind = z.infer<typeof OutboxKind>;
 
 export interface OutboxMessage {

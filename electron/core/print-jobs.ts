@@ -113,7 +113,7 @@ export class PrintLedger {
   }
 
   /** Queues a certificate PDF. The same job id twice (a duplicate delivery) is the same job. */
-  enqueueCertificate(input: { jobId: string; requestId: string; pdf: Uint8Array; copies: number; reprintOf?: string }): PrintJobView {
+  enqueueCertificate(input: { jobId: string; requestId: string | null; pdf: Uint8Array; copies: number; reprintOf?: string }): PrintJobView {
     if (!/^%PDF-/.test(Buffer.from(input.pdf.subarray(0, 5)).toString('latin1'))) {
       throw new AppError('PRINT_NOT_PDF', '印刷データが PDF ではありません。市役所に再送を依頼してください。');
     }

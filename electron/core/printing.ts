@@ -44,6 +44,8 @@ export interface PrintServiceOptions {
   logger: Logger;
   /** A job's state changed (with its request, when it has one). */
   onChange: (requestId: string | null) => void;
+  /** The vehicle's り災証明書 applications: a certificate city hall sent for one, and when it printed. */
+  risai?: { certificateAccepted(applicationId: string, jobId: string): void; certificatePrinted(jobId: string): void };
 }
 
 export class PrintService {
@@ -56,6 +58,7 @@ export class PrintService {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly onChange: (requestId: string | null) => void;
+  private readonly risai: PrintServiceOptions['risai'];
 
   constructor(options: PrintServiceOptions) {
     this.db = options.db;
@@ -67,6 +70,7 @@ export class PrintService {
     this.clock = options.clock;
     this.logger = options.logger;
     this.onChange = options.onChange;
+    this.risai = options.risai;
   }
 
   /** At start-up: jobs cut off between send and confirmation become outcome unknown, for staff to check. */
@@ -184,6 +188,18 @@ export class PrintService {
     })();
   }
 
+  /** A り災証明書 city hall signed for one of this vehicle's applications: queued once, with no request. */
+  acceptRisaiCertificate(input: { applicationId: string; jobId: string; pdf: Uint8Array }): PrintJobView {
+    if (!this.ledger) throw notConfigured();
+    const ledger = this.ledger;
+    return this.db.transaction(() => {
+      this.risai?.certificateAccepted(input.applicationId, input.jobId);
+      const j = ledger.enqueueCertificate({ requestId: null, jobId: input.jobId, pdf: input.pdf, copies: 1 });
+      this.audit.append({ actor: 'hub', action: 'print.queued', detail: { jobId: j.id, kind: 'certificate', applicationId: input.applicationId } });
+      return j;
+    })();
+  }
+
   async printCertificate(input: { requestId: string; jobId: string; pdf: Uint8Array; copies: number }): Promise<PrintJobSummary> {
     return this.run(this.acceptCertificate(input).id);
   }
@@ -212,6 +228,7 @@ export class PrintService {
     if (job.state === 'done' && job.kind === 'certificate') {
       this.ledger!.purgePayload(job.id);
       if (job.requestId) this.printed(job.requestId);
+      else this.risai?.certificatePrinted(job.id);
     }
   }
 

@@ -46,6 +46,8 @@ export interface RisaiDeskOptions {
   window?: number;
   /** How long the disasters list is fresh before the sync loop asks the hub again. */
   disastersMaxAgeMs?: number;
+  /** A certificate city hall sent printed (the staff screen's list changes). */
+  onCertificate?: () => void;
 }
 
 const personalContext = (id: string) => `risai:${id}`;
@@ -78,6 +80,9 @@ interface ApplicationRow {
   personal_sealed: Buffer | null;
   staff_id: string;
   created_at: string;
+  certificate_job_id: string | null;
+  certificate_printed_at: string | null;
+  certificate_handed_over_at: string | null;
 }
 
 export class RisaiDesk {
@@ -235,7 +240,42 @@ export class RisaiDesk {
         id: p.id, takenAt: p.taken_at, bytes: p.bytes, width: p.width, height: p.height, chunks: p.chunks, chunksAtHub: p.chunks_at_hub, verified: p.verified_at !== null,
       })),
       createdAt: app.created_at,
+      certificate: app.certificate_handed_over_at ? 'handed_over' : app.certificate_printed_at ? 'awaiting_handover' : app.certificate_job_id ? 'printing' : 'none',
     };
+  }
+
+  /**
+   * City hall sent this application's り災証明書 to this vehicle's printer (inside the sync's
+   * transaction): recorded once; a second job for the same application is refused.
+   */
+  certificateAccepted(applicationId: string, jobId: string): void {
+    const app = this.row(applicationId);
+    if (app.certificate_job_id) throw new AppError('RISAI_CERTIFICATE_TWICE', 'この申請の証明書はもう届いています。');
+    this.o.db.prepare('UPDATE risai_applications SET certificate_job_id = ? WHERE id = ?').run(jobId, applicationId);
+    this.o.audit.append({ actor: 'hub', action: 'risai.certificate_received', detail: { applicationId, jobId } });
+  }
+
+  /** The certificate printed: it waits for handover at a later visit (交付待ち). */
+  certificatePrinted(jobId: string): void {
+    const at = this.o.clock.now().toISOString();
+    const r = this.o.db.prepare('UPDATE risai_applications SET certificate_printed_at = ? WHERE certificate_job_id = ? AND certificate_printed_at IS NULL').run(at, jobId);
+    if (r.changes > 0) this.o.audit.append({ actor: 'system', action: 'risai.certificate_printed', detail: { jobId } });
+    this.o.onCertificate?.();
+  }
+
+  /** Staff handed the printed certificate over (交付): recorded once, audited. */
+  handOver(applicationId: string, staffId: string): RisaiVehicleView {
+    this.o.db.transaction(() => {
+      const app = this.row(applicationId);
+      if (app.certificate_handed_over_at) throw new AppError('RISAI_HANDED_OVER', 'この証明書はもう交付しました。');
+      if (!app.certificate_printed_at) throw new AppError('RISAI_NOT_PRINTED', 'この申請の証明書はまだ印刷されていません。');
+      const at = this.o.clock.now().toISOString();
+      this.o.db.prepare('UPDATE risai_applications SET certificate_handed_over_at = ?, certificate_handed_over_by = ? WHERE id = ?').run(at, staffId, applicationId);
+      this.o.audit.append({ actor: staffId, action: 'risai.handed_over', detail: { applicationId } });
+      // City hall records the handover too (the outbox delivers it once).
+      this.o.outbox.enqueue(applicationId, 'risai.handed_over', { type: 'risai.handed_over', applicationId, staffId, at });
+    })();
+    return this.view(applicationId);
   }
 
   private row(id: string): ApplicationRow {

@@ -15,6 +15,7 @@ import {
   type DeliverResponse,
   type HubEnvelope,
   type HubMessageBody as HubMessage,
+  type PrintJobMessage,
 } from '../../protocol/hub';
 import type { RelayStatus } from '../../protocol/ipc';
 import type { AuditLog } from './audit';
@@ -31,7 +32,7 @@ import type { RequestService } from './requests';
 import { VisitOutcomePayload } from './home-visits';
 import { FollowUpPayload } from './next-visit';
 import { outingRecordMessage } from './outings';
-import { RisaiApplicationMessage } from '../../protocol/disaster';
+import { RisaiApplicationMessage, RisaiHandedOverMessage } from '../../protocol/disaster';
 
 export interface SyncOptions {
   db: Db;
@@ -397,6 +398,8 @@ export class SyncService {
         return outingRecordMessage(m.idempotencyKey, m.payload);
       case 'risai.application':
         return { ...RisaiApplicationMessage.omit({ idempotencyKey: true }).parse(m.payload), idempotencyKey: m.idempotencyKey };
+      case 'risai.handed_over':
+        return { ...RisaiHandedOverMessage.omit({ idempotencyKey: true }).parse(m.payload), idempotencyKey: m.idempotencyKey };
     }
   }
 
@@ -453,7 +456,7 @@ export class SyncService {
         return;
       }
       const body = parsed.data;
-      requestId = 'requestId' in body ? body.requestId : null;
+      requestId = 'requestId' in body && !(body.type === 'print_job' && body.risaiApplicationId) ? body.requestId : null;
       const outcome = this.applyBody(body, envelope.seq);
       if (outcome.printJob) print = outcome.printJob;
       this.applied.run(envelope.seq, body.type, requestId, outcome.result, at);
@@ -463,6 +466,7 @@ export class SyncService {
   }
 
   private applyBody(body: HubMessage, seq: number): { result: string; printJob?: string } {
+    if (body.type === 'print_job' && body.risaiApplicationId) return this.applyRisaiPrintJob({ ...body, risaiApplicationId: body.risaiApplicationId }, seq);
     const exists = 'requestId' in body && this.o.db.prepare('SELECT 1 FROM requests WHERE id = ?').get(body.requestId) !== undefined;
     if (!exists) {
       this.o.audit.append({ actor: 'hub', action: 'hub.message_rejected', detail: { seq, code: 'UNKNOWN_REQUEST' } });
@@ -483,9 +487,7 @@ export class SyncService {
           return { result: 'applied' };
         case 'print_job': {
           const pdf = Buffer.from(body.pdfBase64, 'base64');
-          const sha = createHash('sha256').update(pdf).digest('hex');
-          const signed = verify(null, Buffer.from(printJobSigningInput(body, this.o.transport.vehicleId)), this.signingKey, Buffer.from(body.signature, 'base64'));
-          if (sha !== body.sha256 || !signed) {
+          if (!this.signedByHub(body, pdf)) {
             // Only a document city hall signed is ever printed.
             this.o.audit.append({ actor: 'hub', action: 'hub.message_rejected', requestId: body.requestId, detail: { seq, code: 'BAD_SIGNATURE' } });
             return { result: 'rejected:BAD_SIGNATURE' };
@@ -507,6 +509,31 @@ export class SyncService {
       // A message the request's current step cannot take (cancelled meanwhile…) is recorded, not retried.
       if (e instanceof TransitionError || e instanceof AppError) {
         this.o.audit.append({ actor: 'hub', action: 'hub.message_ignored', requestId: body.requestId, detail: { seq, code: e.code } });
+        return { result: `ignored:${e.code}` };
+      }
+      throw e;
+    }
+  }
+
+  /** Only a document city hall signed, for this vehicle, with the hash it carries, is ever printed. */
+  private signedByHub(body: PrintJobMessage, pdf: Buffer): boolean {
+    const sha = createHash('sha256').update(pdf).digest('hex');
+    return sha === body.sha256 && verify(null, Buffer.from(printJobSigningInput(body, this.o.transport.vehicleId)), this.signingKey, Buffer.from(body.signature, 'base64'));
+  }
+
+  /** A り災証明書 for one of this vehicle's applications: verified the same way, queued once on the certificate printer. */
+  private applyRisaiPrintJob(body: PrintJobMessage & { risaiApplicationId: string }, seq: number): { result: string; printJob?: string } {
+    const pdf = Buffer.from(body.pdfBase64, 'base64');
+    if (body.requestId !== body.risaiApplicationId || !this.signedByHub(body, pdf)) {
+      this.o.audit.append({ actor: 'hub', action: 'hub.message_rejected', detail: { seq, code: 'BAD_SIGNATURE', applicationId: body.risaiApplicationId } });
+      return { result: 'rejected:BAD_SIGNATURE' };
+    }
+    try {
+      const job = this.o.printing.acceptRisaiCertificate({ applicationId: body.risaiApplicationId, jobId: body.jobId, pdf });
+      return { result: 'applied', printJob: job.id };
+    } catch (e) {
+      if (e instanceof AppError) {
+        this.o.audit.append({ actor: 'hub', action: 'hub.message_ignored', detail: { seq, code: e.code, applicationId: body.risaiApplicationId } });
         return { result: `ignored:${e.code}` };
       }
       throw e;

@@ -155,6 +155,10 @@ export class TerminalCore {
         if (requestId) this.changed(requestId);
         events.emit('printAttention', this.printing.attention());
       },
+      risai: {
+        certificateAccepted: (applicationId, jobId) => this.risai.certificateAccepted(applicationId, jobId),
+        certificatePrinted: (jobId) => this.risai.certificatePrinted(jobId),
+      },
     });
     this.printing.recover();
     const hub = options.hub;
@@ -474,6 +478,13 @@ export class TerminalCore {
         return view;
       }),
     listRisai: () => this.access.asStaff(() => this.risai.list()),
+    handOverRisai: ({ applicationId }) =>
+      this.access.asStaff((staffId) => {
+        const view = this.risai.handOver(applicationId, staffId);
+        this.events.emit('relayChanged', this.relayStatus());
+        this.sync?.kick();
+        return view;
+      }),
     getResidentView: () => this.residentScreen.view(),
     getResidentPin: () => residentPin(this.cards.view()),
     submitCardPin: ({ pin }) => this.cards.submitPin(pin),

@@ -372,7 +372,7 @@ export async function buildApp(deps: AppDeps) {
   registerDispatchRoutes(app, { bookings: deps.bookings, rules: deps.visitRules, clock, store, operator, place });
   await app.register(visitRoutes, { visits: deps.visits, vehicleOf, operator });
   await app.register(recordsRoutes, { store, clock, operator, place });
-  await app.register(risaiRoutes, { risai: deps.risai ?? new RisaiService({ store, clock, log, push }), vehicleOf, operator });
+  await app.register(risaiRoutes, { risai: deps.risai ?? new RisaiService({ store, clock, log, push, printJobs: deps.approvals }), vehicleOf, operator });
 
   // ---- records: the daily closes (日計表) and the monthly fee summary ----
   app.get(CONSOLE_API.records.closes, async (req): Promise<ClosesMonthView> => {

@@ -317,6 +317,21 @@ export class Approvals {
     return { jobId, envelope };
   }
 
+  /**
+   * A り災証明書's print job for a vehicle's certificate printer, signed like a request's (v3: the
+   * signature covers the application) and queued in that vehicle's inbox (sealed), inside the caller's
+   * transaction; the caller records the job on the application and pushes the envelope after commit.
+   */
+  async issueRisaiPrintJob(tx: HubTx, args: { vehicleId: string; applicationId: string; pdf: Uint8Array; at: string }): Promise<{ jobId: string; envelope: Envelope }> {
+    const { vehicleId, applicationId, pdf, at } = args;
+    const jobId = this.deps.ids();
+    const sha256 = createHash('sha256').update(pdf).digest('hex');
+    const unsigned = { jobId, requestId: applicationId, risaiApplicationId: applicationId, copies: 1, sha256, issuedAt: at };
+    const signature = sign(null, Buffer.from(printJobSigningInput(unsigned, vehicleId), 'utf8'), this.deps.printSigningKey).toString('base64');
+    const message: PrintJobMessage = { type: 'print_job', ...unsigned, pdfBase64: Buffer.from(pdf).toString('base64'), signature };
+    return { jobId, envelope: await this.enqueue(tx, vehicleId, message, at) };
+  }
+
   private async enqueue(tx: HubTx, vehicleId: string, body: HubMessageBody, at: string): Promise<Envelope> {
     const checked = HubMessageBody.parse(body);
     const seq = await tx.appendInbox(vehicleId, checked.type, sealedInboxBody(this.deps.sealer, vehicleId, checked), at);

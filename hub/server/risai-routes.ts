@@ -67,6 +67,10 @@ export const risaiRoutes: FastifyPluginAsync<RisaiRouteDeps> = async (app, { ris
     const { pdf, serial } = await risai.certificate(parse(IdParams, req.params).id, s.operatorId);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="risai-${serial}.pdf"`).send(Buffer.from(pdf));
   });
+  app.post(RISAI_API.console.sendToVehicle, async (req) => {
+    const s = await operator(req, RISAI_ROLES);
+    return risai.sendToVehicle(parse(IdParams, req.params).id, req.body, s.operatorId);
+  });
   app.get(RISAI_API.console.counts, async (req) => {
     await operator(req, RISAI_ROLES, { csrf: false });
     return risai.counts();

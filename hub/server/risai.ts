@@ -6,7 +6,7 @@
 // protocol/disaster.ts, the 判定 recorded with its grade, every read of an application audited.
 import { createHash } from 'node:crypto';
 import {
-  applicationProblems, ChunkUpload, DEFAULT_PHOTO_LIMITS, Disaster, DisasterInput, PHOTO_CHUNK_BYTES, risaiErrorMessages, RisaiListQuery,
+  applicationProblems, ChunkUpload, RisaiSendInput, DEFAULT_PHOTO_LIMITS, Disaster, DisasterInput, PHOTO_CHUNK_BYTES, risaiErrorMessages, RisaiListQuery,
   RisaiStatusInput, risaiTransition, type PhotoLimits, type PhotoProgress, type RisaiApplicationDetail, type RisaiApplicationMessage,
   type RisaiApplicationSummary, type RisaiCounts, type VehicleDisasters,
 } from '../../protocol/disaster';
@@ -94,6 +94,10 @@ export interface RisaiServiceDeps {
   ids?: IdGenerator;
   /** The city's photo limits, given to the vehicles with the disasters. */
   limits?: PhotoLimits;
+  /** Signs a certificate's print job into a vehicle's inbox (the approvals' print path). */
+  printJobs?: {
+    issueRisaiPrintJob(tx: HubTx, args: { vehicleId: string; applicationId: string; pdf: Uint8Array; at: string }): Promise<{ jobId: string; envelope: { seq: number } }>;
+  };
 }
 
 export class RisaiService {
@@ -194,6 +198,7 @@ export class RisaiService {
     return {
       id: r.id, number: r.number, vehicleId: r.vehicle_id, disasterId: r.disaster_id, disasterName: r.disaster_name, area: r.district, status: r.status,
       grade: r.grade, survey: r.survey, photos: r.photo_count, complete: r.complete_at !== null, receivedAt: r.received_at, updatedAt: r.updated_at,
+      printedOn: r.print_vehicle_id ?? null, handedOverAt: r.handed_over_at ?? null,
     };
   }
 
@@ -281,6 +286,10 @@ export class RisaiService {
       await tx.appendAudit({ actor: operatorId, action: 'risai.certificate_rendered', place: 'hub', detail: { applicationId: id, grade: app.grade } }, at);
       return { app, disaster: disaster! };
     });
+    return this.render(app, disaster, now);
+  }
+
+  private async render(app: RisaiApplicationRow, disaster: RisaiDisasterRow, now: Date): Promise<{ pdf: Uint8Array; serial: string }> {
     this.fonts ??= CertificateFonts.load();
     const serial = `R${japanDate(now).replaceAll('-', '')}-${app.number}`;
     const rendered = await renderRisaiCertificate({
@@ -288,6 +297,44 @@ export class RisaiService {
       serial, issuedAt: now, fonts: await this.fonts,
     });
     return { pdf: rendered.pdf, serial };
+  }
+
+  /**
+   * Sends an issued (証明書発行) application's certificate — the same PDF as the console's view — to a
+   * vehicle's certificate printer for handover at a later visit: a signed print job in that vehicle's
+   * inbox, recorded on the application and audited. Once per application (no reprint from here).
+   */
+  async sendToVehicle(id: string, body: unknown, operatorId: string): Promise<{ jobId: string; vehicleId: string }> {
+    const input = parse(RisaiSendInput, body);
+    const printJobs = this.deps.printJobs;
+    if (!printJobs) throw conflict('PRINT_UNAVAILABLE', 'この市役所では車両への印刷の送信が設定されていません。管理者に連絡してください。');
+    const now = this.deps.clock.now();
+    const at = now.toISOString();
+    const check = async (tx: HubTx) => {
+      const app = await tx.risai().getApplication(id);
+      if (!app) throw notFound('その申請は見つかりません。一覧を更新してください。');
+      if (app.status !== 'issued' || !app.grade) throw conflict('NOT_ISSUED', '「証明書発行」にしてから車両へ送れます。');
+      if (app.print_job_id) throw conflict('ALREADY_SENT', 'この証明書はもう車両へ送りました。再送はできません。');
+      const vehicle = await tx.getVehicle(input.vehicleId);
+      if (!vehicle) throw notFound('その車両は登録されていません。車両の番号を確かめてください。');
+      if (vehicle.revokedAt) throw conflict('REVOKED_VEHICLE', 'その車両の証明書は失効しています。別の車両を選んでください。');
+      const disaster = await tx.risai().getDisaster(app.disaster_id);
+      return { app, disaster: disaster! };
+    };
+    const { app, disaster } = await this.deps.store.transaction(check);
+    const { pdf } = await this.render(app, disaster, now);
+    const sent = await this.deps.store.transaction(async (tx) => {
+      await check(tx);
+      const job = await printJobs.issueRisaiPrintJob(tx, { vehicleId: input.vehicleId, applicationId: id, pdf, at });
+      if (!(await tx.risai().markCertificateSent(id, job.jobId, input.vehicleId, at))) {
+        throw conflict('ALREADY_SENT', 'この証明書はもう車両へ送りました。再送はできません。');
+      }
+      await tx.appendAudit({ actor: operatorId, action: 'risai.certificate_sent', place: 'hub', detail: { applicationId: id, jobId: job.jobId, vehicleId: input.vehicleId } }, at);
+      return job;
+    });
+    this.deps.push.toVehicle(input.vehicleId, [sent.envelope]);
+    this.deps.push.toConsoles({ type: 'risai.updated' });
+    return { jobId: sent.jobId, vehicleId: input.vehicleId };
   }
 
   async counts(): Promise<RisaiCounts> {

@@ -462,6 +462,14 @@ export class VehicleSync {
         if ('refused' in outcome) throw new Rejection(outcome.refused, outcome.problem);
         return outcome;
       }
+      case 'risai.handed_over': {
+        // Only the vehicle the certificate was sent to records its handover, once.
+        const app = await tx.risai().getApplication(m.applicationId);
+        if (!app || app.print_vehicle_id !== vehicleId) throw new Rejection('ILLEGAL_EVENT', 'risai_handover,not_sent_here');
+        if (!(await tx.risai().markHandedOver(m.applicationId, vehicleId, m.at))) return { status: 'duplicate', notice: null };
+        await tx.appendAudit({ actor: m.staffId, action: 'risai.handed_over', place: vehicleId, detail: { applicationId: m.applicationId } }, at);
+        return { status: 'applied', notice: { type: 'risai.updated' } };
+      }
     }
   }
 

@@ -30,6 +30,12 @@ export interface RisaiApplicationsTable {
   taken_at: string;
   received_at: string;
   updated_at: string;
+  /** The print job that sent the certificate to a vehicle's printer (migration 014), once. */
+  print_job_id?: string | null;
+  print_vehicle_id?: string | null;
+  print_sent_at?: string | null;
+  /** When the vehicle recorded the certificate handed over. */
+  handed_over_at?: string | null;
 }
 
 export interface RisaiPhotosTable {

@@ -63,6 +63,27 @@ export class RisaiStore {
   async setStatus(id: string, status: RisaiStatus, grade: DamageGrade | null, at: string): Promise<void> {
     await this.q.updateTable('risai_applications').set({ status, grade, updated_at: at }).where('id', '=', id).execute();
   }
+  /** Records the certificate sent to a vehicle unless it was sent already; says whether it did. */
+  async markCertificateSent(id: string, jobId: string, vehicleId: string, at: string): Promise<boolean> {
+    const r = await this.q
+      .updateTable('risai_applications')
+      .set({ print_job_id: jobId, print_vehicle_id: vehicleId, print_sent_at: at, updated_at: at })
+      .where('id', '=', id)
+      .where('print_job_id', 'is', null)
+      .executeTakeFirst();
+    return count(r.numUpdatedRows) === 1;
+  }
+  /** Records the handover the vehicle reported (once); says whether it did. */
+  async markHandedOver(id: string, vehicleId: string, at: string): Promise<boolean> {
+    const r = await this.q
+      .updateTable('risai_applications')
+      .set({ handed_over_at: at })
+      .where('id', '=', id)
+      .where('print_vehicle_id', '=', vehicleId)
+      .where('handed_over_at', 'is', null)
+      .executeTakeFirst();
+    return count(r.numUpdatedRows) === 1;
+  }
   async insertStatusEvent(applicationId: string, status: RisaiStatus, grade: DamageGrade | null, actor: string, at: string): Promise<void> {
     const last = await this.q.selectFrom('risai_status_events').select((eb) => eb.fn.max('seq').as('seq')).where('application_id', '=', applicationId).executeTakeFirst();
     await this.q.insertInto('risai_status_events').values({ application_id: applicationId, seq: count(last?.seq ?? 0) + 1, status, grade, actor, at }).execute();

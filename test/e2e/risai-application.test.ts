@@ -1,7 +1,7 @@
 // A り災証明書 application in real Chromium with its fake camera, against the real host and hub: staff
 // take it with two photos while the vehicle is offline, the 受付票 prints on the receipt printer, the
 // link comes back, and the tax department at city hall finds it whole with both photos and judges it.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,6 +154,23 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     await staff.getByRole('button', { name: 'り災証明書の申請' }).click();
     await staff.locator(`[data-risai-number="${number}"]`).filter({ hasText: '市役所に届きました' }).waitFor({ timeout: 30_000 });
     await shot(staff, 'risai-04-delivered');
+
+    // 証明書発行, then sent to this vehicle's printer for handover at the next visit.
+    await clerk.getByRole('button', { name: '「証明書発行」に進める' }).click();
+    await clerk.getByRole('button', { name: '車両のプリンターへ送る（交付用）' }).click();
+    await clerk.getByTestId('risai-sent').filter({ hasText: '交付待ち' }).waitFor();
+    await shot(clerk, 'risai-07-tax-sent');
+    await expect.poll(() => readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf')).length, { timeout: 30_000 }).toBe(1);
+    await staff.getByRole('button', { name: 'お出かけ市役所' }).click();
+    await staff.getByRole('button', { name: 'り災証明書の申請' }).click();
+    const line = staff.locator(`[data-risai-number="${number}"]`);
+    await line.filter({ hasText: '証明書 交付待ち' }).waitFor({ timeout: 30_000 });
+    await shot(staff, 'risai-08-awaiting-handover');
+    await line.getByRole('button', { name: '交付' }).click();
+    await line.filter({ hasText: '証明書 交付済み' }).waitFor();
+    await shot(staff, 'risai-09-handed-over');
+    await expect.poll(async () => (await tax.call('GET', RISAI_API.console.application.replace(':id', summary.id))).body.handedOverAt, { timeout: 30_000 }).toBeTruthy();
+    expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(1);
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   }, 120_000);
 });

@@ -314,6 +314,50 @@ describe('sync with city hall', () => {
     expect(core.db.prepare('SELECT COUNT(*) FROM print_jobs').pluck().get()).toBe(0);
   });
 
+  it('pins the print-job signing input: a request’s job signs v2 as before, a り災証明書’s job v3 with its application', () => {
+    const job = { jobId: 'job-1', requestId: 'req-1', copies: 2, sha256: 'ab'.repeat(32), issuedAt: '2026-11-25T03:00:00.000Z' };
+    expect(printJobSigningInput(job, 'car-1')).toBe(['odekake-print-job-v2', 'car-1', 'job-1', 'req-1', '2', 'ab'.repeat(32), '', '2026-11-25T03:00:00.000Z'].join('\n'));
+    expect(printJobSigningInput({ ...job, reprintOf: 'job-0' }, 'car-1')).toBe(['odekake-print-job-v2', 'car-1', 'job-1', 'req-1', '2', 'ab'.repeat(32), 'job-0', '2026-11-25T03:00:00.000Z'].join('\n'));
+    expect(printJobSigningInput({ ...job, requestId: 'app-1', risaiApplicationId: 'app-1' }, 'car-1')).toBe(
+      ['odekake-print-job-v3', 'car-1', 'job-1', 'app-1', '2', 'ab'.repeat(32), '', '2026-11-25T03:00:00.000Z', 'app-1'].join('\n'),
+    );
+  });
+
+  it('never prints a り災証明書 job that is not city hall’s, for this vehicle’s application, as signed', async () => {
+    const id = await queued();
+    await core.sync!.syncNow();
+    const at = clock.now().toISOString();
+    const pdf = Buffer.from('%PDF-1.4 risai');
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(pdf).digest('hex');
+    const signed = (job: Record<string, unknown>, key = keys.privateKey) =>
+      ({ ...job, signature: sign(null, Buffer.from(printJobSigningInput(job as never, hub.vehicleId)), key).toString('base64') });
+    const risai = { type: 'print_job', jobId: 'job-risai-1', requestId: 'app-risai-1', risaiApplicationId: 'app-risai-1', copies: 1, pdfBase64: pdf.toString('base64'), sha256, issuedAt: at };
+    const requestJob = signed({ type: 'print_job', jobId: 'job-req-1', requestId: id, copies: 1, pdfBase64: pdf.toString('base64'), sha256, issuedAt: at });
+    const genuine = signed(risai);
+    hub.inboxMessages = [
+      // A request's job (v2) passed off as a り災証明書's.
+      { seq: 1, body: { ...requestJob, risaiApplicationId: id } },
+      // A り災証明書's job (v3) with its application taken off.
+      { seq: 2, body: { ...genuine, risaiApplicationId: undefined } },
+      // Another key; another document; the request and the application not the same id.
+      { seq: 3, body: signed(risai, generateKeyPairSync('ed25519').privateKey) },
+      { seq: 4, body: { ...genuine, pdfBase64: Buffer.from('%PDF-1.4 other').toString('base64') } },
+      { seq: 5, body: signed({ ...risai, jobId: 'job-risai-2', requestId: id }) },
+      // City hall's own job passes the checks and reaches the printing service (this terminal has no printer).
+      { seq: 6, body: genuine },
+    ];
+    await core.sync!.syncNow();
+    expect(core.db.prepare('SELECT seq, outcome FROM hub_inbox_applied ORDER BY seq').all()).toEqual([
+      { seq: 1, outcome: 'rejected:BAD_SIGNATURE' },
+      { seq: 2, outcome: 'rejected:UNKNOWN_REQUEST' },
+      { seq: 3, outcome: 'rejected:BAD_SIGNATURE' },
+      { seq: 4, outcome: 'rejected:BAD_SIGNATURE' },
+      { seq: 5, outcome: 'rejected:BAD_SIGNATURE' },
+      { seq: 6, outcome: 'ignored:PRINTER_NOT_CONFIGURED' },
+    ]);
+    expect(core.db.prepare('SELECT COUNT(*) FROM print_jobs').pluck().get()).toBe(0);
+  });
+
   it('purges the personal data of a request once city hall has its handover, keeping the audit trail', async () => {
     const id = await queued();
     await core.sync!.syncNow();

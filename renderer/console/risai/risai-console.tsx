@@ -18,7 +18,12 @@ function Detail({ id, onMoved }: { id: string; onMoved: () => void }) {
   const [detail, setDetail] = useState<RisaiApplicationDetail | null>(null);
   const [grade, setGrade] = useState<DamageGrade>();
   const [error, setError] = useState<string | null>(null);
-  const load = async () => setDetail(await callHub<RisaiApplicationDetail>('GET', withId(RISAI_API.console.application, { id })));
+  const [vehicleId, setVehicleId] = useState('');
+  const load = async () => {
+    const d = await callHub<RisaiApplicationDetail>('GET', withId(RISAI_API.console.application, { id }));
+    setDetail(d);
+    setVehicleId((v) => v || d.vehicleId);
+  };
   useEffect(() => {
     void load().catch((e: unknown) => setError(e instanceof ApiError ? e.message : String(e)));
   }, [id]);
@@ -27,6 +32,17 @@ function Detail({ id, onMoved }: { id: string; onMoved: () => void }) {
     setError(null);
     try {
       await callHub('POST', withId(RISAI_API.console.status, { id }), { to, grade: to === 'judged' ? (grade ?? null) : null });
+      await load();
+      onMoved();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+  // The issued certificate to a vehicle's printer, for handover at a later visit (once).
+  const send = async () => {
+    setError(null);
+    try {
+      await callHub('POST', withId(RISAI_API.console.sendToVehicle, { id }), { vehicleId: vehicleId.trim() });
       await load();
       onMoved();
     } catch (e) {
@@ -82,6 +98,21 @@ function Detail({ id, onMoved }: { id: string; onMoved: () => void }) {
           <button key={to} type="button" className="primary" onClick={() => void move(to)}>「{risaiStatusLabel[to]}」に進める</button>
         ))}
       </div>
+      {detail.status === 'issued' && (
+        detail.printedOn ? (
+          <p className="banner" data-testid="risai-sent">
+            車両 {detail.printedOn} のプリンターへ送りました。{detail.handedOverAt ? `${date(detail.handedOverAt)} に交付済み。` : '次の訪問で交付します（交付待ち）。'}
+          </p>
+        ) : (
+          <div className="row">
+            <label>
+              印刷する車両
+              <input value={vehicleId} onChange={(e) => setVehicleId(e.target.value)} maxLength={32} />
+            </label>
+            <button type="button" className="primary" onClick={() => void send()}>車両のプリンターへ送る（交付用）</button>
+          </div>
+        )
+      )}
     </article>
   );
 }

@@ -13,6 +13,9 @@ import { useStaff } from '../staff-store';
 import { Banner, Choice, FieldError } from './ui';
 
 const stateLabel: Record<RisaiVehicleView['state'], string> = { draft: '入力中', queued: '送信待ち', delivered: '写真を送信中', complete: '市役所に届きました' };
+const certificateLabel: Record<RisaiVehicleView['certificate'], string | null> = {
+  none: null, printing: '証明書 印刷中', awaiting_handover: '証明書 交付待ち', handed_over: '証明書 交付済み',
+};
 
 /** A camera frame as a JPEG within the city's limits: the longest edge scaled down, the quality lowered until it fits. */
 async function frameAsJpeg(video: HTMLVideoElement, limits: PhotoLimits): Promise<Blob> {
@@ -302,7 +305,21 @@ export function Risai() {
                 <td className="num">{r.number}</td>
                 <td>{r.disasterName}</td>
                 <td>{r.photos.length}枚</td>
-                <td>{stateLabel[r.state]}</td>
+                <td>
+                  <div className="row">
+                    <span>{certificateLabel[r.certificate] ?? stateLabel[r.state]}</span>
+                    {r.certificate === 'awaiting_handover' && (
+                      <button
+                        type="button"
+                        className="primary"
+                        disabled={busy}
+                        onClick={() => void run('handOverRisai', { applicationId: r.id }).then(() => reload())}
+                      >
+                        交付
+                      </button>
+                    )}
+                  </div>
+                </td>
               </tr>
             ))}
           </tbody>
