@@ -12,6 +12,7 @@ import { parseCsv } from '../../hub/server/csv';
 import { projectRoot, tempDir } from '../support/fixtures';
 import { cliPath } from '../support/host';
 import { adminCredentials } from '../support/hub';
+import { operatorRoles } from '../../protocol/roles';
 import { testHubDatabase, testStore, type TestDatabase } from '../support/postgres';
 
 const tmp = tempDir('odekake-records-cli-');
@@ -102,6 +103,7 @@ describe(`odekake hub import-records and report on ${testStore}`, () => {
     expect(added.stdout).toContain('職員 K0001 を登録しました。');
     const unknown = spawnSync(process.execPath, [cliPath, 'hub', 'operator-add', '--data', dataDir, '--id', 'K0002', '--name', '企画', '--role', 'mayor'], { input: 'planning-password-1\n', encoding: 'utf8' });
     expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toContain('役割は operator / consultant / dispatcher / planning / admin のどれかです。');
+    expect(unknown.stderr).toContain(`役割は ${operatorRoles.join(' / ')} のどれかです。`);
+    expect(unknown.stderr).toContain('planning');
   });
 });
