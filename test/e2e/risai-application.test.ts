@@ -86,7 +86,7 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     await staff.getByRole('radio', { name: /令和5年台風第13号/ }).click();
     await staff.locator('input[name="applicant.name"]').fill('小名浜 春子');
     await staff.locator('input[name="applicant.kana"]').fill('おなはま はるこ');
-    await staff.locator('input[name="applicant.birthDate"]').fill('1951-06-01');
+    await staff.locator('input[name="applicant.birthDate"]').fill('昭和26年6月1日');
     await staff.locator('input[name="applicant.phone"]').fill('0246-22-0000');
     await staff.locator('input[name="applicant.address"]').fill('いわき市平字試験町1-2-3');
     await staff.locator('input[name="property.address"]').fill('いわき市平字試験町1-2-3');
@@ -141,6 +141,8 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     await clerk.locator(`[data-risai-id="${summary.id}"]`).click();
     await clerk.getByTestId('risai-detail').waitFor();
     await expect.poll(() => clerk.locator('.risai-photos img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(2);
+    // The birth date was typed in 和暦 on the vehicle; the clerk reads it in both calendars.
+    await clerk.getByTestId('risai-detail').getByText('昭和26年6月1日 (1951年6月1日)').waitFor();
     await shot(clerk, 'risai-05-tax-console');
     await clerk.getByRole('radio', { name: '準半壊', exact: true }).click();
     await clerk.getByRole('button', { name: '「判定」に進める' }).click();

@@ -1,6 +1,7 @@
 // The tax department's console (税務担当・資産税課): the り災証明書 applications the vehicles took, by
 // disaster, status and district; one application with its photos; its status moved along the one
 // transition table (protocol/disaster.ts), 判定 with its grade; the counts per disaster and district.
+import { warekiWithSeireki } from '../../../protocol/wareki';
 import { useEffect, useState } from 'react';
 import {
   applicantRelationLabel, certificateDeliveryLabel, damageGradeLabel, damageGrades, earthquakePartLabel, floodLevelLabel, propertyUseLabel, RISAI_API,
@@ -62,7 +63,7 @@ function Detail({ id, onMoved }: { id: string; onMoved: () => void }) {
         <span className="badge ok">{risaiStatusLabel[detail.status]}{detail.grade ? `：${damageGradeLabel[detail.grade]}` : ''}</span>
       </header>
       <dl className="facts">
-        <dt>申請者</dt><dd>{input.applicant.name}（{input.applicant.kana}）{input.applicant.birthDate}・{input.applicant.phone}</dd>
+        <dt>申請者</dt><dd>{input.applicant.name}（{input.applicant.kana}）{warekiWithSeireki(input.applicant.birthDate)}・{input.applicant.phone}</dd>
         <dt>住所</dt><dd>{input.applicant.address}</dd>
         <dt>建物との関係</dt><dd>{applicantRelationLabel[input.relation]}</dd>
         <dt>建物</dt><dd>{input.property.address}（{input.property.district}）{propertyUseLabel[input.property.use]}・{structureLabel[input.property.structure]}</dd>

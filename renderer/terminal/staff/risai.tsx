@@ -215,7 +215,7 @@ export function Risai() {
           <div className="grid2">
             {text('氏名', 'applicant.name', applicant.name, (name) => setApplicant({ ...applicant, name }))}
             {text('ふりがな', 'applicant.kana', applicant.kana, (kana) => setApplicant({ ...applicant, kana }))}
-            {text('生年月日', 'applicant.birthDate', applicant.birthDate, (birthDate) => setApplicant({ ...applicant, birthDate }), '例: 1950-04-01')}
+            {text('生年月日', 'applicant.birthDate', applicant.birthDate, (birthDate) => setApplicant({ ...applicant, birthDate }), '例: 昭和25年4月1日、S25.4.1、1950-04-01')}
             {text('電話番号', 'applicant.phone', applicant.phone, (phone) => setApplicant({ ...applicant, phone }), '例: 0246-22-1111')}
             {text('住所', 'applicant.address', applicant.address, (address) => setApplicant({ ...applicant, address }))}
           </div>
