@@ -8,7 +8,7 @@ import {
 import type { OperatorRole } from '../../protocol/roles';
 import type { Clock } from '../clock';
 import { badRequest, conflict, notFound } from '../errors';
-import type { HubStore } from '../store/types';
+import type { HubStore, HubTx } from '../store/types';
 import { addOperator } from './data-dir';
 import { hashPassword } from './passwords';
 import type { PushHub } from './push';
@@ -32,6 +32,13 @@ function tokyoDayRange(day: string): { from: string; to: string } {
 }
 
 const PERSON_REQUESTS = 500;
+
+/** The operator an admin acts on, or the Japanese 404 that asks for a fresh list. */
+async function existingOperator(tx: HubTx, id: string) {
+  const op = await tx.getOperator(id);
+  if (!op) throw notFound(`職員番号 ${id} は登録されていません。一覧を更新してください。`);
+  return op;
+}
 
 export class AdminService {
   constructor(private readonly deps: { store: HubStore; clock: Clock; push: PushHub }) {}
@@ -93,8 +100,7 @@ export class AdminService {
     this.notSelf(id, actor);
     const at = this.now();
     await this.deps.store.transaction(async (tx) => {
-      const op = await tx.getOperator(id);
-      if (!op) throw notFound(`職員番号 ${id} は登録されていません。一覧を更新してください。`);
+      const op = await existingOperator(tx, id);
       if (op.role === role) return;
       await tx.setOperatorRole(id, role);
       await tx.appendAudit({ actor, action: 'operator.role', place, detail: { operatorId: id, from: op.role, to: role } }, at);
@@ -106,8 +112,7 @@ export class AdminService {
     this.notSelf(id, actor);
     const at = this.now();
     await this.deps.store.transaction(async (tx) => {
-      const op = await tx.getOperator(id);
-      if (!op) throw notFound(`職員番号 ${id} は登録されていません。一覧を更新してください。`);
+      const op = await existingOperator(tx, id);
       if (op.active === active) return;
       await tx.setOperatorActive(id, active);
       const sessions = active ? 0 : await tx.deleteSessionsOf(id);
@@ -121,8 +126,7 @@ export class AdminService {
     const hash = await hashPassword(password);
     const at = this.now();
     await this.deps.store.transaction(async (tx) => {
-      const op = await tx.getOperator(id);
-      if (!op) throw notFound(`職員番号 ${id} は登録されていません。一覧を更新してください。`);
+      await existingOperator(tx, id);
       await tx.setOperatorPasswordHash(id, hash);
       const sessions = await tx.deleteSessionsOf(id);
       await tx.appendAudit({ actor, action: 'operator.password_reset', place, detail: { operatorId: id, sessionsEnded: sessions } }, at);
