@@ -6,7 +6,7 @@ import { departments } from './consultation-api';
 import { DailyClose, MoneyLine } from './daily-close';
 import { PaymentMethod } from './domain';
 import { StaffId } from './ids';
-import { OutingKind, OutingPlace, RECORD_SERVICES, ServedPerson, type RecordService } from './records';
+import { OutingKind, OutingPlace, RECORD_SERVICES, SERVED_SERVICES, ServedPerson, type RecordService, type ServedService } from './records';
 
 /** fixtures/outing-places.json: the places of 地区定期巡回 the city keeps. */
 export const OutingPlacesFile = z.object({
@@ -73,6 +73,8 @@ export type GoodsSaleInput = z.infer<typeof GoodsSaleInput>;
 /** The counts of an outing as the tally screen shows them: people per service and 計. */
 export const OutingCounts = z.object({
   services: z.record(z.enum(RECORD_SERVICES), z.number().int().min(0)),
+  /** People who applied for a り災証明書 (no column of the table: they count in 計). */
+  risai: z.number().int().min(0),
   /** 計: people served, each once. */
   people: z.number().int().min(0),
   explained: z.number().int().min(0),
@@ -118,7 +120,7 @@ export type OutingDesk = z.infer<typeof OutingDesk>;
  */
 export interface ServiceEvent {
   personKey: string | null;
-  service: RecordService;
+  service: ServedService;
   department?: (typeof departments)[number];
 }
 
@@ -128,7 +130,7 @@ export interface ServiceEvent {
  * a key are a person each. Order is the order of first service.
  */
 export function countServed(events: readonly ServiceEvent[]): ServedPerson[] {
-  const people: { services: RecordService[]; departments: (typeof departments)[number][] }[] = [];
+  const people: { services: ServedService[]; departments: (typeof departments)[number][] }[] = [];
   const byKey = new Map<string, (typeof people)[number]>();
   for (const e of events) {
     let person = e.personKey === null ? undefined : byKey.get(e.personKey);
@@ -141,14 +143,18 @@ export function countServed(events: readonly ServiceEvent[]): ServedPerson[] {
     if (e.department && !person.departments.includes(e.department)) person.departments.push(e.department);
   }
   return people.map((p) => ServedPerson.parse({
-    services: RECORD_SERVICES.filter((s) => p.services.includes(s)),
+    services: SERVED_SERVICES.filter((s) => p.services.includes(s)),
     ...(p.departments.length > 0 ? { departments: p.departments } : {}),
   }));
 }
 
-/** People per service and 計, from the people served. */
-export function serviceTotals(people: readonly ServedPerson[]): { services: Record<RecordService, number>; people: number } {
+/** People per service of the table, those who applied for a り災証明書, and 計, from the people served. */
+export function serviceTotals(people: readonly ServedPerson[]): { services: Record<RecordService, number>; risai: number; people: number } {
   const services = Object.fromEntries(RECORD_SERVICES.map((s) => [s, 0])) as Record<RecordService, number>;
-  for (const p of people) for (const s of p.services) services[s]++;
-  return { services, people: people.length };
+  let risai = 0;
+  for (const p of people) for (const s of p.services) {
+    if (s === 'risai') risai++;
+    else services[s]++;
+  }
+  return { services, risai, people: people.length };
 }

@@ -30,6 +30,16 @@ export const recordServiceLabel: Record<RecordService, string> = {
   certificate: '証明書', mynumber_card: 'マイナンバーカード', garbage_ticket: 'ごみ納付券', consultation: '相談', frailty: 'フレイル', smartphone: 'スマホ市役所',
 };
 
+/**
+ * What the terminal counts a person for: the table's services, and a り災証明書 application taken in
+ * the vehicle. The city's table has no column for the application (its り災 row prints 「-」 under every
+ * service): it counts the person in 計, and the report says how many of them applied.
+ */
+export const SERVED_SERVICES = [...RECORD_SERVICES, 'risai'] as const;
+export const ServedService = z.enum(SERVED_SERVICES, { error: 'サービスの種類が正しくありません。' });
+export type ServedService = z.infer<typeof ServedService>;
+export const servedServiceLabel: Record<ServedService, string> = { ...recordServiceLabel, risai: 'り災証明書の申請' };
+
 /** A place name of an outing (the city keeps the list: 川前, 久之浜・大久, 田人, 中央台…). */
 export const OutingPlace = z.string().trim().min(1, { error: '場所を入力してください。' }).max(40, { error: '場所は40文字以内で入力してください。' });
 
@@ -39,7 +49,7 @@ export const OutingPlace = z.string().trim().min(1, { error: '場所を入力し
  * services counts once in 計 and once in each service.
  */
 export const ServedPerson = z.object({
-  services: z.array(RecordService).min(1).max(RECORD_SERVICES.length).refine((s) => new Set(s).size === s.length, { error: '同じサービスが重複しています。' }),
+  services: z.array(ServedService).min(1).max(SERVED_SERVICES.length).refine((s) => new Set(s).size === s.length, { error: '同じサービスが重複しています。' }),
   departments: z.array(z.enum(departments)).max(departments.length).optional(),
 });
 export type ServedPerson = z.infer<typeof ServedPerson>;
@@ -110,6 +120,8 @@ export interface RecordsReport {
     byKind: Record<OutingKind, number>;
     patrolPlaces: number;
     served: number;
+    /** Of the people served, those who applied for a り災証明書 in the vehicle. */
+    risaiApplicants: number;
     explained: number;
   };
   /** Month by month, for the charts: people per service and outings per place. */
@@ -125,6 +137,7 @@ export function summaryLines(report: RecordsReport): string[] {
   return [
     `■ 運用回数：${s.operations}回(${parts.join('、')})`,
     `■ サービス提供者数：${s.served}人`,
+    ...(s.risaiApplicants > 0 ? [`■ り災証明書の申請者数：${s.risaiApplicants}人`] : []),
     `※ 車両見学・事業説明者数：${s.explained}人`,
   ];
 }

@@ -19,7 +19,7 @@ import {
   countServed, GoodsSaleInput, serviceTotals, type GoodsTable, type OutingCounts, type OutingDesk, type OutingStartInput, type OutingView,
   type ServiceEvent, type TallyInput,
 } from '../../protocol/outings';
-import { OutingKind, outingKindLabel, OutingRecordMessage, RecordService, type OutingSale } from '../../protocol/records';
+import { OutingKind, outingKindLabel, OutingRecordMessage, ServedService, type OutingSale } from '../../protocol/records';
 import { tokyoDate } from '../../protocol/visit-calendar';
 import type { IdGenerator } from '../../common/ids';
 import type { AuditLog } from './audit';
@@ -257,6 +257,14 @@ export class OutingService {
     this.counted({ personKey: null, service: 'certificate' }, 'request', requestId, subject);
   }
 
+  /**
+   * A り災証明書 application submitted (in the caller's transaction): its applicant counted once,
+   * recognised by name and birth date like a certificate's subject, never stored.
+   */
+  risaiApplicationTaken(applicationId: string, applicant: { name: string; birthDate: string }): void {
+    this.counted({ personKey: null, service: 'risai' }, 'risai', applicationId, applicant);
+  }
+
   /** マイナ保険証紐付け recorded by city hall. */
   insuranceLinked(linkId: string): void {
     this.counted({ personKey: null, service: 'mynumber_card' }, 'insurance_link', linkId);
@@ -300,7 +308,7 @@ export class OutingService {
       .all(outingId)
       .map((r) => ({
         personKey: r.person_key,
-        service: RecordService.parse(r.service),
+        service: ServedService.parse(r.service),
         ...(r.department ? { department: r.department as Department } : {}),
       }));
   }
@@ -323,6 +331,7 @@ export class OutingService {
     const sold = this.sales(row.id);
     return {
       services: totals.services,
+      risai: totals.risai,
       people: totals.people,
       explained: row.explained,
       ticketsSold: sold.reduce((n, s) => n + s.quantity, 0),

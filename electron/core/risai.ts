@@ -46,6 +46,8 @@ export interface RisaiDeskOptions {
   window?: number;
   /** How long the disasters list is fresh before the sync loop asks the hub again. */
   disastersMaxAgeMs?: number;
+  /** An application submitted, in the submit's transaction: the open outing counts its applicant. */
+  onSubmitted?: (applicationId: string, applicant: { name: string; birthDate: string }) => void;
   /** A certificate city hall sent printed (the staff screen's list changes). */
   onCertificate?: () => void;
 }
@@ -213,6 +215,7 @@ export class RisaiDesk {
       outbox.enqueue(app.id, 'risai.application', message);
       db.prepare(`UPDATE risai_applications SET state = 'queued', submitted_at = ? WHERE id = ?`).run(at, app.id);
       audit.append({ actor: staffId, action: 'risai.submitted', detail: { applicationId: app.id, photos: photos.length } });
+      this.o.onSubmitted?.(app.id, { name: input.applicant.name, birthDate: input.applicant.birthDate });
       const disasterName = this.disaster(input.disasterId)?.name ?? '';
       return this.o.receipts?.queue({ number: app.number, disasterName, photos: photos.length, survey: input.survey, delivery: input.delivery }, staffId) ?? null;
     })();

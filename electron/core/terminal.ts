@@ -238,6 +238,7 @@ export class TerminalCore {
       db, cipher, audit, clock, newId, outbox: this.outbox, logger,
       receipts: { queue: (slip, staffId) => this.printing.queueRisaiReceipt(slip, staffId), run: (jobId) => this.printing.run(jobId) },
       ...(options.risaiLimits ? { limits: options.risaiLimits } : {}),
+      onSubmitted: (applicationId, applicant) => this.outings.risaiApplicationTaken(applicationId, applicant),
     });
     const risaiLink = hub?.risai;
     let wasOnline = false;

@@ -97,9 +97,12 @@ export function buildRecordsReport(totals: RecordTotals, filter: RecordsFilter &
     row.people ??= 0;
     row.explained = plus(row.explained, o.explained);
   }
+  // A り災証明書 application has no column of the table: its person counts in 計 and in the summary.
+  let risaiApplicants = 0;
   for (const s of totals.services) {
     const row = rowFor(s.kind, s.place);
-    row.services[s.service as RecordService] = plus(row.services[s.service as RecordService], s.served);
+    if (s.service === 'risai') risaiApplicants += s.served;
+    else row.services[s.service as RecordService] = plus(row.services[s.service as RecordService], s.served);
     row.people = plus(row.people, s.people);
   }
   for (const r of totals.imported) {
@@ -132,7 +135,7 @@ export function buildRecordsReport(totals: RecordTotals, filter: RecordsFilter &
   for (const s of totals.monthlyServices) {
     const m = byMonth.get(s.month);
     if (!m) continue;
-    m.services[s.service as RecordService] += s.served;
+    if (s.service !== 'risai') m.services[s.service as RecordService] += s.served;
     m.people += s.people;
   }
   for (const o of [...totals.monthlyOutings, ...totals.monthlyImported]) {
@@ -152,7 +155,7 @@ export function buildRecordsReport(totals: RecordTotals, filter: RecordsFilter &
     rows: ordered,
     patrolTotal: patrolRows.length ? sum(patrolRows, 'patrol', null) : null,
     total,
-    summary: { operations: total.outings, byKind, patrolPlaces: patrolRows.length, served: total.people ?? 0, explained: total.explained ?? 0 },
+    summary: { operations: total.outings, byKind, patrolPlaces: patrolRows.length, served: total.people ?? 0, risaiApplicants, explained: total.explained ?? 0 },
     monthly,
   };
 }

@@ -69,6 +69,12 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     await staff.locator('input[name=staffId]').fill(demoStaff.staffId);
     await staff.locator('input[name=pin]').fill(demoStaff.pin);
     await staff.getByRole('button', { name: 'サインイン' }).click();
+    // The vehicle runs a り災証明書出張申請受付: the application counts its applicant in the outing's records.
+    await staff.getByRole('button', { name: '運行を開始' }).first().click();
+    await staff.getByRole('radio', { name: 'り災証明書出張申請受付' }).click();
+    await staff.locator('form.outing-start').getByRole('button', { name: '運行を開始' }).click();
+    await staff.getByTestId('outing-badge').filter({ hasText: '運行中：り災証明書出張申請受付' }).waitFor();
+    await staff.getByRole('button', { name: 'お出かけ市役所', exact: true }).click();
     await staff.getByRole('button', { name: 'り災証明書の申請' }).click();
     await staff.getByRole('button', { name: '災害の一覧を更新' }).click();
     await staff.getByRole('radio', { name: /令和5年台風第13号/ }).waitFor();
@@ -113,6 +119,13 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     await emulator.waitForReceipts(1, 10_000);
     expect(emulator.receipts[0]!.text).toContain(number);
     expect(emulator.receipts[0]!.text).toMatch(/写真\s+２枚/);
+    // The outing counts her: one application, one person served.
+    await staff.getByTestId('outing-badge').click();
+    const count = (service: string) => staff.getByTestId('outing-counts').locator(`[data-service=${service}] dd`).textContent();
+    await expect.poll(() => count('risai')).toBe('1人');
+    expect(await count('total')).toBe('1人');
+    expect(await count('certificate')).toBe('0人');
+    await shot(staff, 'risai-03b-outing-counts');
 
     // The link is back: the application and both photos reach city hall.
     proxy.faults = { ...proxy.faults, dropRate: 0 };

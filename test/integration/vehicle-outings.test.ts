@@ -131,6 +131,7 @@ async function workAnOuting(): Promise<OutingRecordMessage> {
   const open = (await ok('getOutingDesk', {})).open;
   expect(open.counts).toEqual({
     services: { certificate: 1, mynumber_card: 0, garbage_ticket: 1, consultation: 0, frailty: 1, smartphone: 1 },
+    risai: 0,
     people: 4,
     explained: 4,
     ticketsSold: 2,

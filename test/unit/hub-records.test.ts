@@ -67,7 +67,7 @@ describe(`records (実績) on ${testStore}`, () => {
     expect(printed(row(report, 'other'))).toEqual([10, null, null, null, null, null, null, 746]);
     expect(report.rows.every((r) => r.services.smartphone === null)).toBe(true);
     expect(report.summary).toEqual({
-      operations: 59, byKind: { patrol: 22, on_demand: 9, disaster: 18, early_voting: 0, other: 10 }, patrolPlaces: 4, served: 296, explained: 766,
+      operations: 59, byKind: { patrol: 22, on_demand: 9, disaster: 18, early_voting: 0, other: 10 }, patrolPlaces: 4, served: 296, risaiApplicants: 0, explained: 766,
     });
     expect(summaryLines(report).slice(0, 2)).toEqual(['■ 運用回数：59回(巡回4地区：22回、予約訪問：9回、り災：18回、その他：10回)', '■ サービス提供者数：296人']);
     // Whole-year rows name no month: a part of the year does not take them.
@@ -150,6 +150,30 @@ describe(`records (実績) on ${testStore}`, () => {
     const audit = await store.transaction((tx) => tx.listAudit({ action: 'outing.recorded' }));
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.detail)).toEqual({ outingId: m.outingId, kind: 'patrol', people: 3, services: 6, explained: 4, sales: 1 });
+  });
+
+  it('counts the り災証明書 applicants of a り災 outing in its 計 and in the summary, in no column, beside the imported year', async () => {
+    const store = await freshStore();
+    const sync = syncFor(store);
+    // The city's 令和4年度 table (its り災 row: 18 runs, 61 people, 「-」 under every service) and one outing the vehicle recorded.
+    await importRecordsCsv(store, { text: fixture(), by: 'planner', at });
+    const m = outing({
+      date: '2022-10-12', kind: 'disaster', place: '平下平窪', startedAt: '2022-10-12T09:00:00+09:00', endedAt: '2022-10-12T15:00:00+09:00',
+      people: [{ services: ['risai'] }, { services: ['consultation', 'risai'], departments: ['life_events'] }, { services: ['frailty'] }],
+    });
+    expect((await sync.deliver('car-1', { messages: [m] })).results).toEqual([{ idempotencyKey: m.idempotencyKey, status: 'applied' }]);
+    const report = await recordsReport(store, { fiscalYear: 2022 });
+    // 18 + 1 runs, 61 + 3 people; the services the vehicle counts are numbers now (an imported 「-」 plus a count is the count).
+    expect(printed(row(report, 'disaster'))).toEqual([19, 0, 0, 0, 1, 1, 64, 0]);
+    expect(report.total).toMatchObject({ outings: 60, people: 299 });
+    expect(report.summary).toMatchObject({ served: 299, risaiApplicants: 2 });
+    expect(summaryLines(report)).toEqual([
+      '■ 運用回数：60回(巡回4地区：22回、予約訪問：9回、り災：19回、その他：10回)', '■ サービス提供者数：299人', '■ り災証明書の申請者数：2人', '※ 車両見学・事業説明者数：766人',
+    ]);
+    expect(report.monthly.find((x) => x.month === '2022-10')).toMatchObject({ people: 3, services: { consultation: 1, frailty: 1 } });
+    expect(Object.keys(report.monthly[0]!.services)).not.toContain('risai');
+    // A year with no application says nothing of them.
+    expect(summaryLines(await recordsReport(store, { fiscalYear: 2023 })).join('')).not.toContain('り災証明書の申請者数');
   });
 
   it('applies an outing record once when it is delivered twice, under its key or under a new one, on the bulk and the one-by-one paths', async () => {

@@ -24,6 +24,17 @@ describe('countServed (pure)', () => {
     expect(totals.services).toEqual({ certificate: 2, mynumber_card: 1, garbage_ticket: 0, consultation: 1, frailty: 0, smartphone: 0 });
   });
 
+  it('counts a り災証明書 applicant in 計 and among the applicants, never in a column of the table', () => {
+    const people = countServed([
+      { personKey: 'a', service: 'risai' },
+      { personKey: 'a', service: 'risai' },
+      { personKey: 'a', service: 'consultation', department: 'pension' },
+      { personKey: 'b', service: 'risai' },
+    ]);
+    expect(people).toEqual([{ services: ['consultation', 'risai'], departments: ['pension'] }, { services: ['risai'] }]);
+    expect(serviceTotals(people)).toEqual({ services: { certificate: 0, mynumber_card: 0, garbage_ticket: 0, consultation: 1, frailty: 0, smartphone: 0 }, risai: 2, people: 2 });
+  });
+
   it('counts every unrecognisable person on their own', () => {
     const people = countServed([
       { personKey: null, service: 'frailty' },

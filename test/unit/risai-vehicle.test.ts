@@ -15,6 +15,8 @@ import { contractOn } from '../support/contract';
 import { demoStaff, feesFile, makeCore, staffFile, tempDir } from '../support/fixtures';
 import { fakeJpeg, risaiApplication } from '../support/risai';
 import { chunkCount } from '../../protocol/disaster';
+import { OutingRecordMessage } from '../../protocol/records';
+import { noCash, noTerminal } from '../support/daily-close';
 
 let tmp: ReturnType<typeof tempDir>;
 let core: TerminalCore;
@@ -126,5 +128,38 @@ describe('the 受付票', () => {
       await printing.close();
       await emulator.stop();
     }
+  });
+});
+
+describe('the records of the outing', () => {
+  it('counts an applicant once among the people served of the open outing, however many applications, and nothing outside an outing', async () => {
+    cacheDisaster();
+    const submit = async (overrides: Parameters<typeof risaiApplication>[1] = {}) => {
+      const draft = await ok('createRisai', risaiApplication(DISASTER, { survey: 'on_site', ...overrides }));
+      await ok('submitRisai', { applicationId: draft.id });
+      return draft.id as string;
+    };
+    // Taken before the outing started: not counted.
+    await submit();
+    await ok('startOuting', { kind: 'disaster', place: '平', staff: ['S0001'] });
+    // The same applicant for a second building (the name typed with a full-width space: the same person),
+    // and another applicant.
+    const first = await submit();
+    await submit({ applicant: { ...risaiApplication(DISASTER).applicant, name: '小名浜　春子' }, property: { ...risaiApplication(DISASTER).property, address: 'いわき市平字試験町9-9' } });
+    await submit({ applicant: { ...risaiApplication(DISASTER).applicant, name: '内郷 一夫', kana: 'うちごう かずお', birthDate: '1949-03-03' } });
+    // The same application told again (a retried submit) counts nothing more.
+    core.outings.risaiApplicationTaken(first, risaiApplication(DISASTER).applicant);
+    let v = (await ok('getOutingDesk', {})).open;
+    expect(v.counts).toMatchObject({ risai: 2, people: 2, services: { certificate: 0, consultation: 0 } });
+    await ok('tallyOuting', { kind: 'frailty', delta: 1 });
+    v = (await ok('getOutingDesk', {})).open;
+    expect(v.counts).toMatchObject({ risai: 2, people: 3, services: { frailty: 1 } });
+    // Nothing of who they were is kept with the counts.
+    const stored = JSON.stringify(core.db.prepare('SELECT * FROM outing_services').all());
+    for (const text of ['小名浜', '内郷', '1951-06-01']) expect(stored).not.toContain(text);
+
+    await ok('endOuting', { counted: noCash(), reason: null, terminalTotals: noTerminal() });
+    const [record] = core.outbox.pending().filter((m) => m.kind === 'outing.record');
+    expect(OutingRecordMessage.parse({ ...(record!.payload as object), idempotencyKey: record!.idempotencyKey }).people).toEqual([{ services: ['risai'] }, { services: ['risai'] }, { services: ['frailty'] }]);
   });
 });

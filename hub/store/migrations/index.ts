@@ -12,6 +12,7 @@ import { m011PlanningRole } from './011_planning_role';
 import { m012AuditCheckpoints } from './012_audit_checkpoints';
 import { m013Risai } from './013_risai';
 import { m014RisaiPrint } from './014_risai_print';
+import { m015RisaiCounted } from './015_risai_counted';
 import type { HubMigration } from './types';
 
 export type { HubMigration };
@@ -19,5 +20,5 @@ export type { HubMigration };
 /** Every migration, in order. Add new ones at the end with the next number; never edit a shipped one. */
 export const hubMigrations: readonly HubMigration[] = [
   m001Initial, m002DecisionsPrint, m003InsuranceLink, m004Consultations, m005Bookings, m006BookingNotices, m007IntakeKeys, m008Visits, m009Records, m010DailyCloses,
-  m011PlanningRole, m012AuditCheckpoints, m013Risai, m014RisaiPrint,
+  m011PlanningRole, m012AuditCheckpoints, m013Risai, m014RisaiPrint, m015RisaiCounted,
 ];

@@ -16,7 +16,10 @@ function dateLabel(date: string): string {
 /** The column names of the city's table, shortened only where a count card is too narrow. */
 const countLabel = (s: (typeof RECORD_SERVICES)[number]) => (s === 'mynumber_card' ? 'マイナカード' : recordServiceLabel[s]);
 
-/** The counts of an outing: each service, 計 and 説明者数, as the city's table has them. */
+/**
+ * The counts of an outing: each service, 計 and 説明者数, as the city's table has them; on a り災 outing
+ * (or any with an application) the people who applied for a り災証明書, who count in 計.
+ */
 export function OutingCounts({ outing }: { outing: OutingView }) {
   const c = outing.counts;
   return (
@@ -27,6 +30,12 @@ export function OutingCounts({ outing }: { outing: OutingView }) {
           <dd>{c.services[s]}<small>人</small></dd>
         </div>
       ))}
+      {(outing.kind === 'disaster' || c.risai > 0) && (
+        <div className="count" data-service="risai">
+          <dt>り災申請</dt>
+          <dd>{c.risai}<small>人</small></dd>
+        </div>
+      )}
       <div className="count total" data-service="total">
         <dt>計</dt>
         <dd>{c.people}<small>人</small></dd>
