@@ -124,8 +124,20 @@ export interface RecordsReport {
     risaiApplicants: number;
     explained: number;
   };
+  /**
+   * り災証明書 applications received at city hall and taken in the period, by disaster and district
+   * (地区), in the disasters' order of name then district: what the tax department's counts give the records.
+   */
+  risai: { disaster: string; area: string; applications: number }[];
   /** Month by month, for the charts: people per service and outings per place. */
   monthly: { month: string; services: Record<RecordService, number>; people: number; outingsByPlace: Record<string, number> }[];
+}
+
+/** The り災証明書 applications as rows for the files: a heading, the column names, a row per disaster and district, the total. */
+export function risaiLines(report: RecordsReport): string[][] {
+  if (report.risai.length === 0) return [];
+  const total = report.risai.reduce((n, r) => n + r.applications, 0);
+  return [['り災証明書の申請（災害・地区別）'], ['災害', '地区', '件数'], ...report.risai.map((r) => [r.disaster, r.area, String(r.applications)]), ['計', '', String(total)]];
 }
 
 /** 「■ 運用回数：59回(巡回4地区：22回、予約訪問：9回、り災：18回、その他：10回)」 and the lines after it, as the city prints them. */
@@ -135,7 +147,7 @@ export function summaryLines(report: RecordsReport): string[] {
     k === 'patrol' ? `${outingKindShortLabel[k]}${s.patrolPlaces}地区：${s.byKind[k]}回` : `${outingKindShortLabel[k]}：${s.byKind[k]}回`,
   );
   return [
-    `■ 運用回数：${s.operations}回(${parts.join('、')})`,
+    `■ 運用回数：${s.operations}回${parts.length > 0 ? `(${parts.join('、')})` : ''}`,
     `■ サービス提供者数：${s.served}人`,
     ...(s.risaiApplicants > 0 ? [`■ り災証明書の申請者数：${s.risaiApplicants}人`] : []),
     `※ 車両見学・事業説明者数：${s.explained}人`,

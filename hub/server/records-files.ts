@@ -3,7 +3,7 @@
 // city prints it (002 section IV) with the summary lines under it; the PDF adds the month-by-month charts.
 import iconv from 'iconv-lite';
 import { PDFDocument, rgb } from 'pdf-lib';
-import { RECORDS_CHARTS, summaryLines, type RecordsReport } from '../../protocol/records';
+import { RECORDS_CHARTS, risaiLines, summaryLines, type RecordsReport } from '../../protocol/records';
 import { reportTitle, tableLines } from '../../protocol/records-table';
 import { AppError } from '../../protocol/errors';
 import { CertificateFonts, type FaceId } from '../certificates/fonts';
@@ -15,7 +15,7 @@ export type CsvEncoding = 'utf8' | 'sjis';
 /** The report as CSV: the title, the table, a blank line and the summary lines. */
 export function recordsCsv(report: RecordsReport, encoding: CsvEncoding = 'utf8'): Buffer {
   const { header, lines } = tableLines(report, false);
-  const text = formatCsv([[reportTitle(report)], header, ...lines.map((l) => [l.kind, l.place, ...l.cells]), [], ...summaryLines(report).map((s) => [s])]);
+  const text = formatCsv([[reportTitle(report)], header, ...lines.map((l) => [l.kind, l.place, ...l.cells]), [], ...summaryLines(report).map((s) => [s]), ...(report.risai.length > 0 ? [[], ...risaiLines(report)] : [])]);
   if (encoding === 'utf8') return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
   return toShiftJis(text);
 }
@@ -143,6 +143,13 @@ export async function recordsXlsx(report: RecordsReport): Promise<Buffer> {
   }
   sheet.addRow([]);
   for (const s of summaryLines(report)) sheet.addRow([s]);
+  if (report.risai.length > 0) {
+    sheet.addRow([]);
+    const [heading, columns, ...rows] = risaiLines(report);
+    sheet.addRow(heading!).font = { bold: true };
+    sheet.addRow(columns!).font = { bold: true };
+    for (const r of rows) sheet.addRow([r[0], r[1], Number(r[2])]);
+  }
   sheet.columns.forEach((c, i) => (c.width = i === 0 ? 26 : i === 1 ? 16 : 12));
   return Buffer.from(await book.xlsx.writeBuffer());
 }

@@ -9,6 +9,7 @@
 // transaction that loses a race on one of them, or on a deadlock or serialization check, runs again.
 import { CompiledQuery, sql, type ExpressionBuilder, type Kysely, type QueryResult, type SqliteDatabase, type Transaction } from 'kysely';
 import type { RequestStep } from '../../protocol/domain';
+import { tokyoDate } from '../../protocol/visit-calendar';
 import { auditRowHash, GENESIS_HASH, verifyChain } from '../../common/audit-chain';
 import type { Dialect, HubDatabase } from './schema';
 import { RisaiStore } from './risai-store';
@@ -969,6 +970,23 @@ export class KyselyHubTx implements HubTx {
       .where('month', '>=', from).where('month', '<=', to)
       .groupBy(['month', 'kind', 'place'])
       .execute();
+    // り災証明書 applications by the Tokyo month they were taken in: the vehicle's own clock and offset,
+    // so the month is read here; the rows are bounded by when the hub received them (never before taken).
+    const risaiRows = await this.q
+      .selectFrom('risai_applications as a')
+      .innerJoin('risai_disasters as d', 'd.id', 'a.disaster_id')
+      .select(['d.name as disaster', 'a.district as area', 'a.taken_at'])
+      .where('a.received_at', '>=', new Date(Date.parse(`${from}-01T00:00:00+09:00`)).toISOString())
+      .execute();
+    const risai = new Map<string, { disaster: string; area: string; month: string; applications: number }>();
+    for (const r of risaiRows) {
+      const month = tokyoDate(new Date(r.taken_at)).slice(0, 7);
+      if (month < from || month > to) continue;
+      const key = `${r.disaster}\u0000${r.area}\u0000${month}`;
+      const row = risai.get(key) ?? { disaster: r.disaster, area: r.area, month, applications: 0 };
+      row.applications++;
+      risai.set(key, row);
+    }
     const importedRow = (r: Record<string, unknown>) => ({
       outings: n(r.outings), people: nOrNull(r.people), certificate: nOrNull(r.certificate), mynumber_card: nOrNull(r.mynumber_card),
       garbage_ticket: nOrNull(r.garbage_ticket), consultation: nOrNull(r.consultation), frailty: nOrNull(r.frailty), smartphone: nOrNull(r.smartphone),
@@ -980,6 +998,7 @@ export class KyselyHubTx implements HubTx {
       monthlyServices: [...monthlyServices.values()],
       monthlyOutings: monthlyOutings.map((r) => ({ month: String(r.month), kind: r.kind, place: String(r.place), outings: n(r.outings) })),
       monthlyImported: monthlyImported.map((r) => ({ month: String(r.month), kind: r.kind, place: r.place, ...importedRow(r) })),
+      risai: [...risai.values()],
     };
   }
 

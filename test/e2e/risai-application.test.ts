@@ -186,6 +186,20 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     await shot(staff, 'risai-09-handed-over');
     await expect.poll(async () => (await tax.call('GET', RISAI_API.console.application.replace(':id', summary.id))).body.handedOverAt, { timeout: 30_000 }).toBeTruthy();
     expect(readdirSync(ipp.spoolDir).filter((f) => f.endsWith('.pdf'))).toHaveLength(1);
+
+    // The planning staff's records (実績) count the application by disaster and district, with no personal data.
+    expect((await admin.call('POST', CONSOLE_API.operators, { id: 'kikaku1', displayName: '企画 一郎', role: 'planning', password: 'planning-password-for-tests' })).status).toBe(200);
+    const planner = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true })).newPage();
+    planner.on('console', (m) => m.type() === 'error' && !m.text().includes('status of 401') && consoleErrors.push(`records: ${m.text()}`));
+    await planner.goto(`${hub.hub.url}/`);
+    await planner.locator('input[name=operatorId]').fill('kikaku1');
+    await planner.locator('input[name=password]').fill('planning-password-for-tests');
+    await planner.getByRole('button', { name: 'サインイン' }).click();
+    const counted = planner.getByTestId('records-risai');
+    await counted.locator('tbody tr').filter({ hasText: '令和5年台風第13号' }).filter({ hasText: '平' }).filter({ hasText: '1件' }).waitFor();
+    expect(await planner.locator('main').textContent()).not.toContain('小名浜');
+    await counted.scrollIntoViewIfNeeded();
+    await shot(planner, 'risai-10-records');
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   }, 120_000);
 });

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeClose } from '../support/daily-close';
 import type { OutingRecordMessage, RecordsReport, RecordsRow } from '../../protocol/records';
@@ -174,6 +175,35 @@ describe(`records (実績) on ${testStore}`, () => {
     expect(Object.keys(report.monthly[0]!.services)).not.toContain('risai');
     // A year with no application says nothing of them.
     expect(summaryLines(await recordsReport(store, { fiscalYear: 2023 })).join('')).not.toContain('り災証明書の申請者数');
+  });
+
+  it('counts the り災証明書 applications received by disaster and district for the months they were taken in, in the report and its files', async () => {
+    const store = await freshStore();
+    const run = (text: string) => sql.raw(text).execute(store.db);
+    await run("INSERT INTO risai_disasters VALUES ('d-typhoon', '令和5年台風第13号', 'storm_flood', '2023-09-08', '平・内郷', 1, 't', 'admin')");
+    await run("INSERT INTO risai_disasters VALUES ('d-quake', '令和4年福島県沖地震', 'earthquake', '2022-03-16', '市内全域', 0, 't', 'admin')");
+    let n = 0;
+    const application = (disaster: string, district: string, takenAt: string, receivedAt: string) =>
+      run(`INSERT INTO risai_applications (id, vehicle_id, number, disaster_id, district, survey, input, status, grade, photo_count, complete_at, staff_id, taken_at, received_at, updated_at)
+        VALUES ('app-${++n}', 'car-1', 'R0000-${n}', '${disaster}', '${district}', 'on_site', '{}', 'received', NULL, 0, NULL, 'S1', '${takenAt}', '${receivedAt}', '${receivedAt}')`);
+    await application('d-typhoon', '平', '2023-09-12T10:00:00+09:00', '2023-09-12T01:05:00.000Z');
+    await application('d-typhoon', '平', '2023-09-13T09:00:00.000Z', '2023-09-13T09:01:00.000Z');
+    await application('d-typhoon', '内郷', '2023-09-14T10:00:00+09:00', '2023-09-20T00:00:00.000Z');
+    // Taken on 1 October in Tokyo (30 September in UTC): October's, not September's.
+    await application('d-typhoon', '内郷', '2023-09-30T15:30:00.000Z', '2023-10-02T00:00:00.000Z');
+    await application('d-quake', '小名浜', '2022-04-10T10:00:00+09:00', '2022-04-10T02:00:00.000Z');
+
+    const september = await recordsReport(store, { fiscalYear: 2023, from: '2023-09', to: '2023-09' });
+    expect(september.risai).toEqual([{ disaster: '令和5年台風第13号', area: '内郷', applications: 1 }, { disaster: '令和5年台風第13号', area: '平', applications: 2 }]);
+    const year = await recordsReport(store, { fiscalYear: 2023 });
+    expect(year.risai).toEqual([{ disaster: '令和5年台風第13号', area: '内郷', applications: 2 }, { disaster: '令和5年台風第13号', area: '平', applications: 2 }]);
+    expect((await recordsReport(store, { fiscalYear: 2022 })).risai).toEqual([{ disaster: '令和4年福島県沖地震', area: '小名浜', applications: 1 }]);
+    expect((await recordsReport(store, { fiscalYear: 2024 })).risai).toEqual([]);
+
+    const lines = parseCsv(recordsCsv(year).toString('utf8')).map((r) => r.fields);
+    expect(lines.slice(-6)).toEqual([['※ 車両見学・事業説明者数：0人'], ['り災証明書の申請（災害・地区別）'], ['災害', '地区', '件数'], ['令和5年台風第13号', '内郷', '2'], ['令和5年台風第13号', '平', '2'], ['計', '', '4']]);
+    expect(parseCsv(iconv.decode(recordsCsv(year, 'sjis'), 'cp932')).map((r) => r.fields)).toEqual(lines);
+    expect(parseCsv(recordsCsv(await recordsReport(store, { fiscalYear: 2024 })).toString('utf8')).map((r) => r.fields).flat().join('')).not.toContain('り災証明書の申請');
   });
 
   it('applies an outing record once when it is delivered twice, under its key or under a new one, on the bulk and the one-by-one paths', async () => {

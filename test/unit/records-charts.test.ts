@@ -8,7 +8,7 @@ import type { RecordTotals } from '../../hub/store/types';
 import { fiscalYearOfDate, fiscalYearOptions, monthsOf, periodLabel, periodQuery } from '../../renderer/console/records/period';
 
 const counts = (v: number | null) => ({ certificate: v, mynumber_card: v, garbage_ticket: v, consultation: v, frailty: v, smartphone: null });
-const noTotals: RecordTotals = { outings: [], services: [], imported: [], monthlyServices: [], monthlyOutings: [], monthlyImported: [] };
+const noTotals: RecordTotals = { outings: [], services: [], imported: [], monthlyServices: [], monthlyOutings: [], monthlyImported: [], risai: [] };
 
 function report(totals: Partial<RecordTotals>, range: { fiscalYear: number; from?: string; to?: string }) {
   return buildRecordsReport({ ...noTotals, ...totals }, recordsFilter(range));

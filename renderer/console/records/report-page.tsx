@@ -97,6 +97,24 @@ export function ReportPage() {
             </ul>
           </section>
 
+          {report.risai.length > 0 && (
+            <section className="card" aria-labelledby="records-risai-title">
+              <h2 id="records-risai-title">り災証明書の申請（災害・地区別）</h2>
+              <table className="records" data-testid="records-risai">
+                <caption>この期間に車両で受け付け、市役所に届いた申請の件数</caption>
+                <thead><tr><th scope="col">災害</th><th scope="col">地区</th><th scope="col">件数</th></tr></thead>
+                <tbody>
+                  {report.risai.map((r) => (
+                    <tr key={`${r.disaster}-${r.area}`}><td>{r.disaster}</td><td>{r.area}</td><td className="count">{r.applications}件</td></tr>
+                  ))}
+                </tbody>
+                <tfoot>
+                  <tr className="total"><th scope="row" colSpan={2}>計</th><td className="count">{report.risai.reduce((n, r) => n + r.applications, 0)}件</td></tr>
+                </tfoot>
+              </table>
+            </section>
+          )}
+
           <section className="card" aria-labelledby="records-charts-title">
             <h2 id="records-charts-title">月別のグラフ</h2>
             <div className="charts">
