@@ -129,7 +129,6 @@ function Shell() {
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('dispatch')}>訪問予約へ</button>}
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('records')}>実績へ</button>}
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('admin')}>管理へ</button>}
-        {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('risai')}>り災証明書へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
@@ -156,7 +155,7 @@ function App() {
   if (session.role === 'dispatcher' || (session.role === 'admin' && desk === 'dispatch')) return <DispatchConsole />;
   if (session.role === 'planning' || (session.role === 'admin' && desk === 'records')) return <RecordsConsole />;
   if (session.role === 'admin' && desk === 'admin') return <AdminConsole />;
-  if (session.role === 'tax' || (session.role === 'admin' && desk === 'risai')) return <RisaiConsole />;
+  if (session.role === 'tax') return <RisaiConsole />;
   return <Shell />;
 }
 
