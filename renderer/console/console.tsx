@@ -150,7 +150,9 @@ function App() {
   if (checkingSession) return <main><p className="empty">読み込んでいます…</p></main>;
   if (!session) return <SignIn />;
   // Consultants work the video consultation desk, dispatchers the visit bookings, operators the
-  // certificate console, planning staff the records; admins reach all but the first.
+  // certificate console, planning staff the records, the tax department the り災証明書 queue; admins
+  // reach the bookings, the records, the certificate console and their own screens (the disasters
+  // among them), never the consultation desk nor the り災 applications.
   if (session.role === 'consultant') return <ConsultantDesk />;
   if (session.role === 'dispatcher' || (session.role === 'admin' && desk === 'dispatch')) return <DispatchConsole />;
   if (session.role === 'planning' || (session.role === 'admin' && desk === 'records')) return <RecordsConsole />;
