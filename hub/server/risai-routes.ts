@@ -1,12 +1,14 @@
 // The routes of り災証明書: the vehicles' side (mutual TLS, authenticated like every vehicle route: the
 // disasters list, what the hub holds of a photo, one chunk) and the tax department's console (session,
-// CSRF on writes; the queue, one application with its photos, status moves, counts; admins add disasters).
+// CSRF on writes; the queue, one application with its photos, status moves, the certificate, sending it
+// to a vehicle, counts — the tax department only). Admins keep the disaster list: they read it and add to
+// it, and see none of the applications; the tax department reads the list for its filters.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ConsoleRole, ConsoleSession } from '../../protocol/console';
 import { CHUNK_CONTENT_TYPE, CHUNK_SHA256_HEADER, PHOTO_CHUNK_BYTES, RISAI_API } from '../../protocol/disaster';
 import { entityId } from '../../protocol/ids';
-import { RISAI_ROLES } from '../../protocol/roles';
+import { DISASTER_ADD_ROLES, DISASTER_LIST_ROLES, RISAI_ROLES } from '../../protocol/roles';
 import { parse } from './parse';
 import type { RisaiService } from './risai';
 
@@ -20,7 +22,6 @@ const PhotoParams = z.object({ photoId: entityId('写真の番号が正しくあ
 const ChunkParams = PhotoParams.extend({ index: z.coerce.number().int().min(0).max(1000) });
 const IdParams = z.object({ id: entityId('申請の番号が正しくありません。') });
 const PhotoOfApplication = IdParams.extend({ photoId: entityId('写真の番号が正しくありません。') });
-const admins: readonly ConsoleRole[] = ['admin'];
 
 export const risaiRoutes: FastifyPluginAsync<RisaiRouteDeps> = async (app, { risai, vehicleOf, operator }) => {
   app.get(RISAI_API.disasters, async (req) => {
@@ -37,11 +38,11 @@ export const risaiRoutes: FastifyPluginAsync<RisaiRouteDeps> = async (app, { ris
   });
 
   app.get(RISAI_API.console.disasters, async (req) => {
-    await operator(req, RISAI_ROLES, { csrf: false });
+    await operator(req, DISASTER_LIST_ROLES, { csrf: false });
     return risai.disasters();
   });
   app.post(RISAI_API.console.disasters, async (req) => {
-    const s = await operator(req, admins);
+    const s = await operator(req, DISASTER_ADD_ROLES);
     return risai.addDisaster(req.body, s.operatorId);
   });
   app.get(RISAI_API.console.applications, async (req) => {

@@ -129,7 +129,6 @@ function Shell() {
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('dispatch')}>訪問予約へ</button>}
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('records')}>実績へ</button>}
         {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('admin')}>管理へ</button>}
-        {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('risai')}>り災証明書へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
@@ -151,12 +150,14 @@ function App() {
   if (checkingSession) return <main><p className="empty">読み込んでいます…</p></main>;
   if (!session) return <SignIn />;
   // Consultants work the video consultation desk, dispatchers the visit bookings, operators the
-  // certificate console, planning staff the records; admins reach all but the first.
+  // certificate console, planning staff the records, the tax department the り災証明書 queue; admins
+  // reach the bookings, the records, the certificate console and their own screens (the disasters
+  // among them), never the consultation desk nor the り災 applications.
   if (session.role === 'consultant') return <ConsultantDesk />;
   if (session.role === 'dispatcher' || (session.role === 'admin' && desk === 'dispatch')) return <DispatchConsole />;
   if (session.role === 'planning' || (session.role === 'admin' && desk === 'records')) return <RecordsConsole />;
   if (session.role === 'admin' && desk === 'admin') return <AdminConsole />;
-  if (session.role === 'tax' || (session.role === 'admin' && desk === 'risai')) return <RisaiConsole />;
+  if (session.role === 'tax') return <RisaiConsole />;
   return <Shell />;
 }
 

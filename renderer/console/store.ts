@@ -4,8 +4,12 @@ import type { ConsoleSession, DayView, QueueItem, QueueQueryParams, QueueView } 
 import { api, ApiError } from './api';
 
 export type Tab = 'queue' | 'day';
-/** An admin moves between the certificate console, the dispatcher's, the records, the り災証明書 queue and the admin screens; the other roles have one each. */
-export type Desk = 'certificates' | 'dispatch' | 'records' | 'risai' | 'admin';
+/**
+ * An admin moves between the certificate console, the dispatcher's, the records and the admin screens;
+ * the other roles have one each. The り災証明書 queue is the tax department's alone (an admin keeps the
+ * disaster list in the admin screens).
+ */
+export type Desk = 'certificates' | 'dispatch' | 'records' | 'admin';
 
 /** The queue's search, as the filter bar holds it ('' = any). */
 export interface QueueFilters {

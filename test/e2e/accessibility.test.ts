@@ -436,6 +436,28 @@ const screens: Screen[] = [
       await consoles.admin.getByRole('button', { name: 'サインアウト' }).waitFor();
     },
   },
+  // The admin's 災害 screen (the disasters り災証明書 are taken for): the list, and the form with the hub's message beside a field.
+  {
+    name: 'console-admin-disasters', page: () => consoles.admin, reach: async () => {
+      await consoles.admin.getByRole('button', { name: '管理へ' }).click();
+      await consoles.admin.getByRole('button', { name: '災害', exact: true }).click();
+      const form = consoles.admin.getByRole('form', { name: '災害の登録' });
+      await form.getByLabel('災害の名前').fill('令和5年台風第13号');
+      await form.getByLabel('種類').selectOption({ label: '台風・大雨' });
+      await form.getByLabel('発生日').fill('2023-09-08');
+      await form.getByLabel('対象地域').fill('平・内郷');
+      await form.getByLabel('写真による自己判定方式を認める').check();
+      await form.getByRole('button', { name: '登録する' }).click();
+      await consoles.admin.locator('tr[data-disaster-id]').filter({ hasText: '令和5年台風第13号' }).waitFor();
+    },
+  },
+  {
+    name: 'console-admin-disasters-errors', page: () => consoles.admin, reach: async () => {
+      const form = consoles.admin.getByRole('form', { name: '災害の登録' });
+      await form.getByRole('button', { name: '登録する' }).click();
+      await form.locator('[aria-invalid=true]').first().waitFor();
+    },
+  },
 ];
 
 describe('accessibility of every screen (axe-core, WCAG 2.x A and AA)', () => {

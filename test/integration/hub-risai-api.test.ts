@@ -1,6 +1,7 @@
 // The り災証明書 routes of the real hub over HTTPS: vehicles only with their certificate (the disasters,
 // a photo's progress, a chunk within the size limit); the tax department's console by role (税務担当
-// and admins; CSRF on writes), its queue, one application with its photo, status moves and counts.
+// only; CSRF on writes), its queue, one application with its photo, status moves and counts; the admin
+// keeps the disaster list and is kept out of the applications.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_API } from '../../protocol/console';
@@ -104,5 +105,51 @@ describe('り災証明書 over the hub API', () => {
     const clerk = operatorClient(url, ca);
     await clerk.signIn('shomei1', 'operator-password-1');
     expect((await clerk.call('GET', RISAI_API.console.applications)).status).toBe(403);
+    expect((await clerk.call('GET', RISAI_API.console.disasters)).status).toBe(403);
+  });
+
+  it('keeps the admin out of the り災証明書 applications: the disaster list is all an admin reads and adds to', async () => {
+    const a = admin();
+    expect((await a.signIn(adminCredentials.operatorId, adminCredentials.password)).status).toBe(200);
+    expect((await a.call('POST', CONSOLE_API.operators, { id: 'zeimu2', displayName: '税務 次子', role: 'tax', password: 'tax-password-for-tests-2' })).status).toBe(200);
+    const tax = operatorClient(url, ca);
+    expect((await tax.signIn('zeimu2', 'tax-password-for-tests-2')).status).toBe(200);
+
+    // The admin keeps the list: reads it, adds to it (CSRF like every write).
+    expect((await a.call('POST', RISAI_API.console.disasters, { name: '令和8年福島県沖地震', kind: 'earthquake', date: '2026-03-16', area: '小名浜', selfAssessment: false }, { csrf: false })).status).toBe(403);
+    const added = await a.call('POST', RISAI_API.console.disasters, { name: '令和8年福島県沖地震', kind: 'earthquake', date: '2026-03-16', area: '小名浜', selfAssessment: false });
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ name: '令和8年福島県沖地震', kind: 'earthquake', date: '2026-03-16', area: '小名浜', selfAssessment: false });
+    const listed = await a.call('GET', RISAI_API.console.disasters);
+    expect(listed.status).toBe(200);
+    expect(listed.body.map((d: { name: string }) => d.name)).toEqual(['令和8年福島県沖地震', '令和5年台風第13号']);
+    // The tax department reads the same list (its filters) but does not add to it.
+    expect((await tax.call('GET', RISAI_API.console.disasters)).body).toEqual(listed.body);
+    expect((await tax.call('POST', RISAI_API.console.disasters, { name: '火災', kind: 'fire', date: '2026-11-01', area: '平', selfAssessment: false })).status).toBe(403);
+
+    // An application with its photo is there (the test above), and the tax department sees it...
+    const id = 'app-risai-api-1';
+    const photoId = 'photo-api-000001';
+    expect((await httpsCall(`${url}${RISAI_API.console.photo.replace(':id', id).replace(':photoId', photoId)}`, { headers: { cookie: tax.cookie }, tls: { ca } })).status).toBe(200);
+    // ...but the admin gets none of it: not the queue, not one application, not a photo, not a move,
+    // not the certificate, not a send to a vehicle, not the counts.
+    const forbidden = (r: { status: number; body: { code?: string; message?: string } }) =>
+      expect({ status: r.status, code: r.body.code, message: r.body.message }).toEqual({ status: 403, code: 'FORBIDDEN_ROLE', message: 'この操作は税務担当（資産税課）の職員だけができます。（あなたは管理者です）' });
+    forbidden(await a.call('GET', RISAI_API.console.applications));
+    forbidden(await a.call('GET', `${RISAI_API.console.applications}?status=judged`));
+    forbidden(await a.call('GET', RISAI_API.console.application.replace(':id', id)));
+    const photo = await httpsCall(`${url}${RISAI_API.console.photo.replace(':id', id).replace(':photoId', photoId)}`, { headers: { cookie: a.cookie }, tls: { ca } });
+    expect(photo.status).toBe(403);
+    expect(photo.headers['content-type']).not.toBe('image/jpeg');
+    forbidden(await a.call('POST', RISAI_API.console.status.replace(':id', id), { to: 'issued' }));
+    const pdf = await httpsCall(`${url}${RISAI_API.console.certificate.replace(':id', id)}`, { headers: { cookie: a.cookie }, tls: { ca } });
+    expect(pdf.status).toBe(403);
+    expect(pdf.headers['content-type']).not.toBe('application/pdf');
+    forbidden(await a.call('POST', RISAI_API.console.sendToVehicle.replace(':id', id), { vehicleId: 'vehicle-risai-api' }));
+    forbidden(await a.call('GET', RISAI_API.console.counts));
+    // Nothing moved: the application is still as the tax department left it, and no read of it by the admin is audited.
+    expect((await tax.call('GET', RISAI_API.console.application.replace(':id', id))).body).toMatchObject({ status: 'judged', grade: 'semi_half' });
+    const byAdmin = (await hub.hub.store.transaction((tx) => tx.listAudit({}))).filter((e) => e.actor === adminCredentials.operatorId && e.action.startsWith('risai.') && e.action !== 'risai.disaster_added');
+    expect(byAdmin).toEqual([]);
   });
 });

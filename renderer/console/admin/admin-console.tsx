@@ -1,16 +1,19 @@
-// The admin's screens (管理): vehicles, operators, set-aside vehicle messages and the audit log.
+// The admin's screens (管理): vehicles, operators, the disasters り災証明書 are taken for (the list only,
+// never the applications), set-aside vehicle messages and the audit log.
 import { useState } from 'react';
 import { operatorRoleLabel } from '../../../protocol/roles';
 import { Banner } from '../banner';
 import { useConsole } from '../store';
 import { AuditLog } from './audit-log';
 import { DeadLetters } from './dead-letters';
+import { Disasters } from './disasters';
 import { Operators } from './operators';
 import { Vehicles } from './vehicles';
 
 const SECTIONS = [
   { id: 'vehicles', label: '車両', render: () => <Vehicles /> },
   { id: 'operators', label: '職員', render: () => <Operators /> },
+  { id: 'disasters', label: '災害', render: () => <Disasters /> },
   { id: 'dead-letters', label: '保留メッセージ', render: () => <DeadLetters /> },
   { id: 'audit', label: '監査ログ', render: () => <AuditLog /> },
 ] as const;

@@ -2,6 +2,7 @@
 import {
   CONSOLE_API, type AdminAuditView, type AdminDeadLettersView, type AdminOperatorsView, type AdminVehiclesView, type DeadLetterResolution,
 } from '../../../protocol/console-api';
+import { RISAI_API, type Disaster, type DisasterInput } from '../../../protocol/disaster';
 import type { OperatorRole } from '../../../protocol/roles';
 import { callHub, queryString, withId } from '../api';
 
@@ -24,6 +25,8 @@ export const adminApi = {
   resetPassword: (id: string) => callHub<{ password: string }>('POST', withId(CONSOLE_API.operatorPassword, { id }), {}),
   deadLetters: () => callHub<AdminDeadLettersView>('GET', CONSOLE_API.deadLetters),
   resolveDeadLetter: (id: number, resolution: DeadLetterResolution) => callHub('POST', withId(CONSOLE_API.deadLetterResolve, { id: String(id) }), { resolution }),
+  disasters: () => callHub<Disaster[]>('GET', RISAI_API.console.disasters),
+  addDisaster: (input: DisasterInput) => callHub<Disaster>('POST', RISAI_API.console.disasters, input),
   audit: (params: AuditSearchParams) => callHub<AdminAuditView>('GET', `${CONSOLE_API.audit}${queryString(params)}`),
 };
 

@@ -119,7 +119,7 @@ function Detail({ id, onMoved }: { id: string; onMoved: () => void }) {
 }
 
 export function RisaiConsole() {
-  const { session, signOut, setDesk } = useConsole();
+  const { session, signOut } = useConsole();
   const [disasters, setDisasters] = useState<Disaster[]>([]);
   const [filter, setFilter] = useState<{ disasterId?: string; status?: RisaiStatus; area?: string }>({});
   const [list, setList] = useState<RisaiApplicationSummary[]>([]);
@@ -151,7 +151,6 @@ export function RisaiConsole() {
     <>
       <header className="top">
         <strong className="brand">お出かけ市役所 り災証明書</strong>
-        {session.role === 'admin' && <button className="secondary" onClick={() => setDesk('certificates')}>証明書発行へ</button>}
         <span className="who">{session.displayName}（{operatorRoleLabel[session.role]}）</span>
         <button className="secondary" onClick={() => void signOut()}>サインアウト</button>
       </header>
