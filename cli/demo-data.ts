@@ -1,6 +1,7 @@
 // The demo's invented data (架空), put in on first start so there is something to look at: a few
-// home-visit bookings on the coming visit days (the dispatcher's calendar, the vehicle's day), and last
-// fiscal year's outings month by month in the records (the planner's 実績). Bookings are keyed by
+// home-visit bookings on the coming visit days (the dispatcher's calendar, the vehicle's day), last
+// fiscal year's outings month by month in the records (the planner's 実績), and a disaster the vehicle
+// takes り災証明書 applications for. Bookings are keyed by
 // their external id and the records are imported once (a marker file), so a second start adds nothing.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { addDays, tokyoDate } from '../protocol/visit-calendar';
 import type { AreaId } from '../protocol/visit-rules';
 import type { BookingService } from '../hub/server/bookings';
 import { importRecordsCsv } from '../hub/server/records';
+import { addDisaster } from '../hub/server/risai';
 import type { HubStore } from '../hub/store/types';
 
 /** Invented residents who asked for a home visit (no real person; phone numbers in an unused range). */
@@ -51,7 +53,12 @@ export function fiscalYearOf(day: string): number {
 export interface DemoDataSummary {
   bookings: { date: string; district: string }[];
   recordsFiscalYear: number;
+  /** The invented disaster the vehicle takes り災証明書 applications for. */
+  disaster?: string;
 }
+
+/** An invented disaster (its name says so), with 自己判定方式 allowed so photos can be tried. */
+export const demoDisaster = { name: '架空の大雨災害（デモ用）', kind: 'storm_flood', area: '平・内郷（デモ）', selfAssessment: true } as const;
 
 export async function seedDemoData(options: { dataDir: string; store: HubStore; bookings: BookingService; now?: Date }): Promise<DemoDataSummary> {
   const now = options.now ?? new Date();
@@ -80,7 +87,11 @@ export async function seedDemoData(options: { dataDir: string; store: HubStore; 
   if (seeded.recordsFiscalYear === undefined) {
     await importRecordsCsv(options.store, { text: inventedRecordsYear(recordsFiscalYear), by: 'demo', at: now.toISOString() });
   }
-  const summary = { bookings, recordsFiscalYear };
+  let disaster = seeded.disaster;
+  if (disaster === undefined) {
+    disaster = (await addDisaster(options.store, { ...demoDisaster, date: addDays(today, -3) }, 'demo', { now: () => now })).name;
+  }
+  const summary = { bookings, recordsFiscalYear, disaster };
   writeFileSync(marker, `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
 }

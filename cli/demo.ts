@@ -19,9 +19,10 @@ const DEMO_VEHICLE = 'demo-vehicle';
 const DEMO_CONSULTANT = { id: 'soudan', displayName: '相談 花子', role: 'consultant' } as const;
 const DEMO_DISPATCHER = { id: 'haisha', displayName: '配車 次郎', role: 'dispatcher' } as const;
 const DEMO_PLANNER = { id: 'kikaku', displayName: '企画 三郎', role: 'planning' } as const;
+const DEMO_TAX = { id: 'zeimu', displayName: '税務 四郎', role: 'tax' } as const;
 /** The demo's certificate operator (証明書担当): approves and rejects the vehicle's certificate requests. */
 const DEMO_CERTIFICATE_OPERATOR = { id: 'shomei', displayName: '証明 一郎', role: 'operator' } as const;
-type DemoOperator = typeof DEMO_CONSULTANT | typeof DEMO_DISPATCHER | typeof DEMO_PLANNER | typeof DEMO_CERTIFICATE_OPERATOR;
+type DemoOperator = typeof DEMO_CONSULTANT | typeof DEMO_DISPATCHER | typeof DEMO_PLANNER | typeof DEMO_TAX | typeof DEMO_CERTIFICATE_OPERATOR;
 /** The invented resident whose card is in the reader when the demo starts. */
 const FIRST_CARD = 'yamazaki-takashi';
 /** The demo reaches city hall again within seconds of the network coming back. */
@@ -122,6 +123,7 @@ export async function runDemo(opts: DemoOptions, onSignal: (stop: () => Promise<
     const dispatcherPassword = await prepareOperator(opts.data, hub.store, DEMO_DISPATCHER);
     const plannerPassword = await prepareOperator(opts.data, hub.store, DEMO_PLANNER);
     const certificatePassword = await prepareOperator(opts.data, hub.store, DEMO_CERTIFICATE_OPERATOR);
+    const taxPassword = await prepareOperator(opts.data, hub.store, DEMO_TAX);
     const seeded = await seedDemoData({ dataDir: opts.data, store: firstHub.store, bookings: firstHub.bookings });
 
     const { core, host } = await runHost({
@@ -172,12 +174,13 @@ export async function runDemo(opts: DemoOptions, onSignal: (stop: () => Promise<
       '',
       `  市役所の操作画面: ${hubUrl}/`,
       `    証明書の承認・却下 (証明書担当): 職員番号 ${DEMO_CERTIFICATE_OPERATOR.id} / パスワード ${certificatePassword} (架空の職員「${DEMO_CERTIFICATE_OPERATOR.displayName}」)`,
-      `    管理 (車両・職員・保留メッセージ・監査ログ): 管理者 admin / パスワード ${adminPassword}`,
+      `    管理 (車両・職員・災害・保留メッセージ・監査ログ): 管理者 admin / パスワード ${adminPassword}`,
       `    ビデオ相談の相談員: 職員番号 ${DEMO_CONSULTANT.id} / パスワード ${consultantPassword} (架空の職員「${DEMO_CONSULTANT.displayName}」)`,
       `    訪問予約 (デマンド運行) の配車担当: 職員番号 ${DEMO_DISPATCHER.id} / パスワード ${dispatcherPassword} (架空の職員「${DEMO_DISPATCHER.displayName}」)`,
       `    実績・日計表を見る企画担当: 職員番号 ${DEMO_PLANNER.id} / パスワード ${plannerPassword} (架空の職員「${DEMO_PLANNER.displayName}」)`,
+      `    り災証明書の審査 (税務担当・資産税課): 職員番号 ${DEMO_TAX.id} / パスワード ${taxPassword} (架空の職員「${DEMO_TAX.displayName}」)`,
       `    (ハブ独自の認証局の証明書: ${join(opts.data, 'hub', 'pki', 'ca.crt')} — ブラウザの警告はこの証明書を信頼すると消えます)`,
-      `  架空のデータ: 訪問予約 ${seeded.bookings.length}件 (${seeded.bookings.map((b) => `${b.date} ${b.district}`).join('、') || 'なし'})、${seeded.recordsFiscalYear}年度の実績 (月ごと)`,
+      `  架空のデータ: 訪問予約 ${seeded.bookings.length}件 (${seeded.bookings.map((b) => `${b.date} ${b.district}`).join('、') || 'なし'})、${seeded.recordsFiscalYear}年度の実績 (月ごと)、災害「${seeded.disaster}」`,
       `  A4プリンター (IPP): ${printers.certificateUri} → 印刷した PDF は ${printers.certificateDir}`,
       `  レシートプリンター (ESC/POS): 127.0.0.1:${printers.receiptPort} → レシートの文字と画像は ${printers.receiptDir}`,
       turnLine,

@@ -1,5 +1,5 @@
 // The demo's invented data on a real hub (SQLite and PostgreSQL): bookings on the coming visit days and
-// last fiscal year's records, put in once — a second start of the demo adds nothing.
+// last fiscal year's records and a disaster for り災証明書, put in once — a second start of the demo adds nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fiscalYearOf, inventedRecordsYear, seedDemoData } from '../../cli/demo-data';
 import { recordsReport } from '../../hub/server/records';
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe('the demo data', () => {
-  it('books three invented home visits on coming visit days and imports last fiscal year, once', async () => {
+  it('books three invented home visits on coming visit days, imports last fiscal year and adds a disaster, once', async () => {
     const today = tokyoDate(new Date());
     const first = await seedDemoData({ dataDir: tmp.dir, store: t.hub.store, bookings: t.hub.bookings });
     expect(first.bookings).toHaveLength(3);
@@ -34,6 +34,10 @@ describe('the demo data', () => {
     const report = await recordsReport(t.hub.store, { fiscalYear: first.recordsFiscalYear });
     // 12 months of 川前 and one other patrol place, and 1–3 予約訪問 a month: 48 outings, not twice that.
     expect(report.summary.operations).toBe(48);
+    // One invented disaster for り災証明書, named as invented, registered once.
+    expect(first.disaster).toContain('架空');
+    const disasters = await t.hub.store.transaction((tx) => tx.risai().listDisasters());
+    expect(disasters.map((d) => d.name)).toEqual([first.disaster]);
   });
 
   it('writes a records year the import accepts for every month from April to March', () => {
