@@ -85,6 +85,20 @@ export const CertificateDelivery = z.enum(['next_visit', 'mail', 'window'], { er
 export type CertificateDelivery = z.infer<typeof CertificateDelivery>;
 export const certificateDeliveryLabel: Record<CertificateDelivery, string> = { next_visit: '次回の車両訪問で受け取る', mail: '郵送', window: '市役所の窓口で受け取る' };
 
+/**
+ * Whether the certificate goes to a vehicle's printer for handover: only when the resident asked to
+ * receive it at the vehicle's next visit. By mail or at the window, city hall prints the PDF itself.
+ * The hub refuses the send otherwise, and the console offers it only then.
+ */
+export function printsOnVehicle(delivery: CertificateDelivery): boolean {
+  return delivery === 'next_visit';
+}
+
+/** Why a certificate is not sent to a vehicle, for the resident's choice. */
+export function notOnVehicleMessage(delivery: CertificateDelivery): string {
+  return `この方は「${certificateDeliveryLabel[delivery]}」を希望しています。車両へは送らず、証明書（PDF）を市役所で印刷してください。`;
+}
+
 const phone = z.preprocess(
   (s) => (typeof s === 'string' ? s.normalize('NFKC').replace(/[‐－―ー]/g, '-').trim() : s),
   z

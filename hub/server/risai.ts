@@ -6,7 +6,8 @@
 // protocol/disaster.ts, the 判定 recorded with its grade, every read of an application audited.
 import { createHash } from 'node:crypto';
 import {
-  applicationProblems, ChunkUpload, RisaiSendInput, DEFAULT_PHOTO_LIMITS, Disaster, DisasterInput, PHOTO_CHUNK_BYTES, risaiErrorMessages, RisaiListQuery,
+  applicationProblems, ChunkUpload, RisaiSendInput, DEFAULT_PHOTO_LIMITS, Disaster, DisasterInput, notOnVehicleMessage, PHOTO_CHUNK_BYTES, printsOnVehicle,
+  risaiErrorMessages, RisaiListQuery,
   RisaiStatusInput, risaiTransition, type PhotoLimits, type PhotoProgress, type RisaiApplicationDetail, type RisaiApplicationMessage,
   type RisaiApplicationSummary, type RisaiCounts, type VehicleDisasters,
 } from '../../protocol/disaster';
@@ -315,6 +316,8 @@ export class RisaiService {
       if (!app) throw notFound('その申請は見つかりません。一覧を更新してください。');
       if (app.status !== 'issued' || !app.grade) throw conflict('NOT_ISSUED', '「証明書発行」にしてから車両へ送れます。');
       if (app.print_job_id) throw conflict('ALREADY_SENT', 'この証明書はもう車両へ送りました。再送はできません。');
+      const { delivery } = JSON.parse(app.input) as RisaiApplicationDetail['input'];
+      if (!printsOnVehicle(delivery)) throw conflict('NOT_VEHICLE_DELIVERY', notOnVehicleMessage(delivery));
       const vehicle = await tx.getVehicle(input.vehicleId);
       if (!vehicle) throw notFound('その車両は登録されていません。車両の番号を確かめてください。');
       if (vehicle.revokedAt) throw conflict('REVOKED_VEHICLE', 'その車両の証明書は失効しています。別の車両を選んでください。');

@@ -74,10 +74,11 @@ describe('the demo control page', () => {
   it('pulls the card, cuts and restores the network, runs the A4 printer out of paper and restarts the hub, as the screens show', async () => {
     const controlUrl = printed(/デモの操作:\s+(\S+)/);
     expect(controlUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[0-9a-f]{48}$/);
-    // The demo's accounts: the certificate operator approves; the admin manages.
+    // The demo's accounts: the certificate operator approves; the tax department judges り災証明書; the admin manages.
     const shomeiPassword = printed(/職員番号 shomei \/ パスワード (\S+)/);
-    expect(out).toMatch(/管理 \(車両・職員・保留メッセージ・監査ログ\): 管理者 admin/);
-    expect(out).toMatch(/架空のデータ: 訪問予約 3件/);
+    expect(out).toMatch(/管理 \(車両・職員・災害・保留メッセージ・監査ログ\): 管理者 admin/);
+    expect(out).toMatch(/り災証明書の審査 \(税務担当・資産税課\): 職員番号 zeimu \/ パスワード \S+/);
+    expect(out).toMatch(/架空のデータ: 訪問予約 3件.*災害「架空の大雨災害/);
 
     await control.goto(controlUrl);
     await control.getByTestId('card-state').filter({ hasText: 'カードリーダーに入っています：山﨑　髙志' }).waitFor();

@@ -101,7 +101,7 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     await staff.locator('input[name="damage.flooding.depthCm"]').fill('45');
     await staff.locator('textarea[name="damage.description"]').fill('台所と居間が床上まで浸水しました。');
     await staff.getByRole('radio', { name: '写真による自己判定方式' }).click();
-    await staff.getByRole('radio', { name: '郵送' }).click();
+    await staff.getByRole('radio', { name: '次回の車両訪問で受け取る' }).click();
 
     await staff.getByRole('button', { name: 'カメラを開く' }).click();
     await staff.getByTestId('camera').waitFor();

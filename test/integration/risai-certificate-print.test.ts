@@ -114,6 +114,19 @@ describe('a り災証明書 printed on the vehicle for handover', () => {
     expect((await tax.call('POST', send, { vehicleId: 'vehicle-stolen-1' })).body).toMatchObject({ code: 'REVOKED_VEHICLE', message: 'その車両の証明書は失効しています。別の車両を選んでください。' });
     expect((await tax.call('POST', send, { vehicleId: 'vehicle-nobody-9' })).body).toMatchObject({ message: 'その車両は登録されていません。車両の番号を確かめてください。' });
 
+    // A resident who asked for it by mail: city hall prints it; the vehicle is not offered.
+    const { id: byMail } = await ok('createRisai', risaiApplication(disasters[0].id, { survey: 'on_site', delivery: 'mail' }));
+    await ok('submitRisai', { applicationId: byMail });
+    await until('the mailed one at city hall', async () => (await tax.call('GET', RISAI_API.console.applications)).body.some((a: { id: string }) => a.id === byMail));
+    const mailStatus = RISAI_API.console.status.replace(':id', byMail);
+    for (const to of ['scheduling', 'surveyed']) expect((await tax.call('POST', mailStatus, { to })).status).toBe(200);
+    expect((await tax.call('POST', mailStatus, { to: 'judged', grade: 'partial' })).status).toBe(200);
+    expect((await tax.call('POST', mailStatus, { to: 'issued' })).status).toBe(200);
+    const mailed = await tax.call('POST', RISAI_API.console.sendToVehicle.replace(':id', byMail), { vehicleId: VEHICLE });
+    expect(mailed.status).toBe(409);
+    expect(mailed.body).toMatchObject({ code: 'NOT_VEHICLE_DELIVERY', message: 'この方は「郵送」を希望しています。車両へは送らず、証明書（PDF）を市役所で印刷してください。' });
+    expect((await tax.call('GET', RISAI_API.console.certificate.replace(':id', byMail))).status).toBe(200);
+
     const sent = await tax.call('POST', send, { vehicleId: VEHICLE });
     expect(sent.status).toBe(200);
     expect(sent.body).toMatchObject({ vehicleId: VEHICLE });

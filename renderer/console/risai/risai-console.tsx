@@ -4,7 +4,8 @@
 import { warekiWithSeireki } from '../../../protocol/wareki';
 import { useEffect, useState } from 'react';
 import {
-  applicantRelationLabel, certificateDeliveryLabel, damageGradeLabel, damageGrades, earthquakePartLabel, floodLevelLabel, propertyUseLabel, RISAI_API,
+  applicantRelationLabel, certificateDeliveryLabel, damageGradeLabel, damageGrades, earthquakePartLabel, floodLevelLabel, notOnVehicleMessage, printsOnVehicle,
+  propertyUseLabel, RISAI_API,
   risaiStatuses, risaiStatusLabel, risaiTransitions, structureLabel, surveyWishLabel,
   type DamageGrade, type Disaster, type RisaiApplicationDetail, type RisaiApplicationSummary, type RisaiCounts, type RisaiStatus,
 } from '../../../protocol/disaster';
@@ -104,6 +105,8 @@ function Detail({ id, onMoved }: { id: string; onMoved: () => void }) {
           <p className="banner" data-testid="risai-sent">
             車両 {detail.printedOn} のプリンターへ送りました。{detail.handedOverAt ? `${date(detail.handedOverAt)} に交付済み。` : '次の訪問で交付します（交付待ち）。'}
           </p>
+        ) : !printsOnVehicle(input.delivery) ? (
+          <p className="banner" data-testid="risai-not-vehicle">{notOnVehicleMessage(input.delivery)}</p>
         ) : (
           <div className="row">
             <label>
