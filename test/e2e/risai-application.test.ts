@@ -144,13 +144,17 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
     }
 
     // The tax department's console in the browser: the application with its photos, judged.
-    const clerk = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true })).newPage();
-    // A 401 answers the console's check for a session before sign-in.
-    clerk.on('console', (m) => m.type() === 'error' && !m.text().includes('status of 401') && consoleErrors.push(`console: ${m.text()}`));
-    await clerk.goto(`${hub.hub.url}/`);
-    await clerk.locator('input[name=operatorId]').fill('zeimu1');
-    await clerk.locator('input[name=password]').fill('tax-password-for-tests');
-    await clerk.getByRole('button', { name: 'サインイン' }).click();
+    /** A console page in its own browser context, signed in; its errors (but the 401 that answers the check for a session before sign-in) are collected. */
+    const consolePage = async (operatorId: string, password: string, label: string) => {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true })).newPage();
+      page.on('console', (m) => m.type() === 'error' && !m.text().includes('status of 401') && consoleErrors.push(`${label}: ${m.text()}`));
+      await page.goto(`${hub.hub.url}/`);
+      await page.locator('input[name=operatorId]').fill(operatorId);
+      await page.locator('input[name=password]').fill(password);
+      await page.getByRole('button', { name: 'サインイン' }).click();
+      return page;
+    };
+    const clerk = await consolePage('zeimu1', 'tax-password-for-tests', 'console');
     await clerk.locator(`[data-risai-id="${summary.id}"]`).click();
     await clerk.getByTestId('risai-detail').waitFor();
     await expect.poll(() => clerk.locator('.risai-photos img').evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth > 0).length)).toBe(2);
@@ -189,12 +193,7 @@ describe('り災証明書 in the vehicle, with the camera, offline', () => {
 
     // The planning staff's records (実績) count the application by disaster and district, with no personal data.
     expect((await admin.call('POST', CONSOLE_API.operators, { id: 'kikaku1', displayName: '企画 一郎', role: 'planning', password: 'planning-password-for-tests' })).status).toBe(200);
-    const planner = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', ignoreHTTPSErrors: true })).newPage();
-    planner.on('console', (m) => m.type() === 'error' && !m.text().includes('status of 401') && consoleErrors.push(`records: ${m.text()}`));
-    await planner.goto(`${hub.hub.url}/`);
-    await planner.locator('input[name=operatorId]').fill('kikaku1');
-    await planner.locator('input[name=password]').fill('planning-password-for-tests');
-    await planner.getByRole('button', { name: 'サインイン' }).click();
+    const planner = await consolePage('kikaku1', 'planning-password-for-tests', 'records');
     const counted = planner.getByTestId('records-risai');
     await counted.locator('tbody tr').filter({ hasText: '令和5年台風第13号' }).filter({ hasText: '平' }).filter({ hasText: '1件' }).waitFor();
     expect(await planner.locator('main').textContent()).not.toContain('小名浜');

@@ -5,6 +5,7 @@ import { deadLetterResolutionLabel, deadLetterResolutions, type AdminDeadLetter,
 import { useConsole } from '../store';
 import { adminApi, dateTime } from './api';
 import { useAdminList } from './use-admin-list';
+import { ListHeading } from './list-heading';
 
 const fetchDeadLetters = async () => (await adminApi.deadLetters()).deadLetters;
 
@@ -52,10 +53,7 @@ export function DeadLetters() {
   if (!items) return <p className="empty">読み込んでいます…</p>;
   return (
     <section aria-label="保留メッセージ">
-      <div className="row space">
-        <h2 className="section">保留メッセージ（{items.length}件）</h2>
-        <button className="secondary small" onClick={() => void load()}>更新</button>
-      </div>
+      <ListHeading title={`保留メッセージ（${items.length}件）`} onReload={() => void load()} />
       <p className="muted">車両から届いたが市役所で反映できず、脇に置いたメッセージです。内容と理由を確かめ、車両の職員と連絡を取ってから処理済みにしてください。</p>
       {items.length === 0 ? <p className="empty card">保留メッセージはありません。</p> : items.map((d) => <DeadLetterCard key={d.id} item={d} resolved={() => void load()} />)}
     </section>

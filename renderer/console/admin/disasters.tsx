@@ -8,6 +8,7 @@ import { ApiError } from '../api';
 import { todayInTokyo, useConsole } from '../store';
 import { adminApi, dateTime } from './api';
 import { useAdminList } from './use-admin-list';
+import { ListHeading } from './list-heading';
 
 const fetchDisasters = () => adminApi.disasters();
 
@@ -112,10 +113,7 @@ export function Disasters() {
   if (!disasters) return <p className="empty">読み込んでいます…</p>;
   return (
     <section aria-label="災害">
-      <div className="row space">
-        <h2 className="section">災害（{disasters.length}件）</h2>
-        <button className="secondary small" onClick={() => void load()}>更新</button>
-      </div>
+      <ListHeading title={`災害（${disasters.length}件）`} onReload={() => void load()} />
       {disasters.length === 0 ? <p className="empty">登録された災害はまだありません。</p> : (
         <table className="requests dense admin-table disasters">
           <thead><tr><th>災害の名前</th><th>種類</th><th>発生日</th><th>対象地域</th><th>自己判定方式</th><th>登録</th></tr></thead>

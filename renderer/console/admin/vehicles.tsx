@@ -5,6 +5,7 @@ import type { AdminVehicle } from '../../../protocol/console-api';
 import { useConsole } from '../store';
 import { adminApi, dateTime } from './api';
 import { useAdminList } from './use-admin-list';
+import { ListHeading } from './list-heading';
 
 const fetchVehicles = async () => (await adminApi.vehicles()).vehicles;
 
@@ -46,10 +47,7 @@ export function Vehicles() {
   if (!vehicles) return <p className="empty">読み込んでいます…</p>;
   return (
     <section aria-label="車両">
-      <div className="row space">
-        <h2 className="section">車両（{vehicles.length}台）</h2>
-        <button className="secondary small" onClick={() => void load()}>更新</button>
-      </div>
+      <ListHeading title={`車両（${vehicles.length}台）`} onReload={() => void load()} />
       <table className="requests dense admin-table">
         <thead>
           <tr><th>車両</th><th>状態</th><th>最後の接続</th><th>最後の同期</th><th>未受信</th><th>登録</th><th></th></tr>
