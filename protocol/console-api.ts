@@ -1,5 +1,6 @@
 // The operator console's HTTP API paths and answer types, free of zod so the console's bundle can
 // import them; the input schemas the hub validates are in console.ts.
+import type { AuditRecord } from './audit-chain';
 import type { Booking, FreeSlot } from './bookings';
 import type { CertificateKind, IdDocumentKind, PaymentMethod, RequestStep } from './domain';
 import { RECORDS_VIEW_ROLES, type OperatorRole } from './roles';
@@ -216,15 +217,8 @@ export const deadLetterResolutionLabel: Record<DeadLetterResolution, string> = {
   not_needed: '処理は不要（重複・試験など）',
 };
 
-export interface AuditRowView {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  requestId: string | null;
-  place: string;
-  detail: string;
-}
+/** One audit record as the admin's audit-log screen shows it: the record the chain covers. */
+export type AuditRowView = AuditRecord;
 
 export interface AdminAuditView {
   rows: AuditRowView[];
