@@ -38,7 +38,6 @@ export const recordServiceLabel: Record<RecordService, string> = {
 export const SERVED_SERVICES = [...RECORD_SERVICES, 'risai'] as const;
 export const ServedService = z.enum(SERVED_SERVICES, { error: 'サービスの種類が正しくありません。' });
 export type ServedService = z.infer<typeof ServedService>;
-export const servedServiceLabel: Record<ServedService, string> = { ...recordServiceLabel, risai: 'り災証明書の申請' };
 
 /** A place name of an outing (the city keeps the list: 川前, 久之浜・大久, 田人, 中央台…). */
 export const OutingPlace = z.string().trim().min(1, { error: '場所を入力してください。' }).max(40, { error: '場所は40文字以内で入力してください。' });
@@ -133,11 +132,15 @@ export interface RecordsReport {
   monthly: { month: string; services: Record<RecordService, number>; people: number; outingsByPlace: Record<string, number> }[];
 }
 
+/** How many り災証明書 applications the report counts, every disaster and district together. */
+export function risaiTotal(report: RecordsReport): number {
+  return report.risai.reduce((n, r) => n + r.applications, 0);
+}
+
 /** The り災証明書 applications as rows for the files: a heading, the column names, a row per disaster and district, the total. */
 export function risaiLines(report: RecordsReport): string[][] {
   if (report.risai.length === 0) return [];
-  const total = report.risai.reduce((n, r) => n + r.applications, 0);
-  return [['り災証明書の申請（災害・地区別）'], ['災害', '地区', '件数'], ...report.risai.map((r) => [r.disaster, r.area, String(r.applications)]), ['計', '', String(total)]];
+  return [['り災証明書の申請（災害・地区別）'], ['災害', '地区', '件数'], ...report.risai.map((r) => [r.disaster, r.area, String(r.applications)]), ['計', '', String(risaiTotal(report))]];
 }
 
 /** 「■ 運用回数：59回(巡回4地区：22回、予約訪問：9回、り災：18回、その他：10回)」 and the lines after it, as the city prints them. */

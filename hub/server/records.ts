@@ -156,21 +156,9 @@ export function buildRecordsReport(totals: RecordTotals, filter: RecordsFilter &
     patrolTotal: patrolRows.length ? sum(patrolRows, 'patrol', null) : null,
     total,
     summary: { operations: total.outings, byKind, patrolPlaces: patrolRows.length, served: total.people ?? 0, risaiApplicants, explained: total.explained ?? 0 },
-    risai: risaiByDisaster(totals.risai),
+    risai: [...totals.risai].sort((a, b) => a.disaster.localeCompare(b.disaster, 'ja') || a.area.localeCompare(b.area, 'ja')),
     monthly,
   };
-}
-
-/** The months of a disaster and district added together, ordered by disaster then district. */
-function risaiByDisaster(rows: RecordTotals['risai']): RecordsReport['risai'] {
-  const byKey = new Map<string, RecordsReport['risai'][number]>();
-  for (const r of rows) {
-    const key = `${r.disaster}\u0000${r.area}`;
-    const row = byKey.get(key) ?? { disaster: r.disaster, area: r.area, applications: 0 };
-    row.applications += r.applications;
-    byKey.set(key, row);
-  }
-  return [...byKey.values()].sort((a, b) => a.disaster.localeCompare(b.disaster, 'ja') || a.area.localeCompare(b.area, 'ja'));
 }
 
 export async function recordsReport(store: HubStore, range: unknown): Promise<RecordsReport> {

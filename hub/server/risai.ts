@@ -73,6 +73,11 @@ export async function applyRisaiApplication(
   return { status: 'applied', notice: { type: 'risai.received' } };
 }
 
+/** The application as the vehicle took it (validated by the contract when it arrived). */
+function applicationInput(app: Pick<RisaiApplicationRow, 'input'>): RisaiApplicationDetail['input'] {
+  return JSON.parse(app.input) as RisaiApplicationDetail['input'];
+}
+
 /** Adds a disaster the vehicles take applications for (the console's admin, or `odekake hub disaster-add`). */
 export async function addDisaster(store: HubStore, raw: unknown, actor: string, clock: Clock, ids: IdGenerator = defaultNewId): Promise<Disaster> {
   const input = parse(DisasterInput, raw);
@@ -227,7 +232,7 @@ export class RisaiService {
       await tx.appendAudit({ actor: operatorId, action: 'risai.viewed', place: 'hub', detail: { applicationId: id } }, at);
       return {
         ...this.summary({ ...app, disaster_name: disaster?.name ?? '' }),
-        input: JSON.parse(app.input) as RisaiApplicationDetail['input'],
+        input: applicationInput(app),
         photoList: photos.map((p) => ({ id: p.id, takenAt: p.taken_at, bytes: p.bytes, sha256: p.sha256, width: p.width, height: p.height, complete: p.complete_at !== null })),
         history: history.map((h) => ({ status: h.status, grade: h.grade, actor: h.actor, at: h.at })),
       };
@@ -294,7 +299,7 @@ export class RisaiService {
     this.fonts ??= CertificateFonts.load();
     const serial = `R${japanDate(now).replaceAll('-', '')}-${app.number}`;
     const rendered = await renderRisaiCertificate({
-      number: app.number, input: JSON.parse(app.input) as RisaiApplicationDetail['input'], disaster: toDisaster(disaster), grade: app.grade!,
+      number: app.number, input: applicationInput(app), disaster: toDisaster(disaster), grade: app.grade!,
       serial, issuedAt: now, fonts: await this.fonts,
     });
     return { pdf: rendered.pdf, serial };
@@ -316,7 +321,7 @@ export class RisaiService {
       if (!app) throw notFound('その申請は見つかりません。一覧を更新してください。');
       if (app.status !== 'issued' || !app.grade) throw conflict('NOT_ISSUED', '「証明書発行」にしてから車両へ送れます。');
       if (app.print_job_id) throw conflict('ALREADY_SENT', 'この証明書はもう車両へ送りました。再送はできません。');
-      const { delivery } = JSON.parse(app.input) as RisaiApplicationDetail['input'];
+      const { delivery } = applicationInput(app);
       if (!printsOnVehicle(delivery)) throw conflict('NOT_VEHICLE_DELIVERY', notOnVehicleMessage(delivery));
       const vehicle = await tx.getVehicle(input.vehicleId);
       if (!vehicle) throw notFound('その車両は登録されていません。車両の番号を確かめてください。');

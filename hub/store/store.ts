@@ -978,12 +978,12 @@ export class KyselyHubTx implements HubTx {
       .select(['d.name as disaster', 'a.district as area', 'a.taken_at'])
       .where('a.received_at', '>=', new Date(Date.parse(`${from}-01T00:00:00+09:00`)).toISOString())
       .execute();
-    const risai = new Map<string, { disaster: string; area: string; month: string; applications: number }>();
+    const risai = new Map<string, { disaster: string; area: string; applications: number }>();
     for (const r of risaiRows) {
       const month = tokyoDate(new Date(r.taken_at)).slice(0, 7);
       if (month < from || month > to) continue;
-      const key = `${r.disaster}\u0000${r.area}\u0000${month}`;
-      const row = risai.get(key) ?? { disaster: r.disaster, area: r.area, month, applications: 0 };
+      const key = `${r.disaster}\u0000${r.area}`;
+      const row = risai.get(key) ?? { disaster: r.disaster, area: r.area, applications: 0 };
       row.applications++;
       risai.set(key, row);
     }

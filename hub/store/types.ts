@@ -437,8 +437,8 @@ export interface RecordTotals {
   monthlyServices: { month: string; service: string; served: number; people: number }[];
   monthlyOutings: { month: string; kind: string; place: string; outings: number }[];
   monthlyImported: ({ month: string; kind: string; place: string; outings: number; people: number | null } & Record<'certificate' | 'mynumber_card' | 'garbage_ticket' | 'consultation' | 'frailty' | 'smartphone', number | null>)[];
-  /** り災証明書 applications received, by disaster and district, each with the month (Tokyo) it was taken in. */
-  risai: { disaster: string; area: string; month: string; applications: number }[];
+  /** り災証明書 applications received and taken (Tokyo month) within the range, by disaster and district. */
+  risai: { disaster: string; area: string; applications: number }[];
 }
 
 /** Everything the hub reads and writes, within one transaction. */

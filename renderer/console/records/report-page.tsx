@@ -2,7 +2,7 @@
 // city's table and its summary lines; see the month-by-month charts the hub draws (the same pictures
 // as the PDF and the PNG); download CSV, Excel or PDF.
 import { useEffect, useState } from 'react';
-import { RECORDS_CHARTS, recordsChartTitle, summaryLines, type RecordsReport } from '../../../protocol/records';
+import { RECORDS_CHARTS, recordsChartTitle, risaiTotal, summaryLines, type RecordsReport } from '../../../protocol/records';
 import { reportTitle } from '../../../protocol/records-table';
 import { Banner } from '../banner';
 import { todayInTokyo } from '../store';
@@ -109,7 +109,7 @@ export function ReportPage() {
                   ))}
                 </tbody>
                 <tfoot>
-                  <tr className="total"><th scope="row" colSpan={2}>計</th><td className="count">{report.risai.reduce((n, r) => n + r.applications, 0)}件</td></tr>
+                  <tr className="total"><th scope="row" colSpan={2}>計</th><td className="count">{risaiTotal(report)}件</td></tr>
                 </tfoot>
               </table>
             </section>
