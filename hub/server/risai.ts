@@ -6,7 +6,7 @@
 // protocol/disaster.ts, the 判定 recorded with its grade, every read of an application audited.
 import { createHash } from 'node:crypto';
 import {
-  applicationProblems, ChunkUpload, RisaiSendInput, DEFAULT_PHOTO_LIMITS, Disaster, DisasterInput, notOnVehicleMessage, PHOTO_CHUNK_BYTES, printsOnVehicle,
+  applicationProblems, chunkCount, ChunkUpload, RisaiSendInput, DEFAULT_PHOTO_LIMITS, Disaster, DisasterInput, notOnVehicleMessage, PHOTO_CHUNK_BYTES, printsOnVehicle,
   risaiErrorMessages, RisaiListQuery,
   RisaiStatusInput, risaiTransition, type PhotoLimits, type PhotoProgress, type RisaiApplicationDetail, type RisaiApplicationMessage,
   type RisaiApplicationSummary, type RisaiCounts, type VehicleDisasters,
@@ -60,7 +60,7 @@ export async function applyRisaiApplication(
     },
     m.photos.map((p, i) => ({
       id: p.id, application_id: m.applicationId, position: i + 1, taken_at: p.takenAt, bytes: p.bytes, sha256: p.sha256, width: p.width, height: p.height,
-      chunks: Math.max(1, Math.ceil(p.bytes / PHOTO_CHUNK_BYTES)), complete_at: null,
+      chunks: chunkCount(p.bytes), complete_at: null,
     })),
   );
   if (!inserted) return { status: 'duplicate', notice: null };
@@ -72,6 +72,9 @@ export async function applyRisaiApplication(
   if (whole) await tx.appendAudit({ actor: 'hub', action: 'risai.complete', place: vehicleId, detail: { applicationId: m.applicationId } }, at);
   return { status: 'applied', notice: { type: 'risai.received' } };
 }
+
+/** Every chunk index of a photo: what a whole photo answers it holds. */
+const everyChunk = (photo: Pick<RisaiPhotoRow, 'chunks'>) => Array.from({ length: photo.chunks }, (_, i) => i);
 
 /** The application as the vehicle took it (validated by the contract when it arrived). */
 function applicationInput(app: Pick<RisaiApplicationRow, 'input'>): RisaiApplicationDetail['input'] {
@@ -142,7 +145,7 @@ export class RisaiService {
 
   private async progressOf(tx: HubTx, photo: RisaiPhotoRow, applicationComplete: boolean): Promise<PhotoProgress> {
     const complete = photo.complete_at !== null;
-    const received = complete ? Array.from({ length: photo.chunks }, (_, i) => i) : await tx.risai().receivedChunks(photo.id);
+    const received = complete ? everyChunk(photo) : await tx.risai().receivedChunks(photo.id);
     return { photoId: photo.id, chunks: photo.chunks, received, complete, applicationComplete };
   }
 
@@ -192,7 +195,7 @@ export class RisaiService {
         await tx.appendAudit({ actor: 'hub', action: 'risai.complete', place: vehicleId, detail: { applicationId: app.id } }, at);
         completed = app.id;
       }
-      return { photoId: photo.id, chunks: photo.chunks, received: Array.from({ length: photo.chunks }, (_, i) => i), complete: true, applicationComplete: appComplete || app.complete_at !== null };
+      return { photoId: photo.id, chunks: photo.chunks, received: everyChunk(photo), complete: true, applicationComplete: appComplete || app.complete_at !== null };
     });
     if (completed) this.deps.push.toConsoles({ type: 'risai.complete' });
     return answer;
